@@ -1,0 +1,57 @@
+"""Shared fixtures: a store per test, a real Redis server per session.
+
+The gevent patch comes first, as in the real entry point: the service under
+test runs its greenlets in this process.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+import redis  # noqa: E402
+
+from tests.redis_server import RedisServer  # noqa: E402
+from yascheduler import store  # noqa: E402
+
+TEST_MONGO_URL = os.environ.get("YASCHEDULER_TEST_MONGO_URL")
+
+
+@pytest.fixture
+def mongo_url():
+    """A fresh, empty database: in memory, or on the real MongoDB if configured."""
+    name = "yastest_" + uuid.uuid4().hex[:12]
+    if TEST_MONGO_URL:
+        url = TEST_MONGO_URL.rstrip("/").rsplit("/", 1)[0] + "/" + name
+    else:
+        url = "mongomock://localhost/" + name
+    store.connect(url)
+    yield url
+    store.drop_everything()
+    store.disconnect()
+
+
+@pytest.fixture
+def db(mongo_url):
+    """The store, connected and empty."""
+    return mongo_url
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The session's Redis server, flushed for this test."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

@@ -1,0 +1,27 @@
+"""The exceptions yascheduler raises on purpose."""
+
+
+class YaschedulerError(Exception):
+    """Base of every error yascheduler raises on purpose."""
+
+
+class ConfigError(YaschedulerError):
+    """A setting has a wrong value; the message names the setting."""
+
+
+class CatalogError(YaschedulerError):
+    """A catalog entry breaks a rule; `path` names the entry (radios[3].name)."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+class MessageError(YaschedulerError):
+    """A streamer message is rejected; `reason` is a short metric label."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,197 @@
+"""Everything yascheduler stores, as MongoEngine documents.
+
+Catalog documents (User, Radio and what it embeds) are written only by the
+catalog import. Runtime documents each have one owner module, which updates
+them with field-level atomic writes (`update_one(set__...)`), never by
+saving a whole document another module might also write:
+
+- Streamer, RadioStream, ListenerSession: the streamer protocol (service).
+- RadioTimeline, ScheduledEvent, SongPlay: the programming engine.
+- OutboxItem: the web app notifier.
+
+Times are UTC epoch seconds (floats).
+"""
+
+from mongoengine import (
+    BooleanField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    StringField,
+)
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+# --- the catalog -----------------------------------------------------------
+
+
+class User(Document):
+    id = IntField(primary_key=True)
+    username = StringField(required=True)
+    api_key = StringField(required=True)
+    hd = BooleanField(default=False)
+    auth_tokens = ListField(StringField())
+    meta = {
+        "collection": "users",
+        "indexes": [{"fields": ["username"], "unique": True}, "auth_tokens"],
+    }
+
+
+class Song(EmbeddedDocument):
+    id = IntField(required=True)
+    filename = StringField(required=True)
+    duration = FloatField(required=True)
+    artist = StringField()
+    title = StringField()
+    frequency = FloatField(default=0.5)
+    enabled = BooleanField(default=True)
+    order = IntField()
+    last_play_time = FloatField()
+
+
+class Show(EmbeddedDocument):
+    days = ListField(StringField(choices=WEEKDAYS))
+    time = StringField(required=True)  # HH:MM:SS, wall-clock in the radio's zone
+    duration = FloatField(required=True)
+    random_play = BooleanField(default=False)
+    enabled = BooleanField(default=True)
+
+
+class Playlist(EmbeddedDocument):
+    id = IntField(required=True)
+    name = StringField(required=True)
+    show = EmbeddedDocumentField(Show)
+    songs = EmbeddedDocumentListField(Song)
+
+
+class JingleSchedule(EmbeddedDocument):
+    type = StringField(required=True, choices=("between_songs", "hourly"))
+    range = IntField()
+
+
+class Jingle(EmbeddedDocument):
+    id = StringField(required=True)
+    name = StringField()
+    filename = StringField(required=True)
+    duration = FloatField(required=True)
+    schedule = EmbeddedDocumentListField(JingleSchedule)
+
+
+class Radio(Document):
+    uuid = StringField(primary_key=True)
+    name = StringField()
+    ready = BooleanField(default=True)
+    timezone = StringField()
+    playlists = EmbeddedDocumentListField(Playlist)
+    jingles = EmbeddedDocumentListField(Jingle)
+    meta = {"collection": "radios", "indexes": ["ready", "playlists.id"]}
+
+
+# --- the streamer protocol ----------------------------------------------------
+
+
+class Streamer(Document):
+    name = StringField(primary_key=True)
+    registered_at = FloatField(required=True)
+    last_seen_at = FloatField(required=True)
+    meta = {"collection": "streamers"}
+
+
+class RadioStream(Document):
+    """Which streamer is the master of a radio, while one is."""
+
+    uuid = StringField(primary_key=True)
+    master = StringField(required=True)
+    since = FloatField(required=True)
+    meta = {"collection": "radio_streams", "indexes": ["master"]}
+
+
+class ListenerSession(Document):
+    session_id = StringField(primary_key=True)
+    radio_uuid = StringField(required=True)
+    streamer = StringField()
+    user_id = IntField()
+    started_at = FloatField(required=True)
+    ended_at = FloatField()
+    duration = IntField()
+    meta = {
+        "collection": "listener_sessions",
+        "indexes": [("radio_uuid", "ended_at"), "ended_at"],
+    }
+
+
+# --- programming ----------------------------------------------------------------
+
+
+class Segment(EmbeddedDocument):
+    """A stretch of one file on a radio's timeline.
+
+    It starts playing `filename` at `starts_at`, from `offset` seconds into
+    the file, and ends when the file does (or earlier, if cut).
+    """
+
+    kind = StringField(required=True, choices=("song", "jingle"))
+    song_id = IntField()
+    jingle_id = StringField()
+    playlist_id = IntField()
+    filename = StringField(required=True)
+    duration = FloatField(required=True)  # of the whole file
+    offset = FloatField(default=0.0)
+    starts_at = FloatField(required=True)
+    resumed = BooleanField(default=False)  # continues a song cut by an hourly jingle
+
+
+class RadioTimeline(Document):
+    uuid = StringField(primary_key=True)
+    current = EmbeddedDocumentField(Segment)
+    next = EmbeddedDocumentField(Segment)
+    interrupted = EmbeddedDocumentField(Segment)  # song to resume after an hourly jingle
+    songs_since_jingle = IntField(default=0)
+    show_positions = DictField()  # str(playlist id) -> index of the next ordered song
+    broken = StringField()  # why nothing can be played, while so
+    meta = {"collection": "radio_timelines", "indexes": ["broken"]}
+
+
+class ScheduledEvent(Document):
+    """The next thing to do for a radio: one pending event per radio."""
+
+    radio_uuid = StringField(primary_key=True)
+    at = FloatField(required=True)
+    kind = StringField(required=True)
+    meta = {"collection": "scheduled_events", "indexes": ["at"]}
+
+
+class SongPlay(Document):
+    radio_uuid = StringField(required=True)
+    song_id = IntField(required=True)
+    started_at = FloatField(required=True)
+    artist = StringField()
+    title = StringField()
+    meta = {"collection": "song_plays", "indexes": [("radio_uuid", "-started_at")]}
+
+
+# --- the web app -----------------------------------------------------------------
+
+
+class Counter(Document):
+    """A named sequence, incremented atomically (find_and_modify)."""
+
+    name = StringField(primary_key=True)
+    value = IntField(default=0)
+    meta = {"collection": "counters"}
+
+
+class OutboxItem(Document):
+    seq = IntField(required=True)
+    kind = StringField(required=True)  # start_listening, stop_listening, stopped, songs_started
+    radio_uuid = StringField(required=True)
+    params = DictField()
+    created_at = FloatField(required=True)
+    attempts = IntField(default=0)
+    meta = {"collection": "outbox", "indexes": [{"fields": ["seq"], "unique": True}]}

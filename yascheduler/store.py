@@ -1,0 +1,67 @@
+"""The connection to the document store: MongoDB, or mongomock in memory."""
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+import mongoengine
+
+from . import models
+from .errors import ConfigError
+
+log = logging.getLogger("yascheduler.store")
+
+IN_MEMORY_SCHEME = "mongomock"
+DOCUMENTS = (
+    models.User,
+    models.Radio,
+    models.Streamer,
+    models.RadioStream,
+    models.ListenerSession,
+    models.RadioTimeline,
+    models.ScheduledEvent,
+    models.SongPlay,
+    models.Counter,
+    models.OutboxItem,
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(url: str) -> None:
+    """Connect MongoEngine's default alias to `url` and create the indexes."""
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/").split("?")[0]
+    if not database:
+        raise ConfigError(f"mongo_url: {redact_url(url)} names no database")
+    mongoengine.disconnect()
+    if parts.scheme == IN_MEMORY_SCHEME:
+        import mongomock
+
+        mongoengine.connect(
+            db=database, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient
+        )
+        log.warning("store: in memory (%s); everything stored is lost on exit", url)
+    elif parts.scheme in ("mongodb", "mongodb+srv"):
+        mongoengine.connect(host=url, db=database, serverSelectionTimeoutMS=5000, tz_aware=False)
+        log.info("store: %s", redact_url(url))
+    else:
+        raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact_url(url)}")
+    for document in DOCUMENTS:
+        document.ensure_indexes()
+
+
+def drop_everything() -> None:
+    """Remove every stored document (tests and `yascheduler flush`)."""
+    for document in DOCUMENTS:
+        document.drop_collection()
+
+
+def disconnect() -> None:
+    mongoengine.disconnect()
