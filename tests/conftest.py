@@ -55,3 +55,47 @@ def redis_url(redis_server):
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture
+def make_service(db, redis_url):
+    """Start services in this process, on the test's store and Redis; stopped after the test."""
+    from tests.harness import start_service
+
+    services = []
+
+    def make(catalog=None, **overrides):
+        service = start_service(redis_url, db, catalog, **overrides)
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.stop()
+
+
+@pytest.fixture
+def streamers(redis_url):
+    """Make streamer emulators connected to the test's Redis; closed after the test."""
+    from tests.streamer_emulator import StreamerEmulator
+
+    made = []
+
+    def make(name, **options):
+        emulator = StreamerEmulator(redis_url, name, **options)
+        made.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in made:
+        emulator.close()
+
+
+@pytest.fixture
+def webapp():
+    """A real HTTP server on loopback playing the web app."""
+    from tests.webapp_server import WebApp
+
+    app = WebApp()
+    yield app
+    app.stop()

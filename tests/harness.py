@@ -1,0 +1,37 @@
+"""Starting a service in the test process, the way `yascheduler run` does."""
+
+import gevent
+
+from yascheduler import catalog as catalog_module
+from yascheduler.service import Service
+from yascheduler.settings import resolve
+
+TEST_SETTINGS = {
+    "http": "127.0.0.1:0",
+    "ping_interval": "1",
+    "prepare_seconds": "1",
+    "timezone": "UTC",
+}
+
+
+def start_service(redis_url: str, mongo_url: str, catalog=None, clock=None, **overrides) -> Service:
+    values = {**TEST_SETTINGS, "redis_url": redis_url, "mongo_url": mongo_url}
+    values.update({name: str(value) for name, value in overrides.items()})
+    settings = resolve(values, environ={})
+    if catalog is not None:
+        catalog_module.import_catalog(catalog)
+    service = Service(settings, redis_url, clock=clock)
+    service.start()
+    wait_for(lambda: service.bus.connected, "the service to subscribe")
+    return service
+
+
+def wait_for(condition, what: str, timeout: float = 5.0) -> None:
+    """Wait until condition() is true, yielding to the service's greenlets meanwhile."""
+    with gevent.Timeout(timeout, AssertionError(f"timed out waiting for {what}")):
+        while not condition():
+            gevent.sleep(0.01)
+
+
+def http_base(service: Service) -> str:
+    return f"http://127.0.0.1:{service.http_server.server_port}"

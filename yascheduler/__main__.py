@@ -1,0 +1,5 @@
+import sys
+
+from yascheduler.cli import main
+
+sys.exit(main())

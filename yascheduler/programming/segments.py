@@ -1,0 +1,80 @@
+"""Arithmetic on timeline segments: where they end, where the next one starts, what to play."""
+
+from zoneinfo import ZoneInfo
+
+from .. import models
+from .interface import PlayCommand
+from .localtime import next_top_of_hour
+
+
+def song_segment(song: models.Song, playlist_id: int, at: float) -> models.Segment:
+    return models.Segment(
+        kind="song",
+        song_id=song.id,
+        playlist_id=playlist_id,
+        filename=song.filename,
+        duration=song.duration,
+        offset=0.0,
+        starts_at=at,
+    )
+
+
+def jingle_segment(jingle: models.Jingle, at: float) -> models.Segment:
+    return models.Segment(
+        kind="jingle", jingle_id=jingle.id, filename=jingle.filename, duration=jingle.duration, starts_at=at
+    )
+
+
+def cut_at(segment: models.Segment, at: float) -> models.Segment:
+    """What is left of `segment` when it is cut at `at`, to resume later."""
+    return _copy(segment, offset=offset_at(segment, at), starts_at=at, resumed=True)
+
+
+def resume(cut: models.Segment, at: float) -> models.Segment:
+    return _copy(cut, starts_at=at)
+
+
+def ends_at(segment: models.Segment) -> float:
+    return segment.starts_at + segment.duration - segment.offset
+
+
+def offset_at(segment: models.Segment, now: float) -> float:
+    """Seconds into the file at `now`."""
+    return segment.offset + max(0.0, now - segment.starts_at)
+
+
+def natural_boundary(segment: models.Segment, crossfade: float) -> float:
+    """Where the next segment starts if nothing cuts this one: its end, minus the crossfade.
+
+    A crossfade never eats more than half a segment, so time always moves on.
+    """
+    end = ends_at(segment)
+    return end - min(crossfade, (end - segment.starts_at) / 2)
+
+
+def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
+    """Where the next segment starts: the natural boundary, or the top of the hour that cuts a song."""
+    natural = natural_boundary(segment, crossfade)
+    if hourly and segment.kind == "song":
+        top = next_top_of_hour(zone, segment.starts_at)
+        if top < natural:
+            return top
+    return natural
+
+
+def play_command(segment: models.Segment, now: float, crossfade: float) -> PlayCommand | None:
+    """The play that makes a streamer follow `segment` from `now`; None once it has ended."""
+    if now >= ends_at(segment):
+        return None
+    return PlayCommand(
+        filename=segment.filename,
+        delay=max(0.0, segment.starts_at - now),
+        offset=offset_at(segment, now),
+        crossfade=crossfade,
+    )
+
+
+def _copy(segment: models.Segment, **changes) -> models.Segment:
+    fields = {name: getattr(segment, name) for name in segment._fields}
+    fields.update(changes)
+    return models.Segment(**fields)

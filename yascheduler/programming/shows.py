@@ -1,0 +1,70 @@
+"""The show calendar: which show is on air at an instant, and when the next one starts."""
+
+import math
+from dataclasses import dataclass
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+from .. import models
+from .localtime import local_date, wall_clock_instant
+from .rotation import playable
+
+DAY = 86400.0
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ShowOnAir:
+    playlist: models.Playlist
+    starts_at: float
+    ends_at: float
+
+
+def show_playlists(radio: models.Radio) -> list[models.Playlist]:
+    """The radio's enabled shows that have something to play."""
+    return [
+        playlist
+        for playlist in radio.playlists
+        if playlist.show is not None and playlist.show.enabled and playable(playlist.songs)
+    ]
+
+
+def on_air(radio: models.Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | None:
+    """The show on air at `instant`; of several, the one that started last."""
+    latest = None
+    for playlist in show_playlists(radio):
+        show = playlist.show
+        # a show that started on an earlier day may still be running
+        days_back = math.ceil(show.duration / DAY) + 1
+        for start in _starts(show, zone, local_date(instant, zone), -days_back, 0):
+            if start <= instant < start + show.duration and (latest is None or start > latest.starts_at):
+                latest = ShowOnAir(playlist, start, start + show.duration)
+    return latest
+
+
+def next_show_start(radio: models.Radio, zone: ZoneInfo, instant: float) -> float | None:
+    """The first start of any show strictly after `instant`, None if the radio has no show."""
+    starts = [
+        start
+        for playlist in show_playlists(radio)
+        for start in _starts(playlist.show, zone, local_date(instant, zone), 0, WEEK_DAYS + 1)
+        if start > instant
+    ]
+    return min(starts, default=None)
+
+
+def _starts(show: models.Show, zone: ZoneInfo, today, first: int, last: int):
+    """The show's start instants on the days today+first .. today+last."""
+    wall = time.fromisoformat(show.time)
+    for shift in range(first, last + 1):
+        day = today + timedelta(days=shift)
+        if models.WEEKDAYS[day.weekday()] in show.days:
+            yield wall_clock_instant(day, wall, zone)
+
+
+def ordered_songs(playlist: models.Playlist) -> list[models.Song]:
+    """An ordered show's songs in play order: by `order` (unordered last), then id."""
+    return sorted(
+        playable(playlist.songs),
+        key=lambda song: (song.order is None, song.order or 0, song.id),
+    )

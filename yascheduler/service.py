@@ -1,0 +1,217 @@
+"""The running scheduler: every part wired together, and its greenlets supervised.
+
+Greenlets (the Redis subscriber, the scheduler loop, the web app sender,
+one pinger per streamer) are spawned into one group; one that dies with an
+exception is logged and stops the service, never silently.
+"""
+
+import logging
+
+import gevent
+import gevent.event
+from gevent.pool import Group
+from gevent.pywsgi import WSGIServer
+
+from . import catalog, http_api, protocol
+from .auth import Authenticator
+from .bus import Bus
+from .clock import SystemClock
+from .errors import MessageError
+from .handlers import Handlers
+from .listeners import Listeners
+from .metrics import Metrics
+from .programming import PlayCommand, Programmer, ProgrammingSettings
+from .streamers import Streamers
+from .streams import Streams
+from .yaapp import Notifier, OutboxSender, TokenChecker
+
+log = logging.getLogger("yascheduler.service")
+
+STOP_TIMEOUT = 3.0
+
+
+class Service:
+    def __init__(self, settings, redis_url: str, clock=None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.metrics = Metrics()
+        self.group = Group()
+        self.stopped = gevent.event.Event()
+        self.failure: str | None = None
+        self.http_server: WSGIServer | None = None
+        self.bus = Bus(redis_url, self.metrics, self.on_raw_message, self.on_resubscribed, self.clock)
+        self.streamers = Streamers(
+            self.clock, self.bus, settings.ping_interval, self.spawn, self.drop_streamer
+        )
+        self.streams = Streams(self.clock)
+        self.listeners = Listeners(self.clock)
+        self.notifier = Notifier(self.clock, settings.yaapp_url, settings.yaapp_key, settings.timezone)
+        self.token_checker = (
+            TokenChecker(settings.yaapp_url, settings.yaapp_key) if settings.yaapp_url else None
+        )
+        self.authenticator = Authenticator(self.token_checker)
+        self.programmer = Programmer(self.clock, self, programming_settings(settings))
+        self.handlers = Handlers(self)
+
+    # --- life cycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.settings.catalog:
+            self.apply_catalog(catalog.load_catalog_file(self.settings.catalog))
+        self.streams.load()
+        self.listeners.load()
+        self.programmer.load()
+        self.spawn(self.bus.run)
+        self.spawn(self.programmer.run_forever)
+        if self.notifier.enabled:
+            self.spawn(OutboxSender(self.notifier).run)
+        self.streamers.load()
+        self._serve_http()
+        log.info("yascheduler started: %s", self.status())
+
+    def _serve_http(self) -> None:
+        host, port = self.settings.http
+        self.http_server = WSGIServer((host, port), http_api.make_app(self), log=None)
+        self.http_server.start()
+        log.info("HTTP API on http://%s:%d/", host, self.http_server.server_port)
+
+    def spawn(self, function, *args) -> gevent.Greenlet:
+        greenlet = self.group.spawn(function, *args)
+        greenlet.link_exception(self._greenlet_died)
+        return greenlet
+
+    def _greenlet_died(self, greenlet: gevent.Greenlet) -> None:
+        self.failure = f"{getattr(greenlet, 'name', greenlet)} died: {greenlet.exception!r}"
+        log.error("stopping: %s", self.failure, exc_info=greenlet.exc_info)
+        self.stopped.set()
+
+    def request_stop(self) -> None:
+        self.stopped.set()
+
+    def stop(self) -> None:
+        """Stop taking work, then stop every greenlet; bounded in time."""
+        if self.http_server is not None:
+            self.http_server.stop(timeout=1)
+        self.group.kill(timeout=STOP_TIMEOUT)
+        self.bus.close()
+        self.stopped.set()
+        log.info("yascheduler stopped")
+
+    # --- streamer messages ------------------------------------------------------------
+
+    def on_raw_message(self, raw: bytes) -> None:
+        try:
+            message = protocol.decode(raw)
+        except MessageError as error:
+            self.metrics.rejected.labels(error.reason).inc()
+            log.warning("message rejected (%s): %s", error.reason, error.detail)
+            return
+        self.metrics.received.labels(message["type"]).inc()
+        try:
+            self.handlers.handle(message)
+        except Exception:
+            # One message must not take the service down; the traceback says why it failed.
+            self.metrics.rejected.labels("handler_error").inc()
+            log.exception("handling %s failed", message["type"])
+
+    def on_resubscribed(self) -> None:
+        """Redis is back: bring every master streamer back in step."""
+        for radio_uuid in list(self.streams.masters):
+            self.send_current_plays(radio_uuid)
+
+    # --- what handlers and the programmer ask of the service -----------------------------
+
+    def play(self, radio_uuid: str, command: PlayCommand) -> None:
+        master = self.streams.master(radio_uuid)
+        if master is not None:
+            self.bus.publish(master, play_message(radio_uuid, command))
+
+    def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
+        self.notifier.song_started(radio_uuid, song_id, started_at)
+
+    def send_current_plays(self, radio_uuid: str) -> None:
+        for command in self.programmer.join(radio_uuid):
+            self.play(radio_uuid, command)
+
+    def drop_streamer(self, name: str, why: str) -> None:
+        for radio_uuid in self.streams.radios_of(name):
+            self.stop_stream(radio_uuid, f"its master {name} {why}")
+        self.streamers.unregister(name)
+        log.info("streamer %s removed: %s", name, why)
+
+    def stop_stream(self, radio_uuid: str, why: str, tell_master: bool = False) -> None:
+        master = self.streams.master(radio_uuid)
+        if master is None:
+            return
+        total = self.listeners.close_radio(radio_uuid)
+        self.streams.stop(radio_uuid)
+        self.notifier.stopped(radio_uuid, total)
+        if tell_master:
+            self.bus.publish(master, protocol.radio_stopped(radio_uuid))
+        log.info("radio %s no longer streamed (%s): %ds of listening closed", radio_uuid, why, total)
+
+    def apply_catalog(self, change: catalog.CatalogChange) -> None:
+        for radio in change.radios:
+            if radio.ready:
+                self.programmer.set_radio(radio)
+            else:
+                self._retire_radio(radio.uuid, "not ready")
+        for radio_uuid in change.deleted:
+            self._retire_radio(radio_uuid, "deleted")
+        log.info(
+            "catalog applied: %d radios created or changed, %d deleted, %d users",
+            len(change.radios), len(change.deleted), change.users,
+        )
+
+    def _retire_radio(self, radio_uuid: str, why: str) -> None:
+        self.programmer.remove_radio(radio_uuid)
+        self.stop_stream(radio_uuid, why, tell_master=True)
+
+    # --- what the HTTP API shows ---------------------------------------------------------
+
+    def status(self) -> dict:
+        programming = self.programmer.counts()
+        return {
+            "streamers": self.streamers.count(),
+            "radios": programming["radios"],
+            "streaming_radios": self.streams.count(),
+            "broken_radios": programming["broken_radios"],
+            "listeners": self.listeners.count(),
+            "events": programming["events"],
+            "outbox": self.notifier.backlog(),
+            "redis_connected": self.bus.connected,
+            "messages_received": self.metrics.counts(self.metrics.received),
+            "messages_sent": self.metrics.counts(self.metrics.sent),
+            "messages_rejected": self.metrics.counts(self.metrics.rejected),
+            "play_lateness": self.programmer.lateness(),
+        }
+
+    def radio_view(self, radio_uuid: str) -> dict | None:
+        programming = self.programmer.radio_view(radio_uuid)
+        if programming is None:
+            return None
+        return {
+            "uuid": radio_uuid,
+            "master_streamer": self.streams.master(radio_uuid),
+            "listeners": self.listeners.count(radio_uuid),
+            **programming,
+        }
+
+    def healthy(self) -> tuple[bool, str]:
+        if not self.bus.connected:
+            return False, "redis is not connected"
+        return True, "ok"
+
+
+def programming_settings(settings) -> ProgrammingSettings:
+    return ProgrammingSettings(
+        prepare_seconds=settings.prepare_seconds,
+        crossfade_seconds=settings.crossfade_seconds,
+        default_timezone=settings.timezone,
+        title_separation=settings.title_separation,
+        artist_separation=settings.artist_separation,
+    )
+
+
+def play_message(radio_uuid: str, command: PlayCommand) -> dict:
+    return protocol.play(radio_uuid, command.filename, command.delay, command.offset, command.crossfade)
