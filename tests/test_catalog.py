@@ -124,6 +124,7 @@ def test_import_stores_every_field_with_defaults(db):
     change = import_catalog(small_catalog())
 
     assert [stored.uuid for stored in change.radios] == ["r1", "r2"]
+    assert isinstance(change.radios[0].playlists[0].songs[0], models.Song)
     assert change.users == 2
     one = radio("r1")
     assert (one.name, one.ready, one.timezone) == ("Radio One", True, "Europe/Paris")
@@ -165,6 +166,56 @@ def test_last_play_time_is_stored_as_epoch_seconds(db, text, expected):
     import_catalog(catalog)
 
     assert radio("r1").playlists[0].songs[0].last_play_time == expected.timestamp()
+
+
+def test_stored_documents_are_what_mongoengine_would_store(db):
+    import_catalog(small_catalog())
+
+    for raw in models.Radio._get_collection().find():
+        assert radio(raw["_id"]).to_mongo().to_dict() == raw
+    for raw in models.User._get_collection().find():
+        assert models.User.objects.get(id=raw["_id"]).to_mongo().to_dict() == raw
+
+
+def test_a_radio_saved_through_mongoengine_is_unchanged_by_the_same_entry(db):
+    catalog = small_catalog()
+    import_catalog(catalog)
+    models.Radio.objects.get(uuid="r1").delete()
+    models.Radio(
+        uuid="r1",
+        name="Radio One",
+        timezone="Europe/Paris",
+        playlists=[
+            models.Playlist(
+                id=10,
+                name="default",
+                songs=[
+                    models.Song(id=100, filename="a/100.mp3", duration=200),
+                    models.Song(id=101, filename="a/101.mp3", duration=180.5),
+                ],
+            ),
+            models.Playlist(
+                id=11,
+                name="Morning",
+                show=models.Show(days=["MON", "FRI"], time="07:00:00", duration=3600),
+                songs=[models.Song(id=110, filename="m/110.mp3", duration=150, order=1)],
+            ),
+        ],
+        jingles=[
+            models.Jingle(
+                id="j1",
+                name="Station ID",
+                filename="j/id.mp3",
+                duration=6,
+                schedule=[
+                    models.JingleSchedule(type="between_songs", range=4),
+                    models.JingleSchedule(type="hourly"),
+                ],
+            )
+        ],
+    ).save()
+
+    assert import_catalog(catalog).radios == []
 
 
 def test_null_is_the_same_as_absent(db):
@@ -512,6 +563,7 @@ REJECTED = [
     (set_in(SONG + ("duration",), 10**400), SONG_PATH + ".duration", "must be a finite number"),
     (set_in(SONG + ("artist",), 5), SONG_PATH + ".artist", "must be a string"),
     (set_in(SONG + ("title",), ["x"]), SONG_PATH + ".title", "must be a string"),
+    (set_in(SONG + ("title",), "a\ud800b"), SONG_PATH + ".title", "must be valid Unicode text"),
     (set_in(SONG + ("frequency",), 1.5), SONG_PATH + ".frequency", "must be between 0 and 1"),
     (set_in(SONG + ("frequency",), -0.1), SONG_PATH + ".frequency", "must be between 0 and 1"),
     (set_in(SONG + ("enabled",), "true"), SONG_PATH + ".enabled", "must be true or false"),
@@ -735,6 +787,6 @@ def test_file_is_read_and_imported(db, tmp_path):
     path = tmp_path / "catalog.json"
     path.write_text(json.dumps(small_catalog()))
 
-    change = load_catalog_file(str(path))
+    change = load_catalog_file(path)  # a Path, as the settings give it
 
     assert [stored.uuid for stored in change.radios] == ["r1", "r2"]

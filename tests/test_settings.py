@@ -364,3 +364,8 @@ def test_help_shows_doc_environment_and_default():
     assert "--ping-interval SECONDS" in text
     assert "[YASCHEDULER_PING_INTERVAL; default: 15]" in text
     assert "default: the machine's zone" in text
+
+
+def test_the_readme_shows_the_current_settings_table():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert settings.markdown_table() in readme, "regenerate the README's settings table"

@@ -13,7 +13,7 @@ import redis
 
 from . import protocol
 from .metrics import Metrics
-from .store import redact_url
+from .redact import redact
 
 log = logging.getLogger("yascheduler.bus")
 
@@ -68,7 +68,7 @@ class Bus:
                 wait = retry_delay(attempt)
                 log.warning(
                     "redis %s unreachable (%s); retrying in %.1fs",
-                    redact_url(self.url), exc, wait,
+                    redact(self.url), exc, wait,
                 )
                 attempt += 1
                 gevent.sleep(wait)
@@ -93,7 +93,7 @@ class Bus:
         self.connected = True
         self.connected_since = self.clock.now()
         self.subscriptions += 1
-        log.info("subscribed to %s on %s", protocol.INBOX_CHANNEL, redact_url(self.url))
+        log.info("subscribed to %s on %s", protocol.INBOX_CHANNEL, redact(self.url))
         if self.subscriptions > 1:
             self.metrics.redis_reconnects.inc()
             self.on_resubscribed()

@@ -7,7 +7,9 @@ The format is described in CATALOG.md. An import runs in two stages:
    (loaded with one query for users and one for radios). The first broken
    entry raises `CatalogError(path, problem)`, with a path such as
    `radios[3].playlists[0].songs[12].duration`, and nothing is written.
-2. Writing: one save or delete per document that actually changes.
+2. Writing, straight to the collections: new documents inserted in one
+   batch, changed ones replaced one by one, deleted ones removed in one
+   batch. Documents the import leaves as they were are not written.
 
 Upsert semantics:
 
@@ -35,9 +37,10 @@ Unknown keys are ignored everywhere; known keys with a wrong type are not.
 
 import functools
 import json
-import logging
 import math
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,8 +50,6 @@ from mongoengine import Q
 from . import models
 from .errors import CatalogError
 
-log = logging.getLogger("yascheduler.catalog")
-
 DEFAULT_PLAYLIST = "default"
 MAX_SHOW_DURATION = 7 * 24 * 3600
 JINGLE_SCHEDULE_TYPES = ("between_songs", "hourly")
@@ -56,6 +57,11 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what the store can hold
 TIME_OF_DAY = re.compile(r"(\d\d):(\d\d):(\d\d)")
 
 _REQUIRED = object()
+
+# Store I/O yields to other greenlets: two imports (HTTP requests) must not
+# both check against the same stored state and then both write. (After the
+# gevent patch, threading.Lock is a greenlet lock.)
+_one_import_at_a_time = threading.Lock()
 
 
 @dataclass
@@ -82,31 +88,26 @@ def import_catalog(data: bytes | str | dict) -> CatalogChange:
     top = _Object(document, "")
     user_entries = _read_users(top)
     radio_entries = _read_radios(top)
-    user_plan = _plan_users(user_entries)
-    radio_plan = _plan_radios(radio_entries)
-    user_plan.write()
-    radio_plan.write()
-    change = CatalogChange(
-        radios=radio_plan.to_save,
-        deleted=[radio.uuid for radio in radio_plan.to_delete],
+    with _one_import_at_a_time:
+        user_plan = _plan_users(user_entries)
+        radio_plan = _plan_radios(radio_entries)
+        user_plan.write()
+        radio_plan.write()
+    return CatalogChange(
+        # _from_son: the public way, from_json(), would go through JSON text
+        radios=[models.Radio._from_son(radio) for radio in radio_plan.to_save],
+        deleted=radio_plan.to_delete,
         users=len(user_plan.to_save),
     )
-    log.info(
-        "catalog imported: %d radios created or changed, %d deleted, %d users created or replaced",
-        len(change.radios),
-        len(change.deleted),
-        change.users,
-    )
-    return change
 
 
-def load_catalog_file(path: str) -> CatalogChange:
+def load_catalog_file(path: str | os.PathLike) -> CatalogChange:
     """Import the catalog file at `path`."""
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
-        raise CatalogError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise CatalogError(str(path), f"cannot read: {exc.strerror or exc}") from None
     return import_catalog(data)
 
 
@@ -220,6 +221,10 @@ def _boolean(value, path: str) -> bool:
 def _string(value, path: str) -> str:
     if not isinstance(value, str):
         raise CatalogError(path, "must be a string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): the store could not write it
+        raise CatalogError(path, "must be valid Unicode text") from None
     return value
 
 
@@ -271,7 +276,17 @@ def _epoch_time(value, path: str) -> float:
         raise CatalogError(path, f"must be an ISO 8601 time, not {value!r}") from None
 
 
-# --- reading the entries -----------------------------------------------------------
+# --- reading the entries, as the store holds them --------------------------------------
+#
+# Entries are read into plain dicts shaped like the stored documents (what
+# MongoEngine's to_mongo() gives: defaults filled in, absent values left out),
+# so that a catalog of thousands of radios is checked, merged and compared
+# without building a document object per song.
+
+
+def _present(**fields) -> dict:
+    """The fields that have a value: a stored document leaves out the others."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 @dataclass
@@ -280,27 +295,27 @@ class _RadioEntry:
     uuid: str
     deleted: bool
     fields: dict = field(default_factory=dict)  # name, ready, timezone: those present
-    playlists: list[models.Playlist] = field(default_factory=list)
+    playlists: list[dict] = field(default_factory=list)
     playlist_paths: dict[int, str] = field(default_factory=dict)  # playlist id -> its path
-    jingles: list[models.Jingle] = field(default_factory=list)
+    jingles: list[dict] = field(default_factory=list)
 
 
-def _read_users(top: _Object) -> list[tuple[str, models.User]]:
+def _read_users(top: _Object) -> list[tuple[str, dict]]:
     ids, usernames = _Unique("user id"), _Unique("username")
     tokens = _Unique("auth token", show_key=False)
 
     def read_user(value, path):
         entry = _Object(value, path)
-        user = models.User(
-            id=entry.get("id", _integer),
-            username=entry.get("username", _nonempty_string),
-            api_key=entry.get("api_key", _nonempty_string),
-            hd=entry.get("hd", _boolean, False),
-            auth_tokens=entry.list("auth_tokens", _nonempty_string),
-        )
-        ids.claim(user.id, entry.at("id"))
-        usernames.claim(user.username, entry.at("username"))
-        for index, token in enumerate(user.auth_tokens):
+        user = {
+            "_id": entry.get("id", _integer),
+            "username": entry.get("username", _nonempty_string),
+            "api_key": entry.get("api_key", _nonempty_string),
+            "hd": entry.get("hd", _boolean, False),
+            "auth_tokens": entry.list("auth_tokens", _nonempty_string),
+        }
+        ids.claim(user["_id"], entry.at("id"))
+        usernames.claim(user["username"], entry.at("username"))
+        for index, token in enumerate(user["auth_tokens"]):
             tokens.claim(token, f"{entry.at('auth_tokens')}[{index}]")
         return path, user
 
@@ -323,7 +338,7 @@ def _read_radios(top: _Object) -> list[_RadioEntry]:
         read_playlist = functools.partial(_read_playlist, ids=playlist_ids, song_ids=song_ids)
         for playlist_path, playlist in entry.list("playlists", read_playlist):
             radio.playlists.append(playlist)
-            radio.playlist_paths[playlist.id] = playlist_path
+            radio.playlist_paths[playlist["id"]] = playlist_path
         read_jingle = functools.partial(_read_jingle, ids=_Unique("jingle id"))
         radio.jingles = entry.list("jingles", read_jingle)
         return radio
@@ -331,13 +346,11 @@ def _read_radios(top: _Object) -> list[_RadioEntry]:
     return top.list("radios", read_radio)
 
 
-def _read_playlist(
-    value, path: str, ids: _Unique, song_ids: _Unique
-) -> tuple[str, models.Playlist]:
+def _read_playlist(value, path: str, ids: _Unique, song_ids: _Unique) -> tuple[str, dict]:
     entry = _Object(value, path)
     playlist_id = entry.get("id", _integer)
     ids.claim(playlist_id, entry.at("id"))
-    playlist = models.Playlist(
+    playlist = _present(
         id=playlist_id,
         name=entry.get("name", _nonempty_string),
         show=entry.get("show", _read_show, None),
@@ -346,22 +359,22 @@ def _read_playlist(
     return path, playlist
 
 
-def _read_show(value, path: str) -> models.Show:
+def _read_show(value, path: str) -> dict:
     entry = _Object(value, path)
-    return models.Show(
-        days=entry.get("days", _days),
-        time=entry.get("time", _time_of_day),
-        duration=entry.get("duration", _show_duration),
-        random_play=entry.get("random_play", _boolean, False),
-        enabled=entry.get("enabled", _boolean, True),
-    )
+    return {
+        "days": entry.get("days", _days),
+        "time": entry.get("time", _time_of_day),
+        "duration": entry.get("duration", _show_duration),
+        "random_play": entry.get("random_play", _boolean, False),
+        "enabled": entry.get("enabled", _boolean, True),
+    }
 
 
-def _read_song(value, path: str, ids: _Unique) -> models.Song:
+def _read_song(value, path: str, ids: _Unique) -> dict:
     entry = _Object(value, path)
     song_id = entry.get("id", _integer)
     ids.claim(song_id, entry.at("id"))
-    return models.Song(
+    return _present(
         id=song_id,
         filename=entry.get("filename", _nonempty_string),
         duration=entry.get("duration", _positive_number),
@@ -374,11 +387,11 @@ def _read_song(value, path: str, ids: _Unique) -> models.Song:
     )
 
 
-def _read_jingle(value, path: str, ids: _Unique) -> models.Jingle:
+def _read_jingle(value, path: str, ids: _Unique) -> dict:
     entry = _Object(value, path)
     jingle_id = entry.get("id", _nonempty_string)
     ids.claim(jingle_id, entry.at("id"))
-    return models.Jingle(
+    return _present(
         id=jingle_id,
         name=entry.get("name", _string, None),
         filename=entry.get("filename", _nonempty_string),
@@ -387,7 +400,7 @@ def _read_jingle(value, path: str, ids: _Unique) -> models.Jingle:
     )
 
 
-def _read_jingle_schedule(value, path: str) -> models.JingleSchedule:
+def _read_jingle_schedule(value, path: str) -> dict:
     entry = _Object(value, path)
     kind = entry.get("type", _string)
     if kind not in JINGLE_SCHEDULE_TYPES:
@@ -395,64 +408,76 @@ def _read_jingle_schedule(value, path: str) -> models.JingleSchedule:
             entry.at("type"), f"unknown type {kind!r} (one of {' '.join(JINGLE_SCHEDULE_TYPES)})"
         )
     if kind == "hourly":
-        return models.JingleSchedule(type=kind)
-    return models.JingleSchedule(type=kind, range=entry.get("range", _at_least_one))
+        return {"type": kind}
+    return {"type": kind, "range": entry.get("range", _at_least_one)}
 
 
 # --- checking against the store, and what to write -------------------------------------
+#
+# The dicts above go straight to the collection: they were validated more
+# strictly than MongoEngine would, and save() would first rebuild each one.
 
 
-def _changed(document, stored) -> bool:
-    return stored is None or document.to_mongo().to_dict() != stored.to_mongo().to_dict()
+def _write_documents(collection, documents: list[dict], stored_ids: set) -> None:
+    """Insert the new documents in one batch, replace the stored ones one by one."""
+    new = [document for document in documents if document["_id"] not in stored_ids]
+    if new:
+        collection.insert_many(new)
+    for document in documents:
+        if document["_id"] in stored_ids:
+            collection.replace_one({"_id": document["_id"]}, document)
 
 
 @dataclass
 class _UserPlan:
-    to_save: list[models.User]
-    renamed: list[models.User]  # stored users whose username changes
+    to_save: list[dict]
+    stored_ids: set[int]
+    renamed: list[int]  # ids of stored users whose username changes
 
     def write(self) -> None:
-        # A renamed user goes first, so that users swapping usernames never
-        # meet the unique index on the way.
-        for user in self.renamed:
-            user.delete()
-        for user in self.to_save:
-            user.save(validate=False)  # validated above, more strictly
+        users = models.User._get_collection()
+        # Renamed users are removed, then inserted anew, so that users
+        # swapping usernames never meet the unique index on the way.
+        if self.renamed:
+            users.delete_many({"_id": {"$in": self.renamed}})
+        _write_documents(users, self.to_save, self.stored_ids - set(self.renamed))
 
 
-def _plan_users(entries: list[tuple[str, models.User]]) -> _UserPlan:
-    named = {user.id: user for _, user in entries}
+def _plan_users(entries: list[tuple[str, dict]]) -> _UserPlan:
+    named = [user for _, user in entries]
     stored = models.User.objects(
-        Q(id__in=list(named))
-        | Q(username__in=[user.username for user in named.values()])
-        | Q(auth_tokens__in=[token for user in named.values() for token in user.auth_tokens])
+        Q(id__in=[user["_id"] for user in named])
+        | Q(username__in=[user["username"] for user in named])
+        | Q(auth_tokens__in=[token for user in named for token in user["auth_tokens"]])
+    ).as_pymongo()
+    stored_by_id = {user["_id"]: user for user in stored}
+    named_ids = {user["_id"] for user in named}
+    _check_users_against_kept(
+        entries, [user for user in stored_by_id.values() if user["_id"] not in named_ids]
     )
-    stored_by_id = {user.id: user for user in stored}
-    kept = [user for user in stored_by_id.values() if user.id not in named]
-    _check_users_against_kept(entries, kept)
     return _UserPlan(
-        to_save=[user for user in named.values() if _changed(user, stored_by_id.get(user.id))],
+        to_save=[user for user in named if user != stored_by_id.get(user["_id"])],
+        stored_ids=set(stored_by_id),
         renamed=[
-            stored_by_id[user.id]
-            for user in named.values()
-            if user.id in stored_by_id and stored_by_id[user.id].username != user.username
+            user["_id"]
+            for user in named
+            if user["_id"] in stored_by_id
+            and stored_by_id[user["_id"]]["username"] != user["username"]
         ],
     )
 
 
-def _check_users_against_kept(
-    entries: list[tuple[str, models.User]], kept: list[models.User]
-) -> None:
+def _check_users_against_kept(entries: list[tuple[str, dict]], kept: list[dict]) -> None:
     """Usernames and tokens of the file must not be those of stored users it leaves alone."""
-    username_owner = {user.username: user.id for user in kept}
-    token_owner = {token: user.id for user in kept for token in user.auth_tokens}
+    username_owner = {user["username"]: user["_id"] for user in kept}
+    token_owner = {token: user["_id"] for user in kept for token in user.get("auth_tokens", [])}
     for path, user in entries:
-        if user.username in username_owner:
-            owner = username_owner[user.username]
+        owner = username_owner.get(user["username"])
+        if owner is not None:
             raise CatalogError(
-                f"{path}.username", f"username {user.username!r} is taken by user {owner}"
+                f"{path}.username", f"username {user['username']!r} is taken by user {owner}"
             )
-        for index, token in enumerate(user.auth_tokens):
+        for index, token in enumerate(user["auth_tokens"]):
             if token in token_owner:
                 raise CatalogError(
                     f"{path}.auth_tokens[{index}]",
@@ -462,41 +487,41 @@ def _check_users_against_kept(
 
 @dataclass
 class _RadioPlan:
-    to_save: list[models.Radio]
-    to_delete: list[models.Radio]
+    to_save: list[dict]
+    stored_ids: set[str]
+    to_delete: list[str]  # uuids of stored radios
 
     def write(self) -> None:
-        for radio in self.to_save:
-            radio.save(validate=False)  # validated above, more strictly
-        for radio in self.to_delete:
-            radio.delete()
+        radios = models.Radio._get_collection()
+        _write_documents(radios, self.to_save, self.stored_ids)
+        if self.to_delete:
+            radios.delete_many({"_id": {"$in": self.to_delete}})
 
 
 def _plan_radios(entries: list[_RadioEntry]) -> _RadioPlan:
     playlist_ids = [playlist_id for entry in entries for playlist_id in entry.playlist_paths]
     stored = models.Radio.objects(
         Q(uuid__in=[entry.uuid for entry in entries]) | Q(playlists__id__in=playlist_ids)
-    )
-    stored_by_uuid = {radio.uuid: radio for radio in stored}
+    ).as_pymongo()
+    stored_by_uuid = {radio["_id"]: radio for radio in stored}
     deleted_uuids = {entry.uuid for entry in entries if entry.deleted}
     playlist_owner = {
-        playlist.id: radio.uuid
-        for radio in stored_by_uuid.values()
-        if radio.uuid not in deleted_uuids
-        for playlist in radio.playlists
+        playlist["id"]: uuid
+        for uuid, radio in stored_by_uuid.items()
+        if uuid not in deleted_uuids
+        for playlist in radio.get("playlists", [])
     }
     to_save = []
     for entry in entries:
         if entry.deleted:
             continue
         _check_playlist_owners(entry, playlist_owner)
-        stored_radio = stored_by_uuid.get(entry.uuid)
-        radio = _merged_radio(entry, stored_radio)
+        radio = _merged_radio(entry, stored_by_uuid.get(entry.uuid))
         _check_one_default_playlist(entry, radio)
-        if _changed(radio, stored_radio):
+        if radio != stored_by_uuid.get(entry.uuid):
             to_save.append(radio)
-    to_delete = [stored_by_uuid[uuid] for uuid in sorted(deleted_uuids) if uuid in stored_by_uuid]
-    return _RadioPlan(to_save=to_save, to_delete=to_delete)
+    to_delete = [entry.uuid for entry in entries if entry.deleted and entry.uuid in stored_by_uuid]
+    return _RadioPlan(to_save=to_save, stored_ids=set(stored_by_uuid), to_delete=to_delete)
 
 
 def _check_playlist_owners(entry: _RadioEntry, playlist_owner: dict[int, str]) -> None:
@@ -506,8 +531,12 @@ def _check_playlist_owners(entry: _RadioEntry, playlist_owner: dict[int, str]) -
             raise CatalogError(f"{path}.id", f"playlist {playlist_id} belongs to radio {owner!r}")
 
 
-def _check_one_default_playlist(entry: _RadioEntry, radio: models.Radio) -> None:
-    ids = [playlist.id for playlist in radio.playlists if playlist.name == DEFAULT_PLAYLIST]
+def _check_one_default_playlist(entry: _RadioEntry, radio: dict) -> None:
+    ids = [
+        playlist["id"]
+        for playlist in radio["playlists"]
+        if playlist.get("name") == DEFAULT_PLAYLIST
+    ]
     from_file = [playlist_id for playlist_id in ids if playlist_id in entry.playlist_paths]
     if len(ids) > 1 and from_file:
         raise CatalogError(
@@ -517,21 +546,19 @@ def _check_one_default_playlist(entry: _RadioEntry, radio: models.Radio) -> None
         )
 
 
-def _merged_radio(entry: _RadioEntry, stored: models.Radio | None) -> models.Radio:
+def _merged_radio(entry: _RadioEntry, stored: dict | None) -> dict:
     """The radio as the import leaves it: `stored` with the entry applied."""
-    base = stored or models.Radio(uuid=entry.uuid)
-    return models.Radio(
-        uuid=entry.uuid,
-        name=entry.fields.get("name", base.name),
-        ready=entry.fields.get("ready", base.ready),
-        timezone=entry.fields.get("timezone", base.timezone),
-        playlists=_upserted_by_id(base.playlists, entry.playlists),
-        jingles=_upserted_by_id(base.jingles, entry.jingles),
-    )
+    base = stored or {"_id": entry.uuid, "ready": True}
+    return {
+        **base,
+        **entry.fields,
+        "playlists": _upserted_by_id(base.get("playlists", []), entry.playlists),
+        "jingles": _upserted_by_id(base.get("jingles", []), entry.jingles),
+    }
 
 
-def _upserted_by_id(stored: list, named: list) -> list:
-    """`stored` with the items of `named` replacing those of the same id, in place, the rest added."""
-    named_by_id = {item.id: item for item in named}
-    kept = [named_by_id.pop(item.id, item) for item in stored]
+def _upserted_by_id(stored: list[dict], named: list[dict]) -> list[dict]:
+    """`stored` with the items of `named` put in place of those of the same id, the others added."""
+    named_by_id = {item["id"]: item for item in named}
+    kept = [named_by_id.pop(item["id"], item) for item in stored]
     return kept + list(named_by_id.values())

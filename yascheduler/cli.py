@@ -61,7 +61,7 @@ def run(args) -> int:
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    configure_logging(settings.log_level)
     log.info("settings: %s", settings_module.describe(settings))
     embedded_redis = None
     try:
@@ -74,7 +74,7 @@ def run(args) -> int:
             redis_url = embedded_redis.start()
         return serve(settings, redis_url)
     except CatalogError as error:
-        log.error("catalog %s is broken: %s", settings.catalog, error)
+        log.error("the catalog is broken: %s", error)
         return 2
     except YaschedulerError as error:
         log.error("%s", error)
@@ -82,6 +82,12 @@ def run(args) -> int:
     finally:
         if embedded_redis is not None:
             embedded_redis.stop()
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    # urllib3 logs request URLs at DEBUG, and web app URLs carry the scheduler key.
+    logging.getLogger("urllib3").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def serve(settings, redis_url: str) -> int:

@@ -21,11 +21,10 @@ from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .store import redact_url
+from .redact import SECRET_SHOWN, redact
 
 ENV_PREFIX = "YASCHEDULER_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
-SECRET_SHOWN = "***"
 UNSET_SHOWN = "unset"
 
 # --- parsers: a flag or environment string, or a TOML value -> the value -----
@@ -450,21 +449,6 @@ def _check_key(key: str, config: Path) -> None:
 
 
 # --- showing -------------------------------------------------------------------
-
-_QUERY_PASSWORD = re.compile(r"((?:^|&)[^=&]*password[^=&]*=)[^&]*", re.IGNORECASE)
-
-
-def redact(address: str) -> str:
-    """`address` with any password in it replaced, whether URL or not."""
-    try:
-        address = redact_url(address)
-    except ValueError:
-        # Not a URL we can take apart: drop whatever credentials precede an @.
-        return SECRET_SHOWN + "@" + address.rpartition("@")[2] if "@" in address else address
-    # redis-py also takes ?password=. Edit the text: unsplitting a URL is lossy.
-    before, mark, query = address.partition("?")
-    return before + mark + _QUERY_PASSWORD.sub(r"\g<1>" + SECRET_SHOWN, query)
-
 
 def format_host_port(address: tuple[str, int]) -> str:
     host, port = address

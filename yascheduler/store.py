@@ -1,12 +1,13 @@
 """The connection to the document store: MongoDB, or mongomock in memory."""
 
 import logging
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import mongoengine
 
 from . import models
 from .errors import ConfigError
+from .redact import redact
 
 log = logging.getLogger("yascheduler.store")
 
@@ -25,34 +26,28 @@ DOCUMENTS = (
 )
 
 
-def redact_url(url: str) -> str:
-    """The URL with its password replaced, fit for logs and error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def connect(url: str) -> None:
     """Connect MongoEngine's default alias to `url` and create the indexes."""
     parts = urlsplit(url)
     database = parts.path.lstrip("/").split("?")[0]
     if not database:
-        raise ConfigError(f"mongo_url: {redact_url(url)} names no database")
+        raise ConfigError(f"mongo_url: {redact(url)} names no database")
     mongoengine.disconnect()
     if parts.scheme == IN_MEMORY_SCHEME:
         import mongomock
 
         mongoengine.connect(
-            db=database, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient
+            db=database, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient,
+            uuidRepresentation="standard",
         )
         log.warning("store: in memory (%s); everything stored is lost on exit", url)
     elif parts.scheme in ("mongodb", "mongodb+srv"):
-        mongoengine.connect(host=url, db=database, serverSelectionTimeoutMS=5000, tz_aware=False)
-        log.info("store: %s", redact_url(url))
+        mongoengine.connect(
+            host=url, db=database, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
+        )
+        log.info("store: %s", redact(url))
     else:
-        raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact_url(url)}")
+        raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact(url)}")
     for document in DOCUMENTS:
         document.ensure_indexes()
 

@@ -11,7 +11,6 @@ nothing, the least recently played song wins.
 
 import random
 from collections import deque
-from collections.abc import Callable
 
 from .. import models
 from .history import PlayHistory
@@ -20,8 +19,6 @@ from .interface import ProgrammingSettings
 REPEAT_WINDOW = 3 * 3600.0
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
-# queued songs count as played just now, in queue order
-QUEUE_SPACING = 1e-3
 
 NEVER = float("-inf")
 
@@ -30,9 +27,8 @@ def playable(songs) -> list[models.Song]:
     return [song for song in songs if song.enabled and song.duration > 0]
 
 
-def recency_factors(songs: list[models.Song], history: PlayHistory) -> dict[int, float]:
-    """Song id -> recency factor; songs last played at the same time share a rank."""
-    times = {song.id: _time(history.song_time(song)) for song in songs}
+def recency_factors(songs: list[models.Song], times: dict[int, float]) -> dict[int, float]:
+    """Song id -> recency factor, from song id -> last start; equal times share a rank."""
     ordered = sorted(songs, key=lambda song: times[song.id])
     last = len(ordered) - 1
     factors, rank = {}, 0
@@ -43,6 +39,11 @@ def recency_factors(songs: list[models.Song], history: PlayHistory) -> dict[int,
     return factors
 
 
+def last_starts(songs: list[models.Song], history: PlayHistory) -> dict[int, float]:
+    """Song id -> last start, NEVER for songs never played."""
+    return {song.id: _time(history.song_time(song)) for song in songs}
+
+
 def pick_song(
     songs: list[models.Song],
     history: PlayHistory,
@@ -51,33 +52,37 @@ def pick_song(
     rng: random.Random,
 ) -> models.Song:
     """One of `songs` (playable, not empty), as the module docstring says."""
-    factors = recency_factors(songs, history)
+    times = last_starts(songs, history)
+    factors = recency_factors(songs, times)
     # frequency 0: never chosen while another song can be
     eligible = [song for song in songs if song.frequency > 0] or songs
-    for rules in _relaxations(history, now, settings):
-        remaining = [song for song in eligible if not any(rule(song) for rule in rules)]
+    windows = (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
+    kept = {song.id: _rules_kept(song, times, history, now, windows) for song in eligible}
+    for rules in range(len(windows), 0, -1):
+        remaining = [song for song in eligible if kept[song.id] >= rules]
         if remaining:
-            return _weighted(remaining, factors, history, rng)
-    return _least_recent(eligible, history)
+            return _weighted(remaining, factors, times, rng)
+    return _least_recent(eligible, times)
 
 
-def _relaxations(history: PlayHistory, now: float, settings: ProgrammingSettings):
-    def within(window: float, when: Callable[[models.Song], float | None]):
-        return lambda song: now - _time(when(song)) < window
+def _rules_kept(song, times, history, now, windows) -> int:
+    """How many of the rules, taken in order, the song keeps before it breaks one."""
+    ages = (
+        now - times[song.id],
+        now - _time(history.title_time(song)),
+        now - _time(history.artist_time(song)),
+    )
+    for kept, (age, window) in enumerate(zip(ages, windows)):
+        if age < window:
+            return kept
+    return len(windows)
 
-    rules = [
-        within(REPEAT_WINDOW, history.song_time),
-        within(settings.title_separation, history.title_time),
-        within(settings.artist_separation, history.artist_time),
-    ]
-    return [rules[:count] for count in range(len(rules), 0, -1)]
 
-
-def _weighted(songs, factors, history, rng) -> models.Song:
+def _weighted(songs, factors, times, rng) -> models.Song:
     weights = [song.frequency**2 * factors[song.id] for song in songs]
     total = sum(weights)
     if total <= 0:
-        return _least_recent(songs, history)
+        return _least_recent(songs, times)
     threshold = rng.random() * total
     for song, weight in zip(songs, weights):
         threshold -= weight
@@ -86,8 +91,8 @@ def _weighted(songs, factors, history, rng) -> models.Song:
     return songs[-1]  # rounding left a sliver of the total
 
 
-def _least_recent(songs, history) -> models.Song:
-    return min(songs, key=lambda song: (_time(history.song_time(song)), song.id))
+def _least_recent(songs, times) -> models.Song:
+    return min(songs, key=lambda song: (times[song.id], song.id))
 
 
 def _time(when: float | None) -> float:
@@ -95,35 +100,51 @@ def _time(when: float | None) -> float:
 
 
 class Rotation:
-    """A radio's songs chosen ahead, a few per playlist, so a choice at play time is a pop."""
+    """A radio's songs chosen ahead, a few per playlist, so a choice at play time is a pop.
+
+    Each queued song is chosen as if the ones before it were played back to
+    back, at the times they are expected to start.
+    """
 
     def __init__(self, settings: ProgrammingSettings, rng: random.Random):
         self._settings = settings
         self._rng = rng
         self._queues: dict[int, deque[models.Song]] = {}
+        self._queue_starts: dict[int, float] = {}  # playlist id -> when its first queued song would start
 
-    def next_song(self, playlist: models.Playlist, history: PlayHistory, now: float) -> models.Song | None:
+    def next_song(self, playlist: models.Playlist, history: PlayHistory, at: float) -> models.Song | None:
+        """The song to start at `at`."""
+        if not self._queues.get(playlist.id):
+            self.refill(playlist, history, at)
         queue = self._queues.get(playlist.id)
         if not queue:
-            self.refill(playlist, history, now)
-            queue = self._queues.get(playlist.id)
-        return queue.popleft() if queue else None
+            return None
+        song = queue.popleft()
+        self._queue_starts[playlist.id] = at + self._length(song)
+        return song
 
-    def refill(self, playlist: models.Playlist, history: PlayHistory, now: float) -> None:
-        """Top the playlist's queue up, counting the queued songs as played already."""
+    def refill(self, playlist: models.Playlist, history: PlayHistory, at: float) -> None:
+        """Top the playlist's queue up; `at`: the earliest its first song could start."""
         songs = playable(playlist.songs)
         if not songs:
             self._queues.pop(playlist.id, None)
             return
         queue = self._queues.setdefault(playlist.id, deque())
         ahead = history.overlay()
-        for position, song in enumerate(queue):
-            ahead.record_song(song, now + (position + 1) * QUEUE_SPACING)
+        starts_at = max(at, self._queue_starts.get(playlist.id, at))
+        for song in queue:
+            ahead.record_song(song, starts_at)
+            starts_at += self._length(song)
         while len(queue) < QUEUE_DEPTH:
-            song = pick_song(songs, ahead, now, self._settings, self._rng)
-            ahead.record_song(song, now + (len(queue) + 1) * QUEUE_SPACING)
+            song = pick_song(songs, ahead, starts_at, self._settings, self._rng)
+            ahead.record_song(song, starts_at)
+            starts_at += self._length(song)
             queue.append(song)
 
     def clear(self) -> None:
         """Forget what was chosen ahead: the catalog changed."""
         self._queues.clear()
+        self._queue_starts.clear()
+
+    def _length(self, song: models.Song) -> float:
+        return max(0.0, song.duration - self._settings.crossfade_seconds)

@@ -1,0 +1,89 @@
+"""Helpers for the programming engine tests: catalog builders, a recording player, a driver."""
+
+import random
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from yascheduler import models
+from yascheduler.clock import FakeClock
+from yascheduler.programming import Programmer, ProgrammingSettings
+
+
+class RecordingPlayer:
+    def __init__(self, clock):
+        self.clock = clock
+        self.plays = []  # (sent_at, radio_uuid, PlayCommand)
+        self.starts = []  # (radio_uuid, song_id, started_at)
+
+    def play(self, radio_uuid, command):
+        self.plays.append((self.clock.now(), radio_uuid, command))
+
+    def song_started(self, radio_uuid, song_id, started_at):
+        self.starts.append((radio_uuid, song_id, started_at))
+
+    def plays_for(self, radio_uuid):
+        return [(sent_at, command) for sent_at, uuid, command in self.plays if uuid == radio_uuid]
+
+
+def song(song_id, duration=200.0, **fields):
+    fields.setdefault("filename", f"songs/{song_id}.mp3")
+    return models.Song(id=song_id, duration=duration, **fields)
+
+
+def playlist(playlist_id, songs, name="default", show=None):
+    return models.Playlist(id=playlist_id, name=name, songs=songs, show=show)
+
+
+def show(days, at, duration, **fields):
+    return models.Show(days=days, time=at, duration=duration, **fields)
+
+
+def jingle(jingle_id, duration=6.0, every=None, hourly=False):
+    schedule = []
+    if every is not None:
+        schedule.append(models.JingleSchedule(type="between_songs", range=every))
+    if hourly:
+        schedule.append(models.JingleSchedule(type="hourly"))
+    return models.Jingle(id=jingle_id, filename=f"jingles/{jingle_id}.mp3", duration=duration, schedule=schedule)
+
+
+def radio(uuid="r1", playlists=(), jingles=(), timezone=None, ready=True, save=True):
+    document = models.Radio(
+        uuid=uuid, name=uuid, ready=ready, timezone=timezone, playlists=list(playlists), jingles=list(jingles)
+    )
+    if save:
+        document.save()
+    return document
+
+
+def default_songs(count, duration=200.0, first_id=1, **fields):
+    return [song(first_id + index, duration, **fields) for index in range(count)]
+
+
+def instant(text, zone="UTC"):
+    """Epoch seconds of a local wall time like '2026-03-29 01:30:00' in `zone`."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).timestamp()
+
+
+def make_programmer(start, settings=None, seed=7):
+    clock = FakeClock(start)
+    player = RecordingPlayer(clock)
+    programmer = Programmer(clock, player, settings or ProgrammingSettings(), random.Random(seed))
+    return programmer, clock, player
+
+
+def run_until(programmer, clock, until):
+    """Drive the loop the way run_forever does, jumping the clock from event to event."""
+    while True:
+        wait = programmer.run_due()
+        if wait is None or clock.now() + wait > until:
+            clock.set(until)
+            programmer.run_due()
+            return
+        clock.advance(wait)
+
+
+def song_starts(radio_uuid):
+    """(song_id, started_at) of every recorded start, in order."""
+    plays = models.SongPlay.objects(radio_uuid=radio_uuid).order_by("started_at")
+    return [(play.song_id, play.started_at) for play in plays]

@@ -1,0 +1,509 @@
+"""The programming engine, driven by the injected clock: days of radio in seconds."""
+
+from tests.programming_support import (
+    default_songs,
+    instant,
+    jingle,
+    make_programmer,
+    playlist,
+    radio,
+    run_until,
+    show,
+    song,
+    song_starts,
+)
+from yascheduler import models
+from yascheduler.programming import PlayCommand, Programmer, ProgrammingSettings
+
+HOUR = 3600.0
+T0 = instant("2026-06-01 00:00:10")  # a Monday
+
+
+def durations(station):
+    files = {s.filename: s.duration for p in station.playlists for s in p.songs}
+    files.update({j.filename: j.duration for j in station.jingles})
+    return files
+
+
+def timeline_of(player, uuid):
+    """(start instant, command) for every play sent, in order."""
+    return [
+        (sent_at + command.delay, command)
+        for sent_at, command in player.plays_for(uuid)
+    ]
+
+
+def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
+    station = radio(
+        playlists=[playlist(1, [song(i, 150.0 + 10 * i) for i in range(1, 8)])]
+    )
+    settings = ProgrammingSettings(prepare_seconds=5.0, crossfade_seconds=2.0)
+    programmer, clock, player = make_programmer(T0, settings)
+    programmer.load()
+    run_until(programmer, clock, T0 + 6 * HOUR)
+    plays = timeline_of(player, "r1")
+    files = durations(station)
+    assert plays[0][1] == PlayCommand(plays[0][1].filename, 0.0, 0.0, 0.0)
+    for (start, previous), (next_start, command) in zip(plays, plays[1:]):
+        assert command.delay == 5.0
+        assert command.offset == 0.0
+        assert command.crossfade == 2.0
+        assert next_start == start + files[previous.filename] - 2.0
+    assert programmer.lateness()["count"] == len(plays) - 1
+    assert programmer.lateness()["max_ms"] == 0.0
+
+
+def test_every_song_start_is_recorded_and_reported(db):
+    radio(playlists=[playlist(1, default_songs(10))], jingles=[jingle("j", every=2)])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + HOUR)
+    recorded = song_starts("r1")
+    assert [(uuid, song_id, at) for uuid, song_id, at in player.starts] == [
+        ("r1", i, at) for i, at in recorded
+    ]
+    assert len(recorded) == len(
+        [c for _, c in timeline_of(player, "r1") if c.filename.startswith("songs/")]
+    )
+
+
+def test_jingle_every_n_songs_comes_after_exactly_n_songs(db):
+    radio(
+        playlists=[playlist(1, default_songs(10, 100.0))],
+        jingles=[jingle("long", every=5), jingle("short", every=3)],
+    )
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 3 * HOUR)
+    kinds = "".join(
+        "J" if c.filename.startswith("jingles/") else "S"
+        for _, c in timeline_of(player, "r1")
+    )
+    assert kinds.startswith("SSSJSSSJ")
+    assert all(run == "SSS" for run in kinds.split("J")[:-1])
+    assert {
+        c.filename
+        for _, c in timeline_of(player, "r1")
+        if c.filename.startswith("jingles/")
+    } == {"jingles/short.mp3"}
+
+
+def test_hourly_jingle_cuts_the_song_and_the_song_resumes_where_it_was_cut(db):
+    start = instant("2026-06-01 10:50:00")
+    radio(
+        playlists=[playlist(1, default_songs(3, 1000.0))],
+        jingles=[jingle("hour", duration=8.0, hourly=True)],
+        timezone="Europe/Paris",
+    )
+    programmer, clock, player = make_programmer(start)
+    programmer.load()
+    run_until(programmer, clock, start + 1500)
+    plays = timeline_of(player, "r1")
+    first = plays[0][1]
+    assert plays[1] == (
+        instant("2026-06-01 11:00:00"),
+        PlayCommand("jingles/hour.mp3", 5.0, 0.0, 0.0),
+    )
+    assert plays[2] == (
+        instant("2026-06-01 11:00:08"),
+        PlayCommand(first.filename, 5.0, 600.0, 0.0),
+    )
+    assert plays[3][0] == instant("2026-06-01 11:00:08") + 400.0
+    assert len(song_starts("r1")) == 2  # the resumed song is not a new start
+    assert programmer.radio_view("r1")["kind"] == "song"
+
+
+def test_hourly_jingle_follows_the_local_hour_and_does_not_reset_the_song_count(db):
+    start = instant("2026-06-01 10:10:00")
+    radio(
+        playlists=[playlist(1, default_songs(30, 240.0))],
+        jingles=[jingle("hour", duration=8.0, hourly=True), jingle("id", every=4)],
+        timezone="Asia/Kolkata",
+    )
+    programmer, clock, player = make_programmer(start)
+    programmer.load()
+    run_until(programmer, clock, start + 4 * HOUR)
+    hourly = [
+        at for at, c in timeline_of(player, "r1") if c.filename == "jingles/hour.mp3"
+    ]
+    assert hourly == [instant("2026-06-01 10:30:00") + n * HOUR for n in range(4)]
+    kinds = [
+        "H"
+        if c.filename == "jingles/hour.mp3"
+        else "J"
+        if c.filename == "jingles/id.mp3"
+        else "R"
+        if c.offset
+        else "S"
+        for _, c in timeline_of(player, "r1")
+    ]
+    songs_between = "".join(k for k in kinds if k in "SJ").split("J")[:-1]
+    assert songs_between and all(run == "SSSS" for run in songs_between)
+
+
+def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
+    morning = show(["MON"], "07:00:00", 3600)
+    show_songs = [
+        song(101, 500.0, order=2),
+        song(102, 500.0, order=1),
+        song(103, 500.0, order=3),
+    ]
+    radio(
+        playlists=[
+            playlist(1, default_songs(20, 200.0)),
+            playlist(2, show_songs, name="Morning", show=morning),
+        ],
+        timezone="Europe/Paris",
+    )
+    start = instant("2026-05-31 06:00:00", "Europe/Paris")  # a Sunday: no show that day
+    programmer, clock, player = make_programmer(start)
+    programmer.load()
+    run_until(programmer, clock, instant("2026-06-01 10:00:00", "Europe/Paris"))
+    starts = song_starts("r1")
+    in_show = [(song_id, at) for song_id, at in starts if song_id > 100]
+    show_start = instant("2026-06-01 07:00:00", "Europe/Paris")
+    assert [song_id for song_id, _ in in_show] == [
+        102,
+        101,
+        103,
+        102,
+        101,
+        103,
+        102,
+        101,
+    ]
+    assert show_start <= in_show[0][1] < show_start + 200
+    assert in_show[-1][1] < show_start + HOUR
+    after = [at for song_id, at in starts if at > in_show[-1][1]]
+    assert (
+        after[0] == in_show[-1][1] + 500.0
+    )  # the show ended mid-song; the song played to its end
+    assert programmer.radio_view("r1")["show"] is None
+
+
+def test_ordered_show_starts_from_its_first_song_each_time(db):
+    morning = show(["MON", "TUE"], "07:00:00", 1000)
+    show_songs = [
+        song(101, 300.0, order=1),
+        song(102, 300.0, order=2),
+        song(103, 300.0, order=3),
+    ]
+    radio(
+        playlists=[
+            playlist(1, default_songs(20, 200.0)),
+            playlist(2, show_songs, name="Morning", show=morning),
+        ],
+        timezone="Europe/Paris",
+    )
+    programmer, clock, player = make_programmer(
+        instant("2026-06-01 06:00:00", "Europe/Paris")
+    )
+    programmer.load()
+    run_until(programmer, clock, instant("2026-06-02 09:00:00", "Europe/Paris"))
+    show_days = {}
+    for song_id, at in song_starts("r1"):
+        if song_id > 100:
+            show_days.setdefault(instant_day(at), []).append(song_id)
+    assert list(show_days.values()) == [[101, 102, 103, 101], [101, 102, 103, 101]]
+
+
+def instant_day(at):
+    return int(at // 86400)
+
+
+def test_show_across_midnight_and_random_play_show(db):
+    night = show(["SUN"], "23:00:00", 3 * HOUR, random_play=True)
+    night_songs = [song(100 + i, 240.0) for i in range(1, 11)]
+    radio(
+        playlists=[
+            playlist(1, default_songs(20, 200.0)),
+            playlist(2, night_songs, name="Night", show=night),
+        ],
+        timezone="Europe/Paris",
+    )
+    programmer, clock, player = make_programmer(
+        instant("2026-05-31 22:00:00", "Europe/Paris")
+    )
+    programmer.load()
+    run_until(programmer, clock, instant("2026-06-01 00:30:00", "Europe/Paris"))
+    assert programmer.radio_view("r1")["show"] == {"playlist_id": 2, "name": "Night"}
+    run_until(programmer, clock, instant("2026-06-01 04:00:00", "Europe/Paris"))
+    show_start = instant("2026-05-31 23:00:00", "Europe/Paris")
+    show_end = show_start + 3 * HOUR
+    for song_id, at in song_starts("r1"):
+        in_show = show_start <= at < show_end
+        if song_id > 100:
+            assert in_show
+        elif in_show:
+            assert (
+                at < show_start + 200
+            )  # the default song playing when the show started
+    assert {song_id for song_id, _ in song_starts("r1") if song_id > 100} == {
+        s.id for s in night_songs
+    }
+
+
+def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db):
+    radio(
+        playlists=[
+            playlist(1, default_songs(20, 200.0)),
+            playlist(
+                2,
+                [song(101)],
+                name="Off",
+                show=show(["MON"], "07:00:00", 3600, enabled=False),
+            ),
+            playlist(
+                3, [song(102)], name="Tuesday", show=show(["TUE"], "07:00:00", 3600)
+            ),
+        ],
+        timezone="Europe/Paris",
+    )
+    programmer, clock, player = make_programmer(
+        instant("2026-06-01 06:00:00", "Europe/Paris")
+    )
+    programmer.load()
+    run_until(programmer, clock, instant("2026-06-01 12:00:00", "Europe/Paris"))
+    assert all(song_id < 100 for song_id, _ in song_starts("r1"))
+
+
+def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
+    daily = show(["SAT", "SUN", "MON"], "07:00:00", 1800)
+    radio(
+        playlists=[
+            playlist(1, default_songs(30, 180.0)),
+            playlist(2, [song(101, 180.0)], name="Daily", show=daily),
+        ],
+        timezone="Europe/Paris",
+    )
+    programmer, clock, player = make_programmer(instant("2026-03-28 00:00:00"))
+    programmer.load()
+    run_until(programmer, clock, instant("2026-03-30 12:00:00"))
+    first_show_song = {}
+    for song_id, at in song_starts("r1"):
+        if song_id == 101:
+            first_show_song.setdefault(instant_day(at), at)
+    expected = [
+        instant("2026-03-28 06:00:00"),
+        instant("2026-03-29 05:00:00"),
+        instant("2026-03-30 05:00:00"),
+    ]
+    assert len(first_show_song) == 3
+    for at, show_start in zip(first_show_song.values(), expected):
+        assert show_start <= at < show_start + 180
+
+
+def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
+    radio(playlists=[playlist(1, default_songs(80, 210.0, artist=None))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 24 * HOUR)
+    last = {}
+    for song_id, at in song_starts("r1"):
+        assert song_id not in last or at - last[song_id] >= 3 * HOUR
+        last[song_id] = at
+    assert len(last) == 80
+
+
+def test_artist_separation_on_the_air(db):
+    songs = [
+        song(i, 200.0, artist=f"artist{i % 10}", title=f"title{i}")
+        for i in range(1, 201)
+    ]
+    radio(playlists=[playlist(1, songs)])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 12 * HOUR)
+    last_artist = {}
+    for song_id, at in song_starts("r1"):
+        artist = song_id % 10
+        assert artist not in last_artist or at - last_artist[artist] >= 30 * 60
+        last_artist[artist] = at
+
+
+def test_join_mid_track_gets_the_offset_reached(db):
+    radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    first = timeline_of(player, "r1")[0][1]
+    run_until(programmer, clock, T0 + 50)
+    assert programmer.join("r1") == [PlayCommand(first.filename, 0.0, 50.0, 0.0)]
+
+
+def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
+    radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(
+        T0, ProgrammingSettings(crossfade_seconds=1.0)
+    )
+    programmer.load()
+    first = timeline_of(player, "r1")[0][1]
+    run_until(programmer, clock, T0 + 196)
+    following = timeline_of(player, "r1")[1][1]
+    assert programmer.join("r1") == [
+        PlayCommand(first.filename, 0.0, 196.0, 0.0),
+        PlayCommand(following.filename, 3.0, 0.0, 1.0),
+    ]
+    view = programmer.radio_view("r1")
+    assert view["next"] == {
+        "filename": following.filename,
+        "kind": "song",
+        "starts_at": T0 + 199,
+    }
+    assert view["offset"] == 196.0 and view["ends_at"] == T0 + 200
+
+
+def test_restart_resumes_the_timeline_and_catches_up(db):
+    radio(
+        playlists=[playlist(1, default_songs(30, 200.0))],
+        jingles=[jingle("j", every=3)],
+    )
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 1000)
+    view = programmer.radio_view("r1")
+
+    again, clock_again, player_again = make_programmer(T0 + 1000)
+    again.load()
+    assert again.radio_view("r1") == view
+    assert player_again.plays == []
+
+    # down for an hour: what ended meanwhile is not played, what plays now is joined mid-way
+    later, clock_later, player_later = make_programmer(T0 + 1000 + HOUR)
+    later.load()
+    later.run_due()
+    playing = later.radio_view("r1")
+    assert playing["started_at"] <= clock_later.now() < playing["ends_at"]
+    assert [c.delay for _, c in player_later.plays_for("r1")] == [0.0]
+    assert player_later.plays_for("r1")[0][1].offset == playing["offset"]
+    starts = [at for _, at in song_starts("r1")]
+    assert all(
+        b - a in (200.0, 206.0) for a, b in zip(starts, starts[1:])
+    )  # no gap, no restart from scratch
+    assert len(player_later.starts) <= 1
+
+
+def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
+    station = radio(playlists=[playlist(1, [song(1, enabled=False)])])
+    radio("r2", playlists=[playlist(2, default_songs(5, 200.0, first_id=10))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + HOUR)
+    assert programmer.is_programmed("r1")
+    assert programmer.radio_view("r1")["broken"]
+    assert programmer.join("r1") == []
+    assert player.plays_for("r1") == []
+    assert player.plays_for("r2")  # the other radio is unaffected
+    assert programmer.counts() == {"radios": 2, "broken_radios": 1, "events": 1}
+
+    station.playlists[0].songs[0].enabled = True
+    station.save()
+    programmer.set_radio(station)
+    assert programmer.radio_view("r1")["broken"] is None
+    assert timeline_of(player, "r1") == [
+        (T0 + HOUR, PlayCommand("songs/1.mp3", 0.0, 0.0, 0.0))
+    ]
+
+
+def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
+    evening = show(["MON"], "20:00:00", 1800)
+    radio(
+        playlists=[
+            playlist(
+                2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening
+            )
+        ]
+    )
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    assert programmer.radio_view("r1")["broken"]
+    run_until(programmer, clock, instant("2026-06-01 22:00:00"))
+    starts = [at for _, at in song_starts("r1")]
+    assert starts[0] == instant("2026-06-01 20:00:00")
+    assert starts[-1] < instant("2026-06-01 20:30:00")
+    assert programmer.radio_view("r1")["broken"]
+    assert programmer.counts()["events"] == 1  # waiting for next week's show
+
+
+def test_remove_radio_stops_its_plays(db):
+    radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 500)
+    sent = len(player.plays)
+    programmer.remove_radio("r1")
+    run_until(programmer, clock, T0 + HOUR)
+    assert len(player.plays) == sent
+    assert not programmer.is_programmed("r1")
+    assert programmer.radio_view("r1") is None
+    assert (
+        models.RadioTimeline.objects.count() == 0
+        and models.ScheduledEvent.objects.count() == 0
+    )
+
+
+def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    assert programmer.run_due() is None
+    programmer.wakeup.clear()
+    station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer.set_radio(station)
+    assert programmer.wakeup.is_set()  # the loop was sleeping with nothing to do
+    assert timeline_of(player, "r1")[0][0] == T0
+    assert programmer.run_due() == 195.0
+    station.ready = False
+    programmer.set_radio(station)
+    assert not programmer.is_programmed("r1")
+    assert programmer.run_due() is None
+
+
+def test_changed_playlist_is_used_from_the_next_choice(db):
+    station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 100)
+    station.playlists[0].songs = default_songs(5, 200.0, first_id=50)
+    station.save()
+    programmer.set_radio(station)
+    run_until(programmer, clock, T0 + 1000)
+    assert all(song_id >= 50 for song_id, _ in song_starts("r1")[1:])
+
+
+def test_late_sends_are_measured(db):
+    radio(playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    clock.advance(195.25)
+    programmer.run_due()
+    assert programmer.lateness() == {
+        "count": 1,
+        "p50_ms": 250.0,
+        "p99_ms": 250.0,
+        "max_ms": 250.0,
+    }
+    assert player.plays[-1][2].delay == 4.75
+
+
+def test_two_days_of_twenty_radios(db):
+    for index in range(20):
+        radio(
+            f"r{index}",
+            playlists=[
+                playlist(
+                    index * 10, default_songs(40, 200.0 + index, first_id=index * 1000)
+                ),
+                playlist(
+                    index * 10 + 1,
+                    [song(index * 1000 + 500, 300.0)],
+                    name="Show",
+                    show=show(["MON", "TUE"], "12:00:00", HOUR),
+                ),
+            ],
+            jingles=[jingle(f"j{index}", every=4), jingle(f"h{index}", hourly=True)],
+            timezone="Europe/Paris",
+        )
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 2 * 24 * HOUR)
+    assert programmer.counts() == {"radios": 20, "broken_radios": 0, "events": 20}
+    assert len(player.plays) > 20 * 2 * 24 * HOUR / 260

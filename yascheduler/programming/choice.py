@@ -1,0 +1,116 @@
+"""What plays next on a radio: a jingle that is due, else the show on air, else the default playlist."""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .. import models
+from .interface import ProgrammingSettings
+from .jingles import between_songs_jingle, hourly_jingle
+from .localtime import next_top_of_hour
+from .rotation import playable
+from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
+from .shows import ShowOnAir, on_air, ordered_songs
+from .state import RadioState
+
+log = logging.getLogger("yascheduler.programming")
+
+NOTHING_PLAYABLE = "nothing playable: no default playlist with songs and no show on air with songs"
+
+
+@dataclass(frozen=True)
+class Choice:
+    segment: models.Segment
+    rotation_playlist: models.Playlist | None = None  # whose queue to top up after the play
+
+
+class Chooser:
+    def __init__(self, settings: ProgrammingSettings, rng: random.Random):
+        self._settings = settings
+        self._rng = rng
+
+    def next_segment(self, state: RadioState, current: models.Segment | None, at: float) -> Choice | None:
+        """The segment that starts at `at` after `current` (None: a fresh start).
+
+        Updates the counters and positions kept in the timeline; None when
+        nothing is playable.
+        """
+        timeline = state.timeline
+        hourly = hourly_jingle(state.radio)
+        if current is not None and current.kind == "song" and at < natural_boundary(current, self._crossfade):
+            # the boundary is the top of the hour cutting `current`
+            timeline.interrupted = cut_at(current, at)
+            if hourly is not None:
+                return Choice(jingle_segment(hourly, at))
+        if timeline.interrupted is not None:
+            segment = resume(timeline.interrupted, at)
+            timeline.interrupted = None
+            return Choice(segment)
+        if hourly is not None and current is not None and next_top_of_hour(state.zone, current.starts_at) <= at:
+            # the hour turned during a jingle, or exactly at the boundary: nothing to cut
+            return Choice(jingle_segment(hourly, at))
+        due = between_songs_jingle(state.radio)
+        if due is not None and timeline.songs_since_jingle >= due[1]:
+            timeline.songs_since_jingle = 0
+            return Choice(jingle_segment(due[0], at))
+        choice = self._song(state, at)
+        if choice is not None:
+            timeline.songs_since_jingle += 1
+        return choice
+
+    @property
+    def _crossfade(self) -> float:
+        return self._settings.crossfade_seconds
+
+    def _song(self, state: RadioState, at: float) -> Choice | None:
+        show = on_air(state.radio, state.zone, at)
+        if show is not None:
+            return self._show_song(state, show, at)
+        state.show_on_air = None
+        playlist = default_playlist(state.radio)
+        if playlist is None:
+            return None
+        return self._rotation_song(state, playlist, at)
+
+    def _show_song(self, state: RadioState, show: ShowOnAir, at: float) -> Choice:
+        playlist = show.playlist
+        if state.show_on_air != (playlist.id, show.starts_at):
+            state.show_on_air = (playlist.id, show.starts_at)
+            log.info(
+                "radio %s: show %r (playlist %d) on air from %s",
+                state.uuid,
+                playlist.name,
+                playlist.id,
+                datetime.fromtimestamp(show.starts_at, UTC).isoformat(),
+            )
+        if playlist.show.random_play:
+            return self._rotation_song(state, playlist, at)
+        song = _next_in_order(state.timeline, show)
+        state.history.record_song(song, at)
+        return Choice(song_segment(song, playlist.id, at))
+
+    def _rotation_song(self, state: RadioState, playlist: models.Playlist, at: float) -> Choice:
+        song = state.rotation.next_song(playlist, state.history, at)
+        state.history.record_song(song, at)
+        return Choice(song_segment(song, playlist.id, at), playlist)
+
+
+def default_playlist(radio: models.Radio) -> models.Playlist | None:
+    """The playlist named `default`, if it has something to play."""
+    for playlist in radio.playlists:
+        if playlist.name == "default" and playable(playlist.songs):
+            return playlist
+    return None
+
+
+def _next_in_order(timeline: models.RadioTimeline, show: ShowOnAir) -> models.Song:
+    """The ordered show's next song; a show that starts anew starts from its first song."""
+    key = str(show.playlist.id)
+    position = timeline.show_positions.get(key) or {}
+    index = position.get("next", 0) if position.get("show_start") == show.starts_at else 0
+    songs = ordered_songs(show.playlist)
+    song = songs[index % len(songs)]
+    timeline.show_positions[key] = {"show_start": show.starts_at, "next": index % len(songs) + 1}
+    return song
+

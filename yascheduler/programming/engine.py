@@ -1,0 +1,379 @@
+"""The scheduler loop: one heap of timed events for every programmed radio.
+
+Each radio has one pending event. `prepare` comes `prepare_seconds` before
+the boundary where the next segment starts: it chooses that segment and
+tells the player. `start` comes at the boundary: the chosen segment becomes
+the current one. `retry` brings back a broken radio (at the next show start)
+or one whose event failed. The heap holds (at, seq, uuid); an entry whose seq
+is not its radio's current one is stale and skipped (lazy invalidation).
+Memory is the source for the loop; the store is only read back at start-up.
+"""
+
+import heapq
+import itertools
+import logging
+import random
+from datetime import UTC, datetime
+
+import gevent.event
+import gevent.lock
+
+from .. import models
+from . import persistence
+from .choice import NOTHING_PLAYABLE, Choice, Chooser
+from .history import PlayHistory
+from .interface import PlayCommand, Player, ProgrammingSettings
+from .jingles import hourly_jingle
+from .lateness import LatenessMeter
+from .localtime import radio_zone
+from .rotation import Rotation
+from .segments import boundary, ends_at, offset_at, play_command
+from .shows import next_show_start, on_air
+from .state import RadioState
+
+log = logging.getLogger("yascheduler.programming")
+
+PREPARE, START, RETRY = "prepare", "start", "retry"
+# after an event failed: long enough not to flood the log, short enough to come back soon
+ERROR_RETRY_SECONDS = 60.0
+
+
+class Programmer:
+    def __init__(
+        self,
+        clock,
+        player: Player,
+        settings: ProgrammingSettings,
+        rng: random.Random | None = None,
+    ):
+        self._clock = clock
+        self._player = player
+        self._settings = settings
+        self._rng = rng or random.Random()
+        self._chooser = Chooser(settings, self._rng)
+        self._lateness = LatenessMeter()
+        self._radios: dict[str, RadioState] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = itertools.count(1)
+        # set_radio and the loop may interleave wherever the store yields
+        self._lock = gevent.lock.RLock()
+        self._running = False
+        self._sleeping_until: float | None = None
+        self.wakeup = gevent.event.Event()
+
+    # --- the service's calls -------------------------------------------------------
+
+    def load(self) -> None:
+        """Program every ready radio, resuming stored timelines and events."""
+        with self._lock:
+            timelines = persistence.stored_timelines()
+            events = persistence.stored_events()
+            radios = {radio.uuid: radio for radio in models.Radio.objects(ready=True)}
+            for uuid in (timelines.keys() | events.keys()) - radios.keys():
+                persistence.delete_radio(uuid)
+            now = self._clock.now()
+            for uuid, radio in radios.items():
+                state = self._add_state(radio, timelines.get(uuid))
+                event = events.get(uuid)
+                if uuid not in timelines:
+                    self._start_fresh(state, now)
+                elif event is not None and not state.timeline.broken:
+                    self._schedule(state, event.at, event.kind)
+                else:
+                    # broken while we were down: the catalog may have changed since
+                    self._schedule(state, now, RETRY)
+            log.info("programming %d radios", len(self._radios))
+
+    def set_radio(self, radio: models.Radio) -> None:
+        """A radio created or changed by a catalog import."""
+        with self._lock:
+            if not radio.ready:
+                self.remove_radio(radio.uuid)
+                return
+            now = self._clock.now()
+            state = self._radios.get(radio.uuid)
+            if state is None:
+                self._start_fresh(self._add_state(radio, None), now)
+                return
+            state.radio = radio
+            state.zone = radio_zone(radio.timezone, self._settings.default_timezone)
+            state.rotation.clear()
+            if state.timeline.broken or state.event_kind is None:
+                self._recover(state, now)
+
+    def remove_radio(self, uuid: str) -> None:
+        with self._lock:
+            if self._radios.pop(uuid, None) is not None:
+                log.info("radio %s: no longer programmed", uuid)
+            persistence.delete_radio(uuid)
+
+    def is_programmed(self, uuid: str) -> bool:
+        return uuid in self._radios
+
+    def run_due(self) -> float | None:
+        """Process every event due now, in time order; the seconds until the next one, None if none."""
+        with self._lock:
+            self._running = True
+            try:
+                while (due := self._pop_due()) is not None:
+                    self._process(*due)
+                wait = self._wait()
+            finally:
+                self._running = False
+            self._sleeping_until = None if wait is None else self._clock.now() + wait
+            return wait
+
+    def run_forever(self) -> None:
+        """The loop greenlet: sleep until the next event, or until an earlier one is added."""
+        while True:
+            self.wakeup.clear()
+            self.wakeup.wait(self.run_due())
+
+    def join(self, uuid: str) -> list[PlayCommand]:
+        """Plays for a streamer that just became the radio's master."""
+        state = self._radios.get(uuid)
+        if state is None or state.timeline.broken:
+            return []
+        now = self._clock.now()
+        playing, following = self._playing(state.timeline, now)
+        plays = []
+        if playing is not None:
+            plays.append(play_command(playing, now, 0.0))
+        if following is not None:
+            crossfade = self._settings.crossfade_seconds if plays else 0.0
+            plays.append(play_command(following, now, crossfade))
+        return [play for play in plays if play is not None]
+
+    def radio_view(self, uuid: str) -> dict | None:
+        state = self._radios.get(uuid)
+        if state is None:
+            return None
+        now = self._clock.now()
+        playing, following = self._playing(state.timeline, now)
+        show = on_air(state.radio, state.zone, now)
+        view = {
+            "filename": None,
+            "kind": None,
+            "song_id": None,
+            "offset": None,
+            "duration": None,
+            "started_at": None,
+            "ends_at": None,
+            "next": None,
+            "show": None if show is None else {"playlist_id": show.playlist.id, "name": show.playlist.name},
+            "broken": state.timeline.broken,
+        }
+        if playing is not None:
+            view.update(
+                filename=playing.filename,
+                kind=playing.kind,
+                song_id=playing.song_id,
+                offset=offset_at(playing, now),
+                duration=playing.duration,
+                started_at=playing.starts_at,
+                ends_at=ends_at(playing),
+            )
+        if following is not None:
+            view["next"] = {"filename": following.filename, "kind": following.kind, "starts_at": following.starts_at}
+        return view
+
+    def counts(self) -> dict:
+        return {
+            "radios": len(self._radios),
+            "broken_radios": sum(1 for state in self._radios.values() if state.timeline.broken),
+            "events": sum(1 for state in self._radios.values() if state.event_kind is not None),
+        }
+
+    def lateness(self) -> dict:
+        return self._lateness.summary()
+
+    # --- events --------------------------------------------------------------------
+
+    def _process(self, state: RadioState, kind: str, at: float) -> None:
+        try:
+            if kind == PREPARE:
+                self._prepare(state, at)
+            elif kind == START:
+                self._start(state, at)
+            else:
+                self._recover(state, at)
+        except Exception:
+            log.exception("radio %s: %s event at %s failed", state.uuid, kind, _iso(at))
+            self._push(state, max(at, self._clock.now()) + ERROR_RETRY_SECONDS, RETRY)
+
+    def _prepare(self, state: RadioState, at: float) -> None:
+        """Choose what follows the current segment and tell the player, ahead of the boundary."""
+        timeline = state.timeline
+        starts_at = timeline.boundary
+        choice = self._chooser.next_segment(state, timeline.current, starts_at)
+        if choice is None:
+            self._break(state, starts_at, NOTHING_PLAYABLE)
+            return
+        self._mend(state)
+        timeline.next = choice.segment
+        persistence.save_timeline(timeline)
+        self._schedule(state, starts_at, START)
+        self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
+
+    def _start(self, state: RadioState, at: float) -> None:
+        timeline = state.timeline
+        if timeline.next is None:
+            self._recover(state, at)
+            return
+        timeline.current, timeline.next = timeline.next, None
+        self._begin(state, at)
+
+    def _recover(self, state: RadioState, at: float) -> None:
+        """Program again from `at`: keep what is still playing, else start afresh."""
+        timeline = state.timeline
+        if timeline.next is not None and ends_at(timeline.next) > at:
+            self._schedule(state, max(at, timeline.next.starts_at), START)
+        elif timeline.current is not None and timeline.boundary is not None and timeline.boundary > at:
+            timeline.next = None
+            self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+        else:
+            self._start_fresh(state, at)
+
+    def _start_fresh(self, state: RadioState, at: float) -> None:
+        """A first segment from offset 0 at `at`, with nothing before it."""
+        timeline = state.timeline
+        timeline.current = timeline.next = timeline.interrupted = None
+        choice = self._chooser.next_segment(state, None, at)
+        if choice is None:
+            self._break(state, at, NOTHING_PLAYABLE)
+            return
+        self._mend(state)
+        timeline.current = choice.segment
+        self._begin(state, at)
+        self._send(state, choice, 0.0)
+
+    def _begin(self, state: RadioState, at: float) -> None:
+        """The current segment starts: record it and plan the next prepare."""
+        timeline = state.timeline
+        segment = timeline.current
+        hourly = hourly_jingle(state.radio) is not None
+        timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
+        persistence.save_timeline(timeline)
+        if segment.kind == "song" and not segment.resumed:
+            self._record_song_start(state, segment)
+        # a segment shorter than prepare_seconds: prepare at once
+        self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+
+    def _record_song_start(self, state: RadioState, segment: models.Segment) -> None:
+        song = _catalog_song(state.radio, segment)
+        artist, title = (song.artist, song.title) if song is not None else (None, None)
+        state.history.record(segment.song_id, artist, title, segment.starts_at)
+        persistence.record_song_play(state.uuid, segment, artist, title)
+        # a song that ended while we were catching up was never heard
+        if self._clock.now() < ends_at(segment):
+            self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
+
+    def _send(self, state: RadioState, choice: Choice, crossfade: float, planned_at: float | None = None) -> None:
+        """Tell the player; then top up the rotation queue, off the critical path."""
+        now = self._clock.now()
+        command = play_command(choice.segment, now, crossfade)
+        if command is not None:
+            if planned_at is not None:
+                self._lateness.add(now - planned_at)
+            self._player.play(state.uuid, command)
+        if choice.rotation_playlist is not None:
+            state.rotation.refill(choice.rotation_playlist, state.history, choice.segment.starts_at)
+
+    def _break(self, state: RadioState, at: float, reason: str) -> None:
+        """Nothing to play: wait for the next show start, or for the catalog to change."""
+        timeline = state.timeline
+        if timeline.broken != reason:
+            log.warning("radio %s broken: %s", state.uuid, reason)
+        timeline.broken = reason
+        timeline.next = None
+        persistence.save_timeline(timeline)
+        retry_at = next_show_start(state.radio, state.zone, at)
+        if retry_at is None:
+            self._unschedule(state)
+        else:
+            self._schedule(state, retry_at, RETRY)
+
+    def _mend(self, state: RadioState) -> None:
+        if state.timeline.broken:
+            log.info("radio %s recovered", state.uuid)
+            state.timeline.broken = None
+
+    # --- the heap ------------------------------------------------------------------
+
+    def _schedule(self, state: RadioState, at: float, kind: str) -> None:
+        self._push(state, at, kind)
+        persistence.save_event(state.uuid, at, kind)
+
+    def _push(self, state: RadioState, at: float, kind: str) -> None:
+        state.event_kind, state.event_at, state.event_seq = kind, at, next(self._seq)
+        heapq.heappush(self._heap, (at, state.event_seq, state.uuid))
+        # the loop recomputes its wait after run_due; outside it, wake it if this comes first
+        if not self._running and (self._sleeping_until is None or at < self._sleeping_until):
+            self.wakeup.set()
+
+    def _unschedule(self, state: RadioState) -> None:
+        state.event_kind = None
+        persistence.delete_event(state.uuid)
+
+    def _pop_due(self) -> tuple[RadioState, str, float] | None:
+        self._drop_stale()
+        if not self._heap or self._heap[0][0] > self._clock.now():
+            return None
+        at, _, uuid = heapq.heappop(self._heap)
+        state = self._radios[uuid]
+        kind, state.event_kind = state.event_kind, None
+        return state, kind, at
+
+    def _wait(self) -> float | None:
+        self._drop_stale()
+        if not self._heap:
+            return None
+        return max(0.0, self._heap[0][0] - self._clock.now())
+
+    def _drop_stale(self) -> None:
+        while self._heap:
+            _, seq, uuid = self._heap[0]
+            state = self._radios.get(uuid)
+            if state is not None and state.event_kind is not None and state.event_seq == seq:
+                return
+            heapq.heappop(self._heap)
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _add_state(self, radio: models.Radio, timeline: models.RadioTimeline | None) -> RadioState:
+        history = PlayHistory.restore(radio.uuid)
+        timeline = timeline or models.RadioTimeline(uuid=radio.uuid)
+        if timeline.next is not None and timeline.next.kind == "song" and not timeline.next.resumed:
+            # chosen, not started yet: it counts as played for the next choices
+            history.record(timeline.next.song_id, None, None, timeline.next.starts_at)
+        state = RadioState(
+            radio=radio,
+            zone=radio_zone(radio.timezone, self._settings.default_timezone),
+            timeline=timeline,
+            history=history,
+            rotation=Rotation(self._settings, self._rng),
+        )
+        self._radios[radio.uuid] = state
+        return state
+
+    def _playing(self, timeline: models.RadioTimeline, now: float):
+        """(segment playing at `now`, segment chosen to follow it), either may be None."""
+        playing, following = timeline.current, timeline.next
+        if following is not None and now >= following.starts_at:
+            playing, following = following, None
+        if playing is not None and now >= ends_at(playing):
+            playing = None
+        return playing, following
+
+
+def _catalog_song(radio: models.Radio, segment: models.Segment) -> models.Song | None:
+    for playlist in radio.playlists:
+        if playlist.id == segment.playlist_id:
+            for song in playlist.songs:
+                if song.id == segment.song_id:
+                    return song
+    return None
+
+
+def _iso(instant: float) -> str:
+    return datetime.fromtimestamp(instant, UTC).isoformat()
