@@ -22,7 +22,11 @@ class RecordingPlayer:
         self.starts.append((radio_uuid, song_id, started_at))
 
     def plays_for(self, radio_uuid):
-        return [(sent_at, command) for sent_at, uuid, command in self.plays if uuid == radio_uuid]
+        return [
+            (sent_at, command)
+            for sent_at, uuid, command in self.plays
+            if uuid == radio_uuid
+        ]
 
 
 def song(song_id, duration=200.0, **fields):
@@ -44,12 +48,22 @@ def jingle(jingle_id, duration=6.0, every=None, hourly=False):
         schedule.append(models.JingleSchedule(type="between_songs", range=every))
     if hourly:
         schedule.append(models.JingleSchedule(type="hourly"))
-    return models.Jingle(id=jingle_id, filename=f"jingles/{jingle_id}.mp3", duration=duration, schedule=schedule)
+    return models.Jingle(
+        id=jingle_id,
+        filename=f"jingles/{jingle_id}.mp3",
+        duration=duration,
+        schedule=schedule,
+    )
 
 
 def radio(uuid="r1", playlists=(), jingles=(), timezone=None, ready=True, save=True):
     document = models.Radio(
-        uuid=uuid, name=uuid, ready=ready, timezone=timezone, playlists=list(playlists), jingles=list(jingles)
+        uuid=uuid,
+        name=uuid,
+        ready=ready,
+        timezone=timezone,
+        playlists=list(playlists),
+        jingles=list(jingles),
     )
     if save:
         document.save()
@@ -68,7 +82,9 @@ def instant(text, zone="UTC"):
 def make_programmer(start, settings=None, seed=7):
     clock = FakeClock(start)
     player = RecordingPlayer(clock)
-    programmer = Programmer(clock, player, settings or ProgrammingSettings(), random.Random(seed))
+    programmer = Programmer(
+        clock, player, settings or ProgrammingSettings(), random.Random(seed)
+    )
     return programmer, clock, player
 
 

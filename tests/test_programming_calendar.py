@@ -1,5 +1,6 @@
 """The show calendar and local hours, in the radio's time zone."""
 
+import itertools
 from zoneinfo import ZoneInfo
 
 from tests.programming_support import instant, playlist, radio, show, song
@@ -10,7 +11,10 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def show_radio(*shows, zone="Europe/Paris"):
-    playlists = [playlist(10 + index, [song(100 + index)], name=f"show{index}", show=s) for index, s in enumerate(shows)]
+    playlists = [
+        playlist(10 + index, [song(100 + index)], name=f"show{index}", show=s)
+        for index, s in enumerate(shows)
+    ]
     return radio(playlists=playlists, timezone=zone, save=False)
 
 
@@ -55,7 +59,9 @@ def test_show_crossing_midnight_runs_into_the_next_day():
 
 
 def test_of_two_shows_on_air_the_one_that_started_last_wins():
-    station = show_radio(show(["MON"], "06:00:00", 4 * 3600), show(["MON"], "08:00:00", 3600))
+    station = show_radio(
+        show(["MON"], "06:00:00", 4 * 3600), show(["MON"], "08:00:00", 3600)
+    )
     assert on_air_id(station, instant("2026-06-01 07:00:00", "Europe/Paris")) == 10
     assert on_air_id(station, instant("2026-06-01 08:30:00", "Europe/Paris")) == 11
     assert on_air_id(station, instant("2026-06-01 09:30:00", "Europe/Paris")) == 10
@@ -94,14 +100,22 @@ def test_show_keeps_its_wall_clock_time_across_a_daylight_saving_change():
 def test_next_show_start_looks_a_week_ahead():
     station = show_radio(show(["MON"], "07:00:00", 3600))
     after_this_week = instant("2026-06-01 08:00:00", "Europe/Paris")
-    assert next_show_start(station, PARIS, after_this_week) == instant("2026-06-08 07:00:00", "Europe/Paris")
+    assert next_show_start(station, PARIS, after_this_week) == instant(
+        "2026-06-08 07:00:00", "Europe/Paris"
+    )
 
 
 def test_top_of_the_hour_is_local():
     kolkata = ZoneInfo("Asia/Kolkata")  # UTC+05:30
-    assert next_top_of_hour(kolkata, instant("2026-06-01 10:00:00")) == instant("2026-06-01 10:30:00")
-    assert next_top_of_hour(PARIS, instant("2026-06-01 10:00:00")) == instant("2026-06-01 11:00:00")
-    assert next_top_of_hour(PARIS, instant("2026-06-01 10:59:59.5")) == instant("2026-06-01 11:00:00")
+    assert next_top_of_hour(kolkata, instant("2026-06-01 10:00:00")) == instant(
+        "2026-06-01 10:30:00"
+    )
+    assert next_top_of_hour(PARIS, instant("2026-06-01 10:00:00")) == instant(
+        "2026-06-01 11:00:00"
+    )
+    assert next_top_of_hour(PARIS, instant("2026-06-01 10:59:59.5")) == instant(
+        "2026-06-01 11:00:00"
+    )
 
 
 def test_hours_keep_coming_every_hour_across_daylight_saving():
@@ -109,4 +123,4 @@ def test_hours_keep_coming_every_hour_across_daylight_saving():
     for _ in range(4):
         when = next_top_of_hour(PARIS, when)
         tops.append(when)
-    assert [b - a for a, b in zip(tops, tops[1:])] == [3600, 3600, 3600]
+    assert [b - a for a, b in itertools.pairwise(tops)] == [3600, 3600, 3600]

@@ -1,5 +1,7 @@
 """The programming engine, driven by the injected clock: days of radio in seconds."""
 
+import itertools
+
 from tests.programming_support import (
     default_songs,
     instant,
@@ -13,7 +15,7 @@ from tests.programming_support import (
     song_starts,
 )
 from yascheduler import models
-from yascheduler.programming import PlayCommand, Programmer, ProgrammingSettings
+from yascheduler.programming import PlayCommand, ProgrammingSettings
 
 HOUR = 3600.0
 T0 = instant("2026-06-01 00:00:10")  # a Monday
@@ -44,7 +46,7 @@ def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
     plays = timeline_of(player, "r1")
     files = durations(station)
     assert plays[0][1] == PlayCommand(plays[0][1].filename, 0.0, 0.0, 0.0)
-    for (start, previous), (next_start, command) in zip(plays, plays[1:]):
+    for (start, previous), (next_start, command) in itertools.pairwise(plays):
         assert command.delay == 5.0
         assert command.offset == 0.0
         assert command.crossfade == 2.0
@@ -156,7 +158,7 @@ def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
         timezone="Europe/Paris",
     )
     start = instant("2026-05-31 06:00:00", "Europe/Paris")  # a Sunday: no show that day
-    programmer, clock, player = make_programmer(start)
+    programmer, clock, _player = make_programmer(start)
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 10:00:00", "Europe/Paris"))
     starts = song_starts("r1")
@@ -195,7 +197,7 @@ def test_ordered_show_starts_from_its_first_song_each_time(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, player = make_programmer(
+    programmer, clock, _player = make_programmer(
         instant("2026-06-01 06:00:00", "Europe/Paris")
     )
     programmer.load()
@@ -221,7 +223,7 @@ def test_show_across_midnight_and_random_play_show(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, player = make_programmer(
+    programmer, clock, _player = make_programmer(
         instant("2026-05-31 22:00:00", "Europe/Paris")
     )
     programmer.load()
@@ -259,7 +261,7 @@ def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db)
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, player = make_programmer(
+    programmer, clock, _player = make_programmer(
         instant("2026-06-01 06:00:00", "Europe/Paris")
     )
     programmer.load()
@@ -276,7 +278,7 @@ def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, player = make_programmer(instant("2026-03-28 00:00:00"))
+    programmer, clock, _player = make_programmer(instant("2026-03-28 00:00:00"))
     programmer.load()
     run_until(programmer, clock, instant("2026-03-30 12:00:00"))
     first_show_song = {}
@@ -295,7 +297,7 @@ def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
 
 def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
     radio(playlists=[playlist(1, default_songs(80, 210.0, artist=None))])
-    programmer, clock, player = make_programmer(T0)
+    programmer, clock, _player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 24 * HOUR)
     last = {}
@@ -311,7 +313,7 @@ def test_artist_separation_on_the_air(db):
         for i in range(1, 201)
     ]
     radio(playlists=[playlist(1, songs)])
-    programmer, clock, player = make_programmer(T0)
+    programmer, clock, _player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 12 * HOUR)
     last_artist = {}
@@ -357,12 +359,12 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
         playlists=[playlist(1, default_songs(30, 200.0))],
         jingles=[jingle("j", every=3)],
     )
-    programmer, clock, player = make_programmer(T0)
+    programmer, clock, _player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 1000)
     view = programmer.radio_view("r1")
 
-    again, clock_again, player_again = make_programmer(T0 + 1000)
+    again, _clock_again, player_again = make_programmer(T0 + 1000)
     again.load()
     assert again.radio_view("r1") == view
     assert player_again.plays == []
@@ -377,7 +379,7 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
     assert player_later.plays_for("r1")[0][1].offset == playing["offset"]
     starts = [at for _, at in song_starts("r1")]
     assert all(
-        b - a in (200.0, 206.0) for a, b in zip(starts, starts[1:])
+        b - a in (200.0, 206.0) for a, b in itertools.pairwise(starts)
     )  # no gap, no restart from scratch
     assert len(player_later.starts) <= 1
 
@@ -413,7 +415,7 @@ def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
             )
         ]
     )
-    programmer, clock, player = make_programmer(T0)
+    programmer, clock, _player = make_programmer(T0)
     programmer.load()
     assert programmer.radio_view("r1")["broken"]
     run_until(programmer, clock, instant("2026-06-01 22:00:00"))
@@ -442,7 +444,7 @@ def test_remove_radio_stops_its_plays(db):
 
 
 def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
-    programmer, clock, player = make_programmer(T0)
+    programmer, _clock, player = make_programmer(T0)
     programmer.load()
     assert programmer.run_due() is None
     programmer.wakeup.clear()
@@ -459,7 +461,7 @@ def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
 
 def test_changed_playlist_is_used_from_the_next_choice(db):
     station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
-    programmer, clock, player = make_programmer(T0)
+    programmer, clock, _player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 100)
     station.playlists[0].songs = default_songs(5, 200.0, first_id=50)

@@ -29,7 +29,12 @@ def test_recency_factor_falls_linearly_from_longest_ago_to_most_recent():
     for track, hours_ago in zip(songs, (10, 8, 6, 4)):
         played(history, track, hours_ago)
     factors = recency_factors(songs, last_starts(songs, history))
-    assert [round(factors[track.id], 6) for track in songs] == [1.0, round(1 - 0.85 / 3, 6), round(1 - 0.85 * 2 / 3, 6), 0.15]
+    assert [round(factors[track.id], 6) for track in songs] == [
+        1.0,
+        round(1 - 0.85 / 3, 6),
+        round(1 - 0.85 * 2 / 3, 6),
+        0.15,
+    ]
 
 
 def test_never_played_songs_count_as_played_longest_ago():
@@ -37,7 +42,11 @@ def test_never_played_songs_count_as_played_longest_ago():
     history = PlayHistory()
     played(history, songs[0], 4)
     factors = recency_factors(songs, last_starts(songs, history))
-    assert {key: round(factor, 9) for key, factor in factors.items()} == {2: 1.0, 3: 1.0, 1: 0.15}
+    assert {key: round(factor, 9) for key, factor in factors.items()} == {
+        2: 1.0,
+        3: 1.0,
+        1: 0.15,
+    }
 
 
 def test_catalog_last_play_time_counts_until_a_later_play_is_recorded():
@@ -58,8 +67,13 @@ def test_choices_follow_frequency_squared_times_recency():
     total = sum(weights.values())
     rng = random.Random(1234)
     draws = 20000
-    counts = Counter(pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(draws))
-    chi_square = sum((counts[key] - draws * w / total) ** 2 / (draws * w / total) for key, w in weights.items())
+    counts = Counter(
+        pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(draws)
+    )
+    chi_square = sum(
+        (counts[key] - draws * w / total) ** 2 / (draws * w / total)
+        for key, w in weights.items()
+    )
     assert chi_square < 13.8  # p = 0.001 with 2 degrees of freedom
     for key, weight in weights.items():
         assert abs(counts[key] / draws - weight / total) < 0.02
@@ -68,7 +82,9 @@ def test_choices_follow_frequency_squared_times_recency():
 def test_frequency_zero_is_never_chosen_while_another_song_can_be():
     songs = [song(1, frequency=0.0), song(2, frequency=0.1)]
     rng = random.Random(5)
-    assert {pick_song(songs, PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)} == {2}
+    assert {
+        pick_song(songs, PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)
+    } == {2}
 
 
 def test_a_song_played_within_three_hours_is_left_out_while_others_remain():
@@ -108,7 +124,10 @@ def test_artist_separation_gives_way_first_when_nothing_else_remains():
     history = PlayHistory()
     history.record(99, "A", "Zero", NOW - 60)
     rng = random.Random(2)
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(100)} == {1, 2}
+    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(100)} == {
+        1,
+        2,
+    }
 
 
 def test_separation_windows_are_settings():
@@ -117,7 +136,10 @@ def test_separation_windows_are_settings():
     history.record(99, "A", "Zero", NOW - 10 * 60)
     strict = ProgrammingSettings(artist_separation=5 * 60)
     rng = random.Random(2)
-    assert {pick_song(songs, history, NOW, strict, rng).id for _ in range(200)} == {1, 2}
+    assert {pick_song(songs, history, NOW, strict, rng).id for _ in range(200)} == {
+        1,
+        2,
+    }
     assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(200)} == {2}
 
 

@@ -16,13 +16,17 @@ from .state import RadioState
 
 log = logging.getLogger("yascheduler.programming")
 
-NOTHING_PLAYABLE = "nothing playable: no default playlist with songs and no show on air with songs"
+NOTHING_PLAYABLE = (
+    "nothing playable: no default playlist with songs and no show on air with songs"
+)
 
 
 @dataclass(frozen=True)
 class Choice:
     segment: models.Segment
-    rotation_playlist: models.Playlist | None = None  # whose queue to top up after the play
+    rotation_playlist: models.Playlist | None = (
+        None  # whose queue to top up after the play
+    )
 
 
 class Chooser:
@@ -30,7 +34,9 @@ class Chooser:
         self._settings = settings
         self._rng = rng
 
-    def next_segment(self, state: RadioState, current: models.Segment | None, at: float) -> Choice | None:
+    def next_segment(
+        self, state: RadioState, current: models.Segment | None, at: float
+    ) -> Choice | None:
         """The segment that starts at `at` after `current` (None: a fresh start).
 
         Updates the counters and positions kept in the timeline; None when
@@ -38,7 +44,11 @@ class Chooser:
         """
         timeline = state.timeline
         hourly = hourly_jingle(state.radio)
-        if current is not None and current.kind == "song" and at < natural_boundary(current, self._crossfade):
+        if (
+            current is not None
+            and current.kind == "song"
+            and at < natural_boundary(current, self._crossfade)
+        ):
             # the boundary is the top of the hour cutting `current`
             timeline.interrupted = cut_at(current, at)
             if hourly is not None:
@@ -47,7 +57,11 @@ class Chooser:
             segment = resume(timeline.interrupted, at)
             timeline.interrupted = None
             return Choice(segment)
-        if hourly is not None and current is not None and next_top_of_hour(state.zone, current.starts_at) <= at:
+        if (
+            hourly is not None
+            and current is not None
+            and next_top_of_hour(state.zone, current.starts_at) <= at
+        ):
             # the hour turned during a jingle, or exactly at the boundary: nothing to cut
             return Choice(jingle_segment(hourly, at))
         due = between_songs_jingle(state.radio)
@@ -90,7 +104,9 @@ class Chooser:
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at))
 
-    def _rotation_song(self, state: RadioState, playlist: models.Playlist, at: float) -> Choice:
+    def _rotation_song(
+        self, state: RadioState, playlist: models.Playlist, at: float
+    ) -> Choice:
         song = state.rotation.next_song(playlist, state.history, at)
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at), playlist)
@@ -108,9 +124,13 @@ def _next_in_order(timeline: models.RadioTimeline, show: ShowOnAir) -> models.So
     """The ordered show's next song; a show that starts anew starts from its first song."""
     key = str(show.playlist.id)
     position = timeline.show_positions.get(key) or {}
-    index = position.get("next", 0) if position.get("show_start") == show.starts_at else 0
+    index = (
+        position.get("next", 0) if position.get("show_start") == show.starts_at else 0
+    )
     songs = ordered_songs(show.playlist)
     song = songs[index % len(songs)]
-    timeline.show_positions[key] = {"show_start": show.starts_at, "next": index % len(songs) + 1}
+    timeline.show_positions[key] = {
+        "show_start": show.starts_at,
+        "next": index % len(songs) + 1,
+    }
     return song
-

@@ -34,6 +34,15 @@ from .state import RadioState
 log = logging.getLogger("yascheduler.programming")
 
 PREPARE, START, RETRY = "prepare", "start", "retry"
+# what a choice changes, and what a segment start changes
+CHOICE_FIELDS = (
+    "next",
+    "interrupted",
+    "songs_since_jingle",
+    "show_positions",
+    "broken",
+)
+START_FIELDS = ("current", "next", "boundary", "broken")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
 
@@ -160,7 +169,9 @@ class Programmer:
             "started_at": None,
             "ends_at": None,
             "next": None,
-            "show": None if show is None else {"playlist_id": show.playlist.id, "name": show.playlist.name},
+            "show": None
+            if show is None
+            else {"playlist_id": show.playlist.id, "name": show.playlist.name},
             "broken": state.timeline.broken,
         }
         if playing is not None:
@@ -174,14 +185,22 @@ class Programmer:
                 ends_at=ends_at(playing),
             )
         if following is not None:
-            view["next"] = {"filename": following.filename, "kind": following.kind, "starts_at": following.starts_at}
+            view["next"] = {
+                "filename": following.filename,
+                "kind": following.kind,
+                "starts_at": following.starts_at,
+            }
         return view
 
     def counts(self) -> dict:
         return {
             "radios": len(self._radios),
-            "broken_radios": sum(1 for state in self._radios.values() if state.timeline.broken),
-            "events": sum(1 for state in self._radios.values() if state.event_kind is not None),
+            "broken_radios": sum(
+                1 for state in self._radios.values() if state.timeline.broken
+            ),
+            "events": sum(
+                1 for state in self._radios.values() if state.event_kind is not None
+            ),
         }
 
     def lateness(self) -> dict:
@@ -211,7 +230,7 @@ class Programmer:
             return
         self._mend(state)
         timeline.next = choice.segment
-        persistence.save_timeline(timeline)
+        persistence.save_timeline(timeline, CHOICE_FIELDS)
         self._schedule(state, starts_at, START)
         self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
 
@@ -228,9 +247,17 @@ class Programmer:
         timeline = state.timeline
         if timeline.next is not None and ends_at(timeline.next) > at:
             self._schedule(state, max(at, timeline.next.starts_at), START)
-        elif timeline.current is not None and timeline.boundary is not None and timeline.boundary > at:
+        elif (
+            timeline.current is not None
+            and timeline.boundary is not None
+            and timeline.boundary > at
+        ):
             timeline.next = None
-            self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+            self._schedule(
+                state,
+                max(at, timeline.boundary - self._settings.prepare_seconds),
+                PREPARE,
+            )
         else:
             self._start_fresh(state, at)
 
@@ -244,20 +271,26 @@ class Programmer:
             return
         self._mend(state)
         timeline.current = choice.segment
-        self._begin(state, at)
+        # the play first: it is due now, the writes are not
         self._send(state, choice, 0.0)
+        persistence.save_timeline(timeline, CHOICE_FIELDS)
+        self._begin(state, at)
 
     def _begin(self, state: RadioState, at: float) -> None:
         """The current segment starts: record it and plan the next prepare."""
         timeline = state.timeline
         segment = timeline.current
         hourly = hourly_jingle(state.radio) is not None
-        timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
-        persistence.save_timeline(timeline)
+        timeline.boundary = boundary(
+            segment, state.zone, hourly, self._settings.crossfade_seconds
+        )
+        persistence.save_timeline(timeline, START_FIELDS)
         if segment.kind == "song" and not segment.resumed:
             self._record_song_start(state, segment)
         # a segment shorter than prepare_seconds: prepare at once
-        self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+        self._schedule(
+            state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE
+        )
 
     def _record_song_start(self, state: RadioState, segment: models.Segment) -> None:
         song = _catalog_song(state.radio, segment)
@@ -268,7 +301,13 @@ class Programmer:
         if self._clock.now() < ends_at(segment):
             self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
 
-    def _send(self, state: RadioState, choice: Choice, crossfade: float, planned_at: float | None = None) -> None:
+    def _send(
+        self,
+        state: RadioState,
+        choice: Choice,
+        crossfade: float,
+        planned_at: float | None = None,
+    ) -> None:
         """Tell the player; then top up the rotation queue, off the critical path."""
         now = self._clock.now()
         command = play_command(choice.segment, now, crossfade)
@@ -277,7 +316,9 @@ class Programmer:
                 self._lateness.add(now - planned_at)
             self._player.play(state.uuid, command)
         if choice.rotation_playlist is not None:
-            state.rotation.refill(choice.rotation_playlist, state.history, choice.segment.starts_at)
+            state.rotation.refill(
+                choice.rotation_playlist, state.history, choice.segment.starts_at
+            )
 
     def _break(self, state: RadioState, at: float, reason: str) -> None:
         """Nothing to play: wait for the next show start, or for the catalog to change."""
@@ -308,7 +349,9 @@ class Programmer:
         state.event_kind, state.event_at, state.event_seq = kind, at, next(self._seq)
         heapq.heappush(self._heap, (at, state.event_seq, state.uuid))
         # the loop recomputes its wait after run_due; outside it, wake it if this comes first
-        if not self._running and (self._sleeping_until is None or at < self._sleeping_until):
+        if not self._running and (
+            self._sleeping_until is None or at < self._sleeping_until
+        ):
             self.wakeup.set()
 
     def _unschedule(self, state: RadioState) -> None:
@@ -334,16 +377,26 @@ class Programmer:
         while self._heap:
             _, seq, uuid = self._heap[0]
             state = self._radios.get(uuid)
-            if state is not None and state.event_kind is not None and state.event_seq == seq:
+            if (
+                state is not None
+                and state.event_kind is not None
+                and state.event_seq == seq
+            ):
                 return
             heapq.heappop(self._heap)
 
     # --- helpers -------------------------------------------------------------------
 
-    def _add_state(self, radio: models.Radio, timeline: models.RadioTimeline | None) -> RadioState:
+    def _add_state(
+        self, radio: models.Radio, timeline: models.RadioTimeline | None
+    ) -> RadioState:
         history = PlayHistory.restore(radio.uuid)
         timeline = timeline or models.RadioTimeline(uuid=radio.uuid)
-        if timeline.next is not None and timeline.next.kind == "song" and not timeline.next.resumed:
+        if (
+            timeline.next is not None
+            and timeline.next.kind == "song"
+            and not timeline.next.resumed
+        ):
             # chosen, not started yet: it counts as played for the next choices
             history.record(timeline.next.song_id, None, None, timeline.next.starts_at)
         state = RadioState(

@@ -41,16 +41,22 @@ class PlayHistory:
             ]
         )
         for play in last_plays:
-            history.record(play["_id"], play.get("artist"), play.get("title"), play["at"])
+            history.record(
+                play["_id"], play.get("artist"), play.get("title"), play["at"]
+            )
         return history
 
     def overlay(self) -> "PlayHistory":
         """A copy to record hypothetical plays in, leaving this history as it is."""
         return PlayHistory(
-            ChainMap({}, self._songs), ChainMap({}, self._titles), ChainMap({}, self._artists)
+            ChainMap({}, self._songs),
+            ChainMap({}, self._titles),
+            ChainMap({}, self._artists),
         )
 
-    def record(self, song_id: int, artist: str | None, title: str | None, at: float) -> None:
+    def record(
+        self, song_id: int, artist: str | None, title: str | None, at: float
+    ) -> None:
         _keep_latest(self._songs, song_id, at)
         _keep_latest(self._titles, _key(title), at)
         _keep_latest(self._artists, _key(artist), at)

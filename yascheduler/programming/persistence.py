@@ -18,10 +18,12 @@ TIMELINE_FIELDS = (
 )
 
 
-def save_timeline(timeline: models.RadioTimeline) -> None:
-    """Write the timeline's fields (never a whole-document save)."""
-    changes = {name: _stored(getattr(timeline, name)) for name in TIMELINE_FIELDS}
-    models.RadioTimeline._get_collection().update_one({"_id": timeline.uuid}, {"$set": changes}, upsert=True)
+def save_timeline(timeline: models.RadioTimeline, fields=TIMELINE_FIELDS) -> None:
+    """Write these fields of the timeline (never a whole-document save)."""
+    changes = {name: _stored(getattr(timeline, name)) for name in fields}
+    models.RadioTimeline._get_collection().update_one(
+        {"_id": timeline.uuid}, {"$set": changes}, upsert=True
+    )
 
 
 def save_event(radio_uuid: str, at: float, kind: str) -> None:
@@ -39,9 +41,15 @@ def delete_radio(radio_uuid: str) -> None:
     delete_event(radio_uuid)
 
 
-def record_song_play(radio_uuid: str, song: models.Segment, artist: str | None, title: str | None) -> None:
+def record_song_play(
+    radio_uuid: str, song: models.Segment, artist: str | None, title: str | None
+) -> None:
     play = models.SongPlay(
-        radio_uuid=radio_uuid, song_id=song.song_id, started_at=song.starts_at, artist=artist, title=title
+        radio_uuid=radio_uuid,
+        song_id=song.song_id,
+        started_at=song.starts_at,
+        artist=artist,
+        title=title,
     )
     models.SongPlay._get_collection().insert_one(play.to_mongo())
 

@@ -21,7 +21,11 @@ def song_segment(song: models.Song, playlist_id: int, at: float) -> models.Segme
 
 def jingle_segment(jingle: models.Jingle, at: float) -> models.Segment:
     return models.Segment(
-        kind="jingle", jingle_id=jingle.id, filename=jingle.filename, duration=jingle.duration, starts_at=at
+        kind="jingle",
+        jingle_id=jingle.id,
+        filename=jingle.filename,
+        duration=jingle.duration,
+        starts_at=at,
     )
 
 
@@ -52,7 +56,9 @@ def natural_boundary(segment: models.Segment, crossfade: float) -> float:
     return end - min(crossfade, (end - segment.starts_at) / 2)
 
 
-def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
+def boundary(
+    segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float
+) -> float:
     """Where the next segment starts: the natural boundary, or the top of the hour that cuts a song."""
     natural = natural_boundary(segment, crossfade)
     if hourly and segment.kind == "song":
@@ -62,7 +68,9 @@ def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: f
     return natural
 
 
-def play_command(segment: models.Segment, now: float, crossfade: float) -> PlayCommand | None:
+def play_command(
+    segment: models.Segment, now: float, crossfade: float
+) -> PlayCommand | None:
     """The play that makes a streamer follow `segment` from `now`; None once it has ended."""
     if now >= ends_at(segment):
         return None

@@ -25,7 +25,9 @@ def show_playlists(radio: models.Radio) -> list[models.Playlist]:
     return [
         playlist
         for playlist in radio.playlists
-        if playlist.show is not None and playlist.show.enabled and playable(playlist.songs)
+        if playlist.show is not None
+        and playlist.show.enabled
+        and playable(playlist.songs)
     ]
 
 
@@ -37,17 +39,23 @@ def on_air(radio: models.Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | N
         # a show that started on an earlier day may still be running
         days_back = math.ceil(show.duration / DAY) + 1
         for start in _starts(show, zone, local_date(instant, zone), -days_back, 0):
-            if start <= instant < start + show.duration and (latest is None or start > latest.starts_at):
+            if start <= instant < start + show.duration and (
+                latest is None or start > latest.starts_at
+            ):
                 latest = ShowOnAir(playlist, start, start + show.duration)
     return latest
 
 
-def next_show_start(radio: models.Radio, zone: ZoneInfo, instant: float) -> float | None:
+def next_show_start(
+    radio: models.Radio, zone: ZoneInfo, instant: float
+) -> float | None:
     """The first start of any show strictly after `instant`, None if the radio has no show."""
     starts = [
         start
         for playlist in show_playlists(radio)
-        for start in _starts(playlist.show, zone, local_date(instant, zone), 0, WEEK_DAYS + 1)
+        for start in _starts(
+            playlist.show, zone, local_date(instant, zone), 0, WEEK_DAYS + 1
+        )
         if start > instant
     ]
     return min(starts, default=None)

@@ -18,7 +18,9 @@ class RadioState:
     event_kind: str | None = None  # the one pending event, if any
     event_at: float = 0.0
     event_seq: int = 0  # heap entries with another seq are stale
-    show_on_air: tuple[int, float] | None = field(default=None)  # (playlist id, start) last played from
+    show_on_air: tuple[int, float] | None = field(
+        default=None
+    )  # (playlist id, start) last played from
 
     @property
     def uuid(self) -> str:
