@@ -3,18 +3,26 @@
 
 def songs(prefix: str, first_id: int, count: int, duration: float = 30.0) -> list[dict]:
     return [
-        {"id": first_id + i, "filename": f"{prefix}/{first_id + i}.mp3", "duration": duration,
-         "artist": f"{prefix} artist {i}", "title": f"{prefix} title {i}"}
+        {
+            "id": first_id + i,
+            "filename": f"{prefix}/{first_id + i}.mp3",
+            "duration": duration,
+            "artist": f"{prefix} artist {i}",
+            "title": f"{prefix} title {i}",
+        }
         for i in range(count)
     ]
 
 
-def radio(uuid: str, first_song_id: int, playlist_id: int, duration: float = 30.0, **fields) -> dict:
+def radio(
+    uuid: str, first_song_id: int, playlist_id: int, duration: float = 30.0, **fields
+) -> dict:
     return {
         "uuid": uuid,
         "name": uuid.title(),
-        "playlists": [{"id": playlist_id, "name": "default",
-                       "songs": songs(uuid, first_song_id, 6, duration)}],
+        "playlists": [
+            {"id": playlist_id, "name": "default", "songs": songs(uuid, first_song_id, 6, duration)}
+        ],
         **fields,
     }
 

@@ -20,14 +20,20 @@ print("patched")
 def test_the_entry_point_patches_before_anything_imports_socket_ssl_or_threading():
     result = subprocess.run(
         [sys.executable, "-W", "error::gevent.monkey.MonkeyPatchWarning", "-c", CHECK],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "patched"
 
 
 def test_nothing_the_package_root_imports_touches_socket_ssl_or_threading():
-    probe = "import sys, yascheduler; print(sorted({'socket','ssl','threading'} & set(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    probe = (
+        "import sys, yascheduler; print(sorted({'socket','ssl','threading'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -93,7 +93,10 @@ def test_user_authentication_echoes_the_credentials(service, streamers, credenti
     s1.send(type="user_authentication", **credentials)
     echoed = {k: v for k, v in credentials.items() if k != "radio_uuid"}
     assert s1.expect("user_authentication") == {
-        "type": "user_authentication", "user_id": user_id, "hd": hd, **echoed,
+        "type": "user_authentication",
+        "user_id": user_id,
+        "hd": hd,
+        **echoed,
     }
 
 
@@ -131,7 +134,9 @@ def test_play_radio_streamed_elsewhere_names_the_master(service, streamers):
     start_radio(s1)
     s2.send(type="play_radio", radio_uuid="radio-1")
     assert s2.expect("radio_exists") == {
-        "type": "radio_exists", "radio_uuid": "radio-1", "master_streamer": "s1",
+        "type": "radio_exists",
+        "radio_uuid": "radio-1",
+        "master_streamer": "s1",
     }
 
 

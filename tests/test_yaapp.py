@@ -2,7 +2,7 @@
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import parse_qs
 
 import gevent
@@ -130,11 +130,13 @@ def user():
 
 
 def epoch(*args):
-    return datetime(*args, tzinfo=timezone.utc).timestamp()
+    return datetime(*args, tzinfo=UTC).timestamp()
 
 
 def taken_songs(webapp):
-    return [item for r in webapp.taken() if r[1] == "/api/v1/songs_started/" for item in r[3]["data"]]
+    return [
+        item for r in webapp.taken() if r[1] == "/api/v1/songs_started/" for item in r[3]["data"]
+    ]
 
 
 # --- what is sent -----------------------------------------------------------------------
@@ -143,7 +145,9 @@ def taken_songs(webapp):
 def test_start_listening_anonymous_sends_only_the_key(notifier, sender, webapp):
     notifier.start_listening("r1", None)
     deliver_all(sender)
-    assert webapp.requests == [("POST", "/api/v1/radio/r1/start_listening/", {"key": KEY}, None, "taken")]
+    assert webapp.requests == [
+        ("POST", "/api/v1/radio/r1/start_listening/", {"key": KEY}, None, "taken")
+    ]
 
 
 def test_start_listening_known_user_sends_username_and_api_key(notifier, sender, webapp):
@@ -161,7 +165,12 @@ def test_stop_listening_sends_whole_seconds(notifier, sender, webapp):
         ("/api/v1/radio/r1/stop_listening/", {"key": KEY, "listening_duration": "42"}),
         (
             "/api/v1/radio/r2/stop_listening/",
-            {"key": KEY, "listening_duration": "43", "username": "alice", "api_key": "alice-api-key"},
+            {
+                "key": KEY,
+                "listening_duration": "43",
+                "username": "alice",
+                "api_key": "alice-api-key",
+            },
         ),
     ]
 
@@ -170,7 +179,13 @@ def test_stopped_sends_the_total_duration(notifier, sender, webapp):
     notifier.stopped("r1", 3600)
     deliver_all(sender)
     assert webapp.requests == [
-        ("POST", "/api/v1/radio/r1/stopped/", {"key": KEY, "listening_duration": "3600"}, None, "taken")
+        (
+            "POST",
+            "/api/v1/radio/r1/stopped/",
+            {"key": KEY, "listening_duration": "3600"},
+            None,
+            "taken",
+        )
     ]
 
 
@@ -271,7 +286,15 @@ def test_a_slow_web_app_is_given_up_on_after_the_timeout(notifier, sender, webap
 
 def test_backoff_doubles_from_half_a_second_up_to_the_cap():
     assert [backoff_delay(n, 30.0) for n in range(1, 10)] == [
-        0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0
+        0.5,
+        1.0,
+        2.0,
+        4.0,
+        8.0,
+        16.0,
+        30.0,
+        30.0,
+        30.0,
     ]
     assert backoff_delay(10_000, 30.0) == 30.0
 

@@ -40,8 +40,12 @@ class WebApp:
     def app(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        request = Request(environ["REQUEST_METHOD"], environ["PATH_INFO"], query,
-                          environ["wsgi.input"].read(length))
+        request = Request(
+            environ["REQUEST_METHOD"],
+            environ["PATH_INFO"],
+            query,
+            environ["wsgi.input"].read(length),
+        )
         self.requests.append(request)
         self.arrived.set()
         status, body = self.answer(request)
@@ -66,7 +70,9 @@ class WebApp:
 
     def wait_for(self, count: int, containing: str = "", timeout: float = 5.0) -> list:
         """The requests whose path contains `containing`, once there are `count` of them."""
-        with gevent.Timeout(timeout, AssertionError(f"web app: fewer than {count} {containing!r} requests")):
+        with gevent.Timeout(
+            timeout, AssertionError(f"web app: fewer than {count} {containing!r} requests")
+        ):
             while True:
                 found = [r for r in self.requests if containing in r.path]
                 if len(found) >= count:

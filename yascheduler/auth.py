@@ -1,7 +1,7 @@
 """Listener authentication: auth token, username + api key, or anonymous."""
 
 import hmac
-from typing import Callable
+from collections.abc import Callable
 
 from . import models
 

@@ -6,7 +6,7 @@ so that streamers that missed messages can be brought back in step.
 """
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import gevent
 import redis

@@ -46,9 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="send a catalog file to a running scheduler (POST /api/catalog)"
     )
     import_parser.add_argument("file", help="catalog JSON file")
-    import_parser.add_argument("--url", required=True, help="the scheduler's HTTP address, http://HOST:PORT")
     import_parser.add_argument(
-        "--admin-token", default=os.environ.get("YASCHEDULER_ADMIN_TOKEN"),
+        "--url", required=True, help="the scheduler's HTTP address, http://HOST:PORT"
+    )
+    import_parser.add_argument(
+        "--admin-token",
+        default=os.environ.get("YASCHEDULER_ADMIN_TOKEN"),
         help="the scheduler's admin token (default: $YASCHEDULER_ADMIN_TOKEN)",
     )
     import_parser.set_defaults(command=import_catalog)
@@ -130,20 +133,28 @@ def import_catalog(args) -> int:
         return 2
     try:
         response = requests.post(
-            args.url.rstrip("/") + "/api/catalog", data=body, timeout=60,
-            headers={"Authorization": "Bearer " + args.admin_token,
-                     "Content-Type": "application/json"},
+            args.url.rstrip("/") + "/api/catalog",
+            data=body,
+            timeout=60,
+            headers={
+                "Authorization": "Bearer " + args.admin_token,
+                "Content-Type": "application/json",
+            },
         )
     except requests.RequestException as error:
         print(f"yascheduler: {args.url} unreachable: {error}", file=sys.stderr)
         return 1
     if response.status_code != 200:
-        print(f"yascheduler: import rejected ({response.status_code}): {error_text(response)}",
-              file=sys.stderr)
+        print(
+            f"yascheduler: import rejected ({response.status_code}): {error_text(response)}",
+            file=sys.stderr,
+        )
         return 1
     result = response.json()
-    print(f"imported: {len(result['radios'])} radios created or changed, "
-          f"{len(result['deleted'])} deleted, {result['users']} users")
+    print(
+        f"imported: {len(result['radios'])} radios created or changed, "
+        f"{len(result['deleted'])} deleted, {result['users']} users"
+    )
     return 0
 
 

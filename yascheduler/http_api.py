@@ -50,7 +50,7 @@ def dispatch(routes, service, method: str, path: str, environ):
     if handler is not None:
         return handler(environ)
     if method == "GET" and path.startswith(RADIO_PREFIX) and len(path) > len(RADIO_PREFIX):
-        return radio(service, path[len(RADIO_PREFIX):])
+        return radio(service, path[len(RADIO_PREFIX) :])
     if any(route_path == path for _, route_path in routes):
         raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}")
     raise HttpError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
@@ -108,7 +108,9 @@ def require_admin(admin_token: str | None, environ) -> None:
     given = environ.get("HTTP_AUTHORIZATION", "")
     expected = "Bearer " + admin_token
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HttpError(HTTPStatus.UNAUTHORIZED, "a valid 'Authorization: Bearer <admin token>' is required")
+        raise HttpError(
+            HTTPStatus.UNAUTHORIZED, "a valid 'Authorization: Bearer <admin token>' is required"
+        )
 
 
 def read_body(environ, limit: int) -> bytes:

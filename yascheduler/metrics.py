@@ -13,32 +13,43 @@ class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
         self.received = Counter(
-            "yascheduler_messages_received", "Valid streamer messages received, by type",
-            ["type"], registry=self.registry,
+            "yascheduler_messages_received",
+            "Valid streamer messages received, by type",
+            ["type"],
+            registry=self.registry,
         )
         self.sent = Counter(
-            "yascheduler_messages_sent", "Messages published to streamers, by type",
-            ["type"], registry=self.registry,
+            "yascheduler_messages_sent",
+            "Messages published to streamers, by type",
+            ["type"],
+            registry=self.registry,
         )
         self.rejected = Counter(
-            "yascheduler_messages_rejected", "Streamer messages dropped as invalid, by reason",
-            ["reason"], registry=self.registry,
+            "yascheduler_messages_rejected",
+            "Streamer messages dropped as invalid, by reason",
+            ["reason"],
+            registry=self.registry,
         )
         self.publish_failures = Counter(
-            "yascheduler_publish_failures", "Messages that could not be published (Redis down)",
+            "yascheduler_publish_failures",
+            "Messages that could not be published (Redis down)",
             registry=self.registry,
         )
         self.redis_reconnects = Counter(
-            "yascheduler_redis_reconnects", "Times the Redis subscription was re-established",
+            "yascheduler_redis_reconnects",
+            "Times the Redis subscription was re-established",
             registry=self.registry,
         )
         self.streamers_dropped = Counter(
-            "yascheduler_streamers_dropped", "Streamers unregistered for not answering ping",
+            "yascheduler_streamers_dropped",
+            "Streamers unregistered for not answering ping",
             registry=self.registry,
         )
         self.play_lateness = Histogram(
-            "yascheduler_play_lateness_seconds", "How late each play was sent against its plan",
-            buckets=LATENESS_BUCKETS, registry=self.registry,
+            "yascheduler_play_lateness_seconds",
+            "How late each play was sent against its plan",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
         )
 
     def exposition(self) -> bytes:

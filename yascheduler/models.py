@@ -152,7 +152,9 @@ class RadioTimeline(Document):
     current = EmbeddedDocumentField(Segment)
     next = EmbeddedDocumentField(Segment)
     interrupted = EmbeddedDocumentField(Segment)  # song to resume after an hourly jingle
-    boundary = FloatField()  # when `next` takes over: end of `current` minus crossfade, or an hourly cut
+    boundary = (
+        FloatField()
+    )  # when `next` takes over: end of `current` minus crossfade, or an hourly cut
     songs_since_jingle = IntField(default=0)
     # str(playlist id) -> {"show_start": instant the show last started, "next": index of the next ordered song}
     show_positions = DictField()

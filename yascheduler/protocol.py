@@ -53,8 +53,12 @@ SCHEMAS = {
     "pong": ({"streamer": _identifier}, {}),
     "user_authentication": (
         {"streamer": _identifier},
-        {"auth_token": _identifier, "username": _identifier, "api_key": _identifier,
-         "radio_uuid": _identifier},
+        {
+            "auth_token": _identifier,
+            "username": _identifier,
+            "api_key": _identifier,
+            "radio_uuid": _identifier,
+        },
     ),
     "play_radio": ({"streamer": _identifier, "radio_uuid": _identifier}, {}),
     "stop_radio": ({"streamer": _identifier, "radio_uuid": _identifier}, {}),

@@ -50,7 +50,10 @@ class Service:
             TokenChecker(settings.yaapp_url, settings.yaapp_key) if settings.yaapp_url else None
         )
         self.authenticator = Authenticator(self.token_checker)
-        self.programmer = Programmer(self.clock, self, programming_settings(settings))
+        self.programmer = Programmer(
+            self.clock, self, programming_settings(settings),
+            observe_lateness=self.metrics.play_lateness.observe,
+        )
         self.handlers = Handlers(self)
 
     # --- life cycle -------------------------------------------------------------

@@ -11,7 +11,6 @@ import difflib
 import json
 import math
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -449,6 +448,7 @@ def _check_key(key: str, config: Path) -> None:
 
 
 # --- showing -------------------------------------------------------------------
+
 
 def format_host_port(address: tuple[str, int]) -> str:
     host, port = address

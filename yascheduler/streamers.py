@@ -7,7 +7,7 @@ naming the streamer, not only `pong`.
 """
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import gevent
 

@@ -16,17 +16,13 @@ from .state import RadioState
 
 log = logging.getLogger("yascheduler.programming")
 
-NOTHING_PLAYABLE = (
-    "nothing playable: no default playlist with songs and no show on air with songs"
-)
+NOTHING_PLAYABLE = "nothing playable: no default playlist with songs and no show on air with songs"
 
 
 @dataclass(frozen=True)
 class Choice:
     segment: models.Segment
-    rotation_playlist: models.Playlist | None = (
-        None  # whose queue to top up after the play
-    )
+    rotation_playlist: models.Playlist | None = None  # whose queue to top up after the play
 
 
 class Chooser:
@@ -104,9 +100,7 @@ class Chooser:
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at))
 
-    def _rotation_song(
-        self, state: RadioState, playlist: models.Playlist, at: float
-    ) -> Choice:
+    def _rotation_song(self, state: RadioState, playlist: models.Playlist, at: float) -> Choice:
         song = state.rotation.next_song(playlist, state.history, at)
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at), playlist)
@@ -124,9 +118,7 @@ def _next_in_order(timeline: models.RadioTimeline, show: ShowOnAir) -> models.So
     """The ordered show's next song; a show that starts anew starts from its first song."""
     key = str(show.playlist.id)
     position = timeline.show_positions.get(key) or {}
-    index = (
-        position.get("next", 0) if position.get("show_start") == show.starts_at else 0
-    )
+    index = position.get("next", 0) if position.get("show_start") == show.starts_at else 0
     songs = ordered_songs(show.playlist)
     song = songs[index % len(songs)]
     timeline.show_positions[key] = {

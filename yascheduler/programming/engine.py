@@ -13,6 +13,7 @@ import heapq
 import itertools
 import logging
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import gevent.event
@@ -54,13 +55,14 @@ class Programmer:
         player: Player,
         settings: ProgrammingSettings,
         rng: random.Random | None = None,
+        observe_lateness: Callable[[float], None] | None = None,
     ):
         self._clock = clock
         self._player = player
         self._settings = settings
         self._rng = rng or random.Random()
         self._chooser = Chooser(settings, self._rng)
-        self._lateness = LatenessMeter()
+        self._lateness = LatenessMeter(observe=observe_lateness)
         self._radios: dict[str, RadioState] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count(1)
@@ -195,12 +197,8 @@ class Programmer:
     def counts(self) -> dict:
         return {
             "radios": len(self._radios),
-            "broken_radios": sum(
-                1 for state in self._radios.values() if state.timeline.broken
-            ),
-            "events": sum(
-                1 for state in self._radios.values() if state.event_kind is not None
-            ),
+            "broken_radios": sum(1 for state in self._radios.values() if state.timeline.broken),
+            "events": sum(1 for state in self._radios.values() if state.event_kind is not None),
         }
 
     def lateness(self) -> dict:
@@ -281,16 +279,12 @@ class Programmer:
         timeline = state.timeline
         segment = timeline.current
         hourly = hourly_jingle(state.radio) is not None
-        timeline.boundary = boundary(
-            segment, state.zone, hourly, self._settings.crossfade_seconds
-        )
+        timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
         persistence.save_timeline(timeline, START_FIELDS)
         if segment.kind == "song" and not segment.resumed:
             self._record_song_start(state, segment)
         # a segment shorter than prepare_seconds: prepare at once
-        self._schedule(
-            state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE
-        )
+        self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
 
     def _record_song_start(self, state: RadioState, segment: models.Segment) -> None:
         song = _catalog_song(state.radio, segment)
@@ -316,9 +310,7 @@ class Programmer:
                 self._lateness.add(now - planned_at)
             self._player.play(state.uuid, command)
         if choice.rotation_playlist is not None:
-            state.rotation.refill(
-                choice.rotation_playlist, state.history, choice.segment.starts_at
-            )
+            state.rotation.refill(choice.rotation_playlist, state.history, choice.segment.starts_at)
 
     def _break(self, state: RadioState, at: float, reason: str) -> None:
         """Nothing to play: wait for the next show start, or for the catalog to change."""
@@ -349,9 +341,7 @@ class Programmer:
         state.event_kind, state.event_at, state.event_seq = kind, at, next(self._seq)
         heapq.heappush(self._heap, (at, state.event_seq, state.uuid))
         # the loop recomputes its wait after run_due; outside it, wake it if this comes first
-        if not self._running and (
-            self._sleeping_until is None or at < self._sleeping_until
-        ):
+        if not self._running and (self._sleeping_until is None or at < self._sleeping_until):
             self.wakeup.set()
 
     def _unschedule(self, state: RadioState) -> None:
@@ -377,26 +367,16 @@ class Programmer:
         while self._heap:
             _, seq, uuid = self._heap[0]
             state = self._radios.get(uuid)
-            if (
-                state is not None
-                and state.event_kind is not None
-                and state.event_seq == seq
-            ):
+            if state is not None and state.event_kind is not None and state.event_seq == seq:
                 return
             heapq.heappop(self._heap)
 
     # --- helpers -------------------------------------------------------------------
 
-    def _add_state(
-        self, radio: models.Radio, timeline: models.RadioTimeline | None
-    ) -> RadioState:
+    def _add_state(self, radio: models.Radio, timeline: models.RadioTimeline | None) -> RadioState:
         history = PlayHistory.restore(radio.uuid)
         timeline = timeline or models.RadioTimeline(uuid=radio.uuid)
-        if (
-            timeline.next is not None
-            and timeline.next.kind == "song"
-            and not timeline.next.resumed
-        ):
+        if timeline.next is not None and timeline.next.kind == "song" and not timeline.next.resumed:
             # chosen, not started yet: it counts as played for the next choices
             history.record(timeline.next.song_id, None, None, timeline.next.starts_at)
         state = RadioState(

@@ -41,9 +41,7 @@ class PlayHistory:
             ]
         )
         for play in last_plays:
-            history.record(
-                play["_id"], play.get("artist"), play.get("title"), play["at"]
-            )
+            history.record(play["_id"], play.get("artist"), play.get("title"), play["at"])
         return history
 
     def overlay(self) -> "PlayHistory":
@@ -54,9 +52,7 @@ class PlayHistory:
             ChainMap({}, self._artists),
         )
 
-    def record(
-        self, song_id: int, artist: str | None, title: str | None, at: float
-    ) -> None:
+    def record(self, song_id: int, artist: str | None, title: str | None, at: float) -> None:
         _keep_latest(self._songs, song_id, at)
         _keep_latest(self._titles, _key(title), at)
         _keep_latest(self._artists, _key(artist), at)

@@ -21,8 +21,6 @@ def between_songs_jingle(radio: models.Radio) -> tuple[models.Jingle, int] | Non
 def hourly_jingle(radio: models.Radio) -> models.Jingle | None:
     """The jingle that interrupts songs at the top of every hour."""
     for jingle in radio.jingles:
-        if jingle.duration > 0 and any(
-            entry.type == "hourly" for entry in jingle.schedule
-        ):
+        if jingle.duration > 0 and any(entry.type == "hourly" for entry in jingle.schedule):
             return jingle
     return None

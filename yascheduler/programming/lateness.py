@@ -1,16 +1,20 @@
 """How late plays are sent against the instant they were planned for."""
 
 from collections import deque
+from collections.abc import Callable
 
 WINDOW = 1000
 
 
 class LatenessMeter:
-    def __init__(self, window: int = WINDOW):
+    def __init__(self, window: int = WINDOW, observe: Callable[[float], None] | None = None):
         self._samples: deque[float] = deque(maxlen=window)
+        self._observe = observe
 
     def add(self, seconds: float) -> None:
         self._samples.append(seconds)
+        if self._observe is not None:
+            self._observe(seconds)
 
     def summary(self) -> dict:
         """{"count", "p50_ms", "p99_ms", "max_ms"} over the last sends; times are None before any."""

@@ -32,9 +32,7 @@ def wall_clock_instant(day: date, wall: time, zone: ZoneInfo) -> float:
     """
     local = datetime.combine(day, wall, tzinfo=zone)
     instant = local.timestamp()
-    if datetime.fromtimestamp(instant, zone).replace(tzinfo=None) == local.replace(
-        tzinfo=None
-    ):
+    if datetime.fromtimestamp(instant, zone).replace(tzinfo=None) == local.replace(tzinfo=None):
         return instant
     return _end_of_gap(local.replace(fold=1).timestamp(), instant, zone)
 

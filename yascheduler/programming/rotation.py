@@ -27,9 +27,7 @@ def playable(songs) -> list[models.Song]:
     return [song for song in songs if song.enabled and song.duration > 0]
 
 
-def recency_factors(
-    songs: list[models.Song], times: dict[int, float]
-) -> dict[int, float]:
+def recency_factors(songs: list[models.Song], times: dict[int, float]) -> dict[int, float]:
     """Song id -> recency factor, from song id -> last start; equal times share a rank."""
     ordered = sorted(songs, key=lambda song: times[song.id])
     last = len(ordered) - 1
@@ -59,9 +57,7 @@ def pick_song(
     # frequency 0: never chosen while another song can be
     eligible = [song for song in songs if song.frequency > 0] or songs
     windows = (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
-    kept = {
-        song.id: _rules_kept(song, times, history, now, windows) for song in eligible
-    }
+    kept = {song.id: _rules_kept(song, times, history, now, windows) for song in eligible}
     for rules in range(len(windows), 0, -1):
         remaining = [song for song in eligible if kept[song.id] >= rules]
         if remaining:
@@ -131,9 +127,7 @@ class Rotation:
         self._queue_starts[playlist.id] = at + self._length(song)
         return song
 
-    def refill(
-        self, playlist: models.Playlist, history: PlayHistory, at: float
-    ) -> None:
+    def refill(self, playlist: models.Playlist, history: PlayHistory, at: float) -> None:
         """Top the playlist's queue up; `at`: the earliest its first song could start."""
         songs = playable(playlist.songs)
         if not songs:

@@ -56,9 +56,7 @@ def natural_boundary(segment: models.Segment, crossfade: float) -> float:
     return end - min(crossfade, (end - segment.starts_at) / 2)
 
 
-def boundary(
-    segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float
-) -> float:
+def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
     """Where the next segment starts: the natural boundary, or the top of the hour that cuts a song."""
     natural = natural_boundary(segment, crossfade)
     if hourly and segment.kind == "song":
@@ -68,9 +66,7 @@ def boundary(
     return natural
 
 
-def play_command(
-    segment: models.Segment, now: float, crossfade: float
-) -> PlayCommand | None:
+def play_command(segment: models.Segment, now: float, crossfade: float) -> PlayCommand | None:
     """The play that makes a streamer follow `segment` from `now`; None once it has ended."""
     if now >= ends_at(segment):
         return None

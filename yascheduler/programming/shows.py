@@ -25,9 +25,7 @@ def show_playlists(radio: models.Radio) -> list[models.Playlist]:
     return [
         playlist
         for playlist in radio.playlists
-        if playlist.show is not None
-        and playlist.show.enabled
-        and playable(playlist.songs)
+        if playlist.show is not None and playlist.show.enabled and playable(playlist.songs)
     ]
 
 
@@ -46,16 +44,12 @@ def on_air(radio: models.Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | N
     return latest
 
 
-def next_show_start(
-    radio: models.Radio, zone: ZoneInfo, instant: float
-) -> float | None:
+def next_show_start(radio: models.Radio, zone: ZoneInfo, instant: float) -> float | None:
     """The first start of any show strictly after `instant`, None if the radio has no show."""
     starts = [
         start
         for playlist in show_playlists(radio)
-        for start in _starts(
-            playlist.show, zone, local_date(instant, zone), 0, WEEK_DAYS + 1
-        )
+        for start in _starts(playlist.show, zone, local_date(instant, zone), 0, WEEK_DAYS + 1)
         if start > instant
     ]
     return min(starts, default=None)
