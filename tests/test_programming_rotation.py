@@ -3,6 +3,8 @@
 import random
 from collections import Counter
 
+import pytest
+
 from tests.programming_support import playlist, song
 from yascheduler.programming import ProgrammingSettings
 from yascheduler.programming.history import PlayHistory
@@ -96,12 +98,25 @@ def test_a_song_played_within_three_hours_is_left_out_while_others_remain():
     assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(200)} == {3}
 
 
-def test_when_every_song_was_played_within_three_hours_the_least_recent_wins():
+def test_when_every_titled_song_was_played_within_three_hours_the_least_recent_wins():
+    songs = [song(i, artist=f"artist {i}", title=f"title {i}") for i in (1, 2, 3)]
+    history = PlayHistory()
+    for track, hours_ago in zip(songs, (1, 2.5, 0.2)):
+        played(history, track, hours_ago)
+    rng = random.Random(3)
+    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(50)} == {2}
+
+
+def test_when_every_untitled_song_was_played_within_three_hours_recency_weighs_the_choice():
     songs = [song(1), song(2), song(3)]
     history = PlayHistory()
     for track, hours_ago in zip(songs, (1, 2.5, 0.2)):
         played(history, track, hours_ago)
-    assert pick_song(songs, history, NOW, SETTINGS, random.Random(3)).id == 2
+    rng = random.Random(3)
+    counts = Counter(pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(3000))
+    # factors: song 2 (oldest) 1.0, song 1 0.575, song 3 (newest) 0.15
+    assert counts[2] > counts[1] > counts[3] > 0
+    assert counts[3] / 3000 == pytest.approx(0.15 / 1.725, abs=0.02)
 
 
 def test_same_title_is_kept_three_hours_apart_and_same_artist_thirty_minutes():

@@ -104,7 +104,7 @@ class Service:
 
     def on_raw_message(self, raw: bytes) -> None:
         try:
-            message = protocol.decode(raw)
+            message = decode_message(raw)
         except MessageError as error:
             self.metrics.rejected.labels(error.reason).inc()
             log.warning("message rejected (%s): %s", error.reason, error.detail)
@@ -204,6 +204,25 @@ class Service:
         if not self.bus.connected:
             return False, "redis is not connected"
         return True, "ok"
+
+
+def decode_message(raw: bytes) -> dict:
+    """protocol.decode, and a check that the message can be stored and echoed.
+
+    JSON may spell a lone surrogate (`"\\ud800"`): ujson decodes it, but it is
+    not Unicode, so neither the store, nor Redis (as a channel name), nor a
+    reply could encode it; the handler would fail half-way through.
+    """
+    message = protocol.decode(raw)
+    try:
+        protocol.encode(message)
+    except UnicodeEncodeError as exc:
+        detail = f"{message['type']}: a string is not Unicode ({exc.reason})"
+        raise MessageError("not_utf8", detail) from None
+    except (ValueError, OverflowError) as exc:
+        detail = f"{message['type']}: cannot be encoded back ({exc})"
+        raise MessageError("not_json", detail) from None
+    return message
 
 
 def programming_settings(settings) -> ProgrammingSettings:

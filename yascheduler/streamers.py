@@ -50,10 +50,11 @@ class Streamers:
 
     def register(self, name: str) -> None:
         now = self.clock.now()
-        self.last_seen[name] = now
+        # Stored first: if the store fails, the streamer is not half-registered in memory.
         models.Streamer.objects(name=name).update_one(
             upsert=True, set__registered_at=now, set__last_seen_at=now
         )
+        self.last_seen[name] = now
         self._start_pinging(name)
         log.info("streamer %s registered", name)
 

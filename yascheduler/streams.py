@@ -20,10 +20,11 @@ class Streams:
     def start(self, radio_uuid: str, streamer: str) -> None:
         if self.masters.get(radio_uuid) == streamer:
             return
-        self.masters[radio_uuid] = streamer
+        # Stored first: if the store fails, memory does not claim a master it never saved.
         models.RadioStream.objects(uuid=radio_uuid).update_one(
             upsert=True, set__master=streamer, set__since=self.clock.now()
         )
+        self.masters[radio_uuid] = streamer
 
     def stop(self, radio_uuid: str) -> None:
         self.masters.pop(radio_uuid, None)

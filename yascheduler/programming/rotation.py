@@ -5,8 +5,10 @@ from 1 for the song played longest ago to 0.15 for the most recent one.
 Songs are left out, while anything else remains, when played within
 REPEAT_WINDOW, when their title was played within the title separation,
 and when their artist was played within the artist separation; these rules
-are dropped one at a time from the last, and when even the first leaves
-nothing, the least recently played song wins.
+are dropped one at a time from the last. When even the first leaves
+nothing, songs that carry an artist or title fall back to the separation
+rule (the least recently played wins); songs without them to the weighted
+choice among all, the recency factor keeping the newest ones unlikely.
 """
 
 import random
@@ -62,7 +64,9 @@ def pick_song(
         remaining = [song for song in eligible if kept[song.id] >= rules]
         if remaining:
             return _weighted(remaining, factors, times, rng)
-    return _least_recent(eligible, times)
+    if any(song.artist or song.title for song in eligible):
+        return _least_recent(eligible, times)
+    return _weighted(eligible, factors, times, rng)
 
 
 def _rules_kept(song, times, history, now, windows) -> int:
