@@ -25,3 +25,7 @@ class MessageError(YaschedulerError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class StoreError(YaschedulerError):
+    """The document store does not answer."""

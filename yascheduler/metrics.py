@@ -4,7 +4,7 @@ A registry per service (not the process-wide default) lets several
 services live in one process, as they do in the tests.
 """
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENESS_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -51,6 +51,25 @@ class Metrics:
             buckets=LATENESS_BUCKETS,
             registry=self.registry,
         )
+
+        self.webapp_latency = Histogram(
+            "yascheduler_webapp_request_seconds", "Web app request durations, by endpoint",
+            ["endpoint"], registry=self.registry,
+        )
+        self.webapp_errors = Counter(
+            "yascheduler_webapp_request_errors", "Web app requests that failed, by endpoint and reason",
+            ["endpoint", "reason"], registry=self.registry,
+        )
+
+    def observe_webapp(self, endpoint: str, seconds: float, error: str) -> None:
+        self.webapp_latency.labels(endpoint).observe(seconds)
+        if error:
+            self.webapp_errors.labels(endpoint, error).inc()
+
+    def track(self, gauges: dict) -> None:
+        """Gauges read at scrape time: {name: (help, function returning the value)}."""
+        for name, (doc, read) in gauges.items():
+            Gauge(name, doc, registry=self.registry).set_function(read)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

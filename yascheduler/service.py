@@ -12,11 +12,11 @@ import gevent.event
 from gevent.pool import Group
 from gevent.pywsgi import WSGIServer
 
-from . import catalog, http_api, protocol
+from . import catalog, http_api, protocol, store
 from .auth import Authenticator
 from .bus import Bus
 from .clock import SystemClock
-from .errors import MessageError
+from .errors import MessageError, StoreError
 from .handlers import Handlers
 from .listeners import Listeners
 from .metrics import Metrics
@@ -28,6 +28,8 @@ from .yaapp import Notifier, OutboxSender, TokenChecker
 log = logging.getLogger("yascheduler.service")
 
 STOP_TIMEOUT = 3.0
+# the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
+LOOP_SILENCE_LIMIT = 5.0
 
 
 class Service:
@@ -47,7 +49,9 @@ class Service:
         self.listeners = Listeners(self.clock)
         self.notifier = Notifier(self.clock, settings.yaapp_url, settings.yaapp_key, settings.timezone)
         self.token_checker = (
-            TokenChecker(settings.yaapp_url, settings.yaapp_key) if settings.yaapp_url else None
+            TokenChecker(settings.yaapp_url, settings.yaapp_key, observe=self.metrics.observe_webapp)
+            if settings.yaapp_url
+            else None
         )
         self.authenticator = Authenticator(self.token_checker)
         self.programmer = Programmer(
@@ -55,6 +59,7 @@ class Service:
             observe_lateness=self.metrics.play_lateness.observe,
         )
         self.handlers = Handlers(self)
+        self.metrics.track(self._gauges())
 
     # --- life cycle -------------------------------------------------------------
 
@@ -65,9 +70,9 @@ class Service:
         self.listeners.load()
         self.programmer.load()
         self.spawn(self.bus.run)
-        self.spawn(self.programmer.run_forever)
+        self.scheduler_loop = self.spawn(self.programmer.run_forever)
         if self.notifier.enabled:
-            self.spawn(OutboxSender(self.notifier).run)
+            self.spawn(OutboxSender(self.notifier, observe=self.metrics.observe_webapp).run)
         self.streamers.load()
         self._serve_http()
         log.info("yascheduler started: %s", self.status())
@@ -200,9 +205,32 @@ class Service:
             **programming,
         }
 
+    def _gauges(self) -> dict:
+        def programming(count):
+            return lambda: self.programmer.counts()[count]
+
+        return {
+            "yascheduler_streamers": ("Registered streamers", self.streamers.count),
+            "yascheduler_radios": ("Programmed radios", programming("radios")),
+            "yascheduler_streaming_radios": ("Radios with a master streamer", self.streams.count),
+            "yascheduler_broken_radios": ("Radios with nothing playable", programming("broken_radios")),
+            "yascheduler_listeners": ("Open listener sessions", self.listeners.count),
+            "yascheduler_event_queue_depth": ("Pending scheduled events", programming("events")),
+            "yascheduler_outbox_backlog": ("Web app notifications not yet delivered",
+                                           self.notifier.backlog),
+        }
+
     def healthy(self) -> tuple[bool, str]:
+        """Healthy while Redis is connected, the store answers and the scheduler loop runs."""
         if not self.bus.connected:
             return False, "redis is not connected"
+        try:
+            store.ping()
+        except StoreError as error:
+            return False, f"the store does not answer: {error}"
+        silent = self.clock.now() - self.programmer.last_loop_at
+        if silent > LOOP_SILENCE_LIMIT:
+            return False, f"the scheduler loop has not run for {silent:.1f}s"
         return True, "ok"
 
 

@@ -4,9 +4,11 @@ import logging
 from urllib.parse import urlsplit
 
 import mongoengine
+from mongoengine.connection import ConnectionFailure, get_db
+from pymongo.errors import PyMongoError
 
 from . import models
-from .errors import ConfigError
+from .errors import ConfigError, StoreError
 from .redact import redact
 
 log = logging.getLogger("yascheduler.store")
@@ -50,6 +52,14 @@ def connect(url: str) -> None:
         raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact(url)}")
     for document in DOCUMENTS:
         document.ensure_indexes()
+
+
+def ping() -> None:
+    """Raise StoreError unless the store answers."""
+    try:
+        get_db().command("ping")
+    except (PyMongoError, ConnectionFailure) as error:
+        raise StoreError(str(error)) from None
 
 
 def drop_everything() -> None:

@@ -11,6 +11,7 @@ described by their exception class only.
 """
 
 import logging
+import time
 from collections import OrderedDict, deque
 from datetime import datetime
 from itertools import takewhile
@@ -46,11 +47,24 @@ class DeadlineExceeded(requests.Timeout):
     """A whole request took longer than its timeout."""
 
 
-def http_request(session, method, url, timeout, **kwargs) -> requests.Response:
-    # requests' timeout bounds each socket operation, so a server trickling
-    # bytes could hold a request forever; the gevent deadline bounds it all.
-    with gevent.Timeout(timeout, DeadlineExceeded):
-        return session.request(method, url, timeout=timeout, **kwargs)
+def http_request(session, method, url, timeout, observe=None, endpoint="", **kwargs):
+    """The response; `observe(endpoint, seconds, error)` is told how it went, if given."""
+    started = time.monotonic()
+    error = ""
+    try:
+        # requests' timeout bounds each socket operation, so a server trickling
+        # bytes could hold a request forever; the gevent deadline bounds it all.
+        with gevent.Timeout(timeout, DeadlineExceeded):
+            response = session.request(method, url, timeout=timeout, **kwargs)
+        if response.status_code >= 400:
+            error = f"HTTP {response.status_code}"
+        return response
+    except requests.RequestException as exc:
+        error = type(exc).__name__
+        raise
+    finally:
+        if observe is not None:
+            observe(endpoint, time.monotonic() - started, error)
 
 
 def backoff_delay(failures: int, max_backoff: float) -> float:
@@ -155,7 +169,9 @@ class OutboxSender:
         session: requests.Session | None = None,
         timeout: float = 5.0,
         max_backoff: float = 30.0,
+        observe=None,
     ):
+        self.observe = observe
         self.notifier = notifier
         self.session = session or requests.Session()
         self.timeout = timeout
@@ -229,10 +245,14 @@ class OutboxSender:
             data = [[i.radio_uuid, i.params["song_id"], i.params["play_date"]] for i in batch]
             url = f"{base}/api/v1/songs_started/"
             body = with_key(key, {"data": data})
-            return http_request(self.session, "POST", url, self.timeout, json=body)
+            return http_request(
+                self.session, "POST", url, self.timeout, self.observe, SONGS_STARTED, json=body
+            )
         url = f"{base}/api/v1/radio/{quote(head.radio_uuid, safe='')}/{head.kind}/"
         query = with_key(key, head.params)
-        return http_request(self.session, "POST", url, self.timeout, params=query)
+        return http_request(
+            self.session, "POST", url, self.timeout, self.observe, head.kind, params=query
+        )
 
     def _record_failure(self, batch: list[models.OutboxItem], failure: str) -> None:
         self.failures += 1
@@ -262,7 +282,9 @@ class TokenChecker:
         timeout: float = 3.0,
         concurrency: int = 20,
         remembered: int = 100_000,
+        observe=None,
     ):
+        self.observe = observe
         self.base_url = base_url.rstrip("/")
         self.key = key
         self.timeout = timeout
@@ -314,7 +336,8 @@ class TokenChecker:
         url = f"{self.base_url}/api/v1/check_streamer_auth_token/{quote(token, safe='')}/"
         try:
             response = http_request(
-                self._session, "GET", url, self.timeout, params=with_key(self.key, {})
+                self._session, "GET", url, self.timeout, self.observe, "check_streamer_auth_token",
+                params=with_key(self.key, {}),
             )
         except requests.RequestException as exc:
             log.warning("web app token check failed: %s", type(exc).__name__)

@@ -46,6 +46,7 @@ CHOICE_FIELDS = (
 START_FIELDS = ("current", "next", "boundary", "broken")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
+HEARTBEAT = 1.0
 
 
 class Programmer:
@@ -71,6 +72,7 @@ class Programmer:
         self._running = False
         self._sleeping_until: float | None = None
         self.wakeup = gevent.event.Event()
+        self.last_loop_at = clock.now()
 
     # --- the service's calls -------------------------------------------------------
 
@@ -135,10 +137,16 @@ class Programmer:
             return wait
 
     def run_forever(self) -> None:
-        """The loop greenlet: sleep until the next event, or until an earlier one is added."""
+        """The loop greenlet: sleep until the next event, or until an earlier one is added.
+
+        It also wakes every HEARTBEAT seconds with nothing to do, so that
+        last_loop_at proves to the health check that the loop is alive.
+        """
         while True:
             self.wakeup.clear()
-            self.wakeup.wait(self.run_due())
+            wait = self.run_due()
+            self.last_loop_at = self._clock.now()
+            self.wakeup.wait(HEARTBEAT if wait is None else min(wait, HEARTBEAT))
 
     def join(self, uuid: str) -> list[PlayCommand]:
         """Plays for a streamer that just became the radio's master."""
