@@ -143,3 +143,8 @@ def test_decoded_messages_always_hold_valid_fields(kind, fields):
             assert check(message[name])
     assert set(required) <= set(message)
     protocol.encode(message)
+
+
+def test_a_lone_surrogate_anywhere_is_not_utf8():
+    assert rejection(b'{"type": "pong", "streamer": "\\ud800"}') == "not_utf8"
+    assert rejection(b'{"type": "test", "streamer": "s", "info": {"\\udfff": 1}}') == "not_utf8"

@@ -21,6 +21,18 @@ def streamer_channel(streamer: str) -> str:
     return STREAMER_CHANNEL_PREFIX + streamer
 
 
+def _unicode(text: str) -> bool:
+    """False for a lone surrogate ("\\ud800"): JSON can spell it, but it is not
+    Unicode, so neither the store, nor Redis, nor a reply could encode it."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _identifier(value) -> bool:
     return isinstance(value, str) and value != ""
 
@@ -32,17 +44,21 @@ def _user_id(value) -> bool:
 
 
 def _json_value(value) -> bool:
-    """True unless it holds NaN or an infinity, which are not JSON and cannot be echoed."""
+    """False if it holds NaN or an infinity, which are not JSON: it could not be echoed."""
+    return all(not isinstance(item, float) or math.isfinite(item) for item in _walk(value))
+
+
+def _walk(value):
+    """Every value and dict key inside a decoded JSON value."""
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return False
+        yield item
         if isinstance(item, dict):
+            pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return True
 
 
 # type -> (required fields, optional fields); each field -> its check.
@@ -107,6 +123,8 @@ def _checked(message: dict) -> dict:
             fields[name] = _field(kind, name, message[name], check)
     if kind == "user_authentication" and ("username" in fields) != ("api_key" in fields):
         raise MessageError("missing_field", "user_authentication needs both username and api_key")
+    if not all(_unicode(item) for item in _walk(fields) if isinstance(item, str)):
+        raise MessageError("not_utf8", f"{kind}: a string holds a lone surrogate")
     return fields
 
 

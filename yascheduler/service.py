@@ -63,7 +63,9 @@ class Service:
 
     # --- life cycle -------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, serve_http: bool = True) -> None:
+        """Load the state and start every loop; `serve_http`: False when the
+        HTTP server is someone else's (gunicorn's worker serves `http_api`)."""
         if self.settings.catalog:
             self.apply_catalog(catalog.load_catalog_file(self.settings.catalog))
         self.streams.load()
@@ -74,7 +76,8 @@ class Service:
         if self.notifier.enabled:
             self.spawn(OutboxSender(self.notifier, observe=self.metrics.observe_webapp).run)
         self.streamers.load()
-        self._serve_http()
+        if serve_http:
+            self._serve_http()
         log.info("yascheduler started: %s", self.status())
 
     def _serve_http(self) -> None:
@@ -109,7 +112,7 @@ class Service:
 
     def on_raw_message(self, raw: bytes) -> None:
         try:
-            message = decode_message(raw)
+            message = protocol.decode(raw)
         except MessageError as error:
             self.metrics.rejected.labels(error.reason).inc()
             log.warning("message rejected (%s): %s", error.reason, error.detail)
@@ -232,25 +235,6 @@ class Service:
         if silent > LOOP_SILENCE_LIMIT:
             return False, f"the scheduler loop has not run for {silent:.1f}s"
         return True, "ok"
-
-
-def decode_message(raw: bytes) -> dict:
-    """protocol.decode, and a check that the message can be stored and echoed.
-
-    JSON may spell a lone surrogate (`"\\ud800"`): ujson decodes it, but it is
-    not Unicode, so neither the store, nor Redis (as a channel name), nor a
-    reply could encode it; the handler would fail half-way through.
-    """
-    message = protocol.decode(raw)
-    try:
-        protocol.encode(message)
-    except UnicodeEncodeError as exc:
-        detail = f"{message['type']}: a string is not Unicode ({exc.reason})"
-        raise MessageError("not_utf8", detail) from None
-    except (ValueError, OverflowError) as exc:
-        detail = f"{message['type']}: cannot be encoded back ({exc})"
-        raise MessageError("not_json", detail) from None
-    return message
 
 
 def programming_settings(settings) -> ProgrammingSettings:

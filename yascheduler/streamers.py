@@ -15,6 +15,10 @@ from . import models, protocol
 
 log = logging.getLogger("yascheduler.streamers")
 
+ALIVE, MISSING = "alive", "missing"
+# of the ping interval: time for a pong to come back before a quiet streamer shows as missing
+PONG_GRACE = 0.25
+
 
 def missed_ping(last_seen_at: float, ping_sent_at: float) -> bool:
     """True when nothing was heard from the streamer since the ping was sent."""
@@ -74,6 +78,18 @@ class Streamers:
             now = self.clock.now()
             self.last_seen[name] = now
             models.Streamer.objects(name=name).update_one(set__last_seen_at=now)
+
+    def liveness(self, name: str) -> str | None:
+        """alive: heard from within the ping interval (and the pong's way back); else missing.
+
+        A missing streamer is still registered: it is dropped when its ping
+        goes unanswered. None for a streamer that is not registered.
+        """
+        last_seen = self.last_seen.get(name)
+        if last_seen is None:
+            return None
+        quiet = self.clock.now() - last_seen
+        return ALIVE if quiet <= self.ping_interval * (1 + PONG_GRACE) else MISSING
 
     def view(self, name: str) -> dict:
         return {"streamer": name, "last_seen_at": self.last_seen.get(name)}
