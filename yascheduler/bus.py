@@ -3,12 +3,18 @@
 The subscriber greenlet reconnects with capped exponential backoff when
 Redis goes away, and tells the service each time it is subscribed again,
 so that streamers that missed messages can be brought back in step.
+
+Outgoing messages are queued and sent by the publisher greenlet, which
+sends everything queued since its last turn in one pipeline: while the
+subscriber has messages to read it does not yield, so the replies to a
+burst of requests leave together, in order, in one write.
 """
 
 import logging
 from collections.abc import Callable
 
 import gevent
+import gevent.event
 import redis
 
 from . import protocol
@@ -45,17 +51,38 @@ class Bus:
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0
+        self._outgoing: list[tuple[str, bytes, str]] = []  # (channel, payload, type)
+        self._queued = gevent.event.Event()
 
-    def publish(self, streamer: str, message: dict) -> bool:
-        """Send one message to a streamer; False (logged, counted) if Redis is unreachable."""
+    def publish(self, streamer: str, message: dict) -> None:
+        """Queue one message to a streamer; the publisher greenlet sends it."""
+        channel = protocol.streamer_channel(streamer)
+        self._outgoing.append((channel, protocol.encode(message), message["type"]))
+        self._queued.set()
+
+    def run_publisher(self) -> None:
+        """The publisher greenlet: send what is queued, then wait for more."""
+        while True:
+            self._queued.wait()
+            self._queued.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        """Send everything queued, in one pipeline; if Redis is unreachable it is lost (logged)."""
+        batch, self._outgoing = self._outgoing, []
+        if not batch:
+            return
+        pipeline = self.client.pipeline(transaction=False)
+        for channel, payload, _ in batch:
+            pipeline.execute_command("PUBLISH", channel, payload)
         try:
-            self.client.publish(protocol.streamer_channel(streamer), protocol.encode(message))
+            pipeline.execute()
         except REDIS_ERRORS as exc:
-            self.metrics.publish_failures.inc()
-            log.warning("could not send %s to %s: %s", message["type"], streamer, exc)
-            return False
-        self.metrics.sent.labels(message["type"]).inc()
-        return True
+            self.metrics.publish_failures.inc(len(batch))
+            log.warning("could not send %d messages (%s ...): %s", len(batch), batch[0][2], exc)
+            return
+        for _, _, kind in batch:
+            self.metrics.sent[kind] += 1
 
     def run(self) -> None:
         """The subscriber greenlet: listen, and reconnect whenever Redis goes away."""

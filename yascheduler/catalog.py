@@ -70,6 +70,12 @@ class CatalogChange:
     deleted: list[str]  # uuids of radios removed by the import
     users: int  # how many users were created or replaced
 
+    def summary(self) -> str:
+        return (
+            f"{len(self.radios)} radios created or changed, {len(self.deleted)} deleted, "
+            f"{self.users} users"
+        )
+
 
 def parse_catalog(data: bytes | str) -> dict:
     """Decode a catalog file's text; the rules are checked by the import."""

@@ -16,13 +16,12 @@ import sys  # noqa: E402
 
 import gevent  # noqa: E402
 
+from . import logs, ops, runner  # noqa: E402
 from . import settings as settings_module  # noqa: E402
-from . import store  # noqa: E402
+from . import simulate  # noqa: E402
 from .errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
 
 log = logging.getLogger("yascheduler")
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def main(argv=None) -> int:
@@ -55,53 +54,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scheduler's admin token (default: $YASCHEDULER_ADMIN_TOKEN)",
     )
     import_parser.set_defaults(command=import_catalog)
+    simulate_parser = commands.add_parser(
+        "simulate", help="simulated streamers against a scheduler, for load tests"
+    )
+    simulate.add_arguments(simulate_parser)
+    simulate_parser.set_defaults(command=simulate.command)
+    ops.add_commands(commands)
     return parser
 
 
 def run(args) -> int:
+    """The start-up shared with gunicorn's worker is `runner`'s (see wsgi.py)."""
     try:
-        settings = settings_module.resolve(args)
+        settings = runner.resolve_settings(args)
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
-    log.info("settings: %s", settings_module.describe(settings))
-    embedded_redis = None
+    runner.configure_logging(settings)
     try:
-        store.connect(settings.mongo_url)
-        redis_url = settings.redis_url
-        if redis_url is None:
-            from .embedded_redis import EmbeddedRedis
-
-            embedded_redis = EmbeddedRedis()
-            redis_url = embedded_redis.start()
-        return serve(settings, redis_url)
+        running = runner.start(settings)
     except CatalogError as error:
         log.error("the catalog is broken: %s", error)
         return 2
     except YaschedulerError as error:
         log.error("%s", error)
         return 2
+    try:
+        install_signal_handlers(running.service)
+        running.service.stopped.wait()
     finally:
-        if embedded_redis is not None:
-            embedded_redis.stop()
+        running.stop()
+    return 1 if running.service.failure else 0
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    # urllib3 logs request URLs at DEBUG, and web app URLs carry the scheduler key.
-    logging.getLogger("urllib3").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
-def serve(settings, redis_url: str) -> int:
-    from .service import Service
-
-    service = Service(settings, redis_url)
-    service.start()
-    install_signal_handlers(service)
-    service.stopped.wait()
-    service.stop()
-    return 1 if service.failure else 0
+def configure_logging(level: str, log_format: str = "text") -> None:
+    logs.configure(level, log_format)
 
 
 def install_signal_handlers(service) -> None:

@@ -1,4 +1,4 @@
-"""The HTTP API: health, status, radios, and the catalog import endpoint.
+"""The HTTP API: the dashboard, health, status, radios, and the catalog import endpoint.
 
 A plain WSGI application, served by gevent's WSGI server (`yascheduler
 run`) or by gunicorn's gevent worker.
@@ -6,17 +6,37 @@ run`) or by gunicorn's gevent worker.
 
 import hmac
 import logging
+import re
 from http import HTTPStatus
+from importlib import resources
+from typing import NamedTuple
+from urllib.parse import parse_qsl
 
 import ujson
 
-from . import catalog
+from . import catalog, views
 from .errors import CatalogError
 
 log = logging.getLogger("yascheduler.http")
 
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
 RADIO_PREFIX = "/api/radios/"
+STATIC_PREFIX = "/static/"
+# a dashboard asset: one plain file name, nothing that could climb out of the directory
+ASSET_NAME = re.compile(r"[A-Za-z0-9_-]+\.(html|css|js|svg|png|ico)")
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "ico": "image/x-icon",
+}
+
+
+class Asset(NamedTuple):
+    content_type: str
+    payload: bytes
 
 
 class HttpError(Exception):
@@ -29,7 +49,12 @@ class HttpError(Exception):
 def make_app(service):
     routes = {
         ("GET", "/healthz"): lambda environ: healthz(service),
-        ("GET", "/api/status"): lambda environ: (HTTPStatus.OK, service.status()),
+        ("GET", "/"): lambda environ: asset("index.html"),
+        ("GET", "/api/status"): lambda environ: read(views.status, service, environ),
+        ("GET", "/api/streamers"): lambda environ: read(views.streamers, service, environ),
+        ("GET", "/api/radios"): lambda environ: read(views.radios, service, environ),
+        ("GET", "/api/listeners"): lambda environ: read(views.listeners, service, environ),
+        ("GET", "/api/events"): lambda environ: read(views.events, service, environ),
         ("GET", "/metrics"): lambda environ: metrics(service),
         ("POST", "/api/catalog"): lambda environ: import_catalog(service, environ),
     }
@@ -51,13 +76,19 @@ def dispatch(routes, service, method: str, path: str, environ):
         return handler(environ)
     if method == "GET" and path.startswith(RADIO_PREFIX) and len(path) > len(RADIO_PREFIX):
         return radio(service, path[len(RADIO_PREFIX) :])
+    if method == "GET" and path.startswith(STATIC_PREFIX):
+        return asset(path[len(STATIC_PREFIX) :])
     if any(route_path == path for _, route_path in routes):
         raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}")
     raise HttpError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
 
 
 def respond(start_response, status: HTTPStatus, body):
-    if isinstance(body, bytes):
+    extra = []
+    if isinstance(body, Asset):
+        payload, content_type = body.payload, body.content_type
+        extra = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
+    elif isinstance(body, bytes):
         payload, content_type = body, "text/plain; version=0.0.4; charset=utf-8"
     elif isinstance(body, str):
         payload, content_type = body.encode(), "text/plain; charset=utf-8"
@@ -65,7 +96,7 @@ def respond(start_response, status: HTTPStatus, body):
         payload, content_type = ujson.dumps(body).encode(), "application/json"
     start_response(
         f"{status.value} {status.phrase}",
-        [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
+        [("Content-Type", content_type), ("Content-Length", str(len(payload))), *extra],
     )
     return [payload]
 
@@ -79,8 +110,29 @@ def metrics(service):
     return HTTPStatus.OK, service.metrics.exposition()
 
 
+def read(view, service, environ):
+    """A read-side view (views.py) with the request's query parameters; 400 for a bad one."""
+    params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    try:
+        return HTTPStatus.OK, view(service, params)
+    except views.ParameterError as error:
+        raise HttpError(HTTPStatus.BAD_REQUEST, str(error), parameter=error.parameter) from None
+
+
+def asset(name: str):
+    """A file of the dashboard, served from the package."""
+    match = ASSET_NAME.fullmatch(name)
+    if match is None:
+        raise HttpError(HTTPStatus.NOT_FOUND, f"no such file: {name}")
+    try:
+        payload = resources.files(__package__).joinpath("dashboard", name).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise HttpError(HTTPStatus.NOT_FOUND, f"no such file: {name}") from None
+    return HTTPStatus.OK, Asset(CONTENT_TYPES[match.group(1)], payload)
+
+
 def radio(service, radio_uuid: str):
-    view = service.radio_view(radio_uuid)
+    view = views.radio(service, radio_uuid)
     if view is None:
         raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
     return HTTPStatus.OK, view

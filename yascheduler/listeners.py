@@ -22,13 +22,29 @@ class Listeners:
     def __init__(self, clock):
         self.clock = clock
         self.sessions: dict[str, OpenSession] = {}
+        # radio uuid -> its open sessions by id, in opening order: per-radio counts in O(1)
+        self.by_radio: dict[str, dict[str, OpenSession]] = {}
 
     def load(self) -> None:
         """Sessions open before a restart stay open, accounted from their real start."""
-        self.sessions = {
-            doc.session_id: OpenSession(doc.session_id, doc.radio_uuid, doc.user_id, doc.started_at)
-            for doc in models.ListenerSession.objects(ended_at=None)
-        }
+        self.sessions = {}
+        self.by_radio = {}
+        for doc in models.ListenerSession.objects(ended_at=None):
+            self._index(OpenSession(doc.session_id, doc.radio_uuid, doc.user_id, doc.started_at))
+
+    def _index(self, session: OpenSession) -> None:
+        replaced = self.sessions.get(session.session_id)
+        if replaced is not None:
+            self._unindex(replaced)
+        self.sessions[session.session_id] = session
+        self.by_radio.setdefault(session.radio_uuid, {})[session.session_id] = session
+
+    def _unindex(self, session: OpenSession) -> None:
+        of_radio = self.by_radio.get(session.radio_uuid)
+        if of_radio is not None:
+            of_radio.pop(session.session_id, None)
+            if not of_radio:
+                del self.by_radio[session.radio_uuid]
 
     def open(self, session_id: str, radio_uuid: str, user_id: int | None,
              streamer: str | None) -> OpenSession | None:
@@ -40,7 +56,7 @@ class Listeners:
             session_id=session_id, radio_uuid=radio_uuid, streamer=streamer,
             user_id=user_id, started_at=session.started_at,
         ).save()
-        self.sessions[session_id] = session
+        self._index(session)
         return session
 
     def close(self, session_id: str) -> tuple[OpenSession, int] | None:
@@ -48,6 +64,7 @@ class Listeners:
         session = self.sessions.pop(session_id, None)
         if session is None:
             return None
+        self._unindex(session)
         now = self.clock.now()
         duration = whole_seconds(session.started_at, now)
         models.ListenerSession.objects(session_id=session_id).update_one(
@@ -57,10 +74,14 @@ class Listeners:
 
     def close_radio(self, radio_uuid: str) -> int:
         """Close every session of a radio; the total of their whole seconds."""
-        ids = [s.session_id for s in self.sessions.values() if s.radio_uuid == radio_uuid]
+        ids = list(self.by_radio.get(radio_uuid, ()))
         return sum(self.close(session_id)[1] for session_id in ids)
 
     def count(self, radio_uuid: str | None = None) -> int:
         if radio_uuid is None:
             return len(self.sessions)
-        return sum(1 for s in self.sessions.values() if s.radio_uuid == radio_uuid)
+        return len(self.by_radio.get(radio_uuid, ()))
+
+    def of_radio(self, radio_uuid: str) -> list[OpenSession]:
+        """The radio's open sessions, oldest first."""
+        return list(self.by_radio.get(radio_uuid, {}).values())

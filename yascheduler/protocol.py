@@ -105,7 +105,11 @@ def decode(raw: bytes | str) -> dict:
         raise MessageError("not_json", str(exc)[:200]) from None
     if not isinstance(message, dict):
         raise MessageError("not_object", f"a JSON {type(message).__name__}, not an object")
-    return _checked(message)
+    fields = _checked(message)
+    # Only a \u escape can spell a lone surrogate: strict UTF-8 decoding refused the rest.
+    if b"\\u" in raw and not all(_unicode(item) for item in _walk(fields) if isinstance(item, str)):
+        raise MessageError("not_utf8", f"{fields['type']}: a string holds a lone surrogate")
+    return fields
 
 
 def _checked(message: dict) -> dict:
@@ -123,8 +127,6 @@ def _checked(message: dict) -> dict:
             fields[name] = _field(kind, name, message[name], check)
     if kind == "user_authentication" and ("username" in fields) != ("api_key" in fields):
         raise MessageError("missing_field", "user_authentication needs both username and api_key")
-    if not all(_unicode(item) for item in _walk(fields) if isinstance(item, str)):
-        raise MessageError("not_utf8", f"{kind}: a string holds a lone surrogate")
     return fields
 
 

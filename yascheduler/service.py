@@ -67,11 +67,14 @@ class Service:
         """Load the state and start every loop; `serve_http`: False when the
         HTTP server is someone else's (gunicorn's worker serves `http_api`)."""
         if self.settings.catalog:
-            self.apply_catalog(catalog.load_catalog_file(self.settings.catalog))
+            change = catalog.load_catalog_file(self.settings.catalog)
+            log.info("catalog %s: %s", self.settings.catalog, change.summary())
         self.streams.load()
         self.listeners.load()
         self.programmer.load()
+        self._stop_streams_of_unprogrammed_radios()
         self.spawn(self.bus.run)
+        self.spawn(self.bus.run_publisher)
         self.scheduler_loop = self.spawn(self.programmer.run_forever)
         if self.notifier.enabled:
             self.spawn(OutboxSender(self.notifier, observe=self.metrics.observe_webapp).run)
@@ -104,6 +107,8 @@ class Service:
         if self.http_server is not None:
             self.http_server.stop(timeout=1)
         self.group.kill(timeout=STOP_TIMEOUT)
+        if self.bus.connected:
+            self.bus.flush()
         self.bus.close()
         self.stopped.set()
         log.info("yascheduler stopped")
@@ -114,15 +119,15 @@ class Service:
         try:
             message = protocol.decode(raw)
         except MessageError as error:
-            self.metrics.rejected.labels(error.reason).inc()
+            self.metrics.rejected[error.reason] += 1
             log.warning("message rejected (%s): %s", error.reason, error.detail)
             return
-        self.metrics.received.labels(message["type"]).inc()
+        self.metrics.received[message["type"]] += 1
         try:
             self.handlers.handle(message)
         except Exception:
             # One message must not take the service down; the traceback says why it failed.
-            self.metrics.rejected.labels("handler_error").inc()
+            self.metrics.rejected["handler_error"] += 1
             log.exception("handling %s failed", message["type"])
 
     def on_resubscribed(self) -> None:
@@ -162,17 +167,20 @@ class Service:
         log.info("radio %s no longer streamed (%s): %ds of listening closed", radio_uuid, why, total)
 
     def apply_catalog(self, change: catalog.CatalogChange) -> None:
+        """Program what an import created or changed; stop what it deleted or made not ready."""
+        self.programmer.set_radios([radio for radio in change.radios if radio.ready])
         for radio in change.radios:
-            if radio.ready:
-                self.programmer.set_radio(radio)
-            else:
+            if not radio.ready:
                 self._retire_radio(radio.uuid, "not ready")
         for radio_uuid in change.deleted:
             self._retire_radio(radio_uuid, "deleted")
-        log.info(
-            "catalog applied: %d radios created or changed, %d deleted, %d users",
-            len(change.radios), len(change.deleted), change.users,
-        )
+        log.info("catalog applied: %s", change.summary())
+
+    def _stop_streams_of_unprogrammed_radios(self) -> None:
+        """Radios deleted or made not ready while the service was down stop being streamed."""
+        for radio_uuid in list(self.streams.masters):
+            if not self.programmer.is_programmed(radio_uuid):
+                self.stop_stream(radio_uuid, "no longer in the catalog", tell_master=True)
 
     def _retire_radio(self, radio_uuid: str, why: str) -> None:
         self.programmer.remove_radio(radio_uuid)
@@ -191,9 +199,9 @@ class Service:
             "events": programming["events"],
             "outbox": self.notifier.backlog(),
             "redis_connected": self.bus.connected,
-            "messages_received": self.metrics.counts(self.metrics.received),
-            "messages_sent": self.metrics.counts(self.metrics.sent),
-            "messages_rejected": self.metrics.counts(self.metrics.rejected),
+            "messages_received": dict(self.metrics.received),
+            "messages_sent": dict(self.metrics.sent),
+            "messages_rejected": dict(self.metrics.rejected),
             "play_lateness": self.programmer.lateness(),
         }
 

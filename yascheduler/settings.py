@@ -12,7 +12,7 @@ import json
 import math
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from .redact import SECRET_SHOWN, redact
 
 ENV_PREFIX = "YASCHEDULER_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 UNSET_SHOWN = "unset"
 
 # --- parsers: a flag or environment string, or a TOML value -> the value -----
@@ -144,6 +145,13 @@ def log_level(value: Any) -> str:
     if level not in LOG_LEVELS:
         raise ValueError("must be one of " + ", ".join(LOG_LEVELS))
     return level
+
+
+def log_format(value: Any) -> str:
+    name = text(value).lower()
+    if name not in LOG_FORMATS:
+        raise ValueError("must be one of " + ", ".join(LOG_FORMATS))
+    return name
 
 
 def machine_timezone(environ: Mapping[str, str]) -> str:
@@ -330,6 +338,13 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="LEVEL",
         doc="least severe log records written: " + ", ".join(LOG_LEVELS),
     ),
+    Setting(
+        name="log_format",
+        parse=log_format,
+        default="text",
+        metavar="FORMAT",
+        doc="log line format: text, or json (an object a line: time, level, logger, message)",
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -353,14 +368,18 @@ class Settings:
     title_separation: float
     artist_separation: float
     log_level: str
+    log_format: str
 
 
 # --- resolving -----------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """A flag per setting; an unset flag is absent from the parsed namespace."""
+def add_arguments(parser: argparse.ArgumentParser, only: Collection[str] | None = None) -> None:
+    """A flag per setting (or per setting named in `only`); an unset flag is
+    absent from the parsed namespace."""
     for setting in SETTINGS:
+        if only is not None and setting.name not in only:
+            continue
         help_text = f"{setting.doc} [{setting.env}; default: {setting.shown_default}]"
         parser.add_argument(
             setting.flag,
@@ -423,6 +442,14 @@ def _problem(setting: Setting, reason: str, raw: Any, source: str) -> str:
 
 def _read_config(config: Path) -> dict[str, tuple[Any, str]]:
     """The file's settings, each with the file name as its source."""
+    table = _read_table(config)
+    for key in table:
+        _check_key(key, config)
+    return table
+
+
+def _read_table(config: Path) -> dict[str, tuple[Any, str]]:
+    """Every key of the file, unchecked, with the file name as its source."""
     try:
         with open(config, "rb") as file:
             table = tomllib.load(file)
@@ -430,9 +457,34 @@ def _read_config(config: Path) -> dict[str, tuple[Any, str]]:
         raise ConfigError(f"config: cannot read {config}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config: {config} is not valid TOML: {error}") from None
-    for key in table:
-        _check_key(key, config)
     return {key: (value, str(config)) for key, value in table.items()}
+
+
+def check_config_file(config: Path) -> tuple[Settings | None, list[str]]:
+    """The settings a config file gives on its own (no flags, no environment),
+    or every problem found in it: each unknown key and each wrong value."""
+    try:
+        config_file = _read_table(config)
+    except ConfigError as error:
+        return None, [str(error)]
+    problems = []
+    for key in list(config_file):
+        try:
+            _check_key(key, config)
+        except ConfigError as error:
+            problems.append(str(error))
+            del config_file[key]
+    values = {"config": config}
+    for setting in SETTINGS:
+        if setting.name == "config":
+            continue
+        try:
+            values[setting.name] = _value(setting, {}, {}, config_file)
+        except ConfigError as error:
+            problems.append(str(error))
+    if problems:
+        return None, problems
+    return Settings(**values), []
 
 
 def _check_key(key: str, config: Path) -> None:

@@ -36,10 +36,10 @@ def connect(url: str) -> None:
         raise ConfigError(f"mongo_url: {redact(url)} names no database")
     mongoengine.disconnect()
     if parts.scheme == IN_MEMORY_SCHEME:
-        import mongomock
+        from . import memory_store
 
         mongoengine.connect(
-            db=database, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient,
+            db=database, host="mongodb://localhost", mongo_client_class=memory_store.client_class(),
             uuidRepresentation="standard",
         )
         log.warning("store: in memory (%s); everything stored is lost on exit", url)
@@ -63,9 +63,38 @@ def ping() -> None:
 
 
 def drop_everything() -> None:
-    """Remove every stored document (tests and `yascheduler flush`)."""
+    """Remove every stored document and collection (tests)."""
     for document in DOCUMENTS:
         document.drop_collection()
+
+
+# What the scheduler keeps as it runs; the catalog (users, radios) is not in it.
+STATE_DOCUMENTS = (
+    models.Streamer,
+    models.RadioStream,
+    models.ListenerSession,
+    models.RadioTimeline,
+    models.ScheduledEvent,
+    models.SongPlay,
+    models.OutboxItem,
+    models.Counter,
+)
+
+
+def flush_state() -> dict[str, int]:
+    """Delete the scheduler's state, keep the catalog (`yascheduler flush`).
+
+    Documents are deleted, collections and indexes kept. Returns how many
+    documents each collection lost.
+    """
+    deleted = {}
+    for document in STATE_DOCUMENTS:
+        name = document._get_collection_name()
+        try:
+            deleted[name] = document._get_collection().delete_many({}).deleted_count
+        except PyMongoError as error:
+            raise StoreError(f"flushing {name} failed: {error}") from None
+    return deleted
 
 
 def disconnect() -> None:

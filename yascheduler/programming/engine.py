@@ -63,8 +63,11 @@ class Programmer:
         self._settings = settings
         self._rng = rng or random.Random()
         self._chooser = Chooser(settings, self._rng)
-        self._lateness = LatenessMeter(observe=observe_lateness)
+        self._lateness = LatenessMeter(observe=observe_lateness, clock=clock)
         self._radios: dict[str, RadioState] = {}
+        # for the dashboard: the broken radios, and a listing cached until a radio changes
+        self._broken: set[str] = set()
+        self._listing: tuple[list[str], dict[str, str]] | None = None
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count(1)
         # set_radio and the loop may interleave wherever the store yields
@@ -85,8 +88,9 @@ class Programmer:
             for uuid in (timelines.keys() | events.keys()) - radios.keys():
                 persistence.delete_radio(uuid)
             now = self._clock.now()
+            histories = PlayHistory.restore_all(radios)
             for uuid, radio in radios.items():
-                state = self._add_state(radio, timelines.get(uuid))
+                state = self._add_state(radio, timelines.get(uuid), histories[uuid])
                 event = events.get(uuid)
                 if uuid not in timelines:
                     self._start_fresh(state, now)
@@ -99,24 +103,37 @@ class Programmer:
 
     def set_radio(self, radio: models.Radio) -> None:
         """A radio created or changed by a catalog import."""
+        self.set_radios([radio])
+
+    def set_radios(self, radios: list[models.Radio]) -> None:
+        """Radios created or changed by a catalog import; the store is read once for all."""
         with self._lock:
-            if not radio.ready:
-                self.remove_radio(radio.uuid)
-                return
-            now = self._clock.now()
-            state = self._radios.get(radio.uuid)
-            if state is None:
-                self._start_fresh(self._add_state(radio, None), now)
-                return
-            state.radio = radio
-            state.zone = radio_zone(radio.timezone, self._settings.default_timezone)
-            state.rotation.clear()
-            if state.timeline.broken or state.event_kind is None:
-                self._recover(state, now)
+            new = [radio.uuid for radio in radios if radio.ready and radio.uuid not in self._radios]
+            histories = PlayHistory.restore_all(new) if new else {}
+            for radio in radios:
+                self._set_radio(radio, histories.get(radio.uuid))
+
+    def _set_radio(self, radio: models.Radio, history: PlayHistory | None) -> None:
+        if not radio.ready:
+            self.remove_radio(radio.uuid)
+            return
+        now = self._clock.now()
+        state = self._radios.get(radio.uuid)
+        if state is None:
+            self._start_fresh(self._add_state(radio, None, history or PlayHistory()), now)
+            return
+        state.radio = radio
+        self._listing = None
+        state.zone = radio_zone(radio.timezone, self._settings.default_timezone)
+        state.rotation.clear()
+        if state.timeline.broken or state.event_kind is None:
+            self._recover(state, now)
 
     def remove_radio(self, uuid: str) -> None:
         with self._lock:
             if self._radios.pop(uuid, None) is not None:
+                self._listing = None
+                self._broken.discard(uuid)
                 log.info("radio %s: no longer programmed", uuid)
             persistence.delete_radio(uuid)
 
@@ -211,6 +228,58 @@ class Programmer:
 
     def lateness(self) -> dict:
         return self._lateness.summary()
+
+    # --- cheap reads for the dashboard (views.py) ------------------------------------
+
+    def recent_lateness(self, seconds: float | None = None) -> dict:
+        """lateness() over the plays sent in the last minute (or fewer `seconds`)."""
+        return self._lateness.recent(seconds)
+
+    def radio_uuids(self) -> list[str]:
+        """Every programmed radio's uuid, sorted (do not change the list: it is cached)."""
+        return self._radio_listing()[0]
+
+    def search_keys(self) -> dict[str, str]:
+        """uuid -> "<uuid> <name>" in lower case, to filter radios by text (cached too)."""
+        return self._radio_listing()[1]
+
+    def _radio_listing(self) -> tuple[list[str], dict[str, str]]:
+        if self._listing is None:
+            keys = {
+                uuid: f"{uuid} {state.radio.name or ''}".lower()
+                for uuid, state in self._radios.items()
+            }
+            self._listing = (sorted(keys), keys)
+        return self._listing
+
+    def broken_uuids(self) -> set[str]:
+        """The radios with nothing playable (kept up to date, not computed: do not change it)."""
+        return self._broken
+
+    def radio_name(self, uuid: str) -> str | None:
+        state = self._radios.get(uuid)
+        return None if state is None else state.radio.name
+
+    def pending_count(self) -> int:
+        return sum(1 for state in self._radios.values() if state.event_kind is not None)
+
+    def pending_events(self, limit: int) -> list[tuple[float, str, str]]:
+        """The `limit` soonest pending events, as (at, radio uuid, kind).
+
+        Walks the heap in order from its root, skipping stale entries: about
+        limit * log(limit) steps, whatever the number of radios.
+        """
+        heap, found = self._heap, []
+        frontier = [(heap[0], 0)] if heap else []
+        while frontier and len(found) < limit:
+            (at, seq, uuid), index = heapq.heappop(frontier)
+            state = self._radios.get(uuid)
+            if state is not None and state.event_kind is not None and state.event_seq == seq:
+                found.append((at, uuid, state.event_kind))
+            for child in (2 * index + 1, 2 * index + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (heap[child], child))
+        return found
 
     # --- events --------------------------------------------------------------------
 
@@ -326,6 +395,7 @@ class Programmer:
         if timeline.broken != reason:
             log.warning("radio %s broken: %s", state.uuid, reason)
         timeline.broken = reason
+        self._broken.add(state.uuid)
         timeline.next = None
         persistence.save_timeline(timeline)
         retry_at = next_show_start(state.radio, state.zone, at)
@@ -338,6 +408,7 @@ class Programmer:
         if state.timeline.broken:
             log.info("radio %s recovered", state.uuid)
             state.timeline.broken = None
+            self._broken.discard(state.uuid)
 
     # --- the heap ------------------------------------------------------------------
 
@@ -381,8 +452,9 @@ class Programmer:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _add_state(self, radio: models.Radio, timeline: models.RadioTimeline | None) -> RadioState:
-        history = PlayHistory.restore(radio.uuid)
+    def _add_state(
+        self, radio: models.Radio, timeline: models.RadioTimeline | None, history: PlayHistory
+    ) -> RadioState:
         timeline = timeline or models.RadioTimeline(uuid=radio.uuid)
         if timeline.next is not None and timeline.next.kind == "song" and not timeline.next.resumed:
             # chosen, not started yet: it counts as played for the next choices
@@ -395,6 +467,9 @@ class Programmer:
             rotation=Rotation(self._settings, self._rng),
         )
         self._radios[radio.uuid] = state
+        self._listing = None
+        if timeline.broken:
+            self._broken.add(radio.uuid)
         return state
 
     def _playing(self, timeline: models.RadioTimeline, now: float):

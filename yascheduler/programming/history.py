@@ -24,15 +24,16 @@ class PlayHistory:
         self._artists = {} if artists is None else artists
 
     @classmethod
-    def restore(cls, radio_uuid: str) -> "PlayHistory":
-        """The history recorded in the store for a radio."""
-        history = cls()
-        last_plays = models.SongPlay.objects(radio_uuid=radio_uuid).aggregate(
+    def restore_all(cls, radio_uuids) -> dict[str, "PlayHistory"]:
+        """The histories recorded in the store for these radios, read in one pass."""
+        wanted = set(radio_uuids)
+        histories = {uuid: cls() for uuid in wanted}
+        last_plays = models.SongPlay.objects.aggregate(
             [
                 {"$sort": {"started_at": 1}},
                 {
                     "$group": {
-                        "_id": "$song_id",
+                        "_id": {"radio": "$radio_uuid", "song": "$song_id"},
                         "at": {"$last": "$started_at"},
                         "artist": {"$last": "$artist"},
                         "title": {"$last": "$title"},
@@ -41,8 +42,12 @@ class PlayHistory:
             ]
         )
         for play in last_plays:
-            history.record(play["_id"], play.get("artist"), play.get("title"), play["at"])
-        return history
+            radio = play["_id"]["radio"]
+            if radio in wanted:
+                histories[radio].record(
+                    play["_id"]["song"], play.get("artist"), play.get("title"), play["at"]
+                )
+        return histories
 
     def overlay(self) -> "PlayHistory":
         """A copy to record hypothetical plays in, leaving this history as it is."""

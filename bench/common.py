@@ -1,0 +1,194 @@
+"""What every benchmark scenario shares: a throwaway Redis, generated
+catalogs, the service (or the echo baseline) as a real process, and
+sampling of its CPU and memory."""
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+PYTHON = sys.executable
+
+sys.path.insert(0, str(ROOT))
+from yascheduler.embedded_redis import redis_server_binary  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Redis:
+    """A redis-server child that keeps nothing on disk."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.workdir = tempfile.mkdtemp(prefix="yasbench-redis-")
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.workdir,
+             # pub/sub clients of a saturated scheduler may lag: never drop them
+             "--client-output-buffer-limit", "pubsub", "0", "0", "0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def make_catalog(path: Path, radios: int, songs_per_radio: int = 8, users: int = 100,
+                 min_duration: float = 20.0, max_duration: float = 40.0, seed: int = 1) -> Path:
+    """N ready radios with short songs (no shows, no jingles), and some users."""
+    rng = random.Random(seed)
+    catalog = {
+        "users": [
+            {"id": i, "username": f"user{i}", "api_key": f"key{i}", "hd": i % 2 == 0,
+             "auth_tokens": [f"tok{i}"]}
+            for i in range(1, users + 1)
+        ],
+        "radios": [],
+    }
+    song_id = 1
+    for r in range(radios):
+        songs = []
+        for _ in range(songs_per_radio):
+            songs.append({
+                "id": song_id, "filename": f"r{r}/{song_id}.mp3",
+                "duration": round(rng.uniform(min_duration, max_duration), 3),
+                "artist": f"artist {song_id % 7}", "title": f"title {song_id}",
+            })
+            song_id += 1
+        catalog["radios"].append({
+            "uuid": f"radio-{r}", "name": f"Radio {r}", "timezone": "UTC",
+            "playlists": [{"id": r + 1, "name": "default", "songs": songs}],
+        })
+    path.write_text(json.dumps(catalog))
+    return path
+
+
+class Process:
+    """A child process whose CPU and resident memory can be sampled."""
+
+    def __init__(self, argv, log_path: Path | None = None, env=None):
+        self.argv = argv
+        self.log_path = log_path
+        out = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        self.started = time.time()
+        self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                      env={**os.environ, **(env or {})})
+        self.ps = psutil.Process(self.popen.pid)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def rss(self) -> int:
+        return self.ps.memory_info().rss
+
+    def cpu_times(self) -> float:
+        times = self.ps.cpu_times()
+        return times.user + times.system
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, timeout: float = 10.0):
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+class CpuMeter:
+    """CPU share of a process between start() and stop(), in % of one core."""
+
+    def __init__(self, process: Process):
+        self.process = process
+
+    def start(self):
+        self.cpu0, self.t0 = self.process.cpu_times(), time.monotonic()
+        return self
+
+    def stop(self) -> float:
+        return 100.0 * (self.process.cpu_times() - self.cpu0) / (time.monotonic() - self.t0)
+
+
+def start_service(redis_url: str, workdir: Path, catalog: Path | None = None,
+                  extra=(), wait_timeout: float = 600.0, name: str = "service") -> tuple[Process, int, float]:
+    """`yascheduler run` as a real process; (process, http port, seconds until it answered)."""
+    port = free_port()
+    argv = [PYTHON, "-m", "yascheduler", "run", "--redis-url", redis_url,
+            "--http", f"127.0.0.1:{port}", "--log-level", "warning", "--timezone", "UTC",
+            "--ping-interval", "3600", *extra]
+    if catalog is not None:
+        argv += ["--catalog", str(catalog)]
+    process = Process(argv, workdir / f"{name}.log")
+    started = wait_http(process, port, wait_timeout)
+    return process, port, started
+
+
+def wait_http(process: Process, port: int, timeout: float) -> float:
+    """Seconds from launch until GET /healthz answers 200."""
+    import requests
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not process.alive():
+            raise RuntimeError(f"{process.argv[3:5]} exited: see {process.log_path}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return time.time() - process.started
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the service did not answer within {timeout}s")
+
+
+def status(port: int) -> dict:
+    import requests
+
+    return requests.get(f"http://127.0.0.1:{port}/api/status", timeout=30).json()
+
+
+def figure(value, unit: str) -> dict:
+    if isinstance(value, float):
+        value = round(value, 3)
+    return {"value": value, "unit": unit}
+
+
+def quantiles(samples: list[float]) -> dict:
+    """p50 / p99 / max of samples (None when there are none)."""
+    if not samples:
+        return {"count": 0, "p50": None, "p99": None, "max": None}
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]  # noqa: E731
+    return {"count": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": ordered[-1]}

@@ -1,0 +1,172 @@
+"""The operator commands: `config check`, `status`, `flush`, and `--log-format json`."""
+
+import json
+import logging
+import subprocess
+
+import pytest
+
+from tests.catalogs import basic_catalog
+from tests.harness import http_base
+from tests.redis_server import free_port
+from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
+from yascheduler import cli, logs, models, store
+
+
+def run_cli(*args, stdin=subprocess.DEVNULL, **env):
+    return subprocess.run(
+        yascheduler(*args), env={**CLEAN_ENV, **env}, cwd=ROOT, stdin=stdin,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+# --- config check --------------------------------------------------------------------
+
+
+def test_config_check_accepts_a_good_config_and_shows_the_effective_settings(tmp_path):
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(basic_catalog()))
+    config = tmp_path / "yascheduler.toml"
+    config.write_text(
+        f'catalog = "{catalog}"\nping_interval = 3\nyaapp_key = "s3cret"\n'
+        'redis_url = "redis://:hunter2@redis.internal:6379/0"\n'
+    )
+    result = run_cli("config", "check", str(config), YASCHEDULER_PING_INTERVAL="-1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{config}: ok"
+    assert lines[1].split() == ["config", str(config)]
+    rows = dict(line.split(None, 1) for line in lines[1:-1])
+    assert rows["ping_interval"] == "3"  # the file alone: the environment is not read
+    assert rows["redis_url"] == "redis://:***@redis.internal:6379/0"
+    assert rows["yaapp_key"] == "***"
+    assert lines[-1] == f"catalog {catalog}: ok (2 radios ready, 2 users)"
+    assert "s3cret" not in result.stdout and "hunter2" not in result.stdout
+
+
+def test_config_check_reports_every_problem_with_exit_status_2(tmp_path):
+    config = tmp_path / "yascheduler.toml"
+    config.write_text('ping_interval = -3\nhttp = "nowhere"\npign_interval = 3\n')
+    result = run_cli("config", "check", str(config))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{config}: 3 problems",
+        f"  config: {config} has an unknown setting 'pign_interval'; did you mean 'ping_interval'?",
+        f"  http: must be HOST:PORT, as in 127.0.0.1:9000, got 'nowhere' (from {config})",
+        f"  ping_interval: must be > 0, got -3 (from {config})",
+    ]
+
+
+def test_config_check_checks_the_catalog_it_names(tmp_path):
+    broken = basic_catalog()
+    broken["radios"][1]["playlists"][0]["songs"][3]["duration"] = -1
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(broken))
+    config = tmp_path / "yascheduler.toml"
+    config.write_text(f'catalog = "{catalog}"\n')
+    result = run_cli("config", "check", str(config))
+    assert result.returncode == 2
+    assert f"catalog: {catalog}: radios[1].playlists[0].songs[3].duration" in result.stderr
+
+
+def test_config_check_of_a_missing_file(tmp_path):
+    result = run_cli("config", "check", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def test_status_prints_a_table(make_service, capsys):
+    service = make_service(basic_catalog())
+    assert cli.main(["status", "--url", http_base(service)]) == 0
+    rows = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert rows["radios"] == "2"
+    assert rows["streamers"] == "0"
+    assert rows["redis_connected"] == "yes"
+    assert rows["play_lateness.count"] == "0"
+    assert rows["messages_received"] == "-"
+
+
+def test_status_of_an_unreachable_scheduler():
+    result = run_cli("status", "--url", f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert "unreachable" in result.stderr
+
+
+# --- flush -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored_state(db):
+    """The catalog and some state, in the test's store."""
+    from yascheduler import catalog
+
+    catalog.import_catalog(basic_catalog())
+    models.Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
+    models.RadioStream(uuid="radio-1", master="s1", since=1.0).save()
+    models.SongPlay(radio_uuid="radio-1", song_id=100, started_at=1.0).save()
+    models.Counter(name="outbox", value=7).save()
+    return db
+
+
+def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state, monkeypatch, capsys):
+    # A new mongomock client would be a new, empty store: flush the test's own.
+    monkeypatch.setattr(store, "connect", lambda url: None)
+    monkeypatch.setattr(store, "disconnect", lambda: None)
+    monkeypatch.setattr(store, "IN_MEMORY_SCHEME", "not-mongomock")
+    catalog = (models.Radio.objects.count(), models.User.objects.count())
+    assert catalog[0] > 0 and catalog[1] > 0
+    assert cli.main(["flush", "--yes", "--mongo-url", stored_state]) == 0
+    out = capsys.readouterr().out
+    assert "1 streamers, 1 radio_streams" in out and "users and radios kept" in out
+    for document in store.STATE_DOCUMENTS:
+        assert document.objects.count() == 0, document
+    assert (models.Radio.objects.count(), models.User.objects.count()) == catalog
+
+
+def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal():
+    result = run_cli("flush", "--mongo-url", f"mongodb://127.0.0.1:{free_port()}/yascheduler")
+    assert result.returncode == 1
+    assert "pass --yes" in result.stderr
+    assert "flushed" not in result.stdout
+
+
+def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush():
+    result = run_cli("flush", "--yes")
+    assert result.returncode == 2
+    assert "in memory" in result.stderr
+
+
+# --- JSON logs ---------------------------------------------------------------------------
+
+
+def test_run_with_log_format_json_writes_one_object_a_line(redis_url, mongo_url):
+    port = free_port()
+    process = start(["run", "--redis-url", redis_url, "--mongo-url", mongo_url,
+                     "--http", f"127.0.0.1:{port}", "--log-format", "json"])
+    wait_healthy(process, port)
+    code, _, output = stop(process)
+    assert code == 0, output
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert lines[0]["time"].endswith("Z") and "T" in lines[0]["time"]
+    assert ("yascheduler.service", "INFO", "yascheduler stopped") in [
+        (line["logger"], line["level"], line["message"]) for line in lines
+    ]
+
+
+def test_json_lines_carry_the_exception():
+    formatter = logs.JsonFormatter()
+    try:
+        raise ValueError("bad \ud800 thing")
+    except ValueError:
+        record = logging.LogRecord("yascheduler.bus", logging.ERROR, __file__, 1, "failed %s",
+                                   ("here",), exc_info=True)
+        record.exc_info = __import__("sys").exc_info()
+    line = json.loads(formatter.format(record))
+    assert line["message"] == "failed here"
+    assert line["level"] == "ERROR" and line["logger"] == "yascheduler.bus"
+    assert "Traceback" in line["exception"] and "ValueError" in line["exception"]

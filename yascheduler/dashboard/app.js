@@ -1,0 +1,286 @@
+// The yascheduler dashboard: fetches the JSON API every 2 s and renders it.
+// Times shown are computed from the server's own clock (server_time in each
+// answer) plus the time elapsed here since, so a skewed client clock does not matter.
+"use strict";
+
+const REFRESH_MS = 2000;
+const TICK_MS = 250;
+const PER_PAGE = 50;
+
+const view = { state: "all", q: "", page: 1 };
+let serverAt = null; // {server: seconds, local: performance.now() ms} of the last answer
+let radioTotal = 0;
+let timer = null;
+let generation = 0; // only the latest refresh renders and plans the next one
+
+const $ = (id) => document.getElementById(id);
+
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => (
+    { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]
+  ));
+}
+
+function serverNow() {
+  if (serverAt === null) return Date.now() / 1000;
+  return serverAt.server + (performance.now() - serverAt.local) / 1000;
+}
+
+function clock(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "–";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
+}
+
+function ago(seconds) {
+  if (seconds === null || seconds === undefined) return "never";
+  if (seconds < 1) return "just now";
+  if (seconds < 90) return Math.round(seconds) + " s ago";
+  if (seconds < 5400) return Math.round(seconds / 60) + " min ago";
+  return Math.round(seconds / 3600) + " h ago";
+}
+
+function number(n) { return (n ?? 0).toLocaleString("en-US"); }
+function sum(counts) { return Object.values(counts || {}).reduce((a, b) => a + b, 0); }
+function ms(value) { return value === null || value === undefined ? "–" : value.toFixed(1) + " ms"; }
+
+function breakdown(counts) {
+  return Object.entries(counts || {}).sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => k + ": " + v).join("\n");
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(url + ": " + response.status);
+  return response.json();
+}
+
+// --- the summary cards -------------------------------------------------------------
+
+function renderCards(status, streamers, events) {
+  const alive = streamers.streamers.filter((s) => s.state === "alive").length;
+  const missing = streamers.streamers.length - alive;
+  $("c-streamers").textContent = number(streamers.streamers.length);
+  $("c-streamers-sub").innerHTML = `<b>${alive}</b> alive` +
+    (missing ? ` · <span class="warn">${missing} missing</span>` : "");
+  $("c-streamers").parentElement.classList.toggle("alert", missing > 0);
+
+  $("c-radios").textContent = number(status.radios);
+  $("c-radios-sub").innerHTML = `<b>${number(status.streaming_radios)}</b> streaming · ` +
+    (status.broken_radios ? `<span class="bad">${number(status.broken_radios)} broken</span>`
+                          : "0 broken");
+  $("c-radios").parentElement.classList.toggle("alert", status.broken_radios > 0);
+
+  $("c-listeners").textContent = number(status.listeners);
+  $("c-listeners-sub").textContent = "open sessions";
+
+  const late = events.lateness;
+  $("c-events").textContent = number(events.total);
+  $("c-events-sub").innerHTML = late.count
+    ? `last min: <b>${number(late.count)}</b> plays · p50 ${ms(late.p50_ms)} · p99 ${ms(late.p99_ms)} · max ${ms(late.max_ms)}`
+    : "last min: no plays sent";
+
+  $("c-outbox").textContent = status.outbox_enabled ? number(status.outbox) : "off";
+  const oldest = status.outbox_oldest_at;
+  $("c-outbox-sub").innerHTML = !status.outbox_enabled ? "no web app configured"
+    : oldest === null ? "all delivered"
+    : `oldest waiting <span class="warn">${ago(status.server_time - oldest)}</span>`;
+
+  const bad = sum(status.messages_rejected);
+  $("c-messages").textContent = number(sum(status.messages_received));
+  $("c-messages-sub").innerHTML = `received · <b>${number(sum(status.messages_sent))}</b> sent · ` +
+    (bad ? `<span class="bad">${number(bad)} bad</span>` : "0 bad");
+  $("c-messages").parentElement.title = "received\n" + breakdown(status.messages_received) +
+    "\n\nsent\n" + breakdown(status.messages_sent) + "\n\nrejected\n" + breakdown(status.messages_rejected);
+
+  const redis = $("redis");
+  redis.textContent = status.redis_connected ? "redis connected" : "redis disconnected";
+  redis.className = "pill " + (status.redis_connected ? "ok" : "bad");
+}
+
+// --- radios ------------------------------------------------------------------------
+
+const STATE_PILL = { streaming: "ok", broken: "bad", idle: "idle" };
+
+function progressCell(radio) {
+  if (radio.broken) return `<span class="reason">${esc(radio.broken)}</span>`;
+  if (!radio.filename) return `<span class="muted">nothing playing</span>`;
+  return `<div><span class="file">${esc(radio.filename)}</span>` +
+    `<span class="kind ${esc(radio.kind)}">${esc(radio.kind)}</span></div>` +
+    // the instant the file was (or would have been) at 0 s: a track may start mid-file
+    `<div class="progress" data-zero="${radio.server_time - radio.offset}"` +
+    ` data-duration="${radio.duration}" data-end="${radio.ends_at}">` +
+    `<span class="bar"><i></i></span><span class="left"></span></div>`;
+}
+
+function renderRadios(answer) {
+  radioTotal = answer.total;
+  const body = $("radios");
+  if (!answer.radios.length) {
+    body.innerHTML = `<tr><td colspan="7" class="empty">${
+      view.q || view.state !== "all" ? "No radio matches." : "No radio is programmed."}</td></tr>`;
+  } else {
+    body.innerHTML = answer.radios.map((r) => `
+      <tr class="${r.state}" data-uuid="${esc(r.uuid)}">
+        <td data-label="State" class="c-state"><span class="pill ${STATE_PILL[r.state] || "idle"}">${esc(r.state)}</span></td>
+        <td data-label="Radio" class="c-radio"><div class="radio-name">${esc(r.name || r.uuid)}</div>
+          <div class="mono muted">${esc(r.uuid)}</div></td>
+        <td data-label="Master" class="c-master">${r.master_streamer ? esc(r.master_streamer) : '<span class="muted">–</span>'}</td>
+        <td data-label="Playing" class="c-playing">${progressCell(r)}</td>
+        <td data-label="Next" class="c-next${r.next ? "" : " none"}">${r.next ? `<span class="file">${esc(r.next.filename)}</span>` +
+          `<span class="kind ${esc(r.next.kind)}">${esc(r.next.kind)}</span>` : '<span class="muted">–</span>'}</td>
+        <td data-label="Show" class="c-show${r.show ? "" : " none"}">${r.show ? esc(r.show.name) : '<span class="muted">–</span>'}</td>
+        <td data-label="Listeners" class="num c-listeners">${number(r.listeners)}</td>
+      </tr>`).join("");
+  }
+  const counts = answer.counts || {};
+  for (const button of document.querySelectorAll("#state-tabs button")) {
+    button.classList.toggle("active", button.dataset.state === view.state);
+    button.querySelector("span").textContent = number(counts[button.dataset.state]);
+  }
+  const pages = Math.max(1, Math.ceil(answer.total / answer.per_page));
+  const first = answer.total ? (answer.page - 1) * answer.per_page + 1 : 0;
+  const last = Math.min(answer.total, answer.page * answer.per_page);
+  $("page-info").textContent = `${number(first)}–${number(last)} of ${number(answer.total)} · page ${answer.page} of ${pages}`;
+  $("prev").disabled = answer.page <= 1;
+  $("next").disabled = answer.page >= pages;
+  tick();
+}
+
+// progress bars and time left move between two fetches
+function tick() {
+  const now = serverNow();
+  for (const bar of document.querySelectorAll(".progress")) {
+    const zero = parseFloat(bar.dataset.zero), end = parseFloat(bar.dataset.end);
+    const duration = parseFloat(bar.dataset.duration);
+    const fraction = duration > 0 ? Math.min(1, Math.max(0, (now - zero) / duration)) : 1;
+    bar.querySelector("i").style.width = (fraction * 100).toFixed(1) + "%";
+    bar.querySelector(".left").textContent = clock(end - now) + " left";
+  }
+  for (const cell of document.querySelectorAll("[data-at]")) {
+    cell.textContent = "in " + clock(parseFloat(cell.dataset.at) - now);
+  }
+  for (const cell of document.querySelectorAll("[data-since]")) {
+    cell.textContent = clock(now - parseFloat(cell.dataset.since));
+  }
+  $("server-time").textContent = new Date(now * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
+
+// --- streamers, events, listeners ---------------------------------------------------
+
+function renderStreamers(answer) {
+  const rows = answer.streamers;
+  $("streamers").innerHTML = rows.length ? rows.map((s) => `
+    <tr>
+      <td data-label="Streamer"><b>${esc(s.name)}</b></td>
+      <td data-label="State"><span class="pill ${s.state === "alive" ? "ok" : "warn"}">${esc(s.state)}</span></td>
+      <td data-label="Last pong" class="muted">${ago(s.seen_seconds_ago)}</td>
+      <td data-label="Radios"><b>${number(s.radio_count)}</b>
+        ${s.radios.length ? `<div class="held">${s.radios.map(esc).join(", ")}${
+          s.radio_count > s.radios.length ? " …" : ""}</div>` : ""}</td>
+    </tr>`).join("") : `<tr><td colspan="4" class="empty">No streamer registered.</td></tr>`;
+}
+
+function renderEvents(answer) {
+  $("events-info").textContent = `${number(answer.total)} pending`;
+  $("events").innerHTML = answer.events.length ? answer.events.map((e) => `
+    <tr>
+      <td data-label="In" class="tnum" data-at="${e.at}"></td>
+      <td data-label="Event">${esc(e.kind)}</td>
+      <td data-label="Radio" class="mono">${esc(e.radio_uuid)}</td>
+    </tr>`).join("") : `<tr><td colspan="3" class="empty">No event pending.</td></tr>`;
+}
+
+function renderListeners(answer) {
+  $("listeners-info").textContent = answer.total > answer.listeners.length
+    ? `${answer.listeners.length} of ${number(answer.total)} shown` : `${number(answer.total)} open`;
+  $("listeners").innerHTML = answer.listeners.length ? answer.listeners.map((l) => `
+    <tr>
+      <td data-label="Session" class="mono">${esc(l.session_id)}</td>
+      <td data-label="Radio" class="mono">${esc(l.radio_uuid)}</td>
+      <td data-label="User">${l.user_id === null ? '<span class="muted">anonymous</span>' : "#" + esc(l.user_id)}</td>
+      <td data-label="For" class="num" data-since="${l.started_at}"></td>
+    </tr>`).join("") : `<tr><td colspan="4" class="empty">No one is listening.</td></tr>`;
+}
+
+// --- the loop ------------------------------------------------------------------------
+
+function radiosURL() {
+  const params = new URLSearchParams({ state: view.state, page: view.page, per_page: PER_PAGE });
+  if (view.q) params.set("q", view.q);
+  return "/api/radios?" + params;
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  const mine = ++generation;
+  const asked = performance.now();
+  try {
+    const [status, radios, streamers, events, listeners] = await Promise.all([
+      getJSON("/api/status"), getJSON(radiosURL()), getJSON("/api/streamers"),
+      getJSON("/api/events?per_page=10"), getJSON("/api/listeners?per_page=20"),
+    ]);
+    if (mine !== generation) return;
+    serverAt = { server: status.server_time, local: (asked + performance.now()) / 2 };
+    if (radios.page > 1 && !radios.radios.length && radios.total) {
+      view.page = Math.ceil(radios.total / radios.per_page); // the list shrank under us
+      saveView();
+      return refresh();
+    }
+    renderCards(status, streamers, events);
+    renderRadios(radios);
+    renderStreamers(streamers);
+    renderEvents(events);
+    renderListeners(listeners);
+    const connection = $("connection");
+    connection.textContent = "live";
+    connection.className = "pill ok";
+  } catch (error) {
+    if (mine !== generation) return;
+    const connection = $("connection");
+    connection.textContent = "no answer: " + error.message;
+    connection.className = "pill bad";
+  } finally {
+    if (mine === generation) timer = setTimeout(refresh, REFRESH_MS);
+  }
+}
+
+// the filters live in the URL's hash, so that a reload or a link keeps them
+function loadView() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  view.state = ["all", "broken", "streaming", "idle"].includes(params.get("state")) ? params.get("state") : "all";
+  view.q = params.get("q") || "";
+  view.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
+  $("search").value = view.q;
+}
+
+function saveView() {
+  const params = new URLSearchParams();
+  if (view.state !== "all") params.set("state", view.state);
+  if (view.q) params.set("q", view.q);
+  if (view.page > 1) params.set("page", view.page);
+  history.replaceState(null, "", params.toString() ? "#" + params : location.pathname);
+}
+
+function change(update) {
+  Object.assign(view, update);
+  saveView();
+  refresh();
+}
+
+let searchDelay = null;
+$("search").addEventListener("input", (event) => {
+  clearTimeout(searchDelay);
+  searchDelay = setTimeout(() => change({ q: event.target.value.trim(), page: 1 }), 300);
+});
+for (const button of document.querySelectorAll("#state-tabs button")) {
+  button.addEventListener("click", () => change({ state: button.dataset.state, page: 1 }));
+}
+$("prev").addEventListener("click", () => change({ page: Math.max(1, view.page - 1) }));
+$("next").addEventListener("click", () => change({ page: view.page + 1 }));
+
+loadView();
+refresh();
+setInterval(tick, TICK_MS);

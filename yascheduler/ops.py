@@ -1,0 +1,207 @@
+"""Operator commands: `config check`, `status`, `flush`.
+
+Imported by the console entry point (cli.py), after the gevent patch.
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import catalog, runner, store
+from . import settings as settings_module
+from .errors import CatalogError, ConfigError, YaschedulerError
+from .redact import redact
+
+# An in-memory store of our own, to validate a catalog without writing anywhere.
+CHECK_STORE_URL = "mongomock://localhost/configcheck"
+FLUSH_WORD = "flush"
+
+
+def add_commands(commands) -> None:
+    """The `config`, `status` and `flush` subcommands of `yascheduler`."""
+    config_parser = commands.add_parser("config", help="configuration tools")
+    config_commands = config_parser.add_subparsers(metavar="ACTION", required=True)
+    check_parser = config_commands.add_parser(
+        "check",
+        help="validate a config file, and the catalog it names, as the service would read them "
+        "(without flags or environment variables); exit status 2 if anything is wrong",
+    )
+    check_parser.add_argument("file", type=Path, help="TOML config file")
+    check_parser.set_defaults(command=config_check)
+
+    status_parser = commands.add_parser(
+        "status", help="show a running scheduler's status (GET /api/status) as a table"
+    )
+    status_parser.add_argument(
+        "--url", required=True, help="the scheduler's HTTP address, http://HOST:PORT"
+    )
+    status_parser.set_defaults(command=status)
+
+    flush_parser = commands.add_parser(
+        "flush",
+        help="delete the scheduler's stored state (streamers, streams, listener sessions, "
+        "timelines, events, song plays, web app outbox); users and radios are kept",
+    )
+    flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    settings_module.add_arguments(flush_parser, only=("config", "mongo_url"))
+    flush_parser.set_defaults(command=flush)
+
+
+# --- config check ------------------------------------------------------------------
+
+
+def config_check(args: argparse.Namespace) -> int:
+    settings, problems = settings_module.check_config_file(args.file)
+    catalog_summary = None
+    if settings is not None and settings.catalog is not None:
+        catalog_summary, problem = check_catalog(settings.catalog)
+        if problem:
+            problems.append(problem)
+    if problems:
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        print(f"{args.file}: {count}", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"{args.file}: ok")
+    print(table(settings_module.describe(settings), indent="  "))
+    if catalog_summary:
+        print(catalog_summary)
+    return 0
+
+
+def check_catalog(path: Path) -> tuple[str | None, str | None]:
+    """(summary, None) if the catalog file would load, else (None, the problem)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f"catalog: cannot read {path}: {error.strerror}"
+    # The whole import runs, into a private in-memory store: the rules that
+    # need the stored state (users, playlists) are checked too, nothing is written.
+    logging.disable(logging.WARNING)  # the in-memory store announces itself
+    try:
+        store.connect(CHECK_STORE_URL)
+        change = catalog.import_catalog(data)
+    except CatalogError as error:
+        return None, f"catalog: {path}: {error}"
+    finally:
+        store.disconnect()
+        logging.disable(logging.NOTSET)
+    ready = sum(1 for radio in change.radios if radio.ready)
+    return f"catalog {path}: ok ({ready} radios ready, {change.users} users)", None
+
+
+# --- status -----------------------------------------------------------------------------
+
+
+def status(args: argparse.Namespace) -> int:
+    import requests
+
+    from .cli import error_text
+
+    url = args.url.rstrip("/") + "/api/status"
+    try:
+        response = requests.get(url, timeout=10)
+    except requests.RequestException as error:
+        print(f"yascheduler: {args.url} unreachable: {error}", file=sys.stderr)
+        return 1
+    if response.status_code != 200:
+        print(
+            f"yascheduler: {url} answered {response.status_code}: {error_text(response)}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        body = response.json()
+    except ValueError:
+        print(f"yascheduler: {url} did not answer JSON: {response.text[:200]!r}", file=sys.stderr)
+        return 1
+    print(table(body if isinstance(body, dict) else {"status": body}))
+    return 0
+
+
+def table(values: dict, indent: str = "") -> str:
+    """Two columns, names then values; a nested object's keys as name.key."""
+    rows = list(_rows(values, ""))
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"{indent}{name.ljust(width)}  {shown}" for name, shown in rows)
+
+
+def _rows(values: dict, prefix: str):
+    for name, value in values.items():
+        if isinstance(value, dict) and value:
+            yield from _rows(value, f"{prefix}{name}.")
+        else:
+            yield prefix + str(name), _shown(value)
+
+
+def _shown(value) -> str:
+    if value is None or value == {}:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value) or "-"
+    return str(value)
+
+
+# --- flush ------------------------------------------------------------------------------
+
+
+def flush(args: argparse.Namespace) -> int:
+    try:
+        settings = runner.resolve_settings(args)
+    except ConfigError as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 2
+    shown_url = redact(settings.mongo_url)
+    if urlsplit(settings.mongo_url).scheme == store.IN_MEMORY_SCHEME:
+        print(
+            f"yascheduler: the store is in memory ({shown_url}): its state lives in the running "
+            "scheduler and goes when it stops; there is nothing to flush",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.yes and not confirmed(shown_url):
+        return 1
+    try:
+        store.connect(settings.mongo_url)
+        deleted = store.flush_state()
+    except YaschedulerError as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the driver's own: server unreachable, auth...
+        print(f"yascheduler: {shown_url}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.disconnect()
+    counts = ", ".join(f"{count} {name}" for name, count in deleted.items())
+    print(f"flushed {shown_url}: {counts}; users and radios kept")
+    return 0
+
+
+def confirmed(shown_url: str) -> bool:
+    if not sys.stdin.isatty():
+        print(
+            "yascheduler: not flushing: confirmation needs a terminal; pass --yes",
+            file=sys.stderr,
+        )
+        return False
+    print(
+        f"This deletes the scheduler state stored in {shown_url}: streamers, radio streams, "
+        "listener sessions, timelines, scheduled events, song plays, counters and the web app "
+        "outbox (undelivered notifications are lost). Users and radios are kept.\n"
+        "Stop the scheduler first: a running one writes its state back."
+    )
+    try:
+        answer = input(f"Type {FLUSH_WORD!r} to confirm: ")
+    except EOFError:
+        answer = ""
+    if answer.strip() != FLUSH_WORD:
+        print("not confirmed: nothing deleted", file=sys.stderr)
+        return False
+    return True
