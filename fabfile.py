@@ -20,7 +20,6 @@ import os
 import shlex
 import tomllib
 from dataclasses import MISSING, dataclass, fields
-from pathlib import Path
 
 from fabric import Connection, task
 from invoke.exceptions import Exit, UnexpectedExit
@@ -212,7 +211,9 @@ def deploy_host(conn: Connection, config: DeployConfig, ref: str) -> None:
     except StepFailed as failure:
         say(conn, str(failure))
         if previous is None:
-            raise Exit(f"[{conn.host}] deploy of {ref} failed; nothing to roll back to", 1) from None
+            raise Exit(
+                f"[{conn.host}] deploy of {ref} failed; nothing to roll back to", 1
+            ) from None
         roll_back(conn, config, previous, restarted, ref)
     conn.run(
         f"echo {q(commit)} > {q(config.app_dir + '/' + DEPLOYED_REF_FILE)}",

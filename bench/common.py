@@ -38,11 +38,27 @@ class Redis:
         self.port = free_port()
         self.workdir = tempfile.mkdtemp(prefix="yasbench-redis-")
         self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.workdir,
-             # pub/sub clients of a saturated scheduler may lag: never drop them
-             "--client-output-buffer-limit", "pubsub", "0", "0", "0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir,
+                # pub/sub clients of a saturated scheduler may lag: never drop them
+                "--client-output-buffer-limit",
+                "pubsub",
+                "0",
+                "0",
+                "0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         client = redis.Redis.from_url(self.url)
@@ -62,14 +78,26 @@ class Redis:
         self.process.wait()
 
 
-def make_catalog(path: Path, radios: int, songs_per_radio: int = 8, users: int = 100,
-                 min_duration: float = 20.0, max_duration: float = 40.0, seed: int = 1) -> Path:
+def make_catalog(
+    path: Path,
+    radios: int,
+    songs_per_radio: int = 8,
+    users: int = 100,
+    min_duration: float = 20.0,
+    max_duration: float = 40.0,
+    seed: int = 1,
+) -> Path:
     """N ready radios with short songs (no shows, no jingles), and some users."""
     rng = random.Random(seed)
     catalog = {
         "users": [
-            {"id": i, "username": f"user{i}", "api_key": f"key{i}", "hd": i % 2 == 0,
-             "auth_tokens": [f"tok{i}"]}
+            {
+                "id": i,
+                "username": f"user{i}",
+                "api_key": f"key{i}",
+                "hd": i % 2 == 0,
+                "auth_tokens": [f"tok{i}"],
+            }
             for i in range(1, users + 1)
         ],
         "radios": [],
@@ -78,16 +106,24 @@ def make_catalog(path: Path, radios: int, songs_per_radio: int = 8, users: int =
     for r in range(radios):
         songs = []
         for _ in range(songs_per_radio):
-            songs.append({
-                "id": song_id, "filename": f"r{r}/{song_id}.mp3",
-                "duration": round(rng.uniform(min_duration, max_duration), 3),
-                "artist": f"artist {song_id % 7}", "title": f"title {song_id}",
-            })
+            songs.append(
+                {
+                    "id": song_id,
+                    "filename": f"r{r}/{song_id}.mp3",
+                    "duration": round(rng.uniform(min_duration, max_duration), 3),
+                    "artist": f"artist {song_id % 7}",
+                    "title": f"title {song_id}",
+                }
+            )
             song_id += 1
-        catalog["radios"].append({
-            "uuid": f"radio-{r}", "name": f"Radio {r}", "timezone": "UTC",
-            "playlists": [{"id": r + 1, "name": "default", "songs": songs}],
-        })
+        catalog["radios"].append(
+            {
+                "uuid": f"radio-{r}",
+                "name": f"Radio {r}",
+                "timezone": "UTC",
+                "playlists": [{"id": r + 1, "name": "default", "songs": songs}],
+            }
+        )
     path.write_text(json.dumps(catalog))
     return path
 
@@ -100,8 +136,9 @@ class Process:
         self.log_path = log_path
         out = open(log_path, "wb") if log_path else subprocess.DEVNULL
         self.started = time.time()
-        self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                      env={**os.environ, **(env or {})})
+        self.popen = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         self.ps = psutil.Process(self.popen.pid)
 
     @property
@@ -142,13 +179,33 @@ class CpuMeter:
         return 100.0 * (self.process.cpu_times() - self.cpu0) / (time.monotonic() - self.t0)
 
 
-def start_service(redis_url: str, workdir: Path, catalog: Path | None = None,
-                  extra=(), wait_timeout: float = 600.0, name: str = "service") -> tuple[Process, int, float]:
+def start_service(
+    redis_url: str,
+    workdir: Path,
+    catalog: Path | None = None,
+    extra=(),
+    wait_timeout: float = 600.0,
+    name: str = "service",
+) -> tuple[Process, int, float]:
     """`yascheduler run` as a real process; (process, http port, seconds until it answered)."""
     port = free_port()
-    argv = [PYTHON, "-m", "yascheduler", "run", "--redis-url", redis_url,
-            "--http", f"127.0.0.1:{port}", "--log-level", "warning", "--timezone", "UTC",
-            "--ping-interval", "3600", *extra]
+    argv = [
+        PYTHON,
+        "-m",
+        "yascheduler",
+        "run",
+        "--redis-url",
+        redis_url,
+        "--http",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--timezone",
+        "UTC",
+        "--ping-interval",
+        "3600",
+        *extra,
+    ]
     if catalog is not None:
         argv += ["--catalog", str(catalog)]
     process = Process(argv, workdir / f"{name}.log")

@@ -7,7 +7,9 @@ environment (YASCHEDULER_*) and the config file YASCHEDULER_CONFIG names;
 `http` is where gunicorn binds; `log_level` and `log_format` apply to
 gunicorn's own log lines too. One gevent worker runs the scheduler (a
 second would be a second scheduler); gunicorn's master restarts it if it
-dies. SIGTERM stops it cleanly; SIGINT or SIGQUIT at once.
+dies. SIGTERM stops it cleanly; SIGINT or SIGQUIT at once. Restart
+rather than reload (SIGHUP): gunicorn starts the new worker before it
+stops the old one, and two schedulers would run for a moment.
 
 Only `yascheduler.wsgi` is imported here, in the master, before gevent
 patches the worker: it imports nothing that gevent patches.

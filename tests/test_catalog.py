@@ -113,7 +113,7 @@ def test_importing_the_same_catalog_again_changes_nothing(db):
 
     change = load_catalog_file(str(EXAMPLE))
 
-    assert change == CatalogChange(radios=[], deleted=[], users=0)
+    assert change == CatalogChange(stored_radios=[], deleted=[], users=0)
     assert stored_documents() == before
 
 
@@ -340,7 +340,7 @@ def test_deleted_entry_removes_the_radio_only(db):
 
     change = import_catalog({"radios": [{"uuid": "r2", "deleted": True, "name": 7}]})
 
-    assert change == CatalogChange(radios=[], deleted=["r2"], users=0)
+    assert change == CatalogChange(stored_radios=[], deleted=["r2"], users=0)
     assert [stored.uuid for stored in models.Radio.objects] == ["r1"]
     assert models.RadioTimeline.objects(uuid="r2").count() == 1  # its owner's business
 

@@ -100,12 +100,12 @@ class Deployment:
                 repo_url = "{self.source}"
                 app_dir = "{self.app}"
                 venv_dir = "{self.venv}"
-                config_file = "{self.service / 'yascheduler.toml'}"
+                config_file = "{self.service / "yascheduler.toml"}"
                 service_url = "{self.url}"
                 health_timeout = {HEALTH_TIMEOUT}
-                restart_command = "{self.service / 'restart.sh'}"
-                status_command = "echo gunicorn pid $(cat {self.service / 'gunicorn.pid'})"
-                logs_command = "tail -n {{lines}} {self.service / 'service.log'}"
+                restart_command = "{self.service / "restart.sh"}"
+                status_command = "echo gunicorn pid $(cat {self.service / "gunicorn.pid"})"
+                logs_command = "tail -n {{lines}} {self.service / "service.log"}"
             """)
         )
 
@@ -123,8 +123,9 @@ class Deployment:
 
     def _write_service_files(self) -> None:
         restart = self.service / "restart.sh"
-        restart.write_text(RESTART_SCRIPT.format(service=self.service, app=self.app,
-                                                 venv=self.venv))
+        restart.write_text(
+            RESTART_SCRIPT.format(service=self.service, app=self.app, venv=self.venv)
+        )
         restart.chmod(0o755)
         # No redis_url: each gunicorn starts an embedded redis-server of its own.
         (self.service / "env").write_text(
@@ -189,8 +190,9 @@ def deployed(deployment):
 
 
 def test_fab_lists_the_tasks():
-    result = subprocess.run([str(FAB), "--search-root", str(ROOT), "--list"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(FAB), "--search-root", str(ROOT), "--list"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     tasks = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.startswith("  ")}
     assert {"deploy", "restart", "status", "logs"} <= tasks

@@ -1,4 +1,4 @@
-"""gunicorn with config/gunicorn.conf.py, a real process: the same scheduler as `yascheduler run`."""
+"""gunicorn with config/gunicorn.conf.py, a real process: the scheduler of `yascheduler run`."""
 
 import json
 import os

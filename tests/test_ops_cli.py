@@ -3,6 +3,7 @@
 import json
 import logging
 import subprocess
+import sys
 
 import pytest
 
@@ -145,8 +146,8 @@ def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush():
 
 def test_run_with_log_format_json_writes_one_object_a_line(redis_url, mongo_url):
     port = free_port()
-    process = start(["run", "--redis-url", redis_url, "--mongo-url", mongo_url,
-                     "--http", f"127.0.0.1:{port}", "--log-format", "json"])
+    stores = ["--redis-url", redis_url, "--mongo-url", mongo_url]
+    process = start(["run", *stores, "--http", f"127.0.0.1:{port}", "--log-format", "json"])
     wait_healthy(process, port)
     code, _, output = stop(process)
     assert code == 0, output
@@ -163,9 +164,9 @@ def test_json_lines_carry_the_exception():
     try:
         raise ValueError("bad \ud800 thing")
     except ValueError:
-        record = logging.LogRecord("yascheduler.bus", logging.ERROR, __file__, 1, "failed %s",
-                                   ("here",), exc_info=True)
-        record.exc_info = __import__("sys").exc_info()
+        record = logging.LogRecord(
+            "yascheduler.bus", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info()
+        )
     line = json.loads(formatter.format(record))
     assert line["message"] == "failed here"
     assert line["level"] == "ERROR" and line["logger"] == "yascheduler.bus"

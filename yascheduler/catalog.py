@@ -42,6 +42,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,13 +67,19 @@ _one_import_at_a_time = threading.Lock()
 
 @dataclass
 class CatalogChange:
-    radios: list[models.Radio]  # created or changed by the import, as now stored (ready or not)
+    stored_radios: list[dict]  # created or changed by the import, as now stored (ready or not)
     deleted: list[str]  # uuids of radios removed by the import
     users: int  # how many users were created or replaced
 
+    @cached_property
+    def radios(self) -> list[models.Radio]:
+        """The created or changed radios as documents, built when first asked for."""
+        # _from_son: the public way, from_json(), would go through JSON text
+        return [models.Radio._from_son(radio) for radio in self.stored_radios]
+
     def summary(self) -> str:
         return (
-            f"{len(self.radios)} radios created or changed, {len(self.deleted)} deleted, "
+            f"{len(self.stored_radios)} radios created or changed, {len(self.deleted)} deleted, "
             f"{self.users} users"
         )
 
@@ -100,8 +107,7 @@ def import_catalog(data: bytes | str | dict) -> CatalogChange:
         user_plan.write()
         radio_plan.write()
     return CatalogChange(
-        # _from_son: the public way, from_json(), would go through JSON text
-        radios=[models.Radio._from_son(radio) for radio in radio_plan.to_save],
+        stored_radios=radio_plan.to_save,
         deleted=radio_plan.to_delete,
         users=len(user_plan.to_save),
     )

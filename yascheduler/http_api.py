@@ -148,7 +148,7 @@ def import_catalog(service, environ):
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error), path=error.path) from None
     service.apply_catalog(change)
     return HTTPStatus.OK, {
-        "radios": [radio.uuid for radio in change.radios],
+        "radios": [stored["_id"] for stored in change.stored_radios],
         "deleted": change.deleted,
         "users": change.users,
     }

@@ -21,6 +21,7 @@ from .handlers import Handlers
 from .listeners import Listeners
 from .metrics import Metrics
 from .programming import PlayCommand, Programmer, ProgrammingSettings
+from .programming.catalog_view import radio_from_stored
 from .streamers import Streamers
 from .streams import Streams
 from .yaapp import Notifier, OutboxSender, TokenChecker
@@ -168,8 +169,9 @@ class Service:
 
     def apply_catalog(self, change: catalog.CatalogChange) -> None:
         """Program what an import created or changed; stop what it deleted or made not ready."""
-        self.programmer.set_radios([radio for radio in change.radios if radio.ready])
-        for radio in change.radios:
+        radios = [radio_from_stored(stored) for stored in change.stored_radios]
+        self.programmer.set_radios([radio for radio in radios if radio.ready])
+        for radio in radios:
             if not radio.ready:
                 self._retire_radio(radio.uuid, "not ready")
         for radio_uuid in change.deleted:

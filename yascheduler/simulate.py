@@ -15,7 +15,10 @@ What it measures:
   or echoed credentials;
 - `play` lateness: with `--catalog` (for song durations), a `play` is due
   `--prepare-seconds` before the previous track ends (minus crossfade);
-  lateness = arrival - that instant. A gap (silence) is a track that starts
+  lateness = arrival - that instant. The previous track's start is its
+  play's arrival + delay, so the figure also holds the difference of the
+  two plays' transit times; plays that follow a join (delay 0) are not
+  timed. A gap (silence) is a track that starts
   more than 0.1 s after the previous one ended. Without a catalog only the
   intervals between plays are reported.
 """
@@ -45,23 +48,47 @@ MAX_SAMPLES = 200_000
 def add_arguments(parser) -> None:
     parser.add_argument("--redis-url", required=True, help="the scheduler's Redis URL")
     parser.add_argument("--streamers", type=int, default=1, help="simulated streamers")
-    parser.add_argument("--radios-per-streamer", type=int, default=1,
-                        help="radios each streamer plays")
-    parser.add_argument("--listeners-per-radio", type=int, default=0,
-                        help="listeners kept on each radio (each renewed every --listener-period s)")
+    parser.add_argument(
+        "--radios-per-streamer", type=int, default=1, help="radios each streamer plays"
+    )
+    parser.add_argument(
+        "--listeners-per-radio",
+        type=int,
+        default=0,
+        help="listeners kept on each radio (each renewed every --listener-period s)",
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="seconds to run")
     parser.add_argument("--catalog", help="catalog JSON: radio uuids and song durations")
-    parser.add_argument("--radio-format", default="radio-{index}",
-                        help="radio uuids without --catalog (default radio-{index}, from 0)")
+    parser.add_argument(
+        "--radio-format",
+        default="radio-{index}",
+        help="radio uuids without --catalog (default radio-{index}, from 0)",
+    )
     parser.add_argument("--name-prefix", default="sim", help="streamer names: PREFIX-N")
-    parser.add_argument("--prepare-seconds", type=float, default=5.0,
-                        help="the scheduler's prepare_seconds (when a play is due)")
-    parser.add_argument("--listener-period", type=float, default=10.0,
-                        help="seconds a simulated listener stays before it is replaced")
-    parser.add_argument("--test-interval", type=float, default=1.0,
-                        help="seconds between two `test` of a streamer (0: none)")
-    parser.add_argument("--token", action="append", default=[],
-                        help="auth token for listeners (repeatable; default: anonymous)")
+    parser.add_argument(
+        "--prepare-seconds",
+        type=float,
+        default=5.0,
+        help="the scheduler's prepare_seconds (when a play is due)",
+    )
+    parser.add_argument(
+        "--listener-period",
+        type=float,
+        default=10.0,
+        help="seconds a simulated listener stays before it is replaced",
+    )
+    parser.add_argument(
+        "--test-interval",
+        type=float,
+        default=1.0,
+        help="seconds between two `test` of a streamer (0: none)",
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        help="auth token for listeners (repeatable; default: anonymous)",
+    )
     parser.add_argument("--json", help="also write the summary to this JSON file")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -71,8 +98,11 @@ def command(args) -> int:
     catalog = load_catalog(args.catalog) if args.catalog else None
     radios = radio_uuids(catalog, args)
     if radios is None:
-        print(f"simulate: the catalog has fewer than {args.streamers * args.radios_per_streamer}"
-              " ready radios", file=sys.stderr)
+        print(
+            f"simulate: the catalog has fewer than {args.streamers * args.radios_per_streamer}"
+            " ready radios",
+            file=sys.stderr,
+        )
         return 2
     simulation = Simulation(args, radios, catalog)
     summary = simulation.run()
@@ -131,10 +161,14 @@ class Stats:
 class Track:
     """What a radio's streamer is playing: when it started, when it ends."""
 
-    __slots__ = ("filename", "start", "end", "arrival")
+    __slots__ = ("filename", "start", "end", "arrival", "timed")
 
-    def __init__(self, filename, start, end, arrival):
+    def __init__(self, filename, start, end, arrival, timed):
         self.filename, self.start, self.end, self.arrival = filename, start, end, arrival
+        # a play with a delay says when its track starts; one with delay 0 (a join) says it
+        # started when the scheduler sent it, which the streamer only knows to within the
+        # transit time: the next play is not timed against it
+        self.timed = timed
 
 
 class SimStreamer:
@@ -174,11 +208,20 @@ class SimStreamer:
         if tokens:
             token = tokens[next(self.counter) % len(tokens)] + "#" + session
             # the streamer asks first, then registers the listener under the answer's user
-            self.send("user_authentication", ("user_authentication", token),
-                      auth_token=token, radio_uuid=radio)
+            self.send(
+                "user_authentication",
+                ("user_authentication", token),
+                auth_token=token,
+                radio_uuid=radio,
+            )
         else:
-            self.send("user_authentication", ("user_authentication", session),
-                      username=session, api_key="sim", radio_uuid=radio)
+            self.send(
+                "user_authentication",
+                ("user_authentication", session),
+                username=session,
+                api_key="sim",
+                radio_uuid=radio,
+            )
         self.send("register_listener", radio_uuid=radio, session_id=session, user_id=None)
         self.sessions[radio].append(session)
 
@@ -246,12 +289,12 @@ class SimStreamer:
             stats.sample(stats.intervals, start - previous.start)
             if previous.end is not None:
                 expected = previous.end - crossfade
-                if not joined:
+                if not joined and previous.timed:
                     stats.sample(stats.lateness, arrival - (expected - self.sim.prepare_seconds))
                 gap = start - previous.end
                 if gap > GAP_SECONDS:
                     stats.gaps.append(gap)
-        self.tracks[radio] = Track(message["filename"], start, end, arrival)
+        self.tracks[radio] = Track(message["filename"], start, end, arrival, delay > 0)
         if end is not None:
             self.sim.watch_silence(self, radio, end)
 
@@ -270,7 +313,7 @@ class Simulation:
         self.streamers = {}
         for i in range(args.streamers):
             name = f"{args.name_prefix}-{i}"
-            self.streamers[name] = SimStreamer(self, name, radios[i * per:(i + 1) * per])
+            self.streamers[name] = SimStreamer(self, name, radios[i * per : (i + 1) * per])
         self.silent: dict[tuple, float] = {}  # (streamer, radio) -> end of its last track
         self.running = True
 
@@ -296,7 +339,7 @@ class Simulation:
             if item["type"] != "pmessage":
                 continue
             arrival = time.time()
-            streamer = streamers.get(item["channel"][len(PREFIX):].decode())
+            streamer = streamers.get(item["channel"][len(PREFIX) :].decode())
             if streamer is None:
                 continue
             try:
@@ -358,7 +401,8 @@ class Simulation:
                     f"plays {self.stats.plays} lateness p99 {lat['p99']} ms "
                     f"gaps {len(self.stats.gaps)} silent now {self._silence_check()} "
                     f"errors {sum(self.stats.errors.values())}",
-                    file=sys.stderr, flush=True,
+                    file=sys.stderr,
+                    flush=True,
                 )
 
     def run(self) -> dict:
@@ -415,7 +459,10 @@ class Simulation:
             "plays": stats.plays,
             "play_lateness_ms": summary_ms(stats.lateness) if self.durations else None,
             "play_interval_s": summary_ms(stats.intervals, scale=1.0),
-            "gaps": {"count": len(stats.gaps), "max_s": round(max(stats.gaps), 3) if stats.gaps else None},
+            "gaps": {
+                "count": len(stats.gaps),
+                "max_s": round(max(stats.gaps), 3) if stats.gaps else None,
+            },
             "errors": {"total": sum(errors.values()), **errors},
         }
 
@@ -425,13 +472,19 @@ def summary_ms(samples: list[float], scale: float = 1000.0) -> dict:
         return {"count": 0, "p50": None, "p99": None, "max": None}
     ordered = sorted(samples)
     pick = lambda q: round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * scale, 3)  # noqa: E731
-    return {"count": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": round(ordered[-1] * scale, 3)}
+    return {
+        "count": len(ordered),
+        "p50": pick(0.5),
+        "p99": pick(0.99),
+        "max": round(ordered[-1] * scale, 3),
+    }
 
 
 def format_summary(summary: dict) -> str:
     lines = [
-        f"simulated {summary['streamers']} streamers, {summary['radios_started']}/{summary['radios']}"
-        f" radios started, for {summary['duration_s']}s",
+        f"simulated {summary['streamers']} streamers, "
+        f"{summary['radios_started']}/{summary['radios']} radios started, "
+        f"for {summary['duration_s']}s",
         "",
         f"{'reply':<22}{'count':>9}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}",
     ]

@@ -21,6 +21,7 @@ import gevent.lock
 
 from .. import models
 from . import persistence
+from .catalog_view import radio_from_document, stored_ready_radios
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
 from .history import PlayHistory
 from .interface import PlayCommand, Player, ProgrammingSettings
@@ -84,7 +85,7 @@ class Programmer:
         with self._lock:
             timelines = persistence.stored_timelines()
             events = persistence.stored_events()
-            radios = {radio.uuid: radio for radio in models.Radio.objects(ready=True)}
+            radios = {radio.uuid: radio for radio in stored_ready_radios()}
             for uuid in (timelines.keys() | events.keys()) - radios.keys():
                 persistence.delete_radio(uuid)
             now = self._clock.now()
@@ -108,6 +109,7 @@ class Programmer:
     def set_radios(self, radios: list[models.Radio]) -> None:
         """Radios created or changed by a catalog import; the store is read once for all."""
         with self._lock:
+            radios = [radio_from_document(radio) for radio in radios]
             new = [radio.uuid for radio in radios if radio.ready and radio.uuid not in self._radios]
             histories = PlayHistory.restore_all(new) if new else {}
             for radio in radios:

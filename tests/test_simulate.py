@@ -1,0 +1,57 @@
+"""`yascheduler simulate` as operators run it: a real process, against a running service."""
+
+import json
+import subprocess
+import sys
+
+from tests.catalogs import basic_catalog
+
+
+def test_simulate_reports_replies_and_no_errors(make_service, redis_url, tmp_path):
+    catalog = basic_catalog(duration=2.5)
+    make_service(catalog)
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(catalog))
+    summary_file = tmp_path / "summary.json"
+    # subprocess is gevent's here (conftest patches): the in-process service keeps running meanwhile
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "yascheduler",
+            "simulate",
+            "--redis-url",
+            redis_url,
+            "--streamers",
+            "2",
+            "--radios-per-streamer",
+            "1",
+            "--listeners-per-radio",
+            "2",
+            "--listener-period",
+            "2",
+            "--duration",
+            "6",
+            "--catalog",
+            str(catalog_file),
+            "--prepare-seconds",
+            "1",
+            "--token",
+            "tok-mat",
+            "--json",
+            str(summary_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "errors: 0" in result.stdout
+    assert "[    1s] replies/s" in result.stderr  # progress while it runs
+    summary = json.loads(summary_file.read_text())
+    assert summary["radios_started"] == 2
+    for kind in ("radio_started", "play", "test", "user_authentication", "radio_stopped"):
+        assert summary["replies"].get(kind, 0) > 0, kind
+    assert summary["play_lateness_ms"]["count"] > 0
+    assert summary["gaps"]["count"] == 0
+    assert summary["errors"]["total"] == 0
