@@ -22,11 +22,7 @@ class RecordingPlayer:
         self.starts.append((radio_uuid, song_id, started_at))
 
     def plays_for(self, radio_uuid):
-        return [
-            (sent_at, command)
-            for sent_at, uuid, command in self.plays
-            if uuid == radio_uuid
-        ]
+        return [(sent_at, command) for sent_at, uuid, command in self.plays if uuid == radio_uuid]
 
 
 def song(song_id, duration=200.0, **fields):
@@ -82,9 +78,7 @@ def instant(text, zone="UTC"):
 def make_programmer(start, settings=None, seed=7):
     clock = FakeClock(start)
     player = RecordingPlayer(clock)
-    programmer = Programmer(
-        clock, player, settings or ProgrammingSettings(), random.Random(seed)
-    )
+    programmer = Programmer(clock, player, settings or ProgrammingSettings(), random.Random(seed))
     return programmer, clock, player
 
 

@@ -26,8 +26,12 @@ def yascheduler(*args):
 
 def start(args, **env):
     return subprocess.Popen(
-        yascheduler(*args), env={**CLEAN_ENV, **env}, cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        yascheduler(*args),
+        env={**CLEAN_ENV, **env},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -61,9 +65,21 @@ def catalog_file(tmp_path):
 
 def test_run_serves_then_stops_cleanly_on_sigterm(redis_url, catalog_file, mongo_url):
     port = free_port()
-    process = start(["run", "--redis-url", redis_url, "--catalog", str(catalog_file),
-                     "--http", f"127.0.0.1:{port}", "--ping-interval", "1",
-                     "--mongo-url", mongo_url])
+    process = start(
+        [
+            "run",
+            "--redis-url",
+            redis_url,
+            "--catalog",
+            str(catalog_file),
+            "--http",
+            f"127.0.0.1:{port}",
+            "--ping-interval",
+            "1",
+            "--mongo-url",
+            mongo_url,
+        ]
+    )
     wait_healthy(process, port)
     status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2).json()
     assert status["radios"] == 2
@@ -75,8 +91,13 @@ def test_run_serves_then_stops_cleanly_on_sigterm(redis_url, catalog_file, mongo
 
 def test_settings_come_from_the_environment(redis_url, catalog_file, mongo_url):
     port = free_port()
-    process = start(["run"], YASCHEDULER_REDIS_URL=redis_url, YASCHEDULER_MONGO_URL=mongo_url,
-                    YASCHEDULER_CATALOG=str(catalog_file), YASCHEDULER_HTTP=f"127.0.0.1:{port}")
+    process = start(
+        ["run"],
+        YASCHEDULER_REDIS_URL=redis_url,
+        YASCHEDULER_MONGO_URL=mongo_url,
+        YASCHEDULER_CATALOG=str(catalog_file),
+        YASCHEDULER_HTTP=f"127.0.0.1:{port}",
+    )
     wait_healthy(process, port)
     code, _, output = stop(process, signal.SIGINT)
     assert code == 0, output
@@ -98,38 +119,76 @@ def test_a_broken_catalog_stops_start_up_naming_the_entry(redis_url, tmp_path, m
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
     result = subprocess.run(
-        yascheduler("run", "--redis-url", redis_url, "--catalog", str(path),
-                    "--http", f"127.0.0.1:{free_port()}", "--mongo-url", mongo_url),
-        env=CLEAN_ENV, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        yascheduler(
+            "run",
+            "--redis-url",
+            redis_url,
+            "--catalog",
+            str(path),
+            "--http",
+            f"127.0.0.1:{free_port()}",
+            "--mongo-url",
+            mongo_url,
+        ),
+        env=CLEAN_ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "radios[1].playlists[0].songs[3].duration" in result.stdout + result.stderr
 
 
 def test_a_wrong_setting_is_named_with_exit_status_2():
-    result = subprocess.run(yascheduler("run", "--ping-interval", "-3"), env=CLEAN_ENV, cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        yascheduler("run", "--ping-interval", "-3"),
+        env=CLEAN_ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "ping_interval" in result.stderr
 
 
 def test_catalog_import_posts_to_a_running_scheduler(redis_url, catalog_file, tmp_path, mongo_url):
     port = free_port()
-    process = start(["run", "--redis-url", redis_url, "--catalog", str(catalog_file),
-                     "--http", f"127.0.0.1:{port}", "--mongo-url", mongo_url],
-                    YASCHEDULER_ADMIN_TOKEN="admin-secret")
+    process = start(
+        [
+            "run",
+            "--redis-url",
+            redis_url,
+            "--catalog",
+            str(catalog_file),
+            "--http",
+            f"127.0.0.1:{port}",
+            "--mongo-url",
+            mongo_url,
+        ],
+        YASCHEDULER_ADMIN_TOKEN="admin-secret",
+    )
     try:
         wait_healthy(process, port)
         extra = tmp_path / "extra.json"
         extra.write_text(json.dumps({"radios": [{"uuid": "radio-1", "deleted": True}]}))
         url = f"http://127.0.0.1:{port}"
-        rejected = subprocess.run(yascheduler("catalog", "import", str(extra), "--url", url,
-                                              "--admin-token", "wrong"),
-                                  env=CLEAN_ENV, capture_output=True, text=True, timeout=60)
+        rejected = subprocess.run(
+            yascheduler("catalog", "import", str(extra), "--url", url, "--admin-token", "wrong"),
+            env=CLEAN_ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert rejected.returncode == 1
-        accepted = subprocess.run(yascheduler("catalog", "import", str(extra), "--url", url),
-                                  env={**CLEAN_ENV, "YASCHEDULER_ADMIN_TOKEN": "admin-secret"},
-                                  capture_output=True, text=True, timeout=60)
+        accepted = subprocess.run(
+            yascheduler("catalog", "import", str(extra), "--url", url),
+            env={**CLEAN_ENV, "YASCHEDULER_ADMIN_TOKEN": "admin-secret"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert accepted.returncode == 0, accepted.stderr
         assert "1 deleted" in accepted.stdout
         assert requests.get(f"{url}/api/status", timeout=2).json()["radios"] == 1

@@ -48,8 +48,12 @@ def chromium() -> str:
 def run_chromium(url: str, tmp_path: Path, *args: str) -> str:
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
     command = [
-        chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-        "--virtual-time-budget=5000", *args, url,
+        chromium(),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+        *args,
+        url,
     ]
     # gevent's subprocess (the test process is monkey-patched): the service keeps serving
     done = subprocess.run(command, capture_output=True, timeout=90, check=False)
@@ -100,8 +104,11 @@ def scene(make_service, streamers):
         streamer.send(type="play_radio", radio_uuid=uuid)
         streamer.expect("radio_started")
         streamer.expect("play")
-    for session, uuid, user in [("l-1", "radio-1", 1), ("l-2", "radio-1", None),
-                                ("l-3", "radio-3", 2)]:
+    for session, uuid, user in [
+        ("l-1", "radio-1", 1),
+        ("l-2", "radio-1", None),
+        ("l-3", "radio-3", 2),
+    ]:
         alpha.send(type="register_listener", radio_uuid=uuid, session_id=session, user_id=user)
     alpha.roundtrip()
     beta.roundtrip()

@@ -15,9 +15,21 @@ DOCUMENTS = [
     {"_id": {"a": 1}, "n": 6},
 ]
 FILTERS = [
-    {"_id": "radio-1"}, {"_id": "absent"}, {"_id": 7}, {"_id": 7.0}, {"_id": 8}, {"_id": OID},
-    {"_id": ObjectId()}, {"_id": True}, {"_id": 1}, {"_id": {"a": 1}}, {"_id": b"x"},
-    {"_id": {"$in": ["radio-1", 7]}}, {"_id": "radio-1", "n": 2}, {"n": 4}, {},
+    {"_id": "radio-1"},
+    {"_id": "absent"},
+    {"_id": 7},
+    {"_id": 7.0},
+    {"_id": 8},
+    {"_id": OID},
+    {"_id": ObjectId()},
+    {"_id": True},
+    {"_id": 1},
+    {"_id": {"a": 1}},
+    {"_id": b"x"},
+    {"_id": {"$in": ["radio-1", 7]}},
+    {"_id": "radio-1", "n": 2},
+    {"n": 4},
+    {},
 ]
 
 

@@ -64,8 +64,10 @@ def test_webapp_errors_are_counted_by_endpoint_and_reason(make_service, webapp):
     webapp.status = 500
     service = make_service(basic_catalog(), yaapp_url=webapp.url, yaapp_key="k")
     webapp.wait_for(1, "/songs_started/")  # the first songs of the radios programmed at start
-    failed = ("yascheduler_webapp_request_errors_total",
-              (("endpoint", "songs_started"), ("reason", "HTTP 500")))
+    failed = (
+        "yascheduler_webapp_request_errors_total",
+        (("endpoint", "songs_started"), ("reason", "HTTP 500")),
+    )
     wait_for(lambda: scrape(service).get(failed, 0) >= 1, "the error to be counted")
 
 

@@ -59,9 +59,7 @@ def test_show_crossing_midnight_runs_into_the_next_day():
 
 
 def test_of_two_shows_on_air_the_one_that_started_last_wins():
-    station = show_radio(
-        show(["MON"], "06:00:00", 4 * 3600), show(["MON"], "08:00:00", 3600)
-    )
+    station = show_radio(show(["MON"], "06:00:00", 4 * 3600), show(["MON"], "08:00:00", 3600))
     assert on_air_id(station, instant("2026-06-01 07:00:00", "Europe/Paris")) == 10
     assert on_air_id(station, instant("2026-06-01 08:30:00", "Europe/Paris")) == 11
     assert on_air_id(station, instant("2026-06-01 09:30:00", "Europe/Paris")) == 10
@@ -110,9 +108,7 @@ def test_top_of_the_hour_is_local():
     assert next_top_of_hour(kolkata, instant("2026-06-01 10:00:00")) == instant(
         "2026-06-01 10:30:00"
     )
-    assert next_top_of_hour(PARIS, instant("2026-06-01 10:00:00")) == instant(
-        "2026-06-01 11:00:00"
-    )
+    assert next_top_of_hour(PARIS, instant("2026-06-01 10:00:00")) == instant("2026-06-01 11:00:00")
     assert next_top_of_hour(PARIS, instant("2026-06-01 10:59:59.5")) == instant(
         "2026-06-01 11:00:00"
     )

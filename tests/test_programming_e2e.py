@@ -34,9 +34,7 @@ def join(streamer, uuid):
     return play, streamer.last_arrival
 
 
-def test_plays_of_short_songs_arrive_prepare_seconds_ahead_without_gaps(
-    make_service, streamers
-):
+def test_plays_of_short_songs_arrive_prepare_seconds_ahead_without_gaps(make_service, streamers):
     catalog = {"radios": [radio("short", 100, 10, duration=2.5)]}
     make_service(catalog, admin_token=ADMIN)
     s1 = streamers("s1")
@@ -89,9 +87,7 @@ def test_an_ordered_show_on_air_plays_in_its_order(make_service, streamers):
     assert filenames == [by_order[(start + i) % 4] for i in range(5)]
 
 
-def test_a_catalog_post_adds_and_deletes_radios_while_running(
-    make_service, streamers, webapp
-):
+def test_a_catalog_post_adds_and_deletes_radios_while_running(make_service, streamers, webapp):
     service = make_service(
         {"users": USERS, "radios": [radio("radio-1", 100, 10)]},
         admin_token=ADMIN,
@@ -125,27 +121,19 @@ def test_a_bad_catalog_post_is_refused_and_changes_nothing(make_service):
     assert answer.status_code == 400
     assert answer.json()["path"] == "radios[1].ready"
     assert radio_state(service, "radio-2").status_code == 404
-    assert (
-        requests.get(f"{http_base(service)}/api/status", timeout=2).json()["radios"]
-        == 1
-    )
+    assert requests.get(f"{http_base(service)}/api/status", timeout=2).json()["radios"] == 1
 
 
 @pytest.mark.parametrize("token, status", [(None, 403), ("wrong", 401)])
 def test_catalog_post_needs_the_admin_token(make_service, token, status):
     overrides = {"admin_token": ADMIN} if token else {}
     service = make_service({"radios": []}, **overrides)
-    assert (
-        post_catalog(service, {"radios": []}, token=token or "anything").status_code
-        == status
-    )
+    assert post_catalog(service, {"radios": []}, token=token or "anything").status_code == status
 
 
 def test_a_broken_radio_gets_no_play_and_recovers_when_fixed(make_service, streamers):
     empty = {"uuid": "empty", "playlists": [{"id": 70, "name": "default", "songs": []}]}
-    service = make_service(
-        {"radios": [empty, radio("radio-1", 100, 10)]}, admin_token=ADMIN
-    )
+    service = make_service({"radios": [empty, radio("radio-1", 100, 10)]}, admin_token=ADMIN)
     status = requests.get(f"{http_base(service)}/api/status", timeout=2).json()
     assert (status["radios"], status["broken_radios"]) == (2, 1)
     assert radio_state(service, "empty").json()["broken"]

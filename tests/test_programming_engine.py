@@ -29,16 +29,11 @@ def durations(station):
 
 def timeline_of(player, uuid):
     """(start instant, command) for every play sent, in order."""
-    return [
-        (sent_at + command.delay, command)
-        for sent_at, command in player.plays_for(uuid)
-    ]
+    return [(sent_at + command.delay, command) for sent_at, command in player.plays_for(uuid)]
 
 
 def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
-    station = radio(
-        playlists=[playlist(1, [song(i, 150.0 + 10 * i) for i in range(1, 8)])]
-    )
+    station = radio(playlists=[playlist(1, [song(i, 150.0 + 10 * i) for i in range(1, 8)])])
     settings = ProgrammingSettings(prepare_seconds=5.0, crossfade_seconds=2.0)
     programmer, clock, player = make_programmer(T0, settings)
     programmer.load()
@@ -78,15 +73,12 @@ def test_jingle_every_n_songs_comes_after_exactly_n_songs(db):
     programmer.load()
     run_until(programmer, clock, T0 + 3 * HOUR)
     kinds = "".join(
-        "J" if c.filename.startswith("jingles/") else "S"
-        for _, c in timeline_of(player, "r1")
+        "J" if c.filename.startswith("jingles/") else "S" for _, c in timeline_of(player, "r1")
     )
     assert kinds.startswith("SSSJSSSJ")
     assert all(run == "SSS" for run in kinds.split("J")[:-1])
     assert {
-        c.filename
-        for _, c in timeline_of(player, "r1")
-        if c.filename.startswith("jingles/")
+        c.filename for _, c in timeline_of(player, "r1") if c.filename.startswith("jingles/")
     } == {"jingles/short.mp3"}
 
 
@@ -125,9 +117,7 @@ def test_hourly_jingle_follows_the_local_hour_and_does_not_reset_the_song_count(
     programmer, clock, player = make_programmer(start)
     programmer.load()
     run_until(programmer, clock, start + 4 * HOUR)
-    hourly = [
-        at for at, c in timeline_of(player, "r1") if c.filename == "jingles/hour.mp3"
-    ]
+    hourly = [at for at, c in timeline_of(player, "r1") if c.filename == "jingles/hour.mp3"]
     assert hourly == [instant("2026-06-01 10:30:00") + n * HOUR for n in range(4)]
     kinds = [
         "H"
@@ -177,9 +167,7 @@ def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
     assert show_start <= in_show[0][1] < show_start + 200
     assert in_show[-1][1] < show_start + HOUR
     after = [at for song_id, at in starts if at > in_show[-1][1]]
-    assert (
-        after[0] == in_show[-1][1] + 500.0
-    )  # the show ended mid-song; the song played to its end
+    assert after[0] == in_show[-1][1] + 500.0  # the show ended mid-song; the song played to its end
     assert programmer.radio_view("r1")["show"] is None
 
 
@@ -197,9 +185,7 @@ def test_ordered_show_starts_from_its_first_song_each_time(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(
-        instant("2026-06-01 06:00:00", "Europe/Paris")
-    )
+    programmer, clock, _player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-02 09:00:00", "Europe/Paris"))
     show_days = {}
@@ -223,9 +209,7 @@ def test_show_across_midnight_and_random_play_show(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(
-        instant("2026-05-31 22:00:00", "Europe/Paris")
-    )
+    programmer, clock, _player = make_programmer(instant("2026-05-31 22:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 00:30:00", "Europe/Paris"))
     assert programmer.radio_view("r1")["show"] == {"playlist_id": 2, "name": "Night"}
@@ -237,9 +221,7 @@ def test_show_across_midnight_and_random_play_show(db):
         if song_id > 100:
             assert in_show
         elif in_show:
-            assert (
-                at < show_start + 200
-            )  # the default song playing when the show started
+            assert at < show_start + 200  # the default song playing when the show started
     assert {song_id for song_id, _ in song_starts("r1") if song_id > 100} == {
         s.id for s in night_songs
     }
@@ -255,15 +237,11 @@ def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db)
                 name="Off",
                 show=show(["MON"], "07:00:00", 3600, enabled=False),
             ),
-            playlist(
-                3, [song(102)], name="Tuesday", show=show(["TUE"], "07:00:00", 3600)
-            ),
+            playlist(3, [song(102)], name="Tuesday", show=show(["TUE"], "07:00:00", 3600)),
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(
-        instant("2026-06-01 06:00:00", "Europe/Paris")
-    )
+    programmer, clock, _player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 12:00:00", "Europe/Paris"))
     assert all(song_id < 100 for song_id, _ in song_starts("r1"))
@@ -308,10 +286,7 @@ def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
 
 
 def test_artist_separation_on_the_air(db):
-    songs = [
-        song(i, 200.0, artist=f"artist{i % 10}", title=f"title{i}")
-        for i in range(1, 201)
-    ]
+    songs = [song(i, 200.0, artist=f"artist{i % 10}", title=f"title{i}") for i in range(1, 201)]
     radio(playlists=[playlist(1, songs)])
     programmer, clock, _player = make_programmer(T0)
     programmer.load()
@@ -334,9 +309,7 @@ def test_join_mid_track_gets_the_offset_reached(db):
 
 def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
     radio(playlists=[playlist(1, default_songs(5, 200.0))])
-    programmer, clock, player = make_programmer(
-        T0, ProgrammingSettings(crossfade_seconds=1.0)
-    )
+    programmer, clock, player = make_programmer(T0, ProgrammingSettings(crossfade_seconds=1.0))
     programmer.load()
     first = timeline_of(player, "r1")[0][1]
     run_until(programmer, clock, T0 + 196)
@@ -401,19 +374,13 @@ def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
     station.save()
     programmer.set_radio(station)
     assert programmer.radio_view("r1")["broken"] is None
-    assert timeline_of(player, "r1") == [
-        (T0 + HOUR, PlayCommand("songs/1.mp3", 0.0, 0.0, 0.0))
-    ]
+    assert timeline_of(player, "r1") == [(T0 + HOUR, PlayCommand("songs/1.mp3", 0.0, 0.0, 0.0))]
 
 
 def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
     evening = show(["MON"], "20:00:00", 1800)
     radio(
-        playlists=[
-            playlist(
-                2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening
-            )
-        ]
+        playlists=[playlist(2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening)]
     )
     programmer, clock, _player = make_programmer(T0)
     programmer.load()
@@ -437,10 +404,7 @@ def test_remove_radio_stops_its_plays(db):
     assert len(player.plays) == sent
     assert not programmer.is_programmed("r1")
     assert programmer.radio_view("r1") is None
-    assert (
-        models.RadioTimeline.objects.count() == 0
-        and models.ScheduledEvent.objects.count() == 0
-    )
+    assert models.RadioTimeline.objects.count() == 0 and models.ScheduledEvent.objects.count() == 0
 
 
 def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
@@ -491,9 +455,7 @@ def test_two_days_of_twenty_radios(db):
         radio(
             f"r{index}",
             playlists=[
-                playlist(
-                    index * 10, default_songs(40, 200.0 + index, first_id=index * 1000)
-                ),
+                playlist(index * 10, default_songs(40, 200.0 + index, first_id=index * 1000)),
                 playlist(
                     index * 10 + 1,
                     [song(index * 1000 + 500, 300.0)],

@@ -69,12 +69,9 @@ def test_choices_follow_frequency_squared_times_recency():
     total = sum(weights.values())
     rng = random.Random(1234)
     draws = 20000
-    counts = Counter(
-        pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(draws)
-    )
+    counts = Counter(pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(draws))
     chi_square = sum(
-        (counts[key] - draws * w / total) ** 2 / (draws * w / total)
-        for key, w in weights.items()
+        (counts[key] - draws * w / total) ** 2 / (draws * w / total) for key, w in weights.items()
     )
     assert chi_square < 13.8  # p = 0.001 with 2 degrees of freedom
     for key, weight in weights.items():
@@ -84,9 +81,7 @@ def test_choices_follow_frequency_squared_times_recency():
 def test_frequency_zero_is_never_chosen_while_another_song_can_be():
     songs = [song(1, frequency=0.0), song(2, frequency=0.1)]
     rng = random.Random(5)
-    assert {
-        pick_song(songs, PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)
-    } == {2}
+    assert {pick_song(songs, PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)} == {2}
 
 
 def test_a_song_played_within_three_hours_is_left_out_while_others_remain():

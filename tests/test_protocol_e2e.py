@@ -229,7 +229,7 @@ def test_a_streamer_answering_pings_stays(make_service, streamers):
     assert radio_state(service, "radio-1")["master_streamer"] == "s1"
 
 
-# --- bad input --------------------------------------------------------------------------------------
+# --- bad input ----------------------------------------------------------------------------
 
 BAD_MESSAGES = {
     "not_json": b"{not json",

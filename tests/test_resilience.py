@@ -101,8 +101,10 @@ def test_a_hard_restart_loses_nothing(make_service, streamers, webapp):
     s1.send(type="register_listener", radio_uuid="radio-1", session_id="l1", user_id=1)
     s1.send(type="register_listener", radio_uuid="radio-1", session_id="l2", user_id=None)
     s1.roundtrip()
-    wait_for(lambda: len(notifications(accepted)) == 4 and first.notifier.backlog() == 0,
-             "the first notifications to be delivered")
+    wait_for(
+        lambda: len(notifications(accepted)) == 4 and first.notifier.backlog() == 0,
+        "the first notifications to be delivered",
+    )
     songs = notifications(accepted)[:2]
     assert sorted(song[1] for song in songs) == ["radio-1", "radio-2"]
 
@@ -148,10 +150,10 @@ def test_a_hard_restart_loses_nothing(make_service, streamers, webapp):
     assert notifications(accepted) == songs + [
         ("start_listening", "radio-1", MAT),
         ("start_listening", "radio-1", ()),
-        ("start_listening", "radio-1", ()),                                   # l3, at 10 s
-        ("stop_listening", "radio-1", (("listening_duration", "10"),)),      # l2: 0 -> 10
+        ("start_listening", "radio-1", ()),  # l3, at 10 s
+        ("stop_listening", "radio-1", (("listening_duration", "10"),)),  # l2: 0 -> 10
         ("stop_listening", "radio-1", tuple(sorted((("listening_duration", "22"), *MAT)))),
-        ("stopped", "radio-1", (("listening_duration", "12"),)),             # l3: 10 -> 22
+        ("stopped", "radio-1", (("listening_duration", "12"),)),  # l3: 10 -> 22
     ]
     durations = {s.session_id: s.duration for s in models.ListenerSession.objects}
     assert durations == {"l1": 22, "l2": 10, "l3": 12}
@@ -213,8 +215,12 @@ def healthz(service) -> int:
 
 def test_a_redis_outage_is_survived(own_redis, services_on):
     server = own_redis()
-    catalog = {"radios": [radio("radio-a", 100, 10, duration=SONG_SECONDS),
-                          radio("radio-b", 200, 20, duration=SONG_SECONDS)]}
+    catalog = {
+        "radios": [
+            radio("radio-a", 100, 10, duration=SONG_SECONDS),
+            radio("radio-b", 200, 20, duration=SONG_SECONDS),
+        ]
+    }
     service = services_on(server.url, catalog, ping_interval=0.5)
     masters = {"radio-a": "s1", "radio-b": "s2"}
     for uuid, name in masters.items():
@@ -378,7 +384,10 @@ FIXED_HOSTILE = [
     b'{"type": ["test"], "streamer": "s1"}',
     b'{"type": "__class__", "streamer": "s1"}',
     b'{"type": "handle", "streamer": "s1"}',
-    b"null", b"12", b'"test"', b"true",
+    b"null",
+    b"12",
+    b'"test"',
+    b"true",
     b'{"type": "register_streamer", "streamer": "\\ud800"}',
     b'{"type": "test", "streamer": "s1", "info": {"\\udfff": 1}}',
     b'{"type": "register_listener", "radio_uuid": "radio-1", "session_id": "\\udc80x"}',
@@ -405,8 +414,9 @@ def test_hostile_input_is_dropped_and_changes_nothing(busy_service, streamers):
         expected[reason] += 1
         fuzzer.send_raw(raw)
 
-    budget = settings(max_examples=1500, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
+    budget = settings(
+        max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
 
     @budget
     @given(st.one_of(st.binary(max_size=300), mutated_messages()))
@@ -427,9 +437,7 @@ def test_hostile_input_is_dropped_and_changes_nothing(busy_service, streamers):
     assert healthz(service) == 200 and service.failure is None
 
 
-def test_a_lone_surrogate_is_rejected_before_it_half_registers_a_streamer(
-    make_service, streamers
-):
+def test_a_lone_surrogate_is_rejected_before_it_half_registers_a_streamer(make_service, streamers):
     """It used to pass decoding, fail in the store, and leave a streamer counted, never pinged."""
     service = make_service(basic_catalog())
     s1 = streamers("s1")
@@ -443,8 +451,12 @@ def test_a_lone_surrogate_is_rejected_before_it_half_registers_a_streamer(
 
 def test_a_flood_of_bad_messages_starves_no_valid_one(make_service, streamers, redis_url):
     service = make_service(basic_catalog())
-    bad = [b"{oops", b'{"type": "nope"}', b'{"type": "play_radio", "streamer": "x"}',
-           b'{"type": "pong", "streamer": 5}']
+    bad = [
+        b"{oops",
+        b'{"type": "nope"}',
+        b'{"type": "play_radio", "streamer": "x"}',
+        b'{"type": "pong", "streamer": 5}',
+    ]
     flood = 5000
     client = redis.Redis.from_url(redis_url)
 
@@ -468,21 +480,41 @@ def test_a_flood_of_bad_messages_starves_no_valid_one(make_service, streamers, r
         flooding.kill()
         client.close()
     assert answers == list(range(50))
-    wait_for(lambda: sum(status(service)["messages_rejected"].values()) == flood,
-             "every bad message to be counted", timeout=10)
+    wait_for(
+        lambda: sum(status(service)["messages_rejected"].values()) == flood,
+        "every bad message to be counted",
+        timeout=10,
+    )
     assert status(service)["messages_received"] == {"test": 50}
 
 
 IDENTIFIER = st.one_of(
-    st.sampled_from(["s1", "s2", "radio-1", "radio-2", "radio-off", "l1", "l2", "mat", "tok-mat",
-                     "key-mat", "zoe", "key-zoe"]),
+    st.sampled_from(
+        [
+            "s1",
+            "s2",
+            "radio-1",
+            "radio-2",
+            "radio-off",
+            "l1",
+            "l2",
+            "mat",
+            "tok-mat",
+            "key-mat",
+            "zoe",
+            "key-zoe",
+        ]
+    ),
     st.text(min_size=1, max_size=20),
     st.text(st.characters(categories=["Cs", "Ll", "So"]), min_size=1, max_size=5),
 )
 USER_ID = st.one_of(st.none(), st.sampled_from([1, 2, 3]), st.integers(-(2**63) + 1, 2**63 - 1))
 JSON_VALUE = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
@@ -511,8 +543,9 @@ def test_every_handler_takes_any_valid_message(busy_service, streamers):
     service = busy_service
     seen = Counter()
 
-    @settings(max_examples=400, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(valid_messages())
     def handle(message):
         seen[message["type"]] += 1
@@ -544,8 +577,10 @@ def test_the_redis_password_is_never_shown(own_redis, services_on, caplog):
     wait_for(lambda: "unreachable" in caplog.text, "the bus to log the outage")
     server.start()
     wait_for(lambda: service.bus.connected, "the service to reconnect", timeout=3)
-    shown = [get(service, path).text for path in ("/api/status", "/healthz", "/metrics",
-                                                    "/api/radios/radio-1")]
+    shown = [
+        get(service, path).text
+        for path in ("/api/status", "/healthz", "/metrics", "/api/radios/radio-1")
+    ]
     shown.append(repr(service.status()))
     assert f"127.0.0.1:{server.port}" in caplog.text  # the URL is logged, redacted
     for text in [caplog.text, *shown]:
@@ -567,8 +602,19 @@ def test_kill_9_of_yascheduler_run_resumes_from_the_store(mongo_url, own_redis, 
     catalog_file = tmp_path / "catalog.json"
     catalog_file.write_text(json.dumps({"users": USERS, "radios": basic_catalog()["radios"]}))
     port = free_port()
-    args = ["run", "--redis-url", server.url, "--mongo-url", mongo_url,
-            "--http", f"127.0.0.1:{port}", "--ping-interval", "1", "--timezone", "UTC"]
+    args = [
+        "run",
+        "--redis-url",
+        server.url,
+        "--mongo-url",
+        mongo_url,
+        "--http",
+        f"127.0.0.1:{port}",
+        "--ping-interval",
+        "1",
+        "--timezone",
+        "UTC",
+    ]
     base = f"http://127.0.0.1:{port}"
     process = start([*args, "--catalog", str(catalog_file)])
     s1 = StreamerEmulator(server.url, "s1")

@@ -47,9 +47,18 @@ def start(streamer, uuid):
 def test_status_keeps_its_fields_and_adds_the_server_time(service):
     status = api(service, "/api/status")
     for field in (
-        "streamers", "radios", "streaming_radios", "broken_radios", "listeners", "events",
-        "outbox", "redis_connected", "messages_received", "messages_sent",
-        "messages_rejected", "play_lateness",
+        "streamers",
+        "radios",
+        "streaming_radios",
+        "broken_radios",
+        "listeners",
+        "events",
+        "outbox",
+        "redis_connected",
+        "messages_received",
+        "messages_sent",
+        "messages_rejected",
+        "play_lateness",
     ):
         assert field in status
     assert status["server_time"] == pytest.approx(service.clock.now(), abs=2)
@@ -67,7 +76,10 @@ def test_radios_come_broken_first_then_by_uuid_with_their_view(service, streamer
     s1.roundtrip()
     answer = api(service, "/api/radios")
     assert (answer["total"], answer["page"], answer["per_page"], answer["state"]) == (
-        13, 1, 50, "all",
+        13,
+        1,
+        50,
+        "all",
     )
     assert [r["uuid"] for r in answer["radios"]] == ["r-empty"] + [f"r{i:03d}" for i in range(12)]
     assert answer["counts"] == {"all": 13, "broken": 1, "streaming": 1, "idle": 11}
@@ -79,7 +91,10 @@ def test_radios_come_broken_first_then_by_uuid_with_their_view(service, streamer
         k: v for k, v in detail.items() if k not in moving
     }
     assert (r003["name"], r003["state"], r003["master_streamer"], r003["listeners"]) == (
-        "R003", "streaming", "s1", 1,
+        "R003",
+        "streaming",
+        "s1",
+        1,
     )
     assert r003["filename"].startswith("r003/") and r003["ends_at"] > r003["started_at"]
 
@@ -167,7 +182,9 @@ def test_streamers_show_liveness_and_the_radios_they_hold(service, streamers):
     rows = {row["name"]: row for row in answer["streamers"]}
     assert list(rows) == ["s1", "s2"]
     assert (rows["s1"]["state"], rows["s1"]["radios"], rows["s1"]["radio_count"]) == (
-        "alive", ["r001", "r002"], 2,
+        "alive",
+        ["r001", "r002"],
+        2,
     )
     assert (rows["s2"]["state"], rows["s2"]["radios"]) == ("alive", [])
     assert 0 <= rows["s1"]["seen_seconds_ago"] < 1.5
@@ -199,7 +216,9 @@ def test_listeners_are_listed_oldest_first_and_by_radio(service, streamers):
     answer = api(service, "/api/listeners")
     assert answer["total"] == 3
     assert [(s["session_id"], s["radio_uuid"], s["user_id"]) for s in answer["listeners"]] == [
-        ("a", "r001", 1), ("b", "r002", None), ("c", "r001", 2),
+        ("a", "r001", 1),
+        ("b", "r002", None),
+        ("c", "r001", 2),
     ]
     assert all(s["seconds"] >= 0 for s in answer["listeners"])
     of_r001 = api(service, "/api/listeners", radio="r001")
@@ -229,7 +248,9 @@ def test_the_per_radio_index_follows_opens_closes_and_restarts(db):
     assert (restarted.count("r1"), restarted.count("r2")) == (1, 1)
     assert restarted.close_radio("r1") == 10
     assert (restarted.count(), restarted.count("r1"), restarted.by_radio.keys()) == (
-        1, 0, {"r2"},
+        1,
+        0,
+        {"r2"},
     )
 
 
@@ -262,11 +283,19 @@ def test_lateness_summarises_the_last_minute_as_well_as_the_last_sends():
     meter.add(0.002)
     meter.add(0.004)
     assert meter.recent() == {
-        "seconds": 60.0, "count": 3, "p50_ms": 4.0, "p99_ms": 500.0, "max_ms": 500.0,
+        "seconds": 60.0,
+        "count": 3,
+        "p50_ms": 4.0,
+        "p99_ms": 500.0,
+        "max_ms": 500.0,
     }
     clock.advance(31)
     assert meter.recent() == {
-        "seconds": 60.0, "count": 2, "p50_ms": 2.0, "p99_ms": 4.0, "max_ms": 4.0,
+        "seconds": 60.0,
+        "count": 2,
+        "p50_ms": 2.0,
+        "p99_ms": 4.0,
+        "max_ms": 4.0,
     }
     assert meter.recent(seconds=10)["count"] == 0
     assert meter.summary()["count"] == 3  # unchanged: the last 1000 sends
@@ -283,9 +312,13 @@ def test_page_parameters_are_checked():
 
 def test_a_catalog_with_a_show_on_air_shows_it(make_service):
     show = {
-        "id": 50, "name": "All Day Long",
-        "show": {"days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
-                 "time": "00:00:00", "duration": 86400},
+        "id": 50,
+        "name": "All Day Long",
+        "show": {
+            "days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
+            "time": "00:00:00",
+            "duration": 86400,
+        },
         "songs": songs("shown", 500, 4),
     }
     station = radio("station", 100, 10)

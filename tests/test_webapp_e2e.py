@@ -35,8 +35,12 @@ def test_known_listener_start_and_stop(service, streamers, webapp, clock):
     assert (start.method, start.path) == ("POST", "/api/v1/radio/radio-1/start_listening/")
     assert start.query == {"key": KEY, "username": "mat", "api_key": "key-mat"}
     assert (stop.method, stop.path) == ("POST", "/api/v1/radio/radio-1/stop_listening/")
-    assert stop.query == {"key": KEY, "username": "mat", "api_key": "key-mat",
-                          "listening_duration": "42"}
+    assert stop.query == {
+        "key": KEY,
+        "username": "mat",
+        "api_key": "key-mat",
+        "listening_duration": "42",
+    }
 
 
 def test_anonymous_listener_sends_only_the_key(service, streamers, webapp, clock):
@@ -81,7 +85,10 @@ def test_unknown_token_is_asked_of_the_web_app_once(service, streamers, webapp):
     for _ in range(2):
         s1.send(type="user_authentication", auth_token="tok-web")
         assert s1.expect("user_authentication") == {
-            "type": "user_authentication", "user_id": 77, "hd": True, "auth_token": "tok-web",
+            "type": "user_authentication",
+            "user_id": 77,
+            "hd": True,
+            "auth_token": "tok-web",
         }
     assert webapp.paths("check_streamer_auth_token") == [
         "/api/v1/check_streamer_auth_token/tok-web/"

@@ -95,7 +95,9 @@ class Bus:
                 wait = retry_delay(attempt)
                 log.warning(
                     "redis %s unreachable (%s); retrying in %.1fs",
-                    redact(self.url), exc, wait,
+                    redact(self.url),
+                    exc,
+                    wait,
                 )
                 attempt += 1
                 gevent.sleep(wait)

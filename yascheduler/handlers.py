@@ -94,4 +94,6 @@ class Handlers:
         closed = self.listeners.close(message["session_id"])
         if closed is not None:
             session, duration = closed
-            self.notifier.stop_listening(session.radio_uuid, duration, catalog_user(session.user_id))
+            self.notifier.stop_listening(
+                session.radio_uuid, duration, catalog_user(session.user_id)
+            )

@@ -46,15 +46,19 @@ class Listeners:
             if not of_radio:
                 del self.by_radio[session.radio_uuid]
 
-    def open(self, session_id: str, radio_uuid: str, user_id: int | None,
-             streamer: str | None) -> OpenSession | None:
+    def open(
+        self, session_id: str, radio_uuid: str, user_id: int | None, streamer: str | None
+    ) -> OpenSession | None:
         """The new session, or None if that session id is open already."""
         if session_id in self.sessions:
             return None
         session = OpenSession(session_id, radio_uuid, user_id, self.clock.now())
         models.ListenerSession(
-            session_id=session_id, radio_uuid=radio_uuid, streamer=streamer,
-            user_id=user_id, started_at=session.started_at,
+            session_id=session_id,
+            radio_uuid=radio_uuid,
+            streamer=streamer,
+            user_id=user_id,
+            started_at=session.started_at,
         ).save()
         self._index(session)
         return session

@@ -17,8 +17,10 @@ _scan_documents = Collection._iter_documents
 
 def _is_exact_value(value) -> bool:
     """True for a filter value that means "equal to this" and hashes like its matches."""
-    return isinstance(value, str | int | bytes) and not isinstance(value, bool) or (
-        type(value).__name__ == "ObjectId"
+    return (
+        isinstance(value, str | int | bytes)
+        and not isinstance(value, bool)
+        or (type(value).__name__ == "ObjectId")
     )
 
 

@@ -24,12 +24,24 @@ class Metrics:
         self.rejected = Tally()
         self.registry.register(
             TallyCollector(
-                ("yascheduler_messages_received", "Valid streamer messages received, by type",
-                 "type", self.received),
-                ("yascheduler_messages_sent", "Messages published to streamers, by type",
-                 "type", self.sent),
-                ("yascheduler_messages_rejected", "Streamer messages dropped as invalid, by reason",
-                 "reason", self.rejected),
+                (
+                    "yascheduler_messages_received",
+                    "Valid streamer messages received, by type",
+                    "type",
+                    self.received,
+                ),
+                (
+                    "yascheduler_messages_sent",
+                    "Messages published to streamers, by type",
+                    "type",
+                    self.sent,
+                ),
+                (
+                    "yascheduler_messages_rejected",
+                    "Streamer messages dropped as invalid, by reason",
+                    "reason",
+                    self.rejected,
+                ),
             )
         )
         self.publish_failures = Counter(
@@ -55,12 +67,16 @@ class Metrics:
         )
 
         self.webapp_latency = Histogram(
-            "yascheduler_webapp_request_seconds", "Web app request durations, by endpoint",
-            ["endpoint"], registry=self.registry,
+            "yascheduler_webapp_request_seconds",
+            "Web app request durations, by endpoint",
+            ["endpoint"],
+            registry=self.registry,
         )
         self.webapp_errors = Counter(
-            "yascheduler_webapp_request_errors", "Web app requests that failed, by endpoint and reason",
-            ["endpoint", "reason"], registry=self.registry,
+            "yascheduler_webapp_request_errors",
+            "Web app requests that failed, by endpoint and reason",
+            ["endpoint", "reason"],
+            registry=self.registry,
         )
 
     def observe_webapp(self, endpoint: str, seconds: float, error: str) -> None:

@@ -152,11 +152,10 @@ class RadioTimeline(Document):
     current = EmbeddedDocumentField(Segment)
     next = EmbeddedDocumentField(Segment)
     interrupted = EmbeddedDocumentField(Segment)  # song to resume after an hourly jingle
-    boundary = (
-        FloatField()
-    )  # when `next` takes over: end of `current` minus crossfade, or an hourly cut
+    # when `next` takes over: end of `current` minus crossfade, or an hourly cut
+    boundary = FloatField()
     songs_since_jingle = IntField(default=0)
-    # str(playlist id) -> {"show_start": instant the show last started, "next": index of the next ordered song}
+    # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
     show_positions = DictField()
     broken = StringField()  # why nothing can be played, while so
     meta = {"collection": "radio_timelines", "indexes": ["broken"]}

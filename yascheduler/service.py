@@ -42,21 +42,29 @@ class Service:
         self.stopped = gevent.event.Event()
         self.failure: str | None = None
         self.http_server: WSGIServer | None = None
-        self.bus = Bus(redis_url, self.metrics, self.on_raw_message, self.on_resubscribed, self.clock)
+        self.bus = Bus(
+            redis_url, self.metrics, self.on_raw_message, self.on_resubscribed, self.clock
+        )
         self.streamers = Streamers(
             self.clock, self.bus, settings.ping_interval, self.spawn, self.drop_streamer
         )
         self.streams = Streams(self.clock)
         self.listeners = Listeners(self.clock)
-        self.notifier = Notifier(self.clock, settings.yaapp_url, settings.yaapp_key, settings.timezone)
+        self.notifier = Notifier(
+            self.clock, settings.yaapp_url, settings.yaapp_key, settings.timezone
+        )
         self.token_checker = (
-            TokenChecker(settings.yaapp_url, settings.yaapp_key, observe=self.metrics.observe_webapp)
+            TokenChecker(
+                settings.yaapp_url, settings.yaapp_key, observe=self.metrics.observe_webapp
+            )
             if settings.yaapp_url
             else None
         )
         self.authenticator = Authenticator(self.token_checker)
         self.programmer = Programmer(
-            self.clock, self, programming_settings(settings),
+            self.clock,
+            self,
+            programming_settings(settings),
             observe_lateness=self.metrics.play_lateness.observe,
         )
         self.handlers = Handlers(self)
@@ -165,7 +173,9 @@ class Service:
         self.notifier.stopped(radio_uuid, total)
         if tell_master:
             self.bus.publish(master, protocol.radio_stopped(radio_uuid))
-        log.info("radio %s no longer streamed (%s): %ds of listening closed", radio_uuid, why, total)
+        log.info(
+            "radio %s no longer streamed (%s): %ds of listening closed", radio_uuid, why, total
+        )
 
     def apply_catalog(self, change: catalog.CatalogChange) -> None:
         """Program what an import created or changed; stop what it deleted or made not ready."""
@@ -226,11 +236,16 @@ class Service:
             "yascheduler_streamers": ("Registered streamers", self.streamers.count),
             "yascheduler_radios": ("Programmed radios", programming("radios")),
             "yascheduler_streaming_radios": ("Radios with a master streamer", self.streams.count),
-            "yascheduler_broken_radios": ("Radios with nothing playable", programming("broken_radios")),
+            "yascheduler_broken_radios": (
+                "Radios with nothing playable",
+                programming("broken_radios"),
+            ),
             "yascheduler_listeners": ("Open listener sessions", self.listeners.count),
             "yascheduler_event_queue_depth": ("Pending scheduled events", programming("events")),
-            "yascheduler_outbox_backlog": ("Web app notifications not yet delivered",
-                                           self.notifier.backlog),
+            "yascheduler_outbox_backlog": (
+                "Web app notifications not yet delivered",
+                self.notifier.backlog,
+            ),
         }
 
     def healthy(self) -> tuple[bool, str]:
@@ -258,4 +273,6 @@ def programming_settings(settings) -> ProgrammingSettings:
 
 
 def play_message(radio_uuid: str, command: PlayCommand) -> dict:
-    return protocol.play(radio_uuid, command.filename, command.delay, command.offset, command.crossfade)
+    return protocol.play(
+        radio_uuid, command.filename, command.delay, command.offset, command.crossfade
+    )

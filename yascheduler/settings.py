@@ -237,14 +237,14 @@ SETTINGS: tuple[Setting, ...] = (
         default=None,
         metavar="URL",
         example="redis://127.0.0.1:6379/0",
-        doc="Redis server URL (redis://, rediss:// or unix://); unset: start an embedded redis-server",
+        doc="Redis URL (redis://, rediss://, unix://); unset: start an embedded redis-server",
     ),
     Setting(
         name="mongo_url",
         parse=url("mongodb", "mongodb+srv", "mongomock", database=True),
         default="mongomock://localhost/yascheduler",
         metavar="URL",
-        doc="document store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit)",
+        doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit)",
     ),
     Setting(
         name="catalog",

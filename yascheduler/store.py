@@ -39,7 +39,9 @@ def connect(url: str) -> None:
         from . import memory_store
 
         mongoengine.connect(
-            db=database, host="mongodb://localhost", mongo_client_class=memory_store.client_class(),
+            db=database,
+            host="mongodb://localhost",
+            mongo_client_class=memory_store.client_class(),
             uuidRepresentation="standard",
         )
         log.warning("store: in memory (%s); everything stored is lost on exit", url)

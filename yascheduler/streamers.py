@@ -26,8 +26,14 @@ def missed_ping(last_seen_at: float, ping_sent_at: float) -> bool:
 
 
 class Streamers:
-    def __init__(self, clock, bus, ping_interval: float, spawn: Callable[..., gevent.Greenlet],
-                 on_dead: Callable[[str, str], None]):
+    def __init__(
+        self,
+        clock,
+        bus,
+        ping_interval: float,
+        spawn: Callable[..., gevent.Greenlet],
+        on_dead: Callable[[str, str], None],
+    ):
         self.clock = clock
         self.bus = bus
         self.ping_interval = ping_interval
@@ -115,6 +121,8 @@ class Streamers:
 
     def _redis_was_up_since(self, when: float) -> bool:
         """A pong lost to a Redis outage is no proof of death."""
-        return self.bus.connected and self.bus.connected_since is not None and (
-            self.bus.connected_since <= when
+        return (
+            self.bus.connected
+            and self.bus.connected_since is not None
+            and (self.bus.connected_since <= when)
         )

@@ -148,9 +148,7 @@ def radios(service, params: dict) -> dict:
 
 def state_counts(programmer, masters: dict, broken: set, total: int) -> dict:
     """How many radios are in each state, whatever the other filters."""
-    streaming = sum(
-        1 for uuid in masters if uuid not in broken and programmer.is_programmed(uuid)
-    )
+    streaming = sum(1 for uuid in masters if uuid not in broken and programmer.is_programmed(uuid))
     return {
         "all": total,
         "broken": len(broken),

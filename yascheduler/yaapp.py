@@ -126,11 +126,16 @@ class Notifier:
         if not self.enabled:
             return
         with self._write_lock:
-            seq = models.Counter.objects(name=SEQ_COUNTER).modify(
-                upsert=True, new=True, inc__value=1
-            ).value
+            seq = (
+                models.Counter.objects(name=SEQ_COUNTER)
+                .modify(upsert=True, new=True, inc__value=1)
+                .value
+            )
             models.OutboxItem(
-                seq=seq, kind=kind, radio_uuid=radio_uuid, params=params,
+                seq=seq,
+                kind=kind,
+                radio_uuid=radio_uuid,
+                params=params,
                 created_at=self.clock.now(),
             ).save(force_insert=True)
         log.debug("outbox: %s seq %d radio %s", kind, seq, radio_uuid)
@@ -336,7 +341,12 @@ class TokenChecker:
         url = f"{self.base_url}/api/v1/check_streamer_auth_token/{quote(token, safe='')}/"
         try:
             response = http_request(
-                self._session, "GET", url, self.timeout, self.observe, "check_streamer_auth_token",
+                self._session,
+                "GET",
+                url,
+                self.timeout,
+                self.observe,
+                "check_streamer_auth_token",
                 params=with_key(self.key, {}),
             )
         except requests.RequestException as exc:

@@ -1,4 +1,4 @@
-"""What plays next on a radio: a jingle that is due, else the show on air, else the default playlist."""
+"""What plays next on a radio: a due jingle, else the show on air, else the default playlist."""
 
 import logging
 import random

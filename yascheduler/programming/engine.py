@@ -143,7 +143,7 @@ class Programmer:
         return uuid in self._radios
 
     def run_due(self) -> float | None:
-        """Process every event due now, in time order; the seconds until the next one, None if none."""
+        """Process every due event in time order; the seconds until the next one, None if none."""
         with self._lock:
             self._running = True
             try:

@@ -33,7 +33,7 @@ class LatenessMeter:
             self._observe(seconds)
 
     def summary(self) -> dict:
-        """{"count", "p50_ms", "p99_ms", "max_ms"} over the last sends; times are None before any."""
+        """{"count", "p50_ms", "p99_ms", "max_ms"} over the last sends; None before any."""
         return _summarise(self._samples)
 
     def recent(self, seconds: float | None = None) -> dict:

@@ -57,7 +57,7 @@ def natural_boundary(segment: models.Segment, crossfade: float) -> float:
 
 
 def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
-    """Where the next segment starts: the natural boundary, or the top of the hour that cuts a song."""
+    """Where the next segment starts: its natural boundary, or the hour that cuts a song."""
     natural = natural_boundary(segment, crossfade)
     if hourly and segment.kind == "song":
         top = next_top_of_hour(zone, segment.starts_at)
