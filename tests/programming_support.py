@@ -93,7 +93,6 @@ def run_until(programmer, clock, until):
         clock.advance(wait)
 
 
-def song_starts(radio_uuid):
-    """(song_id, started_at) of every recorded start, in order."""
-    plays = models.SongPlay.objects(radio_uuid=radio_uuid).order_by("started_at")
-    return [(play.song_id, play.started_at) for play in plays]
+def song_starts(player, radio_uuid):
+    """(song_id, started_at) of every song start told to the web app, in order."""
+    return [(song_id, at) for uuid, song_id, at in player.starts if uuid == radio_uuid]

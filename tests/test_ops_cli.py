@@ -108,7 +108,7 @@ def stored_state(db):
     catalog.import_catalog(basic_catalog())
     models.Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
     models.RadioStream(uuid="radio-1", master="s1", since=1.0).save()
-    models.SongPlay(radio_uuid="radio-1", song_id=100, started_at=1.0).save()
+    models.RadioTimeline(uuid="radio-1", song_starts={"100": 1.0}).save()
     models.Counter(name="outbox", value=7).save()
     return db
 

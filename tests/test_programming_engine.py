@@ -50,18 +50,17 @@ def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
     assert programmer.lateness()["max_ms"] == 0.0
 
 
-def test_every_song_start_is_recorded_and_reported(db):
+def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
     radio(playlists=[playlist(1, default_songs(10))], jingles=[jingle("j", every=2)])
     programmer, clock, player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + HOUR)
-    recorded = song_starts("r1")
-    assert [(uuid, song_id, at) for uuid, song_id, at in player.starts] == [
-        ("r1", i, at) for i, at in recorded
-    ]
-    assert len(recorded) == len(
+    reported = song_starts(player, "r1")
+    assert len(reported) == len(
         [c for _, c in timeline_of(player, "r1") if c.filename.startswith("songs/")]
     )
+    last_starts = {str(song_id): at for song_id, at in reported}
+    assert models.RadioTimeline.objects.get(uuid="r1").song_starts == last_starts
 
 
 def test_jingle_every_n_songs_comes_after_exactly_n_songs(db):
@@ -103,7 +102,7 @@ def test_hourly_jingle_cuts_the_song_and_the_song_resumes_where_it_was_cut(db):
         PlayCommand(first.filename, 5.0, 600.0, 0.0),
     )
     assert plays[3][0] == instant("2026-06-01 11:00:08") + 400.0
-    assert len(song_starts("r1")) == 2  # the resumed song is not a new start
+    assert len(song_starts(player, "r1")) == 2  # the resumed song is not a new start
     assert programmer.radio_view("r1")["kind"] == "song"
 
 
@@ -148,10 +147,10 @@ def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
         timezone="Europe/Paris",
     )
     start = instant("2026-05-31 06:00:00", "Europe/Paris")  # a Sunday: no show that day
-    programmer, clock, _player = make_programmer(start)
+    programmer, clock, player = make_programmer(start)
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 10:00:00", "Europe/Paris"))
-    starts = song_starts("r1")
+    starts = song_starts(player, "r1")
     in_show = [(song_id, at) for song_id, at in starts if song_id > 100]
     show_start = instant("2026-06-01 07:00:00", "Europe/Paris")
     assert [song_id for song_id, _ in in_show] == [
@@ -185,11 +184,11 @@ def test_ordered_show_starts_from_its_first_song_each_time(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
+    programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-02 09:00:00", "Europe/Paris"))
     show_days = {}
-    for song_id, at in song_starts("r1"):
+    for song_id, at in song_starts(player, "r1"):
         if song_id > 100:
             show_days.setdefault(instant_day(at), []).append(song_id)
     assert list(show_days.values()) == [[101, 102, 103, 101], [101, 102, 103, 101]]
@@ -209,20 +208,20 @@ def test_show_across_midnight_and_random_play_show(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(instant("2026-05-31 22:00:00", "Europe/Paris"))
+    programmer, clock, player = make_programmer(instant("2026-05-31 22:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 00:30:00", "Europe/Paris"))
     assert programmer.radio_view("r1")["show"] == {"playlist_id": 2, "name": "Night"}
     run_until(programmer, clock, instant("2026-06-01 04:00:00", "Europe/Paris"))
     show_start = instant("2026-05-31 23:00:00", "Europe/Paris")
     show_end = show_start + 3 * HOUR
-    for song_id, at in song_starts("r1"):
+    for song_id, at in song_starts(player, "r1"):
         in_show = show_start <= at < show_end
         if song_id > 100:
             assert in_show
         elif in_show:
             assert at < show_start + 200  # the default song playing when the show started
-    assert {song_id for song_id, _ in song_starts("r1") if song_id > 100} == {
+    assert {song_id for song_id, _ in song_starts(player, "r1") if song_id > 100} == {
         s.id for s in night_songs
     }
 
@@ -241,10 +240,10 @@ def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db)
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
+    programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
     programmer.load()
     run_until(programmer, clock, instant("2026-06-01 12:00:00", "Europe/Paris"))
-    assert all(song_id < 100 for song_id, _ in song_starts("r1"))
+    assert all(song_id < 100 for song_id, _ in song_starts(player, "r1"))
 
 
 def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
@@ -256,11 +255,11 @@ def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
         ],
         timezone="Europe/Paris",
     )
-    programmer, clock, _player = make_programmer(instant("2026-03-28 00:00:00"))
+    programmer, clock, player = make_programmer(instant("2026-03-28 00:00:00"))
     programmer.load()
     run_until(programmer, clock, instant("2026-03-30 12:00:00"))
     first_show_song = {}
-    for song_id, at in song_starts("r1"):
+    for song_id, at in song_starts(player, "r1"):
         if song_id == 101:
             first_show_song.setdefault(instant_day(at), at)
     expected = [
@@ -275,11 +274,11 @@ def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
 
 def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
     radio(playlists=[playlist(1, default_songs(80, 210.0, artist=None))])
-    programmer, clock, _player = make_programmer(T0)
+    programmer, clock, player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 24 * HOUR)
     last = {}
-    for song_id, at in song_starts("r1"):
+    for song_id, at in song_starts(player, "r1"):
         assert song_id not in last or at - last[song_id] >= 3 * HOUR
         last[song_id] = at
     assert len(last) == 80
@@ -288,11 +287,11 @@ def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
 def test_artist_separation_on_the_air(db):
     songs = [song(i, 200.0, artist=f"artist{i % 10}", title=f"title{i}") for i in range(1, 201)]
     radio(playlists=[playlist(1, songs)])
-    programmer, clock, _player = make_programmer(T0)
+    programmer, clock, player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 12 * HOUR)
     last_artist = {}
-    for song_id, at in song_starts("r1"):
+    for song_id, at in song_starts(player, "r1"):
         artist = song_id % 10
         assert artist not in last_artist or at - last_artist[artist] >= 30 * 60
         last_artist[artist] = at
@@ -332,7 +331,7 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
         playlists=[playlist(1, default_songs(30, 200.0))],
         jingles=[jingle("j", every=3)],
     )
-    programmer, clock, _player = make_programmer(T0)
+    programmer, clock, player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 1000)
     view = programmer.radio_view("r1")
@@ -350,11 +349,28 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
     assert playing["started_at"] <= clock_later.now() < playing["ends_at"]
     assert [c.delay for _, c in player_later.plays_for("r1")] == [0.0]
     assert player_later.plays_for("r1")[0][1].offset == playing["offset"]
-    starts = [at for _, at in song_starts("r1")]
+    starts = [at for _, at in song_starts(player, "r1")]
     assert all(
         b - a in (200.0, 206.0) for a, b in itertools.pairwise(starts)
     )  # no gap, no restart from scratch
     assert len(player_later.starts) <= 1
+
+
+def test_a_restart_remembers_which_songs_were_played(db):
+    radio(playlists=[playlist(1, default_songs(6, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    programmer.load()
+    run_until(programmer, clock, T0 + 900)  # five songs started
+    played = {song_id for song_id, _ in song_starts(player, "r1")}
+    assert len(played) == 5
+
+    again, clock_again, player_again = make_programmer(T0 + 900, seed=99)
+    again.load()
+    run_until(again, clock_again, T0 + 1100)
+    # the only song not played within three hours, whatever the new random draws
+    assert [song_id for song_id, _ in song_starts(player_again, "r1")] == list(
+        {1, 2, 3, 4, 5, 6} - played
+    )
 
 
 def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
@@ -382,11 +398,11 @@ def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
     radio(
         playlists=[playlist(2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening)]
     )
-    programmer, clock, _player = make_programmer(T0)
+    programmer, clock, player = make_programmer(T0)
     programmer.load()
     assert programmer.radio_view("r1")["broken"]
     run_until(programmer, clock, instant("2026-06-01 22:00:00"))
-    starts = [at for _, at in song_starts("r1")]
+    starts = [at for _, at in song_starts(player, "r1")]
     assert starts[0] == instant("2026-06-01 20:00:00")
     assert starts[-1] < instant("2026-06-01 20:30:00")
     assert programmer.radio_view("r1")["broken"]
@@ -404,7 +420,7 @@ def test_remove_radio_stops_its_plays(db):
     assert len(player.plays) == sent
     assert not programmer.is_programmed("r1")
     assert programmer.radio_view("r1") is None
-    assert models.RadioTimeline.objects.count() == 0 and models.ScheduledEvent.objects.count() == 0
+    assert models.RadioTimeline.objects.count() == 0
 
 
 def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
@@ -425,14 +441,14 @@ def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
 
 def test_changed_playlist_is_used_from_the_next_choice(db):
     station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
-    programmer, clock, _player = make_programmer(T0)
+    programmer, clock, player = make_programmer(T0)
     programmer.load()
     run_until(programmer, clock, T0 + 100)
     station.playlists[0].songs = default_songs(5, 200.0, first_id=50)
     station.save()
     programmer.set_radio(station)
     run_until(programmer, clock, T0 + 1000)
-    assert all(song_id >= 50 for song_id, _ in song_starts("r1")[1:])
+    assert all(song_id >= 50 for song_id, _ in song_starts(player, "r1")[1:])
 
 
 def test_late_sends_are_measured(db):

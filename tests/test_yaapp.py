@@ -363,6 +363,7 @@ def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp):
 
 def test_an_undecodable_item_is_discarded_not_retried_forever(notifier, sender, webapp):
     models.OutboxItem(seq=0, kind="mystery", radio_uuid="r1", created_at=0.0).save()
+    notifier.outbox.load()  # stored by another version, found at start-up
     notifier.start_listening("r1", None)
     deliver_all(sender)
     assert notifier.backlog() == 0

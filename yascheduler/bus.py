@@ -5,9 +5,11 @@ Redis goes away, and tells the service each time it is subscribed again,
 so that streamers that missed messages can be brought back in step.
 
 Outgoing messages are queued and sent by the publisher greenlet, which
-sends everything queued since its last turn in one pipeline: while the
-subscriber has messages to read it does not yield, so the replies to a
-burst of requests leave together, in order, in one write.
+sends everything queued since its last turn in one pipeline: the
+subscriber yields only every YIELD_EVERY messages while it has more to
+read, so the replies to a burst of requests leave together, in order, in a
+few writes, and a burst of thousands never holds the scheduler loop for
+longer than a few milliseconds.
 """
 
 import logging
@@ -26,6 +28,7 @@ log = logging.getLogger("yascheduler.bus")
 FIRST_RETRY = 0.1
 MAX_RETRY = 1.0
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+YIELD_EVERY = 100
 
 
 def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = MAX_RETRY) -> float:
@@ -108,7 +111,9 @@ class Bus:
         pubsub = self.client.pubsub()
         try:
             pubsub.subscribe(protocol.INBOX_CHANNEL)
-            for item in pubsub.listen():
+            for count, item in enumerate(pubsub.listen(), 1):
+                if count % YIELD_EVERY == 0:
+                    gevent.sleep(0)
                 if item is None:
                     continue
                 if item["type"] == "subscribe":

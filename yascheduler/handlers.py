@@ -7,7 +7,6 @@ field a handler reads is there and has its type.
 import logging
 
 from . import protocol
-from .auth import catalog_user
 
 log = logging.getLogger("yascheduler.handlers")
 
@@ -22,6 +21,7 @@ class Handlers:
         self.programmer = service.programmer
         self.notifier = service.notifier
         self.authenticator = service.authenticator
+        self.users = service.users
 
     def handle(self, message: dict) -> None:
         if "streamer" in message:
@@ -88,12 +88,12 @@ class Handlers:
             message["session_id"], radio_uuid, user_id, message.get("streamer")
         )
         if session is not None:
-            self.notifier.start_listening(radio_uuid, catalog_user(user_id))
+            self.notifier.start_listening(radio_uuid, self.users.get(user_id))
 
     def on_unregister_listener(self, message: dict) -> None:
         closed = self.listeners.close(message["session_id"])
         if closed is not None:
             session, duration = closed
             self.notifier.stop_listening(
-                session.radio_uuid, duration, catalog_user(session.user_id)
+                session.radio_uuid, duration, self.users.get(session.user_id)
             )

@@ -1,4 +1,9 @@
-"""Listening sessions: opened and closed by streamers, accounted in whole seconds."""
+"""Listening sessions: opened and closed by streamers, accounted in whole seconds.
+
+Sessions are written straight to their collection, by `_id`: streamers open
+and close them by the hundred a second, and MongoEngine's document save and
+query building would cost many times the write itself.
+"""
 
 import math
 from dataclasses import dataclass
@@ -16,6 +21,21 @@ class OpenSession:
 
 def whole_seconds(started_at: float, ended_at: float) -> int:
     return max(0, math.floor(ended_at - started_at))
+
+
+def stored_session(session: OpenSession, streamer: str | None) -> dict:
+    """The session's document as MongoEngine stores it: fields without a value left out."""
+    fields = {
+        "radio_uuid": session.radio_uuid,
+        "streamer": streamer,
+        "user_id": session.user_id,
+        "started_at": session.started_at,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _collection():
+    return models.ListenerSession._get_collection()
 
 
 class Listeners:
@@ -53,13 +73,10 @@ class Listeners:
         if session_id in self.sessions:
             return None
         session = OpenSession(session_id, radio_uuid, user_id, self.clock.now())
-        models.ListenerSession(
-            session_id=session_id,
-            radio_uuid=radio_uuid,
-            streamer=streamer,
-            user_id=user_id,
-            started_at=session.started_at,
-        ).save()
+        # a session id closed earlier may come again: the new session replaces its record
+        _collection().replace_one(
+            {"_id": session_id}, stored_session(session, streamer), upsert=True
+        )
         self._index(session)
         return session
 
@@ -71,8 +88,8 @@ class Listeners:
         self._unindex(session)
         now = self.clock.now()
         duration = whole_seconds(session.started_at, now)
-        models.ListenerSession.objects(session_id=session_id).update_one(
-            set__ended_at=now, set__duration=duration
+        _collection().update_one(
+            {"_id": session_id}, {"$set": {"ended_at": now, "duration": duration}}
         )
         return session, duration
 

@@ -6,8 +6,8 @@ them with field-level atomic writes (`update_one(set__...)`), never by
 saving a whole document another module might also write:
 
 - Streamer, RadioStream, ListenerSession: the streamer protocol (service).
-- RadioTimeline, ScheduledEvent, SongPlay: the programming engine.
-- OutboxItem: the web app notifier.
+- RadioTimeline: the programming engine.
+- OutboxItem, Counter: the web app outbox (outbox.py).
 
 Times are UTC epoch seconds (floats).
 """
@@ -130,7 +130,7 @@ class ListenerSession(Document):
 
 
 class Segment(EmbeddedDocument):
-    """A stretch of one file on a radio's timeline.
+    """A stretch of one file on a radio's timeline (programming/timeline.py holds it in memory).
 
     It starts playing `filename` at `starts_at`, from `offset` seconds into
     the file, and ends when the file does (or earlier, if cut).
@@ -148,6 +148,12 @@ class Segment(EmbeddedDocument):
 
 
 class RadioTimeline(Document):
+    """One document per programmed radio: its timeline, its one pending event, its plays.
+
+    Everything the engine must find again after a restart lives here, so
+    that each event costs one write.
+    """
+
     uuid = StringField(primary_key=True)
     current = EmbeddedDocumentField(Segment)
     next = EmbeddedDocumentField(Segment)
@@ -158,25 +164,11 @@ class RadioTimeline(Document):
     # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
     show_positions = DictField()
     broken = StringField()  # why nothing can be played, while so
+    event_at = FloatField()  # the pending event (prepare, start or retry), if any
+    event_kind = StringField()
+    # str(song id) -> when the song last started: the rotation's memory across restarts
+    song_starts = DictField()
     meta = {"collection": "radio_timelines", "indexes": ["broken"]}
-
-
-class ScheduledEvent(Document):
-    """The next thing to do for a radio: one pending event per radio."""
-
-    radio_uuid = StringField(primary_key=True)
-    at = FloatField(required=True)
-    kind = StringField(required=True)
-    meta = {"collection": "scheduled_events", "indexes": ["at"]}
-
-
-class SongPlay(Document):
-    radio_uuid = StringField(required=True)
-    song_id = IntField(required=True)
-    started_at = FloatField(required=True)
-    artist = StringField()
-    title = StringField()
-    meta = {"collection": "song_plays", "indexes": [("radio_uuid", "-started_at")]}
 
 
 # --- the web app -----------------------------------------------------------------
@@ -191,10 +183,12 @@ class Counter(Document):
 
 
 class OutboxItem(Document):
-    seq = IntField(required=True)
+    """A notification waiting for the web app; written and read by yascheduler.outbox."""
+
+    seq = IntField(primary_key=True)
     kind = StringField(required=True)  # start_listening, stop_listening, stopped, songs_started
     radio_uuid = StringField(required=True)
     params = DictField()
     created_at = FloatField(required=True)
     attempts = IntField(default=0)
-    meta = {"collection": "outbox", "indexes": [{"fields": ["seq"], "unique": True}]}
+    meta = {"collection": "outbox"}  # read in seq order: the `_id` index

@@ -42,7 +42,7 @@ def add_commands(commands) -> None:
     flush_parser = commands.add_parser(
         "flush",
         help="delete the scheduler's stored state (streamers, streams, listener sessions, "
-        "timelines, events, song plays, web app outbox); users and radios are kept",
+        "radio timelines, web app outbox); users and radios are kept",
     )
     flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     settings_module.add_arguments(flush_parser, only=("config", "mongo_url"))
@@ -193,7 +193,7 @@ def confirmed(shown_url: str) -> bool:
         return False
     print(
         f"This deletes the scheduler state stored in {shown_url}: streamers, radio streams, "
-        "listener sessions, timelines, scheduled events, song plays, counters and the web app "
+        "listener sessions, radio timelines, counters and the web app "
         "outbox (undelivered notifications are lost). Users and radios are kept.\n"
         "Stop the scheduler first: a running one writes its state back."
     )

@@ -24,6 +24,7 @@ from .programming import PlayCommand, Programmer, ProgrammingSettings
 from .programming.catalog_view import radio_from_stored
 from .streamers import Streamers
 from .streams import Streams
+from .users import Users
 from .yaapp import Notifier, OutboxSender, TokenChecker
 
 log = logging.getLogger("yascheduler.service")
@@ -60,7 +61,8 @@ class Service:
             if settings.yaapp_url
             else None
         )
-        self.authenticator = Authenticator(self.token_checker)
+        self.users = Users()
+        self.authenticator = Authenticator(self.users, self.token_checker)
         self.programmer = Programmer(
             self.clock,
             self,
@@ -75,12 +77,16 @@ class Service:
     def start(self, serve_http: bool = True) -> None:
         """Load the state and start every loop; `serve_http`: False when the
         HTTP server is someone else's (gunicorn's worker serves `http_api`)."""
+        imported = []
         if self.settings.catalog:
             change = catalog.load_catalog_file(self.settings.catalog)
             log.info("catalog %s: %s", self.settings.catalog, change.summary())
+            imported = change.stored_radios
+        self.users.load()
+        self.notifier.outbox.load()
         self.streams.load()
         self.listeners.load()
-        self.programmer.load()
+        self.programmer.load(imported)
         self._stop_streams_of_unprogrammed_radios()
         self.spawn(self.bus.run)
         self.spawn(self.bus.run_publisher)
@@ -178,7 +184,10 @@ class Service:
         )
 
     def apply_catalog(self, change: catalog.CatalogChange) -> None:
-        """Program what an import created or changed; stop what it deleted or made not ready."""
+        """Take in the users an import changed; program the radios it created or changed;
+        stop those it deleted or made not ready."""
+        if change.users:
+            self.users.load()
         radios = [radio_from_stored(stored) for stored in change.stored_radios]
         self.programmer.set_radios([radio for radio in radios if radio.ready])
         for radio in radios:

@@ -21,8 +21,6 @@ DOCUMENTS = (
     models.RadioStream,
     models.ListenerSession,
     models.RadioTimeline,
-    models.ScheduledEvent,
-    models.SongPlay,
     models.Counter,
     models.OutboxItem,
 )
@@ -76,8 +74,6 @@ STATE_DOCUMENTS = (
     models.RadioStream,
     models.ListenerSession,
     models.RadioTimeline,
-    models.ScheduledEvent,
-    models.SongPlay,
     models.OutboxItem,
     models.Counter,
 )

@@ -11,8 +11,6 @@ built only for the radios of the page asked for.
 
 import itertools
 
-from . import models
-
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 RADIO_STATES = ("all", "streaming", "broken", "idle")
@@ -67,12 +65,11 @@ def page_of(items, page: int, per_page: int) -> list:
 
 
 def status(service, params: dict | None = None) -> dict:
-    oldest = models.OutboxItem.objects.order_by("seq").only("created_at").first()
     return {
         **service.status(),
         "server_time": service.clock.now(),
         "outbox_enabled": service.notifier.enabled,
-        "outbox_oldest_at": None if oldest is None else oldest.created_at,
+        "outbox_oldest_at": service.notifier.outbox.oldest_created_at(),
         "ping_interval": service.settings.ping_interval,
     }
 

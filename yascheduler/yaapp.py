@@ -1,7 +1,7 @@
 """The web app: what the scheduler tells it, and what it asks of it.
 
-Notifications go through a durable outbox (models.OutboxItem) so that none
-is lost while the web app is down or the scheduler restarts: the Notifier
+Notifications go through a durable outbox (outbox.Outbox) so that none is
+lost while the web app is down or the scheduler restarts: the Notifier
 writes, the OutboxSender delivers in seq order and removes an item only
 once the web app took it. Token checks are asked live by the TokenChecker.
 
@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import gevent
 import gevent.event
-import gevent.lock
 import gevent.pool
 import requests
 from requests.adapters import HTTPAdapter
 
-from . import models
 from .errors import ConfigError
+from .outbox import Item, Outbox
+from .users import CatalogUser
 
 log = logging.getLogger("yascheduler.yaapp")
 
@@ -36,7 +36,6 @@ STOPPED = "stopped"
 SONGS_STARTED = "songs_started"
 RADIO_KINDS = (START_LISTENING, STOP_LISTENING, STOPPED)
 
-SEQ_COUNTER = "outbox"
 MAX_SONGS_PER_REQUEST = 100
 FIRST_RETRY_DELAY = 0.5
 PLAY_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
@@ -77,7 +76,7 @@ def with_key(key: str | None, fields: dict) -> dict:
     return {"key": key, **fields} if key else dict(fields)
 
 
-def user_params(user: models.User | None) -> dict:
+def user_params(user: CatalogUser | None) -> dict:
     return {"username": user.username, "api_key": user.api_key} if user else {}
 
 
@@ -88,7 +87,14 @@ class Notifier:
     nothing.
     """
 
-    def __init__(self, clock, base_url: str | None, key: str | None, timezone: str):
+    def __init__(
+        self,
+        clock,
+        base_url: str | None,
+        key: str | None,
+        timezone: str,
+        outbox: Outbox | None = None,
+    ):
         try:
             self.zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -97,15 +103,13 @@ class Notifier:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.key = key
         self.enabled = self.base_url is not None
+        self.outbox = outbox if outbox is not None else Outbox()
         self.wakeup = gevent.event.Event()
-        # Seq allocation and insert happen under one lock, so items appear in
-        # the outbox in seq order and the sender never sees seq N+1 before N.
-        self._write_lock = gevent.lock.Semaphore()
 
-    def start_listening(self, radio_uuid: str, user: models.User | None) -> None:
+    def start_listening(self, radio_uuid: str, user: CatalogUser | None) -> None:
         self._write(START_LISTENING, radio_uuid, user_params(user))
 
-    def stop_listening(self, radio_uuid: str, duration: int, user: models.User | None) -> None:
+    def stop_listening(self, radio_uuid: str, duration: int, user: CatalogUser | None) -> None:
         self._write(
             STOP_LISTENING,
             radio_uuid,
@@ -120,37 +124,27 @@ class Notifier:
         self._write(SONGS_STARTED, radio_uuid, {"song_id": int(song_id), "play_date": play_date})
 
     def backlog(self) -> int:
-        return models.OutboxItem.objects.count()
+        return len(self.outbox)
 
     def _write(self, kind: str, radio_uuid: str, params: dict) -> None:
         if not self.enabled:
             return
-        with self._write_lock:
-            seq = (
-                models.Counter.objects(name=SEQ_COUNTER)
-                .modify(upsert=True, new=True, inc__value=1)
-                .value
-            )
-            models.OutboxItem(
-                seq=seq,
-                kind=kind,
-                radio_uuid=radio_uuid,
-                params=params,
-                created_at=self.clock.now(),
-            ).save(force_insert=True)
-        log.debug("outbox: %s seq %d radio %s", kind, seq, radio_uuid)
+        item = self.outbox.append(kind, radio_uuid, params, self.clock.now())
+        log.debug("outbox: %s seq %d radio %s", kind, item.seq, radio_uuid)
         self.wakeup.set()
 
 
-def describe(batch: list[models.OutboxItem]) -> str:
+def describe(batch: list[Item]) -> str:
     head = batch[0]
     if head.kind == SONGS_STARTED:
         return f"songs_started seq {head.seq}..{batch[-1].seq} ({len(batch)} songs)"
     return f"{head.kind} seq {head.seq} radio {head.radio_uuid}"
 
 
-def undecodable(item: models.OutboxItem) -> str:
+def undecodable(item: Item) -> str:
     """Why a stored item cannot be sent; empty if it can."""
+    if not isinstance(item.radio_uuid, str):
+        return "no radio uuid"
     if item.kind == SONGS_STARTED:
         complete = {"song_id", "play_date"} <= item.params.keys()
         return "" if complete else "songs_started lacks song_id or play_date"
@@ -207,32 +201,32 @@ class OutboxSender:
         if failure:
             self._record_failure(batch, failure)
             return False
-        models.OutboxItem.objects(seq__in=[item.seq for item in batch]).delete()
+        self.notifier.outbox.remove(batch)
         if self.failures:
             log.info("web app reachable again after %d failed attempts", self.failures)
         self.failures = 0
         log.debug("delivered %s", describe(batch))
         return True
 
-    def _head_batch(self) -> list[models.OutboxItem]:
+    def _head_batch(self) -> list[Item]:
         """The head item, or the run of songs_started items the outbox starts with."""
         if not self.notifier.enabled:
             return []
-        head = list(models.OutboxItem.objects.order_by("seq").limit(MAX_SONGS_PER_REQUEST))
+        head = self.notifier.outbox.head(MAX_SONGS_PER_REQUEST)
         if not head or head[0].kind != SONGS_STARTED:
             return head[:1]
         return list(takewhile(lambda item: item.kind == SONGS_STARTED, head))
 
-    @staticmethod
-    def _discarded_undecodable(batch: list[models.OutboxItem]) -> bool:
+    def _discarded_undecodable(self, batch: list[Item]) -> bool:
         # Such an item could never be sent and would block the outbox forever.
         bad = [item for item in batch if undecodable(item)]
         for item in bad:
             log.error("outbox: discarding seq %d: %s", item.seq, undecodable(item))
-            item.delete()
+        if bad:
+            self.notifier.outbox.remove(bad)
         return bool(bad)
 
-    def _send(self, batch: list[models.OutboxItem]) -> str:
+    def _send(self, batch: list[Item]) -> str:
         """Why the web app did not take the batch; empty if it did."""
         try:
             response = self._post(batch)
@@ -244,7 +238,7 @@ class OutboxSender:
             return "songs_started answered without success true"
         return ""
 
-    def _post(self, batch: list[models.OutboxItem]) -> requests.Response:
+    def _post(self, batch: list[Item]) -> requests.Response:
         base, key, head = self.notifier.base_url, self.notifier.key, batch[0]
         if head.kind == SONGS_STARTED:
             data = [[i.radio_uuid, i.params["song_id"], i.params["play_date"]] for i in batch]
@@ -259,10 +253,10 @@ class OutboxSender:
             self.session, "POST", url, self.timeout, self.observe, head.kind, params=query
         )
 
-    def _record_failure(self, batch: list[models.OutboxItem], failure: str) -> None:
+    def _record_failure(self, batch: list[Item], failure: str) -> None:
         self.failures += 1
-        models.OutboxItem.objects(seq__in=[item.seq for item in batch]).update(inc__attempts=1)
-        self._last_failure = f"{failure} ({describe(batch)}, attempt {batch[0].attempts + 1})"
+        self.notifier.outbox.record_attempt(batch)
+        self._last_failure = f"{failure} ({describe(batch)}, attempt {batch[0].attempts})"
 
     def _wait_before_retry(self) -> None:
         # A plain sleep, not a wait on wakeup: new items queue behind the

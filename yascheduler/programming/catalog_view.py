@@ -84,10 +84,28 @@ def radio_from_document(radio: "models.Radio | Radio") -> Radio:
     return radio_from_stored(radio.to_mongo().to_dict())
 
 
-def stored_ready_radios():
-    """Every ready radio of the store, read without building documents."""
-    for stored in models.Radio._get_collection().find({"ready": {"$ne": False}}):
-        yield radio_from_stored(stored)
+def stored_ready_radios(imported: list[dict] = ()):
+    """Every ready radio of the store, read without building documents.
+
+    `imported`: radios as just written by a catalog import. When they are
+    all the ready radios (a first start), the store is not read back;
+    otherwise it is read once, in full (a `$in` of thousands of ids would be
+    a scan per document in the in-memory store).
+    """
+    known = set()
+    for stored in imported:
+        known.add(stored["_id"])
+        if stored.get("ready", True):
+            yield radio_from_stored(stored)
+    collection = models.Radio._get_collection()
+    if collection.count_documents({}) == len(known):
+        return
+    ready = {"ready": {"$ne": False}}
+    others = {ref["_id"] for ref in collection.find(ready, {"_id": 1})} - known
+    if others:
+        for stored in collection.find(ready):
+            if stored["_id"] in others:
+                yield radio_from_stored(stored)
 
 
 def _playlist(stored: dict) -> Playlist:

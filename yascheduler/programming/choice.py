@@ -13,6 +13,7 @@ from .rotation import playable
 from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
 from .shows import ShowOnAir, on_air, ordered_songs
 from .state import RadioState
+from .timeline import Segment, Timeline
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -21,7 +22,7 @@ NOTHING_PLAYABLE = "nothing playable: no default playlist with songs and no show
 
 @dataclass(frozen=True)
 class Choice:
-    segment: models.Segment
+    segment: Segment
     rotation_playlist: models.Playlist | None = None  # whose queue to top up after the play
 
 
@@ -31,7 +32,7 @@ class Chooser:
         self._rng = rng
 
     def next_segment(
-        self, state: RadioState, current: models.Segment | None, at: float
+        self, state: RadioState, current: Segment | None, at: float
     ) -> Choice | None:
         """The segment that starts at `at` after `current` (None: a fresh start).
 
@@ -114,7 +115,7 @@ def default_playlist(radio: models.Radio) -> models.Playlist | None:
     return None
 
 
-def _next_in_order(timeline: models.RadioTimeline, show: ShowOnAir) -> models.Song:
+def _next_in_order(timeline: Timeline, show: ShowOnAir) -> models.Song:
     """The ordered show's next song; a show that starts anew starts from its first song."""
     key = str(show.playlist.id)
     position = timeline.show_positions.get(key) or {}

@@ -7,6 +7,7 @@ the current one. `retry` brings back a broken radio (at the next show start)
 or one whose event failed. The heap holds (at, seq, uuid); an entry whose seq
 is not its radio's current one is stale and skipped (lazy invalidation).
 Memory is the source for the loop; the store is only read back at start-up.
+Each event ends with one write of what it changed (persistence.save).
 """
 
 import heapq
@@ -19,9 +20,8 @@ from datetime import UTC, datetime
 import gevent.event
 import gevent.lock
 
-from .. import models
 from . import persistence
-from .catalog_view import radio_from_document, stored_ready_radios
+from .catalog_view import Radio, Song, radio_from_document, stored_ready_radios
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
 from .history import PlayHistory
 from .interface import PlayCommand, Player, ProgrammingSettings
@@ -32,6 +32,7 @@ from .rotation import Rotation
 from .segments import boundary, ends_at, offset_at, play_command
 from .shows import next_show_start, on_air
 from .state import RadioState
+from .timeline import TIMELINE_FIELDS, Segment, Timeline
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -80,56 +81,67 @@ class Programmer:
 
     # --- the service's calls -------------------------------------------------------
 
-    def load(self) -> None:
-        """Program every ready radio, resuming stored timelines and events."""
+    def load(self, imported: list[dict] = ()) -> None:
+        """Program every ready radio, resuming stored timelines and their events.
+
+        `imported`: radios just imported, as stored, which need not be read back.
+        """
         with self._lock:
-            timelines = persistence.stored_timelines()
-            events = persistence.stored_events()
-            radios = {radio.uuid: radio for radio in stored_ready_radios()}
-            for uuid in (timelines.keys() | events.keys()) - radios.keys():
-                persistence.delete_radio(uuid)
+            stored = persistence.stored_timelines()
+            radios = {radio.uuid: radio for radio in stored_ready_radios(imported)}
+            for uuid in stored.keys() - radios.keys():
+                persistence.delete(uuid)
             now = self._clock.now()
-            histories = PlayHistory.restore_all(radios)
-            for uuid, radio in radios.items():
-                state = self._add_state(radio, timelines.get(uuid), histories[uuid])
-                event = events.get(uuid)
-                if uuid not in timelines:
-                    self._start_fresh(state, now)
-                elif event is not None and not state.timeline.broken:
-                    self._schedule(state, event.at, event.kind)
-                else:
-                    # broken while we were down: the catalog may have changed since
-                    self._schedule(state, now, RETRY)
+            fresh = [
+                state
+                for uuid, radio in radios.items()
+                if (state := self._resume(radio, stored.get(uuid), now)) is not None
+            ]
+            persistence.insert(fresh)
             log.info("programming %d radios", len(self._radios))
 
-    def set_radio(self, radio: models.Radio) -> None:
+    def _resume(self, radio: Radio, stored: dict | None, now: float) -> RadioState | None:
+        """Resume the radio's stored timeline; its state if it had none and starts afresh."""
+        history = PlayHistory.restored(radio, persistence.song_starts_of(stored))
+        state = self._add_state(radio, persistence.timeline_of(stored), history)
+        if stored is None:
+            # rotation queues are topped up at the first prepare, not all at once here
+            self._start_fresh(state, now, top_up=False)
+            return state
+        elif stored.get("event_kind") is not None and not state.timeline.broken:
+            self._push(state, stored["event_at"], stored["event_kind"])
+        else:
+            # broken while we were down: the catalog may have changed since
+            self._push(state, now, RETRY)
+        return None
+
+    def set_radio(self, radio: Radio) -> None:
         """A radio created or changed by a catalog import."""
         self.set_radios([radio])
 
-    def set_radios(self, radios: list[models.Radio]) -> None:
-        """Radios created or changed by a catalog import; the store is read once for all."""
+    def set_radios(self, radios: list[Radio]) -> None:
+        """Radios created or changed by a catalog import."""
         with self._lock:
-            radios = [radio_from_document(radio) for radio in radios]
-            new = [radio.uuid for radio in radios if radio.ready and radio.uuid not in self._radios]
-            histories = PlayHistory.restore_all(new) if new else {}
             for radio in radios:
-                self._set_radio(radio, histories.get(radio.uuid))
+                self._set_radio(radio_from_document(radio))
 
-    def _set_radio(self, radio: models.Radio, history: PlayHistory | None) -> None:
+    def _set_radio(self, radio: Radio) -> None:
         if not radio.ready:
             self.remove_radio(radio.uuid)
             return
         now = self._clock.now()
         state = self._radios.get(radio.uuid)
         if state is None:
-            self._start_fresh(self._add_state(radio, None, history or PlayHistory()), now)
-            return
-        state.radio = radio
-        self._listing = None
-        state.zone = radio_zone(radio.timezone, self._settings.default_timezone)
-        state.rotation.clear()
-        if state.timeline.broken or state.event_kind is None:
-            self._recover(state, now)
+            state = self._add_state(radio, Timeline(), PlayHistory())
+            self._start_fresh(state, now)
+        else:
+            state.radio = radio
+            self._listing = None
+            state.zone = radio_zone(radio.timezone, self._settings.default_timezone)
+            state.rotation.clear()
+            if state.timeline.broken or state.event_kind is None:
+                self._recover(state, now)
+        persistence.save(state)
 
     def remove_radio(self, uuid: str) -> None:
         with self._lock:
@@ -137,7 +149,7 @@ class Programmer:
                 self._listing = None
                 self._broken.discard(uuid)
                 log.info("radio %s: no longer programmed", uuid)
-            persistence.delete_radio(uuid)
+            persistence.delete(uuid)
 
     def is_programmed(self, uuid: str) -> bool:
         return uuid in self._radios
@@ -296,6 +308,7 @@ class Programmer:
         except Exception:
             log.exception("radio %s: %s event at %s failed", state.uuid, kind, _iso(at))
             self._push(state, max(at, self._clock.now()) + ERROR_RETRY_SECONDS, RETRY)
+        persistence.save(state)
 
     def _prepare(self, state: RadioState, at: float) -> None:
         """Choose what follows the current segment and tell the player, ahead of the boundary."""
@@ -307,7 +320,7 @@ class Programmer:
             return
         self._mend(state)
         timeline.next = choice.segment
-        persistence.save_timeline(timeline, CHOICE_FIELDS)
+        state.unsaved.update(CHOICE_FIELDS)
         self._schedule(state, starts_at, START)
         self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
 
@@ -338,7 +351,7 @@ class Programmer:
         else:
             self._start_fresh(state, at)
 
-    def _start_fresh(self, state: RadioState, at: float) -> None:
+    def _start_fresh(self, state: RadioState, at: float, top_up: bool = True) -> None:
         """A first segment from offset 0 at `at`, with nothing before it."""
         timeline = state.timeline
         timeline.current = timeline.next = timeline.interrupted = None
@@ -348,9 +361,8 @@ class Programmer:
             return
         self._mend(state)
         timeline.current = choice.segment
-        # the play first: it is due now, the writes are not
-        self._send(state, choice, 0.0)
-        persistence.save_timeline(timeline, CHOICE_FIELDS)
+        self._send(state, choice, 0.0, top_up=top_up)
+        state.unsaved.update(CHOICE_FIELDS)
         self._begin(state, at)
 
     def _begin(self, state: RadioState, at: float) -> None:
@@ -359,17 +371,17 @@ class Programmer:
         segment = timeline.current
         hourly = hourly_jingle(state.radio) is not None
         timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
-        persistence.save_timeline(timeline, START_FIELDS)
+        state.unsaved.update(START_FIELDS)
         if segment.kind == "song" and not segment.resumed:
             self._record_song_start(state, segment)
         # a segment shorter than prepare_seconds: prepare at once
         self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
 
-    def _record_song_start(self, state: RadioState, segment: models.Segment) -> None:
+    def _record_song_start(self, state: RadioState, segment: Segment) -> None:
         song = _catalog_song(state.radio, segment)
         artist, title = (song.artist, song.title) if song is not None else (None, None)
         state.history.record(segment.song_id, artist, title, segment.starts_at)
-        persistence.record_song_play(state.uuid, segment, artist, title)
+        state.unsaved_song_starts[segment.song_id] = segment.starts_at
         # a song that ended while we were catching up was never heard
         if self._clock.now() < ends_at(segment):
             self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
@@ -380,6 +392,7 @@ class Programmer:
         choice: Choice,
         crossfade: float,
         planned_at: float | None = None,
+        top_up: bool = True,
     ) -> None:
         """Tell the player; then top up the rotation queue, off the critical path."""
         now = self._clock.now()
@@ -388,7 +401,7 @@ class Programmer:
             if planned_at is not None:
                 self._lateness.add(now - planned_at)
             self._player.play(state.uuid, command)
-        if choice.rotation_playlist is not None:
+        if top_up and choice.rotation_playlist is not None:
             state.rotation.refill(choice.rotation_playlist, state.history, choice.segment.starts_at)
 
     def _break(self, state: RadioState, at: float, reason: str) -> None:
@@ -399,7 +412,7 @@ class Programmer:
         timeline.broken = reason
         self._broken.add(state.uuid)
         timeline.next = None
-        persistence.save_timeline(timeline)
+        state.unsaved.update(TIMELINE_FIELDS)
         retry_at = next_show_start(state.radio, state.zone, at)
         if retry_at is None:
             self._unschedule(state)
@@ -416,7 +429,7 @@ class Programmer:
 
     def _schedule(self, state: RadioState, at: float, kind: str) -> None:
         self._push(state, at, kind)
-        persistence.save_event(state.uuid, at, kind)
+        state.unsaved.add(persistence.EVENT)
 
     def _push(self, state: RadioState, at: float, kind: str) -> None:
         state.event_kind, state.event_at, state.event_seq = kind, at, next(self._seq)
@@ -427,7 +440,7 @@ class Programmer:
 
     def _unschedule(self, state: RadioState) -> None:
         state.event_kind = None
-        persistence.delete_event(state.uuid)
+        state.unsaved.add(persistence.EVENT)
 
     def _pop_due(self) -> tuple[RadioState, str, float] | None:
         self._drop_stale()
@@ -454,10 +467,7 @@ class Programmer:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _add_state(
-        self, radio: models.Radio, timeline: models.RadioTimeline | None, history: PlayHistory
-    ) -> RadioState:
-        timeline = timeline or models.RadioTimeline(uuid=radio.uuid)
+    def _add_state(self, radio: Radio, timeline: Timeline, history: PlayHistory) -> RadioState:
         if timeline.next is not None and timeline.next.kind == "song" and not timeline.next.resumed:
             # chosen, not started yet: it counts as played for the next choices
             history.record(timeline.next.song_id, None, None, timeline.next.starts_at)
@@ -474,7 +484,7 @@ class Programmer:
             self._broken.add(radio.uuid)
         return state
 
-    def _playing(self, timeline: models.RadioTimeline, now: float):
+    def _playing(self, timeline: Timeline, now: float):
         """(segment playing at `now`, segment chosen to follow it), either may be None."""
         playing, following = timeline.current, timeline.next
         if following is not None and now >= following.starts_at:
@@ -484,7 +494,7 @@ class Programmer:
         return playing, following
 
 
-def _catalog_song(radio: models.Radio, segment: models.Segment) -> models.Song | None:
+def _catalog_song(radio: Radio, segment: Segment) -> Song | None:
     for playlist in radio.playlists:
         if playlist.id == segment.playlist_id:
             for song in playlist.songs:

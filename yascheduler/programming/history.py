@@ -1,61 +1,52 @@
 """When each song, title and artist of a radio last started."""
 
-from collections import ChainMap
-from collections.abc import MutableMapping
+from functools import lru_cache
 
 from .. import models
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(text: str | None) -> str | None:
-    """Titles and artists compare without case or surrounding blanks."""
+    """Titles and artists compare without case or surrounding blanks (cached: every
+    choice looks up every song's title and artist)."""
     text = (text or "").strip().casefold()
     return text or None
 
 
 class PlayHistory:
+    __slots__ = ("_songs", "_titles", "_artists")
+
     def __init__(
         self,
-        songs: MutableMapping[int, float] | None = None,
-        titles: MutableMapping[str, float] | None = None,
-        artists: MutableMapping[str, float] | None = None,
+        songs: dict[int, float] | None = None,
+        titles: dict[str, float] | None = None,
+        artists: dict[str, float] | None = None,
     ):
         self._songs = {} if songs is None else songs
         self._titles = {} if titles is None else titles
         self._artists = {} if artists is None else artists
 
     @classmethod
-    def restore_all(cls, radio_uuids) -> dict[str, "PlayHistory"]:
-        """The histories recorded in the store for these radios, read in one pass."""
-        wanted = set(radio_uuids)
-        histories = {uuid: cls() for uuid in wanted}
-        last_plays = models.SongPlay.objects.aggregate(
-            [
-                {"$sort": {"started_at": 1}},
-                {
-                    "$group": {
-                        "_id": {"radio": "$radio_uuid", "song": "$song_id"},
-                        "at": {"$last": "$started_at"},
-                        "artist": {"$last": "$artist"},
-                        "title": {"$last": "$title"},
-                    }
-                },
-            ]
-        )
-        for play in last_plays:
-            radio = play["_id"]["radio"]
-            if radio in wanted:
-                histories[radio].record(
-                    play["_id"]["song"], play.get("artist"), play.get("title"), play["at"]
-                )
-        return histories
+    def restored(cls, radio, song_starts: dict[int, float]) -> "PlayHistory":
+        """The history of a radio from its stored song starts; titles and artists
+        are those the catalog gives the songs now."""
+        history = cls()
+        songs = {song.id: song for playlist in radio.playlists for song in playlist.songs}
+        for song_id, at in song_starts.items():
+            song = songs.get(song_id)
+            if song is None:
+                history.record(song_id, None, None, at)
+            else:
+                history.record_song(song, at)
+        return history
 
     def overlay(self) -> "PlayHistory":
-        """A copy to record hypothetical plays in, leaving this history as it is."""
-        return PlayHistory(
-            ChainMap({}, self._songs),
-            ChainMap({}, self._titles),
-            ChainMap({}, self._artists),
-        )
+        """A copy to record hypothetical plays in, leaving this history as it is.
+
+        Plain copies: they cost one pass over the radio's songs, where a
+        ChainMap would cost more on every one of the many lookups a choice makes.
+        """
+        return PlayHistory(dict(self._songs), dict(self._titles), dict(self._artists))
 
     def record(self, song_id: int, artist: str | None, title: str | None, at: float) -> None:
         _keep_latest(self._songs, song_id, at)
@@ -81,6 +72,6 @@ class PlayHistory:
         return None if key is None else self._artists.get(key)
 
 
-def _keep_latest(times: MutableMapping, key, at: float) -> None:
+def _keep_latest(times: dict, key, at: float) -> None:
     if key is not None and at > times.get(key, float("-inf")):
         times[key] = at

@@ -1,70 +1,70 @@
-"""The engine's writes and reads of its stored documents (restarts resume from these).
+"""The engine's writes and reads of its stored timelines (restarts resume from these).
 
-Writes go straight to the collections MongoEngine maps the documents to:
-one `$set` of the changed fields each, without MongoEngine's query building,
-which costs ten times the write itself on every event.
+One `$set` per processed event, of the fields it changed, straight to the
+collection MongoEngine maps models.RadioTimeline to: MongoEngine's query
+building would cost ten times the write itself on every event.
 """
 
 from .. import models
+from .state import RadioState
+from .timeline import TIMELINE_FIELDS, Timeline
 
-TIMELINE_FIELDS = (
-    "current",
-    "next",
-    "interrupted",
-    "boundary",
-    "songs_since_jingle",
-    "show_positions",
-    "broken",
-)
+EVENT = "event"  # the pending event's two fields
 
 
-def save_timeline(timeline: models.RadioTimeline, fields=TIMELINE_FIELDS) -> None:
-    """Write these fields of the timeline (never a whole-document save)."""
-    changes = {name: _stored(getattr(timeline, name)) for name in fields}
-    models.RadioTimeline._get_collection().update_one(
-        {"_id": timeline.uuid}, {"$set": changes}, upsert=True
-    )
+def save(state: RadioState) -> None:
+    """Write what changed in the radio's state since the last save, if anything."""
+    if state.unsaved or state.unsaved_song_starts:
+        _collection().update_one({"_id": state.uuid}, {"$set": _changes(state)}, upsert=True)
 
 
-def save_event(radio_uuid: str, at: float, kind: str) -> None:
-    models.ScheduledEvent._get_collection().update_one(
-        {"_id": radio_uuid}, {"$set": {"at": at, "kind": kind}}, upsert=True
-    )
+def _changes(state: RadioState) -> dict:
+    """The stored fields that changed, as `$set` takes them; they count as saved now."""
+    changes = {}
+    for name in state.unsaved:
+        if name == EVENT:
+            changes["event_kind"] = state.event_kind
+            changes["event_at"] = state.event_at if state.event_kind is not None else None
+        else:
+            changes[name] = state.timeline.stored_value(name)
+    for song_id, at in state.unsaved_song_starts.items():
+        changes[f"song_starts.{song_id}"] = at
+    state.unsaved.clear()
+    state.unsaved_song_starts.clear()
+    return changes
 
 
-def delete_event(radio_uuid: str) -> None:
-    models.ScheduledEvent._get_collection().delete_one({"_id": radio_uuid})
+def insert(states: list[RadioState]) -> None:
+    """Write the timelines of radios that had none, in one batch."""
+    documents = []
+    for state in states:
+        song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts.items()}
+        state.unsaved_song_starts.clear()
+        state.unsaved.update(TIMELINE_FIELDS)
+        state.unsaved.add(EVENT)
+        documents.append({"_id": state.uuid, **_changes(state), "song_starts": song_starts})
+    if documents:
+        _collection().insert_many(documents)
 
 
-def delete_radio(radio_uuid: str) -> None:
-    models.RadioTimeline._get_collection().delete_one({"_id": radio_uuid})
-    delete_event(radio_uuid)
+def delete(radio_uuid: str) -> None:
+    _collection().delete_one({"_id": radio_uuid})
 
 
-def record_song_play(
-    radio_uuid: str, song: models.Segment, artist: str | None, title: str | None
-) -> None:
-    play = models.SongPlay(
-        radio_uuid=radio_uuid,
-        song_id=song.song_id,
-        started_at=song.starts_at,
-        artist=artist,
-        title=title,
-    )
-    models.SongPlay._get_collection().insert_one(play.to_mongo())
+def stored_timelines() -> dict[str, dict]:
+    """Radio uuid -> its stored timeline document, as the collection holds it."""
+    return {stored["_id"]: stored for stored in _collection().find()}
 
 
-def stored_timelines() -> dict[str, models.RadioTimeline]:
-    return {timeline.uuid: timeline for timeline in models.RadioTimeline.objects}
+def timeline_of(stored: dict | None) -> Timeline:
+    return Timeline() if stored is None else Timeline.from_stored(stored)
 
 
-def stored_events() -> dict[str, models.ScheduledEvent]:
-    return {event.radio_uuid: event for event in models.ScheduledEvent.objects}
+def song_starts_of(stored: dict | None) -> dict[int, float]:
+    starts = (stored or {}).get("song_starts") or {}
+    return {int(song_id): at for song_id, at in starts.items()}
 
 
-def _stored(value):
-    if isinstance(value, models.Segment):
-        return value.to_mongo().to_dict()
-    if isinstance(value, dict):
-        return dict(value)
-    return value
+
+def _collection():
+    return models.RadioTimeline._get_collection()

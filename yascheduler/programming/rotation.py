@@ -12,7 +12,7 @@ choice among all, the recency factor keeping the newest ones unlikely.
 """
 
 import random
-from collections import deque
+from dataclasses import dataclass
 
 from .. import models
 from .history import PlayHistory
@@ -103,6 +103,12 @@ def _time(when: float | None) -> float:
     return NEVER if when is None else when
 
 
+@dataclass(slots=True)
+class _Queue:
+    songs: list  # chosen ahead, in play order
+    starts_at: float  # when the first of them would start
+
+
 class Rotation:
     """A radio's songs chosen ahead, a few per playlist, so a choice at play time is a pop.
 
@@ -110,49 +116,53 @@ class Rotation:
     back, at the times they are expected to start.
     """
 
+    __slots__ = ("_settings", "_rng", "_queues")
+
     def __init__(self, settings: ProgrammingSettings, rng: random.Random):
         self._settings = settings
         self._rng = rng
-        self._queues: dict[int, deque[models.Song]] = {}
-        self._queue_starts: dict[
-            int, float
-        ] = {}  # playlist id -> when its first queued song would start
+        self._queues: dict[int, _Queue] = {}
 
     def next_song(
         self, playlist: models.Playlist, history: PlayHistory, at: float
     ) -> models.Song | None:
         """The song to start at `at`."""
-        if not self._queues.get(playlist.id):
-            self.refill(playlist, history, at)
         queue = self._queues.get(playlist.id)
-        if not queue:
-            return None
-        song = queue.popleft()
-        self._queue_starts[playlist.id] = at + self._length(song)
+        if queue is None or not queue.songs:
+            # only the one needed now: the caller tops the queue up off the critical path
+            self.refill(playlist, history, at, depth=1)
+            queue = self._queues.get(playlist.id)
+            if queue is None:
+                return None
+        song = queue.songs.pop(0)
+        queue.starts_at = at + self._length(song)
         return song
 
-    def refill(self, playlist: models.Playlist, history: PlayHistory, at: float) -> None:
-        """Top the playlist's queue up; `at`: the earliest its first song could start."""
+    def refill(
+        self, playlist: models.Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
+    ) -> None:
+        """Top the queue up to `depth` songs; `at`: the earliest its first song could start."""
         songs = playable(playlist.songs)
         if not songs:
             self._queues.pop(playlist.id, None)
             return
-        queue = self._queues.setdefault(playlist.id, deque())
+        queue = self._queues.get(playlist.id)
+        if queue is None:
+            queue = self._queues[playlist.id] = _Queue([], at)
         ahead = history.overlay()
-        starts_at = max(at, self._queue_starts.get(playlist.id, at))
-        for song in queue:
+        starts_at = max(at, queue.starts_at)
+        for song in queue.songs:
             ahead.record_song(song, starts_at)
             starts_at += self._length(song)
-        while len(queue) < QUEUE_DEPTH:
+        while len(queue.songs) < depth:
             song = pick_song(songs, ahead, starts_at, self._settings, self._rng)
             ahead.record_song(song, starts_at)
             starts_at += self._length(song)
-            queue.append(song)
+            queue.songs.append(song)
 
     def clear(self) -> None:
         """Forget what was chosen ahead: the catalog changed."""
         self._queues.clear()
-        self._queue_starts.clear()
 
     def _length(self, song: models.Song) -> float:
         return max(0.0, song.duration - self._settings.crossfade_seconds)

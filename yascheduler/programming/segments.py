@@ -5,22 +5,22 @@ from zoneinfo import ZoneInfo
 from .. import models
 from .interface import PlayCommand
 from .localtime import next_top_of_hour
+from .timeline import Segment
 
 
-def song_segment(song: models.Song, playlist_id: int, at: float) -> models.Segment:
-    return models.Segment(
+def song_segment(song: models.Song, playlist_id: int, at: float) -> Segment:
+    return Segment(
         kind="song",
         song_id=song.id,
         playlist_id=playlist_id,
         filename=song.filename,
         duration=song.duration,
-        offset=0.0,
         starts_at=at,
     )
 
 
-def jingle_segment(jingle: models.Jingle, at: float) -> models.Segment:
-    return models.Segment(
+def jingle_segment(jingle: models.Jingle, at: float) -> Segment:
+    return Segment(
         kind="jingle",
         jingle_id=jingle.id,
         filename=jingle.filename,
@@ -29,25 +29,25 @@ def jingle_segment(jingle: models.Jingle, at: float) -> models.Segment:
     )
 
 
-def cut_at(segment: models.Segment, at: float) -> models.Segment:
+def cut_at(segment: Segment, at: float) -> Segment:
     """What is left of `segment` when it is cut at `at`, to resume later."""
-    return _copy(segment, offset=offset_at(segment, at), starts_at=at, resumed=True)
+    return segment.changed(offset=offset_at(segment, at), starts_at=at, resumed=True)
 
 
-def resume(cut: models.Segment, at: float) -> models.Segment:
-    return _copy(cut, starts_at=at)
+def resume(cut: Segment, at: float) -> Segment:
+    return cut.changed(starts_at=at)
 
 
-def ends_at(segment: models.Segment) -> float:
+def ends_at(segment: Segment) -> float:
     return segment.starts_at + segment.duration - segment.offset
 
 
-def offset_at(segment: models.Segment, now: float) -> float:
+def offset_at(segment: Segment, now: float) -> float:
     """Seconds into the file at `now`."""
     return segment.offset + max(0.0, now - segment.starts_at)
 
 
-def natural_boundary(segment: models.Segment, crossfade: float) -> float:
+def natural_boundary(segment: Segment, crossfade: float) -> float:
     """Where the next segment starts if nothing cuts this one: its end, minus the crossfade.
 
     A crossfade never eats more than half a segment, so time always moves on.
@@ -56,7 +56,7 @@ def natural_boundary(segment: models.Segment, crossfade: float) -> float:
     return end - min(crossfade, (end - segment.starts_at) / 2)
 
 
-def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
+def boundary(segment: Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -> float:
     """Where the next segment starts: its natural boundary, or the hour that cuts a song."""
     natural = natural_boundary(segment, crossfade)
     if hourly and segment.kind == "song":
@@ -66,7 +66,7 @@ def boundary(segment: models.Segment, zone: ZoneInfo, hourly: bool, crossfade: f
     return natural
 
 
-def play_command(segment: models.Segment, now: float, crossfade: float) -> PlayCommand | None:
+def play_command(segment: Segment, now: float, crossfade: float) -> PlayCommand | None:
     """The play that makes a streamer follow `segment` from `now`; None once it has ended."""
     if now >= ends_at(segment):
         return None
@@ -77,8 +77,3 @@ def play_command(segment: models.Segment, now: float, crossfade: float) -> PlayC
         crossfade=crossfade,
     )
 
-
-def _copy(segment: models.Segment, **changes) -> models.Segment:
-    fields = {name: getattr(segment, name) for name in segment._fields}
-    fields.update(changes)
-    return models.Segment(**fields)

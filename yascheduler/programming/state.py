@@ -3,24 +3,26 @@
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from .. import models
+from .catalog_view import Radio
 from .history import PlayHistory
 from .rotation import Rotation
+from .timeline import Timeline
 
 
-@dataclass(eq=False)
+@dataclass(slots=True, eq=False)
 class RadioState:
-    radio: models.Radio
+    radio: Radio
     zone: ZoneInfo
-    timeline: models.RadioTimeline  # in memory; written field by field by the engine
+    timeline: Timeline
     history: PlayHistory
     rotation: Rotation
     event_kind: str | None = None  # the one pending event, if any
     event_at: float = 0.0
     event_seq: int = 0  # heap entries with another seq are stale
-    show_on_air: tuple[int, float] | None = field(
-        default=None
-    )  # (playlist id, start) last played from
+    show_on_air: tuple[int, float] | None = None  # (playlist id, start) last played from
+    # what changed since the last write (persistence.save): field names, and song starts
+    unsaved: set[str] = field(default_factory=set)
+    unsaved_song_starts: dict[int, float] = field(default_factory=dict)
 
     @property
     def uuid(self) -> str:

@@ -1,0 +1,88 @@
+"""A radio's timeline as the engine holds it in memory, and its stored form.
+
+Plain slotted objects rather than MongoEngine documents: the engine keeps
+one timeline and up to three segments per radio, for 100,000 radios, and a
+document costs several times the memory and the time to build. The stored
+form is the schema that models.RadioTimeline declares.
+"""
+
+from dataclasses import dataclass, field, fields, replace
+
+SEGMENT_FIELDS = (
+    "kind",
+    "song_id",
+    "jingle_id",
+    "playlist_id",
+    "filename",
+    "duration",
+    "offset",
+    "starts_at",
+    "resumed",
+)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A stretch of one file: `filename` from `offset` seconds in, from `starts_at` on."""
+
+    kind: str  # song or jingle
+    filename: str
+    duration: float  # of the whole file
+    starts_at: float
+    song_id: int | None = None
+    jingle_id: str | None = None
+    playlist_id: int | None = None
+    offset: float = 0.0
+    resumed: bool = False  # continues a song cut by an hourly jingle
+
+    def changed(self, **changes) -> "Segment":
+        return replace(self, **changes)
+
+    def to_stored(self) -> dict:
+        return {
+            name: value
+            for name in SEGMENT_FIELDS
+            if (value := getattr(self, name)) is not None
+        }
+
+    @classmethod
+    def from_stored(cls, stored: dict | None) -> "Segment | None":
+        if stored is None:
+            return None
+        return cls(**{name: stored[name] for name in SEGMENT_FIELDS if name in stored})
+
+
+@dataclass(slots=True, eq=False)
+class Timeline:
+    current: Segment | None = None
+    next: Segment | None = None
+    interrupted: Segment | None = None  # song to resume after an hourly jingle
+    # when `next` takes over: end of `current` minus crossfade, or an hourly cut
+    boundary: float | None = None
+    songs_since_jingle: int = 0
+    # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
+    show_positions: dict = field(default_factory=dict)
+    broken: str | None = None  # why nothing can be played, while so
+
+    def stored_value(self, name: str):
+        value = getattr(self, name)
+        if isinstance(value, Segment):
+            return value.to_stored()
+        if isinstance(value, dict):
+            return dict(value)
+        return value
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> "Timeline":
+        return cls(
+            current=Segment.from_stored(stored.get("current")),
+            next=Segment.from_stored(stored.get("next")),
+            interrupted=Segment.from_stored(stored.get("interrupted")),
+            boundary=stored.get("boundary"),
+            songs_since_jingle=stored.get("songs_since_jingle", 0),
+            show_positions=dict(stored.get("show_positions") or {}),
+            broken=stored.get("broken"),
+        )
+
+
+TIMELINE_FIELDS = tuple(item.name for item in fields(Timeline))
