@@ -1,4 +1,11 @@
-"""Which streamer is the master of each streamed radio."""
+"""Which streamer is the master of each streamed radio.
+
+Writes go straight to the collection, by `_id`: a streamer starting
+thousands of radios at once must not pay MongoEngine's query building
+for each.
+"""
+
+from pymongo.errors import DuplicateKeyError
 
 from . import models
 
@@ -21,14 +28,28 @@ class Streams:
         if self.masters.get(radio_uuid) == streamer:
             return
         # Stored first: if the store fails, memory does not claim a master it never saved.
-        models.RadioStream.objects(uuid=radio_uuid).update_one(
-            upsert=True, set__master=streamer, set__since=self.clock.now()
-        )
+        fields = {"master": streamer, "since": self.clock.now()}
+        if radio_uuid in self.masters or not _inserted(radio_uuid, fields):
+            _collection().update_one({"_id": radio_uuid}, {"$set": fields}, upsert=True)
         self.masters[radio_uuid] = streamer
 
     def stop(self, radio_uuid: str) -> None:
         self.masters.pop(radio_uuid, None)
-        models.RadioStream.objects(uuid=radio_uuid).delete()
+        _collection().delete_one({"_id": radio_uuid})
 
     def count(self) -> int:
         return len(self.masters)
+
+
+def _collection():
+    return models.RadioStream._get_collection()
+
+
+def _inserted(radio_uuid: str, fields: dict) -> bool:
+    """Insert the radio's stream document; False if one is there already (left behind
+    by a delete that failed). An insert costs half an upsert in the in-memory store."""
+    try:
+        _collection().insert_one({"_id": radio_uuid, **fields})
+    except DuplicateKeyError:
+        return False
+    return True

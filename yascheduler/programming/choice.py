@@ -36,8 +36,8 @@ class Chooser:
     ) -> Choice | None:
         """The segment that starts at `at` after `current` (None: a fresh start).
 
-        Updates the counters and positions kept in the timeline; None when
-        nothing is playable.
+        Updates the counters and positions kept in the timeline, marking them
+        unsaved; None when nothing is playable.
         """
         timeline = state.timeline
         hourly = hourly_jingle(state.radio)
@@ -48,11 +48,13 @@ class Chooser:
         ):
             # the boundary is the top of the hour cutting `current`
             timeline.interrupted = cut_at(current, at)
+            state.unsaved.add("interrupted")
             if hourly is not None:
                 return Choice(jingle_segment(hourly, at))
         if timeline.interrupted is not None:
             segment = resume(timeline.interrupted, at)
             timeline.interrupted = None
+            state.unsaved.add("interrupted")
             return Choice(segment)
         if (
             hourly is not None
@@ -64,10 +66,12 @@ class Chooser:
         due = between_songs_jingle(state.radio)
         if due is not None and timeline.songs_since_jingle >= due[1]:
             timeline.songs_since_jingle = 0
+            state.unsaved.add("songs_since_jingle")
             return Choice(jingle_segment(due[0], at))
         choice = self._song(state, at)
         if choice is not None:
             timeline.songs_since_jingle += 1
+            state.unsaved.add("songs_since_jingle")
         return choice
 
     @property
@@ -98,6 +102,7 @@ class Chooser:
         if playlist.show.random_play:
             return self._rotation_song(state, playlist, at)
         song = _next_in_order(state.timeline, show)
+        state.unsaved.add("show_positions")
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at))
 

@@ -37,15 +37,8 @@ from .timeline import TIMELINE_FIELDS, Segment, Timeline
 log = logging.getLogger("yascheduler.programming")
 
 PREPARE, START, RETRY = "prepare", "start", "retry"
-# what a choice changes, and what a segment start changes
-CHOICE_FIELDS = (
-    "next",
-    "interrupted",
-    "songs_since_jingle",
-    "show_positions",
-    "broken",
-)
-START_FIELDS = ("current", "next", "boundary", "broken")
+# what a segment start changes
+START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
 HEARTBEAT = 1.0
@@ -298,17 +291,19 @@ class Programmer:
     # --- events --------------------------------------------------------------------
 
     def _process(self, state: RadioState, kind: str, at: float) -> None:
+        replayed_after_restart = False
         try:
             if kind == PREPARE:
                 self._prepare(state, at)
             elif kind == START:
-                self._start(state, at)
+                replayed_after_restart = self._start(state, at)
             else:
                 self._recover(state, at)
         except Exception:
             log.exception("radio %s: %s event at %s failed", state.uuid, kind, _iso(at))
             self._push(state, max(at, self._clock.now()) + ERROR_RETRY_SECONDS, RETRY)
-        persistence.save(state)
+        if not replayed_after_restart:
+            persistence.save(state)
 
     def _prepare(self, state: RadioState, at: float) -> None:
         """Choose what follows the current segment and tell the player, ahead of the boundary."""
@@ -320,17 +315,25 @@ class Programmer:
             return
         self._mend(state)
         timeline.next = choice.segment
-        state.unsaved.update(CHOICE_FIELDS)
+        state.unsaved.add("next")
         self._schedule(state, starts_at, START)
         self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
 
-    def _start(self, state: RadioState, at: float) -> None:
+    def _start(self, state: RadioState, at: float) -> bool:
+        """The prepared segment starts. True when a restart would do the same.
+
+        The stored timeline still holds the prepared segment and the start
+        event, so a restart replays this start (at most reporting the song
+        start to the web app again); its changes are written with the next
+        prepare's, for one write per track.
+        """
         timeline = state.timeline
         if timeline.next is None:
             self._recover(state, at)
-            return
+            return False
         timeline.current, timeline.next = timeline.next, None
         self._begin(state, at)
+        return True
 
     def _recover(self, state: RadioState, at: float) -> None:
         """Program again from `at`: keep what is still playing, else start afresh."""
@@ -343,6 +346,7 @@ class Programmer:
             and timeline.boundary > at
         ):
             timeline.next = None
+            state.unsaved.add("next")
             self._schedule(
                 state,
                 max(at, timeline.boundary - self._settings.prepare_seconds),
@@ -355,6 +359,7 @@ class Programmer:
         """A first segment from offset 0 at `at`, with nothing before it."""
         timeline = state.timeline
         timeline.current = timeline.next = timeline.interrupted = None
+        state.unsaved.update(("current", "next", "interrupted"))
         choice = self._chooser.next_segment(state, None, at)
         if choice is None:
             self._break(state, at, NOTHING_PLAYABLE)
@@ -362,7 +367,6 @@ class Programmer:
         self._mend(state)
         timeline.current = choice.segment
         self._send(state, choice, 0.0, top_up=top_up)
-        state.unsaved.update(CHOICE_FIELDS)
         self._begin(state, at)
 
     def _begin(self, state: RadioState, at: float) -> None:
@@ -423,6 +427,7 @@ class Programmer:
         if state.timeline.broken:
             log.info("radio %s recovered", state.uuid)
             state.timeline.broken = None
+            state.unsaved.add("broken")
             self._broken.discard(state.uuid)
 
     # --- the heap ------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""Radio masters: what memory says is what the store says, across restarts."""
+
+from yascheduler import models
+from yascheduler.clock import FakeClock
+from yascheduler.streams import Streams
+
+
+def stored_masters():
+    return {stream.uuid: stream.master for stream in models.RadioStream.objects}
+
+
+def test_masters_are_stored_and_loaded_back(db):
+    streams = Streams(FakeClock(1000.0))
+    streams.start("r1", "s1")
+    streams.start("r2", "s1")
+    streams.start("r2", "s2")  # a new master takes over
+    streams.stop("r1")
+
+    assert stored_masters() == {"r2": "s2"}
+    again = Streams(FakeClock(2000.0))
+    again.load()
+    assert again.master("r2") == "s2" and again.master("r1") is None
+
+
+def test_a_stream_document_left_behind_is_replaced(db):
+    models.RadioStream(uuid="r1", master="gone", since=1.0).save()  # a delete that failed
+    streams = Streams(FakeClock(1000.0))
+
+    streams.start("r1", "s1")
+
+    assert stored_masters() == {"r1": "s1"}
+    assert models.RadioStream.objects.get(uuid="r1").since == 1000.0
