@@ -380,6 +380,32 @@ def scenario_listeners(quick: bool, workdir: Path) -> dict:
 # --- programming ---------------------------------------------------------------------
 
 
+def service_lateness(port: int) -> dict:
+    """The service's own play lateness over the whole run, from its /metrics histogram.
+
+    The simulator's figures include its own delays (on this machine it
+    shares the two cores); these do not.
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    buckets = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "yascheduler_play_lateness_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_bucket"):
+                    buckets[float(sample.labels["le"])] = sample.value
+    count = buckets.get(float("inf"), 0)
+    if not count:
+        return {"count": 0, "within_50ms": None, "p99_bound_ms": None}
+    p99_bound = next(le for le, seen in sorted(buckets.items()) if seen >= 0.99 * count)
+    return {
+        "count": int(count),
+        "within_50ms": round(100.0 * buckets[0.05] / count, 3),
+        "p99_bound_ms": None if p99_bound == float("inf") else p99_bound * 1000,
+    }
+
+
 def scenario_programming(quick: bool, workdir: Path) -> dict:
     plans = [(1000, 40, 180)] if quick else [(1000, 60, 180), (10000, 90, 300), (100000, 150, 300)]
     out = {}
@@ -495,6 +521,14 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
             inside = service_status.get("play_lateness") or {}
             out[f"{prefix}_service_lateness_p99"] = figure(
                 inside.get("p99_ms"), "ms (service's own, last sends)"
+            )
+            whole_run = service_lateness(port)
+            out[f"{prefix}_service_sends"] = figure(whole_run["count"], "plays (whole run)")
+            out[f"{prefix}_service_sends_within_50ms"] = figure(
+                whole_run["within_50ms"], "% (service's own, whole run)"
+            )
+            out[f"{prefix}_service_lateness_p99_bound"] = figure(
+                whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
             )
             out[f"{prefix}_cpu"] = figure(cpu, "% of one core")
             out[f"{prefix}_rss"] = figure(rss / 2**20, "MiB")

@@ -17,9 +17,11 @@ def test_masters_are_stored_and_loaded_back(db):
     streams.stop("r1")
 
     assert stored_masters() == {"r2": "s2"}
+    assert streams.radios_of("s1") == [] and streams.radios_of("s2") == ["r2"]
     again = Streams(FakeClock(2000.0))
     again.load()
     assert again.master("r2") == "s2" and again.master("r1") is None
+    assert again.radios_of("s2") == ["r2"]
 
 
 def test_a_stream_document_left_behind_is_replaced(db):

@@ -31,9 +31,7 @@ class Chooser:
         self._settings = settings
         self._rng = rng
 
-    def next_segment(
-        self, state: RadioState, current: Segment | None, at: float
-    ) -> Choice | None:
+    def next_segment(self, state: RadioState, current: Segment | None, at: float) -> Choice | None:
         """The segment that starts at `at` after `current` (None: a fresh start).
 
         Updates the counters and positions kept in the timeline, marking them

@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import gevent
 import gevent.event
 import gevent.lock
 
@@ -42,6 +43,8 @@ START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
 HEARTBEAT = 1.0
+# events processed in a row before the other greenlets get a turn
+YIELD_EVERY = 20
 
 
 class Programmer:
@@ -152,8 +155,14 @@ class Programmer:
         with self._lock:
             self._running = True
             try:
-                while (due := self._pop_due()) is not None:
+                for count in itertools.count(1):
+                    due = self._pop_due()
+                    if due is None:
+                        break
                     self._process(*due)
+                    if count % YIELD_EVERY == 0:
+                        # let the plays queued so far leave, and streamers be answered
+                        gevent.sleep(0)
                 wait = self._wait()
             finally:
                 self._running = False

@@ -65,6 +65,5 @@ def song_starts_of(stored: dict | None) -> dict[int, float]:
     return {int(song_id): at for song_id, at in starts.items()}
 
 
-
 def _collection():
     return models.RadioTimeline._get_collection()

@@ -76,4 +76,3 @@ def play_command(segment: Segment, now: float, crossfade: float) -> PlayCommand 
         offset=offset_at(segment, now),
         crossfade=crossfade,
     )
-

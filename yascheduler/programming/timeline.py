@@ -40,9 +40,7 @@ class Segment:
 
     def to_stored(self) -> dict:
         return {
-            name: value
-            for name in SEGMENT_FIELDS
-            if (value := getattr(self, name)) is not None
+            name: value for name in SEGMENT_FIELDS if (value := getattr(self, name)) is not None
         }
 
     @classmethod
