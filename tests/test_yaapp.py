@@ -12,7 +12,13 @@ from gevent.pywsgi import WSGIServer
 
 from yascheduler import models
 from yascheduler.clock import FakeClock
-from yascheduler.yaapp import Notifier, OutboxSender, TokenChecker, backoff_delay
+from yascheduler.yaapp import (
+    Notifier,
+    OutboxSender,
+    TokenChecker,
+    backoff_delay,
+    webapp_session,
+)
 
 KEY = "s3cret-scheduler-key"
 SHORT_TIMEOUT = 0.3
@@ -361,13 +367,31 @@ def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp):
     ]
 
 
-def test_an_undecodable_item_is_discarded_not_retried_forever(notifier, sender, webapp):
-    models.OutboxItem(seq=0, kind="mystery", radio_uuid="r1", created_at=0.0).save()
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"kind": "mystery", "radio_uuid": "r1"},
+        {"kind": "stopped", "params": {"listening_duration": 5}},
+        {"kind": "songs_started", "radio_uuid": "r1", "params": {"song_id": 1}},
+    ],
+)
+def test_an_undecodable_item_is_discarded_not_retried_forever(notifier, sender, webapp, stored):
+    models.OutboxItem._get_collection().insert_one({"_id": 0, "created_at": 0.0, **stored})
     notifier.outbox.load()  # stored by another version, found at start-up
     notifier.start_listening("r1", None)
     deliver_all(sender)
     assert notifier.backlog() == 0
     assert [r[1] for r in webapp.requests] == ["/api/v1/radio/r1/start_listening/"]
+
+
+def test_the_proxy_and_ca_bundle_of_the_environment_are_used(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "intranet.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/our-ca.pem")
+    session = webapp_session("https://radio.example.com")
+    assert session.proxies["https"] == "http://proxy.internal:3128"
+    assert session.verify == "/etc/ssl/our-ca.pem"
+    assert "https" not in webapp_session("https://intranet.example").proxies
 
 
 # --- token checks -----------------------------------------------------------------------------

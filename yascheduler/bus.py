@@ -28,7 +28,7 @@ log = logging.getLogger("yascheduler.bus")
 FIRST_RETRY = 0.1
 MAX_RETRY = 1.0
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
-YIELD_EVERY = 100
+YIELD_EVERY = 100  # then gevent.idle(): unlike sleep(0), it lets expired timers run too
 
 
 def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = MAX_RETRY) -> float:
@@ -113,7 +113,7 @@ class Bus:
             pubsub.subscribe(protocol.INBOX_CHANNEL)
             for count, item in enumerate(pubsub.listen(), 1):
                 if count % YIELD_EVERY == 0:
-                    gevent.sleep(0)
+                    gevent.idle()
                 if item is None:
                     continue
                 if item["type"] == "subscribe":

@@ -174,7 +174,7 @@ class Service:
                 self.stop_stream(radio_uuid, f"its master {name} {why}")
             if count % STOPS_BETWEEN_YIELDS == 0:
                 # a streamer holding thousands of radios must not hold up the scheduler loop
-                gevent.sleep(0)
+                gevent.idle()
         self.streamers.unregister(name)
         log.info("streamer %s removed: %s", name, why)
 

@@ -43,7 +43,8 @@ START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
 HEARTBEAT = 1.0
-# events processed in a row before the other greenlets get a turn
+# events processed in a row before the other greenlets get a turn (gevent.idle:
+# unlike sleep(0), it lets the hub run its expired timers too)
 YIELD_EVERY = 20
 
 
@@ -162,7 +163,7 @@ class Programmer:
                     self._process(*due)
                     if count % YIELD_EVERY == 0:
                         # let the plays queued so far leave, and streamers be answered
-                        gevent.sleep(0)
+                        gevent.idle()
                 wait = self._wait()
             finally:
                 self._running = False
