@@ -1,10 +1,12 @@
 """`yascheduler simulate` as operators run it: a real process, against a running service."""
 
 import json
+import random
 import subprocess
 import sys
 
 from tests.catalogs import basic_catalog
+from yascheduler.simulate import MAX_SAMPLES, Stats
 
 
 def test_simulate_reports_replies_and_no_errors(make_service, redis_url, tmp_path):
@@ -55,3 +57,15 @@ def test_simulate_reports_replies_and_no_errors(make_service, redis_url, tmp_pat
     assert summary["play_lateness_ms"]["count"] > 0
     assert summary["gaps"]["count"] == 0
     assert summary["errors"]["total"] == 0
+
+
+def test_samples_stay_a_uniform_sample_of_everything_offered():
+    random.seed(3)
+    stats = Stats()
+    latency = stats.latency["test"]
+    offered = 5 * MAX_SAMPLES
+    for value in range(offered):
+        stats.sample(latency, value)
+    assert len(latency) == MAX_SAMPLES
+    median = sorted(latency)[MAX_SAMPLES // 2]
+    assert abs(median - offered / 2) < offered * 0.05

@@ -148,12 +148,15 @@ class Stats:
         self.intervals: list[float] = []
         self.gaps: list[float] = []
         self.plays = 0
+        self._offered = Counter()  # id(sample list) -> values offered to it
 
     def sample(self, samples: list, value: float) -> None:
+        """Keep `value` in `samples`, a uniform sample of at most MAX_SAMPLES of all offered."""
+        self._offered[id(samples)] += 1
         if len(samples) < MAX_SAMPLES:
             samples.append(value)
         else:  # reservoir: keeps percentiles honest over long runs
-            slot = random.randrange(self.plays + MAX_SAMPLES)
+            slot = random.randrange(self._offered[id(samples)])
             if slot < MAX_SAMPLES:
                 samples[slot] = value
 

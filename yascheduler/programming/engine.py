@@ -68,6 +68,8 @@ class Programmer:
         self._broken: set[str] = set()
         self._listing: tuple[list[str], dict[str, str]] | None = None
         self._heap: list[tuple[float, int, str]] = []
+        # radio uuid -> (state, playlist, when its next song could start): queues to top up
+        self._top_ups: dict[str, tuple] = {}
         self._seq = itertools.count(1)
         # set_radio and the loop may interleave wherever the store yields
         self._lock = gevent.lock.RLock()
@@ -102,8 +104,7 @@ class Programmer:
         history = PlayHistory.restored(radio, persistence.song_starts_of(stored))
         state = self._add_state(radio, persistence.timeline_of(stored), history)
         if stored is None:
-            # rotation queues are topped up at the first prepare, not all at once here
-            self._start_fresh(state, now, top_up=False)
+            self._start_fresh(state, now)
             return state
         elif stored.get("event_kind") is not None and not state.timeline.broken:
             self._push(state, stored["event_at"], stored["event_kind"])
@@ -164,11 +165,30 @@ class Programmer:
                     if count % YIELD_EVERY == 0:
                         # let the plays queued so far leave, and streamers be answered
                         gevent.idle()
+                self._top_up_until_due()
                 wait = self._wait()
             finally:
                 self._running = False
             self._sleeping_until = None if wait is None else self._clock.now() + wait
             return wait
+
+    def _top_up_until_due(self) -> None:
+        """Top up rotation queues while no event is due.
+
+        Choosing ahead makes a choice at play time a pop; under load, a
+        queue left empty costs one choice at play time instead of several
+        now, so events always come first.
+        """
+        for count in itertools.count(1):
+            if not self._top_ups or self._due():
+                return
+            uuid = next(iter(self._top_ups))
+            state, playlist, at = self._top_ups.pop(uuid)
+            # the radio may have changed since: a playlist it no longer has is let go
+            if self._radios.get(uuid) is state and playlist in state.radio.playlists:
+                state.rotation.refill(playlist, state.history, at)
+            if count % YIELD_EVERY == 0:
+                gevent.idle()
 
     def run_forever(self) -> None:
         """The loop greenlet: sleep until the next event, or until an earlier one is added.
@@ -365,7 +385,7 @@ class Programmer:
         else:
             self._start_fresh(state, at)
 
-    def _start_fresh(self, state: RadioState, at: float, top_up: bool = True) -> None:
+    def _start_fresh(self, state: RadioState, at: float) -> None:
         """A first segment from offset 0 at `at`, with nothing before it."""
         timeline = state.timeline
         timeline.current = timeline.next = timeline.interrupted = None
@@ -376,7 +396,7 @@ class Programmer:
             return
         self._mend(state)
         timeline.current = choice.segment
-        self._send(state, choice, 0.0, top_up=top_up)
+        self._send(state, choice, 0.0)
         self._begin(state, at)
 
     def _begin(self, state: RadioState, at: float) -> None:
@@ -406,7 +426,6 @@ class Programmer:
         choice: Choice,
         crossfade: float,
         planned_at: float | None = None,
-        top_up: bool = True,
     ) -> None:
         """Tell the player; then top up the rotation queue, off the critical path."""
         now = self._clock.now()
@@ -415,8 +434,8 @@ class Programmer:
             if planned_at is not None:
                 self._lateness.add(now - planned_at)
             self._player.play(state.uuid, command)
-        if top_up and choice.rotation_playlist is not None:
-            state.rotation.refill(choice.rotation_playlist, state.history, choice.segment.starts_at)
+        if choice.rotation_playlist is not None:
+            self._top_ups[state.uuid] = (state, choice.rotation_playlist, choice.segment.starts_at)
 
     def _break(self, state: RadioState, at: float, reason: str) -> None:
         """Nothing to play: wait for the next show start, or for the catalog to change."""
@@ -457,9 +476,12 @@ class Programmer:
         state.event_kind = None
         state.unsaved.add(persistence.EVENT)
 
-    def _pop_due(self) -> tuple[RadioState, str, float] | None:
+    def _due(self) -> bool:
         self._drop_stale()
-        if not self._heap or self._heap[0][0] > self._clock.now():
+        return bool(self._heap) and self._heap[0][0] <= self._clock.now()
+
+    def _pop_due(self) -> tuple[RadioState, str, float] | None:
+        if not self._due():
             return None
         at, _, uuid = heapq.heappop(self._heap)
         state = self._radios[uuid]
