@@ -4,7 +4,7 @@ Each scenario runs the service as a real process (`yascheduler run`)
 against a redis-server of its own, with the load from other processes.
 Figures go to FILE as {scenario: {figure: {"value": v, "unit": u}}}, the
 chart to bench/results/chart.png, the top of each py-spy profile to
-bench/results/profiles.txt, and a markdown table to stdout.
+the file named like FILE with .profiles.txt, and a markdown table to stdout.
 """
 
 import argparse
