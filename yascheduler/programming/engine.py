@@ -14,6 +14,7 @@ import heapq
 import itertools
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -46,6 +47,7 @@ HEARTBEAT = 1.0
 # events processed in a row before the other greenlets get a turn (gevent.idle:
 # unlike sleep(0), it lets the hub run its expired timers too)
 YIELD_EVERY = 20
+TOP_UP_TURN = 0.2  # seconds: short next to the health check's patience with the loop
 
 
 class Programmer:
@@ -68,8 +70,10 @@ class Programmer:
         self._broken: set[str] = set()
         self._listing: tuple[list[str], dict[str, str]] | None = None
         self._heap: list[tuple[float, int, str]] = []
-        # radio uuid -> (state, playlist, when its next song could start): queues to top up
-        self._top_ups: dict[str, tuple] = {}
+        # radio uuid -> (state, playlist, when its next song could start): queues to top up,
+        # oldest first (an OrderedDict: a dict's first key is found by scanning the
+        # slots its deletions left)
+        self._top_ups: OrderedDict[str, tuple] = OrderedDict()
         self._seq = itertools.count(1)
         # set_radio and the loop may interleave wherever the store yields
         self._lock = gevent.lock.RLock()
@@ -166,24 +170,25 @@ class Programmer:
                         # let the plays queued so far leave, and streamers be answered
                         gevent.idle()
                 self._top_up_until_due()
-                wait = self._wait()
+                # queues left to top up: come back at once, after the loop's heartbeat
+                wait = 0.0 if self._top_ups else self._wait()
             finally:
                 self._running = False
             self._sleeping_until = None if wait is None else self._clock.now() + wait
             return wait
 
     def _top_up_until_due(self) -> None:
-        """Top up rotation queues while no event is due.
+        """Top up rotation queues while no event is due, for TOP_UP_TURN seconds at most.
 
         Choosing ahead makes a choice at play time a pop; under load, a
         queue left empty costs one choice at play time instead of several
         now, so events always come first.
         """
+        until = self._clock.now() + TOP_UP_TURN
         for count in itertools.count(1):
-            if not self._top_ups or self._due():
+            if not self._top_ups or self._due() or self._clock.now() > until:
                 return
-            uuid = next(iter(self._top_ups))
-            state, playlist, at = self._top_ups.pop(uuid)
+            uuid, (state, playlist, at) = self._top_ups.popitem(last=False)
             # the radio may have changed since: a playlist it no longer has is let go
             if self._radios.get(uuid) is state and playlist in state.radio.playlists:
                 state.rotation.refill(playlist, state.history, at)
