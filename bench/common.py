@@ -22,7 +22,7 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 
 sys.path.insert(0, str(ROOT))
-from yascheduler.embedded_redis import redis_server_binary  # noqa: E402
+from yascheduler.embedded_redis import server_command  # noqa: E402
 
 
 def free_port() -> int:
@@ -38,25 +38,12 @@ class Redis:
         self.port = free_port()
         self.workdir = tempfile.mkdtemp(prefix="yasbench-redis-")
         self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
+            server_command(
+                self.port,
                 self.workdir,
                 # pub/sub clients of a saturated scheduler may lag: never drop them
-                "--client-output-buffer-limit",
-                "pubsub",
-                "0",
-                "0",
-                "0",
-            ],
+                *("--client-output-buffer-limit", "pubsub", "0", "0", "0"),
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -188,6 +175,15 @@ def start_service(
     name: str = "service",
 ) -> tuple[Process, int, float]:
     """`yascheduler run` as a real process; (process, http port, seconds until it answered)."""
+    process, port = launch_service(redis_url, workdir, catalog, extra, name)
+    started = wait_http(process, port, wait_timeout)
+    return process, port, started
+
+
+def launch_service(
+    redis_url: str, workdir: Path, catalog: Path | None = None, extra=(), name: str = "service"
+) -> tuple[Process, int]:
+    """`yascheduler run` launched, not waited for; (process, http port)."""
     port = free_port()
     argv = [
         PYTHON,
@@ -208,9 +204,7 @@ def start_service(
     ]
     if catalog is not None:
         argv += ["--catalog", str(catalog)]
-    process = Process(argv, workdir / f"{name}.log")
-    started = wait_http(process, port, wait_timeout)
-    return process, port, started
+    return Process(argv, workdir / f"{name}.log"), port
 
 
 def wait_http(process: Process, port: int, timeout: float) -> float:

