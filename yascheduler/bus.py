@@ -6,8 +6,8 @@ so that streamers that missed messages can be brought back in step.
 
 Outgoing messages are queued and sent by the publisher greenlet, which
 sends everything queued since its last turn in one pipeline: the
-subscriber yields only every YIELD_EVERY messages while it has more to
-read, so the replies to a burst of requests leave together, in order, in a
+subscriber yields only every MESSAGES_PER_TURN messages while it has more
+to read, so the replies to a burst of requests leave together, in order, in a
 few writes, and a burst of thousands never holds the scheduler loop for
 longer than a few milliseconds.
 """
@@ -22,13 +22,14 @@ import redis
 from . import protocol
 from .metrics import Metrics
 from .redact import redact
+from .turns import take_turns
 
 log = logging.getLogger("yascheduler.bus")
 
 FIRST_RETRY = 0.1
 MAX_RETRY = 1.0
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
-YIELD_EVERY = 100  # then gevent.idle(): unlike sleep(0), it lets expired timers run too
+MESSAGES_PER_TURN = 100
 
 
 def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = MAX_RETRY) -> float:
@@ -111,9 +112,7 @@ class Bus:
         pubsub = self.client.pubsub()
         try:
             pubsub.subscribe(protocol.INBOX_CHANNEL)
-            for count, item in enumerate(pubsub.listen(), 1):
-                if count % YIELD_EVERY == 0:
-                    gevent.idle()
+            for item in take_turns(pubsub.listen(), MESSAGES_PER_TURN):
                 if item is None:
                     continue
                 if item["type"] == "subscribe":

@@ -89,7 +89,7 @@ def check_catalog(path: Path) -> tuple[str | None, str | None]:
     finally:
         store.disconnect()
         logging.disable(logging.NOTSET)
-    ready = sum(1 for radio in change.radios if radio.ready)
+    ready = sum(1 for radio in change.stored_radios if radio.get("ready", True))
     return f"catalog {path}: ok ({ready} radios ready, {change.users} users)", None
 
 

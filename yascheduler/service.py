@@ -25,6 +25,7 @@ from .programming import PlayCommand, Programmer, ProgrammingSettings
 from .programming.catalog_view import radio_from_stored
 from .streamers import Streamers
 from .streams import Streams
+from .turns import take_turns
 from .users import Users
 from .yaapp import Notifier, OutboxSender, TokenChecker
 
@@ -33,7 +34,7 @@ log = logging.getLogger("yascheduler.service")
 STOP_TIMEOUT = 3.0
 # the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
 LOOP_SILENCE_LIMIT = 5.0
-STOPS_BETWEEN_YIELDS = 100
+STOPS_PER_TURN = 100
 
 
 class Service:
@@ -168,13 +169,10 @@ class Service:
             self.play(radio_uuid, command)
 
     def drop_streamer(self, name: str, why: str) -> None:
-        for count, radio_uuid in enumerate(self.streams.radios_of(name), 1):
-            # the radio may have found another master while this loop yielded
+        for radio_uuid in take_turns(self.streams.radios_of(name), STOPS_PER_TURN):
+            # the radio may have found another master while this loop gave others a turn
             if self.streams.master(radio_uuid) == name:
                 self.stop_stream(radio_uuid, f"its master {name} {why}")
-            if count % STOPS_BETWEEN_YIELDS == 0:
-                # a streamer holding thousands of radios must not hold up the scheduler loop
-                gevent.idle()
         self.streamers.unregister(name)
         log.info("streamer %s removed: %s", name, why)
 

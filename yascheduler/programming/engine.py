@@ -18,10 +18,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import gevent
 import gevent.event
 import gevent.lock
 
+from ..turns import take_turns
 from . import persistence
 from .catalog_view import Radio, Song, radio_from_document, stored_ready_radios
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
@@ -44,9 +44,7 @@ START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon
 ERROR_RETRY_SECONDS = 60.0
 HEARTBEAT = 1.0
-# events processed in a row before the other greenlets get a turn (gevent.idle:
-# unlike sleep(0), it lets the hub run its expired timers too)
-YIELD_EVERY = 20
+EVENTS_PER_TURN = 20  # processed in a row before the other greenlets get a turn
 TOP_UP_TURN = 0.2  # seconds: short next to the health check's patience with the loop
 
 
@@ -161,14 +159,9 @@ class Programmer:
         with self._lock:
             self._running = True
             try:
-                for count in itertools.count(1):
-                    due = self._pop_due()
-                    if due is None:
-                        break
+                # between turns, the plays queued so far leave and streamers are answered
+                for due in take_turns(iter(self._pop_due, None), EVENTS_PER_TURN):
                     self._process(*due)
-                    if count % YIELD_EVERY == 0:
-                        # let the plays queued so far leave, and streamers be answered
-                        gevent.idle()
                 self._top_up_until_due()
                 # queues left to top up: come back at once, after the loop's heartbeat
                 wait = 0.0 if self._top_ups else self._wait()
@@ -185,15 +178,13 @@ class Programmer:
         now, so events always come first.
         """
         until = self._clock.now() + TOP_UP_TURN
-        for count in itertools.count(1):
+        for _ in take_turns(itertools.count(), EVENTS_PER_TURN):
             if not self._top_ups or self._due() or self._clock.now() > until:
                 return
             uuid, (state, playlist, at) = self._top_ups.popitem(last=False)
             # the radio may have changed since: a playlist it no longer has is let go
             if self._radios.get(uuid) is state and playlist in state.radio.playlists:
                 state.rotation.refill(playlist, state.history, at)
-            if count % YIELD_EVERY == 0:
-                gevent.idle()
 
     def run_forever(self) -> None:
         """The loop greenlet: sleep until the next event, or until an earlier one is added.

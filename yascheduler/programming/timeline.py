@@ -8,18 +8,6 @@ form is the schema that models.RadioTimeline declares.
 
 from dataclasses import dataclass, field, fields, replace
 
-SEGMENT_FIELDS = (
-    "kind",
-    "song_id",
-    "jingle_id",
-    "playlist_id",
-    "filename",
-    "duration",
-    "offset",
-    "starts_at",
-    "resumed",
-)
-
 
 @dataclass(slots=True)
 class Segment:
@@ -48,6 +36,9 @@ class Segment:
         if stored is None:
             return None
         return cls(**{name: stored[name] for name in SEGMENT_FIELDS if name in stored})
+
+
+SEGMENT_FIELDS = tuple(item.name for item in fields(Segment))
 
 
 @dataclass(slots=True, eq=False)
