@@ -14,7 +14,7 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
-from tests.redis_server import RedisServer  # noqa: E402
+from tests.redis_server import RedisServer, free_port  # noqa: E402
 from yascheduler import store  # noqa: E402
 
 TEST_MONGO_URL = os.environ.get("YASCHEDULER_TEST_MONGO_URL")
@@ -99,3 +99,20 @@ def webapp():
     app = WebApp()
     yield app
     app.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of the test's own, that the test may kill and start again."""
+    servers = []
+
+    def make(**options):
+        server = RedisServer(tmp_path / f"redis{len(servers)}", port=free_port(), **options)
+        server.workdir.mkdir()
+        server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

@@ -35,3 +35,9 @@ def wait_for(condition, what: str, timeout: float = 5.0) -> None:
 
 def http_base(service: Service) -> str:
     return f"http://127.0.0.1:{service.http_server.server_port}"
+
+
+def hard_kill(service: Service) -> None:
+    """As if the process died: no clean-up, nothing but the store and Redis survive."""
+    service.http_server.stop(timeout=0)
+    service.group.kill()

@@ -86,7 +86,7 @@ def test_the_web_app_hears_of_listeners_as_the_last_import_named_them(
         )
     starts = webapp.wait_for(3, "/start_listening/")
     assert [request.query for request in starts] == [
-        {"key": KEY, "username": "eve", "api_key": "key-eve"},
-        {"key": KEY, "username": "mat", "api_key": "new-key-mat"},
-        {"key": KEY, "username": "zoe", "api_key": "key-zoe"},
+        {"key": KEY, "username": "eve", "api_key": "key-eve", "user_id": "3"},
+        {"key": KEY, "username": "mat", "api_key": "new-key-mat", "user_id": "1"},
+        {"key": KEY, "username": "zoe", "api_key": "key-zoe", "user_id": "2"},
     ]

@@ -9,7 +9,7 @@ from yascheduler import views
 from yascheduler.clock import FakeClock
 from yascheduler.listeners import Listeners
 from yascheduler.programming.lateness import LatenessMeter
-from yascheduler.streamers import Streamers
+from yascheduler.streamers import Peer, Streamers
 
 
 def many_radios(count: int) -> dict:
@@ -191,15 +191,19 @@ def test_streamers_show_liveness_and_the_radios_they_hold(service, streamers):
     assert rows["s1"]["last_seen_at"] == pytest.approx(answer["server_time"], abs=1.5)
 
 
-def test_a_streamer_quiet_for_longer_than_the_ping_interval_is_missing():
+def test_a_quiet_streamer_is_missing_and_one_no_publish_reaches_unreachable():
     clock = FakeClock()
-    registry = Streamers(clock, bus=None, ping_interval=10, spawn=None, on_dead=None)
-    registry.last_seen["s1"] = clock.now()
+    registry = Streamers(
+        clock, bus=None, ping_interval=10, unreachable_timeout=300, on_dead=None, on_back=None
+    )
+    registry.peers["s1"] = Peer("s1", clock.now(), clock.now())
     assert registry.liveness("s1") == "alive"
     clock.advance(12)
     assert registry.liveness("s1") == "alive"  # within the pong's grace
     clock.advance(1)
     assert registry.liveness("s1") == "missing"
+    registry.delivered("s1", "ping", 0)  # no subscriber: it is not there to answer
+    assert registry.liveness("s1") == "unreachable"
     assert registry.liveness("ghost") is None
 
 
@@ -246,7 +250,7 @@ def test_the_per_radio_index_follows_opens_closes_and_restarts(db):
     restarted = Listeners(clock)
     restarted.load()
     assert (restarted.count("r1"), restarted.count("r2")) == (1, 1)
-    assert restarted.close_radio("r1") == 10
+    assert [duration for _, duration in restarted.close_radio("r1")] == [10]
     assert (restarted.count(), restarted.count("r1"), restarted.by_radio.keys()) == (
         1,
         0,

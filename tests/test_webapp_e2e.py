@@ -33,12 +33,13 @@ def test_known_listener_start_and_stop(service, streamers, webapp, clock):
     s1.send(type="unregister_listener", session_id="l1", radio_uuid="radio-1", user_id=1)
     start, stop = webapp.wait_for(2, "/api/v1/radio/")
     assert (start.method, start.path) == ("POST", "/api/v1/radio/radio-1/start_listening/")
-    assert start.query == {"key": KEY, "username": "mat", "api_key": "key-mat"}
+    assert start.query == {"key": KEY, "username": "mat", "api_key": "key-mat", "user_id": "1"}
     assert (stop.method, stop.path) == ("POST", "/api/v1/radio/radio-1/stop_listening/")
     assert stop.query == {
         "key": KEY,
         "username": "mat",
         "api_key": "key-mat",
+        "user_id": "1",
         "listening_duration": "42",
     }
 

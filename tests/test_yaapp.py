@@ -132,7 +132,8 @@ def deliver_all(sender):
 
 
 def user():
-    return models.User(id=7, username="alice", api_key="alice-api-key")
+    """A catalog user's identity, as Users.identity gives it."""
+    return {"username": "alice", "api_key": "alice-api-key"}
 
 
 def epoch(*args):
@@ -415,7 +416,7 @@ class Answers:
 
 
 @pytest.fixture
-def checker(webapp):
+def checker(webapp, db):  # the answers are stored
     return TokenChecker(webapp.url, KEY, timeout=SHORT_TIMEOUT, concurrency=2)
 
 

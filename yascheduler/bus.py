@@ -1,8 +1,10 @@
 """Redis pub/sub: the subscription to `yascheduler` and the publisher.
 
 The subscriber greenlet reconnects with capped exponential backoff when
-Redis goes away, and tells the service each time it is subscribed again,
-so that streamers that missed messages can be brought back in step.
+Redis goes away. The deliveries watcher (streamers.Streamers) is told how
+many subscribers each message to a streamer reached (PUBLISH answers it),
+which publishes failed, and when the subscription is back, so that a
+streamer that missed messages is brought back in step.
 
 Outgoing messages are queued and sent by the publisher greenlet, which
 sends everything queued since its last turn in one pipeline: the
@@ -14,6 +16,7 @@ longer than a few milliseconds.
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 import gevent
 import gevent.event
@@ -27,9 +30,20 @@ from .turns import take_turns
 log = logging.getLogger("yascheduler.bus")
 
 FIRST_RETRY = 0.1
-MAX_RETRY = 1.0
+# short: a streamer that resubscribed first is brought in step once we are back (PROTOCOL.md)
+MAX_RETRY = 0.5
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 MESSAGES_PER_TURN = 100
+
+
+class Deliveries(Protocol):
+    """Told what became of the messages to streamers (streamers.Streamers)."""
+
+    def delivered(self, streamer: str, kind: str, receivers: int) -> None: ...
+
+    def undelivered(self, streamers: set[str]) -> None: ...
+
+    def resubscribed(self) -> None: ...
 
 
 def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = MAX_RETRY) -> float:
@@ -43,25 +57,23 @@ class Bus:
         url: str,
         metrics: Metrics,
         on_message: Callable[[bytes], None],
-        on_resubscribed: Callable[[], None],
         clock,
     ):
         self.url = url
         self.metrics = metrics
         self.clock = clock
         self.on_message = on_message
-        self.on_resubscribed = on_resubscribed
+        self.deliveries: Deliveries | None = None
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0
-        self._outgoing: list[tuple[str, bytes, str]] = []  # (channel, payload, type)
+        self._outgoing: list[tuple[str, bytes, str]] = []  # (streamer, payload, type)
         self._queued = gevent.event.Event()
 
     def publish(self, streamer: str, message: dict) -> None:
         """Queue one message to a streamer; the publisher greenlet sends it."""
-        channel = protocol.streamer_channel(streamer)
-        self._outgoing.append((channel, protocol.encode(message), message["type"]))
+        self._outgoing.append((streamer, protocol.encode(message), message["type"]))
         self._queued.set()
 
     def run_publisher(self) -> None:
@@ -77,16 +89,22 @@ class Bus:
         if not batch:
             return
         pipeline = self.client.pipeline(transaction=False)
-        for channel, payload, _ in batch:
-            pipeline.execute_command("PUBLISH", channel, payload)
+        for streamer, payload, _ in batch:
+            pipeline.execute_command("PUBLISH", protocol.streamer_channel(streamer), payload)
         try:
-            pipeline.execute()
+            receivers = pipeline.execute()
         except REDIS_ERRORS as exc:
             self.metrics.publish_failures.inc(len(batch))
             log.warning("could not send %d messages (%s ...): %s", len(batch), batch[0][2], exc)
+            if self.deliveries is not None:
+                self.deliveries.undelivered({streamer for streamer, _, _ in batch})
             return
-        for _, _, kind in batch:
+        for (streamer, _, kind), count in zip(batch, receivers):
             self.metrics.sent[kind] += 1
+            if not count:
+                self.metrics.unreceived[kind] += 1
+            if self.deliveries is not None:
+                self.deliveries.delivered(streamer, kind, count)
 
     def run(self) -> None:
         """The subscriber greenlet: listen, and reconnect whenever Redis goes away."""
@@ -129,7 +147,8 @@ class Bus:
         log.info("subscribed to %s on %s", protocol.INBOX_CHANNEL, redact(self.url))
         if self.subscriptions > 1:
             self.metrics.redis_reconnects.inc()
-            self.on_resubscribed()
+            if self.deliveries is not None:
+                self.deliveries.resubscribed()
 
     def _disconnected(self) -> None:
         self.connected = False

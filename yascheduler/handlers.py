@@ -1,7 +1,8 @@
 """What the scheduler does with each streamer message: one method per type.
 
 Messages arrive already decoded and checked (protocol.decode), so every
-field a handler reads is there and has its type.
+field a handler reads is there and has its type. The stream rules live in
+stations.Stations; liveness in streamers.Streamers.
 """
 
 import logging
@@ -12,16 +13,11 @@ log = logging.getLogger("yascheduler.handlers")
 
 
 class Handlers:
-    def __init__(self, service):
-        self.service = service
-        self.bus = service.bus
-        self.streamers = service.streamers
-        self.streams = service.streams
-        self.listeners = service.listeners
-        self.programmer = service.programmer
-        self.notifier = service.notifier
-        self.authenticator = service.authenticator
-        self.users = service.users
+    def __init__(self, bus, streamers, stations, authenticator):
+        self.bus = bus
+        self.streamers = streamers
+        self.stations = stations
+        self.authenticator = authenticator
 
     def handle(self, message: dict) -> None:
         if "streamer" in message:
@@ -37,13 +33,13 @@ class Handlers:
     def on_register_streamer(self, message: dict) -> None:
         name = message["streamer"]
         if self.streamers.is_registered(name):
-            self.service.drop_streamer(name, "registered again")
+            self.stations.drop_streamer(name, "registered again")
         self.streamers.register(name)
 
     def on_unregister_streamer(self, message: dict) -> None:
         name = message["streamer"]
-        if self.streamers.is_registered(name) or self.streams.radios_of(name):
-            self.service.drop_streamer(name, "unregistered")
+        if self.streamers.is_registered(name) or self.stations.is_master_of_any(name):
+            self.stations.drop_streamer(name, "unregistered")
 
     def on_pong(self, message: dict) -> None:
         self.streamers.pong(message["streamer"])
@@ -55,45 +51,23 @@ class Handlers:
         self.authenticator.authenticate(message, answer)
 
     def on_play_radio(self, message: dict) -> None:
-        name, radio_uuid = message["streamer"], message["radio_uuid"]
+        name = message["streamer"]
         if not self.streamers.is_registered(name):
             self.streamers.register(name)
-        if not self.programmer.is_programmed(radio_uuid):
-            self.reply(message, protocol.radio_unknown(radio_uuid))
-            return
-        master = self.streams.master(radio_uuid)
-        if master is not None and master != name and self.streamers.is_registered(master):
-            self.reply(message, protocol.radio_exists(radio_uuid, master))
-            return
-        self.streams.start(radio_uuid, name)
-        log.info("radio %s streamed by %s", radio_uuid, name)
-        self.reply(message, protocol.radio_started(radio_uuid))
-        self.service.send_current_plays(radio_uuid)
+        self.stations.play_radio(name, message["radio_uuid"])
 
     def on_stop_radio(self, message: dict) -> None:
-        name, radio_uuid = message["streamer"], message["radio_uuid"]
-        master = self.streams.master(radio_uuid)
-        if master is None and not self.programmer.is_programmed(radio_uuid):
-            return
-        if master == name:
-            self.service.stop_stream(radio_uuid, f"stopped by {name}")
-        self.reply(message, protocol.radio_stopped(radio_uuid))
+        self.stations.stop_radio(message["streamer"], message["radio_uuid"])
 
     def on_register_listener(self, message: dict) -> None:
-        radio_uuid = message["radio_uuid"]
-        if self.streams.master(radio_uuid) is None:
-            return
-        user_id = message.get("user_id")
-        session = self.listeners.open(
-            message["session_id"], radio_uuid, user_id, message.get("streamer")
+        self.stations.open_session(
+            message.get("streamer"),
+            message["session_id"],
+            message["radio_uuid"],
+            protocol.listener_user(message),
         )
-        if session is not None:
-            self.notifier.start_listening(radio_uuid, self.users.get(user_id))
 
     def on_unregister_listener(self, message: dict) -> None:
-        closed = self.listeners.close(message["session_id"])
-        if closed is not None:
-            session, duration = closed
-            self.notifier.stop_listening(
-                session.radio_uuid, duration, self.users.get(session.user_id)
-            )
+        self.stations.close_session(
+            message.get("streamer"), message["session_id"], message.get("radio_uuid")
+        )

@@ -21,6 +21,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.received = Tally()
         self.sent = Tally()
+        self.unreceived = Tally()
         self.rejected = Tally()
         self.registry.register(
             TallyCollector(
@@ -35,6 +36,12 @@ class Metrics:
                     "Messages published to streamers, by type",
                     "type",
                     self.sent,
+                ),
+                (
+                    "yascheduler_messages_unreceived",
+                    "Messages published to streamers that reached no subscriber, by type",
+                    "type",
+                    self.unreceived,
                 ),
                 (
                     "yascheduler_messages_rejected",
@@ -56,7 +63,7 @@ class Metrics:
         )
         self.streamers_dropped = Counter(
             "yascheduler_streamers_dropped",
-            "Streamers unregistered for not answering ping",
+            "Streamers dropped as dead: a ping unanswered, or unreachable too long",
             registry=self.registry,
         )
         self.play_lateness = Histogram(

@@ -113,7 +113,10 @@ class RadioStream(Document):
 
 
 class ListenerSession(Document):
-    session_id = StringField(primary_key=True)
+    """A listening session; `key` is one per (streamer, session id) (listeners.document_id)."""
+
+    key = StringField(primary_key=True)
+    session_id = StringField(required=True)
     radio_uuid = StringField(required=True)
     streamer = StringField()
     user_id = IntField()
@@ -192,3 +195,14 @@ class OutboxItem(Document):
     created_at = FloatField(required=True)
     attempts = IntField(default=0)
     meta = {"collection": "outbox"}  # read in seq order: the `_id` index
+
+
+class VouchedToken(Document):
+    """The web app's answer about an auth token (it answers once per token): kept so
+    that a restart neither asks again nor turns a known listener anonymous."""
+
+    token = StringField(primary_key=True)
+    user_id = IntField()  # None: the web app did not know the token
+    hd = BooleanField(default=False)
+    at = FloatField(required=True)  # when it answered
+    meta = {"collection": "vouched_tokens", "indexes": ["at"]}

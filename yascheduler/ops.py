@@ -193,7 +193,7 @@ def confirmed(shown_url: str) -> bool:
         return False
     print(
         f"This deletes the scheduler state stored in {shown_url}: streamers, radio streams, "
-        "listener sessions, radio timelines, counters and the web app "
+        "listener sessions, radio timelines, counters, the web app's token answers and the web app "
         "outbox (undelivered notifications are lost). Users and radios are kept.\n"
         "Stop the scheduler first: a running one writes its state back."
     )

@@ -37,6 +37,11 @@ def _identifier(value) -> bool:
     return isinstance(value, str) and value != ""
 
 
+def _credential(value) -> bool:
+    """A string, maybe empty: the production streamer sends "" for a listener without one."""
+    return isinstance(value, str)
+
+
 def _user_id(value) -> bool:
     return value is None or (
         isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT
@@ -70,9 +75,9 @@ SCHEMAS = {
     "user_authentication": (
         {"streamer": _identifier},
         {
-            "auth_token": _identifier,
-            "username": _identifier,
-            "api_key": _identifier,
+            "auth_token": _credential,
+            "username": _credential,
+            "api_key": _credential,
             "radio_uuid": _identifier,
         },
     ),
@@ -136,6 +141,12 @@ def _field(kind: str, name: str, value, check):
     return value
 
 
+def listener_user(message: dict) -> int | None:
+    """The listener's user id; None for an anonymous one, which the production
+    streamer sends as 0 (it reads user ids as unsigned 32-bit numbers)."""
+    return message.get("user_id") or None
+
+
 def encode(message: dict) -> bytes:
     return ujson.dumps(message, ensure_ascii=False).encode("utf-8")
 
@@ -157,6 +168,11 @@ def radio_exists(radio_uuid: str, master: str) -> dict:
 
 def radio_unknown(radio_uuid: str) -> dict:
     return {"type": "radio_unknown", "radio_uuid": radio_uuid}
+
+
+def radio_unkown(radio_uuid: str) -> dict:
+    """The misspelt type the production streamer reads (PROTOCOL.md), sent in takeover mode."""
+    return {"type": "radio_unkown", "radio_uuid": radio_uuid}
 
 
 def radio_stopped(radio_uuid: str) -> dict:

@@ -1,8 +1,9 @@
 """The running scheduler: every part wired together, and its greenlets supervised.
 
-Greenlets (the Redis subscriber, the scheduler loop, the web app sender,
-one pinger per streamer) are spawned into one group; one that dies with an
-exception is logged and stops the service, never silently.
+Greenlets (the Redis subscriber and publisher, the scheduler loop, the
+streamers' liveness loop, the listener session expiry, the web app sender)
+are spawned into one group; one that dies with an exception is logged and
+stops the service, never silently.
 """
 
 import gc
@@ -21,11 +22,11 @@ from .errors import MessageError, StoreError
 from .handlers import Handlers
 from .listeners import Listeners
 from .metrics import Metrics
-from .programming import PlayCommand, Programmer, ProgrammingSettings
+from .programming import Programmer, ProgrammingSettings
 from .programming.catalog_view import radio_from_stored
+from .stations import MasterPlayer, Stations
 from .streamers import Streamers
 from .streams import Streams
-from .turns import take_turns
 from .users import Users
 from .yaapp import Notifier, OutboxSender, TokenChecker
 
@@ -34,7 +35,6 @@ log = logging.getLogger("yascheduler.service")
 STOP_TIMEOUT = 3.0
 # the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
 LOOP_SILENCE_LIMIT = 5.0
-STOPS_PER_TURN = 100
 
 
 class Service:
@@ -46,12 +46,7 @@ class Service:
         self.stopped = gevent.event.Event()
         self.failure: str | None = None
         self.http_server: WSGIServer | None = None
-        self.bus = Bus(
-            redis_url, self.metrics, self.on_raw_message, self.on_resubscribed, self.clock
-        )
-        self.streamers = Streamers(
-            self.clock, self.bus, settings.ping_interval, self.spawn, self.drop_streamer
-        )
+        self.bus = Bus(redis_url, self.metrics, self.on_raw_message, self.clock)
         self.streams = Streams(self.clock)
         self.listeners = Listeners(self.clock)
         self.notifier = Notifier(
@@ -59,20 +54,46 @@ class Service:
         )
         self.token_checker = (
             TokenChecker(
-                settings.yaapp_url, settings.yaapp_key, observe=self.metrics.observe_webapp
+                settings.yaapp_url,
+                settings.yaapp_key,
+                observe=self.metrics.observe_webapp,
+                clock=self.clock,
             )
             if settings.yaapp_url
             else None
         )
         self.users = Users()
         self.authenticator = Authenticator(self.users, self.token_checker)
+        self.streamers = Streamers(
+            self.clock,
+            self.bus,
+            settings.ping_interval,
+            settings.unreachable_timeout,
+            on_dead=self._streamer_dead,
+            on_back=lambda name: self.stations.resync(name),
+        )
+        self.bus.deliveries = self.streamers
+        player = MasterPlayer(self.bus, self.streams, self.notifier)
         self.programmer = Programmer(
             self.clock,
-            self,
+            player,
             programming_settings(settings),
             observe_lateness=self.metrics.play_lateness.observe,
         )
-        self.handlers = Handlers(self)
+        self.stations = Stations(
+            self.clock,
+            self.bus,
+            self.streams,
+            self.listeners,
+            self.streamers,
+            self.programmer,
+            player,
+            self.notifier,
+            self.users,
+            settings.master_policy,
+            settings.max_session_seconds,
+        )
+        self.handlers = Handlers(self.bus, self.streamers, self.stations, self.authenticator)
         self.metrics.track(self._gauges())
 
     # --- life cycle -------------------------------------------------------------
@@ -86,6 +107,8 @@ class Service:
             log.info("catalog %s: %s", self.settings.catalog, change.summary())
             imported = change.stored_radios
         self.users.load()
+        if self.token_checker is not None:
+            self.users.vouch(self.token_checker.load())
         self.notifier.outbox.load()
         self.streams.load()
         self.listeners.load()
@@ -98,6 +121,8 @@ class Service:
         if self.notifier.enabled:
             self.spawn(OutboxSender(self.notifier, observe=self.metrics.observe_webapp).run)
         self.streamers.load()
+        self.spawn(self.streamers.run)
+        self.spawn(self.stations.run_session_expiry)
         if serve_http:
             self._serve_http()
         log.info("yascheduler started: %s", self.status())
@@ -149,45 +174,9 @@ class Service:
             self.metrics.rejected["handler_error"] += 1
             log.exception("handling %s failed", message["type"])
 
-    def on_resubscribed(self) -> None:
-        """Redis is back: bring every master streamer back in step."""
-        for radio_uuid in list(self.streams.masters):
-            self.send_current_plays(radio_uuid)
-
-    # --- what handlers and the programmer ask of the service -----------------------------
-
-    def play(self, radio_uuid: str, command: PlayCommand) -> None:
-        master = self.streams.master(radio_uuid)
-        if master is not None:
-            self.bus.publish(master, play_message(radio_uuid, command))
-
-    def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
-        self.notifier.song_started(radio_uuid, song_id, started_at)
-
-    def send_current_plays(self, radio_uuid: str) -> None:
-        for command in self.programmer.join(radio_uuid):
-            self.play(radio_uuid, command)
-
-    def drop_streamer(self, name: str, why: str) -> None:
-        for radio_uuid in take_turns(self.streams.radios_of(name), STOPS_PER_TURN):
-            # the radio may have found another master while this loop gave others a turn
-            if self.streams.master(radio_uuid) == name:
-                self.stop_stream(radio_uuid, f"its master {name} {why}")
-        self.streamers.unregister(name)
-        log.info("streamer %s removed: %s", name, why)
-
-    def stop_stream(self, radio_uuid: str, why: str, tell_master: bool = False) -> None:
-        master = self.streams.master(radio_uuid)
-        if master is None:
-            return
-        total = self.listeners.close_radio(radio_uuid)
-        self.streams.stop(radio_uuid)
-        self.notifier.stopped(radio_uuid, total)
-        if tell_master:
-            self.bus.publish(master, protocol.radio_stopped(radio_uuid))
-        log.info(
-            "radio %s no longer streamed (%s): %ds of listening closed", radio_uuid, why, total
-        )
+    def _streamer_dead(self, name: str, why: str) -> None:
+        self.metrics.streamers_dropped.inc()
+        self.stations.drop_streamer(name, why)
 
     def apply_catalog(self, change: catalog.CatalogChange) -> None:
         """Take in the users an import changed; program the radios it created or changed;
@@ -208,11 +197,11 @@ class Service:
         """Radios deleted or made not ready while the service was down stop being streamed."""
         for radio_uuid in list(self.streams.masters):
             if not self.programmer.is_programmed(radio_uuid):
-                self.stop_stream(radio_uuid, "no longer in the catalog", tell_master=True)
+                self.stations.stop_stream(radio_uuid, "no longer in the catalog", tell_master=True)
 
     def _retire_radio(self, radio_uuid: str, why: str) -> None:
         self.programmer.remove_radio(radio_uuid)
-        self.stop_stream(radio_uuid, why, tell_master=True)
+        self.stations.stop_stream(radio_uuid, why, tell_master=True)
 
     # --- what the HTTP API shows ---------------------------------------------------------
 
@@ -285,12 +274,6 @@ def programming_settings(settings) -> ProgrammingSettings:
         default_timezone=settings.timezone,
         title_separation=settings.title_separation,
         artist_separation=settings.artist_separation,
-    )
-
-
-def play_message(radio_uuid: str, command: PlayCommand) -> dict:
-    return protocol.play(
-        radio_uuid, command.filename, command.delay, command.offset, command.crossfade
     )
 
 

@@ -25,6 +25,7 @@ from .redact import SECRET_SHOWN, redact
 ENV_PREFIX = "YASCHEDULER_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+MASTER_POLICIES = ("proxy", "takeover")
 UNSET_SHOWN = "unset"
 
 # --- parsers: a flag or environment string, or a TOML value -> the value -----
@@ -140,18 +141,16 @@ def timezone(value: Any) -> str:
     return name
 
 
-def log_level(value: Any) -> str:
-    level = text(value).lower()
-    if level not in LOG_LEVELS:
-        raise ValueError("must be one of " + ", ".join(LOG_LEVELS))
-    return level
+def one_of(*choices: str) -> Callable[[Any], str]:
+    """A parser of one word among `choices`, in any case."""
 
+    def parse_choice(value: Any) -> str:
+        word = text(value).lower()
+        if word not in choices:
+            raise ValueError("must be one of " + ", ".join(choices))
+        return word
 
-def log_format(value: Any) -> str:
-    name = text(value).lower()
-    if name not in LOG_FORMATS:
-        raise ValueError("must be one of " + ", ".join(LOG_FORMATS))
-    return name
+    return parse_choice
 
 
 def machine_timezone(environ: Mapping[str, str]) -> str:
@@ -266,7 +265,32 @@ SETTINGS: tuple[Setting, ...] = (
         parse=seconds(0, inclusive=False),
         default=15,
         metavar="SECONDS",
-        doc="seconds between two pings of a streamer; one that misses a ping is dropped",
+        doc="seconds between two pings of a streamer; one that a ping reaches and that has not "
+        "answered by the next ping is dropped",
+    ),
+    Setting(
+        name="master_policy",
+        parse=one_of(*MASTER_POLICIES),
+        default="proxy",
+        metavar="POLICY",
+        doc="a second streamer asking for a streamed radio: proxy (it is told the master, "
+        "radio_exists) or takeover (it becomes the master; what the production streamer expects)",
+    ),
+    Setting(
+        name="unreachable_timeout",
+        parse=seconds(0, inclusive=False),
+        default=300,
+        metavar="SECONDS",
+        doc="seconds a streamer that no publish reaches (not subscribed) is kept before it is "
+        "dropped",
+    ),
+    Setting(
+        name="max_session_seconds",
+        parse=seconds(0, inclusive=False),
+        default=86400,
+        metavar="SECONDS",
+        doc="a listener session open longer is closed and accounted up to this limit (the "
+        "streamer forgets some listeners)",
     ),
     Setting(
         name="prepare_seconds",
@@ -333,14 +357,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         name="log_level",
-        parse=log_level,
+        parse=one_of(*LOG_LEVELS),
         default="info",
         metavar="LEVEL",
         doc="least severe log records written: " + ", ".join(LOG_LEVELS),
     ),
     Setting(
         name="log_format",
-        parse=log_format,
+        parse=one_of(*LOG_FORMATS),
         default="text",
         metavar="FORMAT",
         doc="log line format: text, or json (an object a line: time, level, logger, message)",
@@ -359,6 +383,9 @@ class Settings:
     catalog: Path | None
     http: tuple[str, int]
     ping_interval: float
+    master_policy: str
+    unreachable_timeout: float
+    max_session_seconds: float
     prepare_seconds: float
     crossfade_seconds: float
     timezone: str

@@ -23,6 +23,7 @@ DOCUMENTS = (
     models.RadioTimeline,
     models.Counter,
     models.OutboxItem,
+    models.VouchedToken,
 )
 
 
@@ -76,6 +77,7 @@ STATE_DOCUMENTS = (
     models.RadioTimeline,
     models.OutboxItem,
     models.Counter,
+    models.VouchedToken,
 )
 
 

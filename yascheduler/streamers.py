@@ -1,13 +1,31 @@
-"""The live streamers: registration, and liveness by ping/pong.
+"""The live streamers: registration, and liveness by ping/pong and by delivery.
 
-Each registered streamer has a ping greenlet. It sends `ping` every
-interval; a streamer that has shown no sign of life since the previous
-ping is dead, and the service drops it. A sign of life is any message
-naming the streamer, not only `pong`.
+Redis PUBLISH answers how many subscribers received the message, and the
+bus tells this module that count for every message to a streamer. Each
+registered streamer is in one of these states:
+
+- alive: heard from lately;
+- missing: a ping reached it (the count was above 0) and it has not
+  answered yet; unanswered by the next ping, it is dead;
+- unreachable: a publish to it reached nobody (it is not subscribed: it
+  is reconnecting, or gone); dead only after `unreachable_timeout`.
+
+A streamer that surely missed messages (a publish reached nobody) is
+brought back in step the moment a publish reaches it again; one that may
+have missed some (Redis failed a publish, or our own subscription came
+back) when it next answers a ping (PROTOCOL.md: a count above 0 may be
+another pattern subscriber's). Until then it is probed every
+PROBE_INTERVAL, and after such an outage one unanswered ping is forgiven:
+its first message out is usually lost. While Redis itself is away nobody
+is pinged, and nobody is dropped.
+
+One loop (`run`) sends every ping and finds the dead; the others only
+record what they saw.
 """
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import gevent
 
@@ -15,14 +33,24 @@ from . import models, protocol
 
 log = logging.getLogger("yascheduler.streamers")
 
-ALIVE, MISSING = "alive", "missing"
+ALIVE, MISSING, UNREACHABLE = "alive", "missing", "unreachable"
 # of the ping interval: time for a pong to come back before a quiet streamer shows as missing
 PONG_GRACE = 0.25
+# seconds between probes of a streamer that is unreachable or may be behind
+PROBE_INTERVAL = 0.25
+MISSED = "missed"  # a publish reached nobody: it missed messages
+LOST = "lost"  # a publish failed, or the subscription came back: it may have missed some
 
 
-def missed_ping(last_seen_at: float, ping_sent_at: float) -> bool:
-    """True when nothing was heard from the streamer since the ping was sent."""
-    return last_seen_at < ping_sent_at
+@dataclass(slots=True, eq=False)
+class Peer:
+    name: str
+    last_seen: float
+    next_ping_at: float
+    awaiting_since: float | None = None  # a ping reached it then; unanswered since
+    unreachable_since: float | None = None  # publishes reach nobody since then
+    behind: str | None = None  # MISSED or LOST: its radios are to be brought back in step
+    forgiven: int = 0  # unanswered pings still forgiven, after an outage
 
 
 class Streamers:
@@ -31,32 +59,40 @@ class Streamers:
         clock,
         bus,
         ping_interval: float,
-        spawn: Callable[..., gevent.Greenlet],
+        unreachable_timeout: float,
         on_dead: Callable[[str, str], None],
+        on_back: Callable[[str], None],
     ):
         self.clock = clock
         self.bus = bus
         self.ping_interval = ping_interval
-        self.spawn = spawn
+        self.unreachable_timeout = unreachable_timeout
         self.on_dead = on_dead
-        self.last_seen: dict[str, float] = {}
-        self.pingers: dict[str, gevent.Greenlet] = {}
+        self.on_back = on_back
+        self.peers: dict[str, Peer] = {}
+        self.tick_seconds = min(PROBE_INTERVAL, ping_interval / 2)
 
     def load(self) -> None:
         """Take back the streamers registered before a restart, with a fresh chance to answer."""
         now = self.clock.now()
         for streamer in models.Streamer.objects.only("name"):
-            self.last_seen[streamer.name] = now
-            self._start_pinging(streamer.name)
+            self.peers[streamer.name] = Peer(streamer.name, now, now)
+
+    # --- what the handlers tell ---------------------------------------------------------
 
     def is_registered(self, name: str) -> bool:
-        return name in self.last_seen
+        return name in self.peers
+
+    def is_live(self, name: str) -> bool:
+        """Registered, and the last publish to it reached a subscriber."""
+        peer = self.peers.get(name)
+        return peer is not None and peer.unreachable_since is None
 
     def names(self) -> list[str]:
-        return sorted(self.last_seen)
+        return sorted(self.peers)
 
     def count(self) -> int:
-        return len(self.last_seen)
+        return len(self.peers)
 
     def register(self, name: str) -> None:
         now = self.clock.now()
@@ -64,65 +100,138 @@ class Streamers:
         models.Streamer.objects(name=name).update_one(
             upsert=True, set__registered_at=now, set__last_seen_at=now
         )
-        self.last_seen[name] = now
-        self._start_pinging(name)
+        self.peers[name] = Peer(name, now, now)
         log.info("streamer %s registered", name)
 
     def unregister(self, name: str) -> None:
-        self.last_seen.pop(name, None)
+        self.peers.pop(name, None)
         models.Streamer.objects(name=name).delete()
-        pinger = self.pingers.pop(name, None)
-        if pinger is not None and pinger is not gevent.getcurrent():
-            pinger.kill(block=False)
 
     def seen(self, name: str) -> None:
-        if name in self.last_seen:
-            self.last_seen[name] = self.clock.now()
+        """Any message naming the streamer is a sign of life."""
+        peer = self.peers.get(name)
+        if peer is not None:
+            peer.last_seen = self.clock.now()
+            peer.awaiting_since = None
 
     def pong(self, name: str) -> None:
-        if name in self.last_seen:
-            now = self.clock.now()
-            self.last_seen[name] = now
-            models.Streamer.objects(name=name).update_one(set__last_seen_at=now)
+        peer = self.peers.get(name)
+        if peer is None:
+            return
+        self.seen(name)
+        models.Streamer.objects(name=name).update_one(set__last_seen_at=peer.last_seen)
+        if peer.behind is not None:  # it hears us again: whatever it missed, it gets now
+            self._catch_up(peer)
+
+    # --- what the bus tells ---------------------------------------------------------------
+
+    def delivered(self, name: str, kind: str, receivers: int) -> None:
+        """A publish to the streamer reached `receivers` subscribers."""
+        peer = self.peers.get(name)
+        if peer is None:
+            return
+        if receivers == 0:
+            self._unreachable(peer, kind)
+            return
+        if peer.unreachable_since is not None:
+            log.info(
+                "streamer %s reachable again after %.1fs",
+                name,
+                self.clock.now() - peer.unreachable_since,
+            )
+            peer.unreachable_since = None
+            peer.forgiven = 1  # its first message out is usually lost
+        if kind == "ping" and peer.awaiting_since is None:
+            peer.awaiting_since = self.clock.now()
+        if peer.behind == MISSED:
+            self._catch_up(peer)
+
+    def _unreachable(self, peer: Peer, kind: str) -> None:
+        if peer.unreachable_since is None:
+            peer.unreachable_since = self.clock.now()
+            log.warning("streamer %s unreachable: a %s reached no subscriber", peer.name, kind)
+        peer.behind = MISSED
+        peer.awaiting_since = None  # not subscribed: it could not have answered
+
+    def undelivered(self, names) -> None:
+        """Publishes to these streamers failed (Redis away): they may have missed them."""
+        for name in names:
+            peer = self.peers.get(name)
+            if peer is not None:
+                self._may_be_behind(peer)
+
+    def resubscribed(self) -> None:
+        """Our subscription came back: anyone may have missed messages; probe everyone now."""
+        now = self.clock.now()
+        for peer in self.peers.values():
+            self._may_be_behind(peer)
+            peer.awaiting_since = None  # pongs lost while Redis was away prove nothing
+            peer.next_ping_at = now
+
+    def _may_be_behind(self, peer: Peer) -> None:
+        peer.behind = peer.behind or LOST
+        peer.forgiven = 1
+
+    def _catch_up(self, peer: Peer) -> None:
+        peer.behind = None
+        log.info("streamer %s back: its radios brought back in step", peer.name)
+        self.on_back(peer.name)
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """The liveness greenlet: pings and probes as they fall due, and the dead dropped."""
+        while True:
+            self.tick()
+            gevent.sleep(self.tick_seconds)
+
+    def tick(self) -> None:
+        if not self.bus.connected:
+            return  # Redis is away: a ping could not go, a pong could not come
+        now = self.clock.now()
+        for peer in list(self.peers.values()):
+            why = self._death(peer, now)
+            if why is not None:
+                self._drop(peer, why)
+            elif now >= peer.next_ping_at:
+                self.bus.publish(peer.name, protocol.PING)
+                probing = peer.behind is not None or peer.unreachable_since is not None
+                peer.next_ping_at = now + (self.tick_seconds if probing else self.ping_interval)
+
+    def _death(self, peer: Peer, now: float) -> str | None:
+        """Why the streamer is dead, or None while it is not."""
+        if peer.awaiting_since is not None and now - peer.awaiting_since >= self.ping_interval:
+            if peer.forgiven:
+                peer.forgiven -= 1
+                peer.awaiting_since = None
+                log.info("streamer %s: a ping after an outage went unanswered, forgiven", peer.name)
+                return None
+            return f"no pong for {now - peer.last_seen:.1f}s"
+        if (
+            peer.unreachable_since is not None
+            and now - peer.unreachable_since >= self.unreachable_timeout
+        ):
+            return f"unreachable for {now - peer.unreachable_since:.1f}s"
+        return None
+
+    def _drop(self, peer: Peer, why: str) -> None:
+        if self.peers.get(peer.name) is not peer:
+            return  # dropped, or registered anew, while others had a turn
+        log.warning("streamer %s dropped: %s", peer.name, why)
+        self.on_dead(peer.name, why)
+
+    # --- what the HTTP API shows ------------------------------------------------------------
 
     def liveness(self, name: str) -> str | None:
-        """alive: heard from within the ping interval (and the pong's way back); else missing.
-
-        A missing streamer is still registered: it is dropped when its ping
-        goes unanswered. None for a streamer that is not registered.
-        """
-        last_seen = self.last_seen.get(name)
-        if last_seen is None:
+        """alive, missing or unreachable (see the module docstring); None if not registered."""
+        peer = self.peers.get(name)
+        if peer is None:
             return None
-        quiet = self.clock.now() - last_seen
+        if peer.unreachable_since is not None:
+            return UNREACHABLE
+        quiet = self.clock.now() - peer.last_seen
         return ALIVE if quiet <= self.ping_interval * (1 + PONG_GRACE) else MISSING
 
-    def view(self, name: str) -> dict:
-        return {"streamer": name, "last_seen_at": self.last_seen.get(name)}
-
-    def _start_pinging(self, name: str) -> None:
-        if name not in self.pingers:
-            self.pingers[name] = self.spawn(self._ping_loop, name)
-
-    def _ping_loop(self, name: str) -> None:
-        while self.is_registered(name):
-            sent_at = self.clock.now()
-            self.bus.publish(name, protocol.PING)
-            gevent.sleep(self.ping_interval)
-            if not self.is_registered(name):
-                break
-            if missed_ping(self.last_seen[name], sent_at) and self._redis_was_up_since(sent_at):
-                silence = self.clock.now() - self.last_seen[name]
-                log.warning("streamer %s dropped: no pong for %.1fs", name, silence)
-                self.pingers.pop(name, None)
-                self.on_dead(name, f"no pong for {silence:.1f}s")
-                return
-        self.pingers.pop(name, None)
-
-    def _redis_was_up_since(self, when: float) -> bool:
-        """A pong lost to a Redis outage is no proof of death."""
-        return (
-            self.bus.connected
-            and self.bus.connected_since is not None
-            and (self.bus.connected_since <= when)
-        )
+    def last_seen(self, name: str) -> float | None:
+        peer = self.peers.get(name)
+        return None if peer is None else peer.last_seen

@@ -1,13 +1,16 @@
-"""The catalog users, indexed in memory by id, auth token and username.
+"""The users listeners are known as: catalog users, and those the web app vouched for.
 
 Every `user_authentication` message and every listener session opened or
 closed looks a user up; a store query each time would cost a round trip
 to MongoDB (and a scan of the users in the in-memory store) plus a
-MongoEngine document. Users are written only by the catalog import, so
-the index is read from the store at start-up and again after each import
-that changed users (Service.apply_catalog).
+MongoEngine document. Catalog users are written only by the catalog
+import, so their index is read from the store at start-up and again after
+each import that changed users (Service.apply_catalog). Users the web app
+vouched for (check_streamer_auth_token) are added as it answers, and at
+start-up from the answers the token checker stored.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import models
@@ -33,6 +36,7 @@ class _Index:
 class Users:
     def __init__(self):
         self._index = _Index({}, {}, {})
+        self._vouched: set[int] = set()
 
     def load(self) -> None:
         """Read the stored users; until the read is whole, lookups answer from the last one."""
@@ -47,6 +51,10 @@ class Users:
                 index.by_token[token] = user
         self._index = index
 
+    def vouch(self, user_ids: Iterable[int]) -> None:
+        """User ids the web app answered for: listeners of theirs are known users too."""
+        self._vouched.update(user_ids)
+
     def get(self, user_id: int | None) -> CatalogUser | None:
         """The catalog user a listener session belongs to, if it is one."""
         return self._index.by_id.get(user_id)
@@ -56,3 +64,13 @@ class Users:
 
     def by_username(self, username: str) -> CatalogUser | None:
         return self._index.by_username.get(username)
+
+    def identity(self, user_id: int | None) -> dict:
+        """How the web app is told who listens (YAAPP.md): a catalog user by username,
+        api key and id, a user the web app vouched for by id, anyone else not at all."""
+        user = self._index.by_id.get(user_id)
+        if user is not None:
+            return {"username": user.username, "api_key": user.api_key, "user_id": user.id}
+        if user_id in self._vouched:
+            return {"user_id": user_id}
+        return {}

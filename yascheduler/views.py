@@ -162,7 +162,7 @@ def streamers(service, params: dict | None = None) -> dict:
         held.setdefault(master, []).append(radio_uuid)
     rows = []
     for name in service.streamers.names():
-        last_seen_at = service.streamers.last_seen.get(name)
+        last_seen_at = service.streamers.last_seen(name)
         radio_uuids = sorted(held.get(name, ()))
         rows.append(
             {
@@ -199,6 +199,7 @@ def listeners(service, params: dict) -> dict:
         "listeners": [
             {
                 "session_id": session.session_id,
+                "streamer": session.streamer,
                 "radio_uuid": session.radio_uuid,
                 "user_id": session.user_id,
                 "started_at": session.started_at,

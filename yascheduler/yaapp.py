@@ -23,11 +23,13 @@ import gevent
 import gevent.event
 import gevent.pool
 import requests
+from pymongo.errors import PyMongoError
 from requests.adapters import HTTPAdapter
 
+from . import vouched_tokens
+from .clock import SystemClock
 from .errors import ConfigError
 from .outbox import Item, Outbox
-from .users import CatalogUser
 
 log = logging.getLogger("yascheduler.yaapp")
 
@@ -93,10 +95,6 @@ def with_key(key: str | None, fields: dict) -> dict:
     return {"key": key, **fields} if key else dict(fields)
 
 
-def user_params(user: CatalogUser | None) -> dict:
-    return {"username": user.username, "api_key": user.api_key} if user else {}
-
-
 class Notifier:
     """Writes web app notifications to the durable outbox.
 
@@ -123,14 +121,15 @@ class Notifier:
         self.outbox = outbox if outbox is not None else Outbox()
         self.wakeup = gevent.event.Event()
 
-    def start_listening(self, radio_uuid: str, user: CatalogUser | None) -> None:
-        self._write(START_LISTENING, radio_uuid, user_params(user))
+    def start_listening(self, radio_uuid: str, identity: dict | None) -> None:
+        """`identity`: who listens, as the web app is told (Users.identity); None: anonymous."""
+        self._write(START_LISTENING, radio_uuid, dict(identity or {}))
 
-    def stop_listening(self, radio_uuid: str, duration: int, user: CatalogUser | None) -> None:
+    def stop_listening(self, radio_uuid: str, duration: int, identity: dict | None) -> None:
         self._write(
             STOP_LISTENING,
             radio_uuid,
-            {"listening_duration": int(duration), **user_params(user)},
+            {"listening_duration": int(duration), **(identity or {})},
         )
 
     def stopped(self, radio_uuid: str, duration: int) -> None:
@@ -299,8 +298,10 @@ class TokenChecker:
         concurrency: int = 20,
         remembered: int = 100_000,
         observe=None,
+        clock=None,
     ):
         self.observe = observe
+        self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.key = key
         self.timeout = timeout
@@ -315,6 +316,12 @@ class TokenChecker:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+
+    def load(self) -> set[int]:
+        """Take back the answers stored before a restart; the user ids they vouch for."""
+        for token, user_id, hd in vouched_tokens.load(self.max_remembered):
+            self._answers[token] = (user_id, hd)
+        return {user_id for user_id, _ in self._answers.values() if user_id is not None}
 
     def check(self, token: str, callback) -> None:
         """Call callback(user_id, hd) once the answer is known (at once if it is)."""
@@ -392,5 +399,9 @@ class TokenChecker:
 
     def _remember(self, token: str, answer: tuple) -> None:
         self._answers[token] = answer
+        try:
+            vouched_tokens.save(token, *answer, at=self.clock.now())
+        except PyMongoError as error:  # the listener is answered anyway; a restart would ask again
+            log.warning("web app token answer not stored: %s", type(error).__name__)
         if len(self._answers) > self.max_remembered:
             self._answers.popitem(last=False)
