@@ -66,6 +66,7 @@ class Show(EmbeddedDocument):
 class Playlist(EmbeddedDocument):
     id = IntField(required=True)
     name = StringField(required=True)
+    enabled = BooleanField(default=True)  # false: kept and shown, not programmed
     show = EmbeddedDocumentField(Show)
     songs = EmbeddedDocumentListField(Song)
 
