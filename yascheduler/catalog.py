@@ -31,8 +31,8 @@ Upsert semantics:
 - A `null` value is the same as an absent field.
 - Uniqueness (usernames, auth tokens, playlist ids, one `default` playlist
   per radio) is checked on the state the import leads to: a playlist id
-  may move from a radio the same file deletes, or deletes it from, two
-  users may swap usernames.
+  may move from a radio the same file deletes, or deletes that playlist
+  from; two users may swap usernames.
 - A user or radio the file names exactly as stored is neither written nor
   reported, so importing the same file twice changes nothing.
 
