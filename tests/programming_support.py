@@ -30,8 +30,8 @@ def song(song_id, duration=200.0, **fields):
     return models.Song(id=song_id, duration=duration, **fields)
 
 
-def playlist(playlist_id, songs, name="default", show=None):
-    return models.Playlist(id=playlist_id, name=name, songs=songs, show=show)
+def playlist(playlist_id, songs, name="default", show=None, enabled=True):
+    return models.Playlist(id=playlist_id, name=name, songs=songs, show=show, enabled=enabled)
 
 
 def show(days, at, duration, **fields):
@@ -96,3 +96,8 @@ def run_until(programmer, clock, until):
 def song_starts(player, radio_uuid):
     """(song_id, started_at) of every song start told to the web app, in order."""
     return [(song_id, at) for uuid, song_id, at in player.starts if uuid == radio_uuid]
+
+
+def timeline_of(player, radio_uuid):
+    """(start instant, command) for every play sent, in order."""
+    return [(sent_at + command.delay, command) for sent_at, command in player.plays_for(radio_uuid)]

@@ -141,6 +141,7 @@ def test_import_stores_every_field_with_defaults(db):
     assert (show.days, show.time, show.duration) == (["MON", "FRI"], "07:00:00", 3600.0)
     assert (show.random_play, show.enabled) == (False, True)
     assert one.playlists[0].show is None
+    assert [playlist.enabled for playlist in one.playlists] == [True, True]
     jingle = one.jingles[0]
     assert [(entry.type, entry.range) for entry in jingle.schedule] == [
         ("between_songs", 4),
@@ -380,6 +381,104 @@ def test_playlist_id_may_move_from_a_radio_deleted_in_the_same_file(db):
     assert [playlist.id for playlist in radio("r3").playlists] == [20]
 
 
+def test_deleted_playlist_entry_removes_that_playlist_alone(db):
+    import_catalog(small_catalog())
+    before = radio("r1").to_mongo().to_dict()
+
+    change = import_catalog(
+        {"radios": [{"uuid": "r1", "playlists": [{"id": 11, "deleted": True, "name": 5}]}]}
+    )
+
+    after = radio("r1").to_mongo().to_dict()
+    assert [playlist["id"] for playlist in after["playlists"]] == [10]
+    assert after == {**before, "playlists": before["playlists"][:1]}
+    assert [stored.uuid for stored in change.radios] == ["r1"]
+    assert [playlist.id for playlist in radio("r2").playlists] == [20]
+
+
+def test_deleted_jingle_entry_removes_that_jingle_alone(db):
+    catalog = small_catalog()
+    catalog["radios"][0]["jingles"].append({"id": "j2", "filename": "j/2.mp3", "duration": 3})
+    import_catalog(catalog)
+    before = radio("r1").to_mongo().to_dict()
+
+    import_catalog({"radios": [{"uuid": "r1", "jingles": [{"id": "j1", "deleted": True}]}]})
+
+    after = radio("r1").to_mongo().to_dict()
+    assert after == {**before, "jingles": before["jingles"][1:]}
+    assert [jingle.id for jingle in radio("r1").jingles] == ["j2"]
+
+
+def test_deleting_a_playlist_or_jingle_the_radio_does_not_have_is_fine(db):
+    import_catalog(small_catalog())
+    before = stored_documents()
+
+    change = import_catalog(
+        {
+            "radios": [
+                {
+                    "uuid": "r1",
+                    "playlists": [{"id": 99, "deleted": True}, {"id": 20, "deleted": True}],
+                    "jingles": [{"id": "nope", "deleted": True}],
+                }
+            ]
+        }
+    )
+
+    assert change == CatalogChange(stored_radios=[], deleted=[], users=0)
+    assert stored_documents() == before  # playlist 20 is r2's: r1 cannot delete it
+
+
+def test_playlist_id_may_move_from_a_radio_that_deletes_it_in_the_same_file(db):
+    import_catalog(small_catalog())
+
+    import_catalog(
+        {
+            "radios": [
+                {"uuid": "r2", "playlists": [{"id": 11, "name": "Morning, moved"}]},
+                {"uuid": "r1", "playlists": [{"id": 11, "deleted": True}]},
+            ]
+        }
+    )
+
+    assert [playlist.id for playlist in radio("r1").playlists] == [10]
+    assert [playlist.name for playlist in radio("r2").playlists] == ["default", "Morning, moved"]
+
+
+def test_deleting_the_default_playlist_makes_room_for_another(db):
+    import_catalog(small_catalog())
+
+    import_catalog(
+        {
+            "radios": [
+                {
+                    "uuid": "r1",
+                    "playlists": [{"id": 12, "name": "default"}, {"id": 10, "deleted": True}],
+                }
+            ]
+        }
+    )
+
+    assert [(playlist.id, playlist.name) for playlist in radio("r1").playlists] == [
+        (11, "Morning"),
+        (12, "default"),
+    ]
+
+
+def test_a_disabled_playlist_is_stored_and_enabled_again_by_a_later_import(db):
+    catalog = small_catalog()
+    catalog["radios"][0]["playlists"][1]["enabled"] = False
+    import_catalog(catalog)
+    assert [playlist.enabled for playlist in radio("r1").playlists] == [True, False]
+    assert [song.id for song in radio("r1").playlists[1].songs] == [110]
+
+    del catalog["radios"][0]["playlists"][1]["enabled"]
+    change = import_catalog(catalog)
+
+    assert [stored.uuid for stored in change.radios] == ["r1"]
+    assert [playlist.enabled for playlist in radio("r1").playlists] == [True, True]
+
+
 # --- rejections -------------------------------------------------------------------------
 
 
@@ -433,7 +532,10 @@ REJECTED = [
     (set_in(("users", 0, "id"), "1"), "users[0].id", "must be an integer"),
     (set_in(("users", 0, "id"), True), "users[0].id", "must be an integer"),
     (set_in(("users", 0, "id"), 1.0), "users[0].id", "must be an integer"),
-    (set_in(("users", 0, "id"), 2**63), "users[0].id", "is out of range"),
+    (set_in(("users", 0, "id"), 2**63), "users[0].id", "must be from 1 to 2147483647"),
+    (set_in(("users", 0, "id"), 0), "users[0].id", "must be from 1 to 2147483647"),
+    (set_in(("users", 1, "id"), -5), "users[1].id", "must be from 1 to 2147483647"),
+    (set_in(("users", 1, "id"), 2**31), "users[1].id", "must be from 1 to 2147483647"),
     (set_in(("users", 1, "id"), 1), "users[1].id", "duplicate user id 1, also at users[0].id"),
     (set_in(("users", 0, "username"), ""), "users[0].username", "must not be empty"),
     (
@@ -496,6 +598,26 @@ REJECTED = [
         "duplicate playlist id 11, also at radios[0].playlists[1].id",
     ),
     (remove(("radios", 0, "playlists", 1, "name")), "radios[0].playlists[1].name", "is required"),
+    (
+        set_in(("radios", 0, "playlists", 0, "enabled"), "no"),
+        "radios[0].playlists[0].enabled",
+        "must be true or false",
+    ),
+    (
+        set_in(("radios", 0, "playlists", 1, "deleted"), 1),
+        "radios[0].playlists[1].deleted",
+        "must be true or false",
+    ),
+    (
+        append_to(("radios", 0, "playlists"), {"deleted": True}),
+        "radios[0].playlists[2].id",
+        "is required",
+    ),
+    (
+        append_to(("radios", 0, "playlists"), {"id": 10, "deleted": True}),
+        "radios[0].playlists[2].id",
+        "duplicate playlist id 10, also at radios[0].playlists[0].id",
+    ),
     (
         set_in(("radios", 0, "playlists", 1, "name"), "default"),
         "radios[0].playlists[1].name",
@@ -586,6 +708,17 @@ REJECTED = [
         "radios[0].jingles[1].id",
         "duplicate jingle id 'j1', also at radios[0].jingles[0].id",
     ),
+    (
+        append_to(("radios", 0, "jingles"), {"id": "j1", "deleted": True}),
+        "radios[0].jingles[1].id",
+        "duplicate jingle id 'j1', also at radios[0].jingles[0].id",
+    ),
+    (
+        append_to(("radios", 0, "jingles"), {"deleted": True}),
+        "radios[0].jingles[1].id",
+        "is required",
+    ),
+    (set_in(JINGLE + ("deleted",), "yes"), "radios[0].jingles[0].deleted", "must be true or false"),
     (set_in(JINGLE + ("name",), 3), "radios[0].jingles[0].name", "must be a string"),
     (remove(JINGLE + ("filename",)), "radios[0].jingles[0].filename", "is required"),
     (set_in(JINGLE + ("duration",), 0), "radios[0].jingles[0].duration", "must be > 0"),
@@ -723,6 +856,8 @@ def test_bad_import_after_a_good_one_changes_nothing(db):
     catalog["users"].append({"id": 3, "username": "new", "api_key": "k-3"})
     catalog["radios"][0]["name"] = "Renamed"
     catalog["radios"][0]["playlists"][0]["songs"] = []
+    catalog["radios"][0]["playlists"][1] = {"id": 11, "deleted": True}
+    catalog["radios"][0]["jingles"] = [{"id": "j1", "deleted": True}]
     catalog["radios"][1] = {"uuid": "r2", "deleted": True}
     catalog["radios"].append({"uuid": "r4", "playlists": [{"id": 40, "name": "default"}]})
     catalog["radios"].append({"uuid": "r5", "timezone": "Mars/Base"})

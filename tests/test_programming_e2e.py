@@ -48,9 +48,9 @@ def test_plays_of_short_songs_arrive_prepare_seconds_ahead_without_gaps(make_ser
         track_end += 2.5
 
 
-def ordered_show_on_air_now() -> dict:
+def ordered_show_on_air_now(duration: float = 2.0) -> dict:
     started = datetime.now(UTC) - timedelta(minutes=1)
-    show_songs = songs("show", 500, 4, duration=2.0)
+    show_songs = songs("show", 500, 4, duration=duration)
     for order, song in zip((3, 1, 4, 2), show_songs):
         song["order"] = order
     return {
@@ -60,7 +60,7 @@ def ordered_show_on_air_now() -> dict:
             {
                 "id": 50,
                 "name": "default",
-                "songs": songs("showtime", 600, 4, duration=2.0),
+                "songs": songs("showtime", 600, 4, duration=duration),
             },
             {
                 "id": 51,
@@ -85,6 +85,26 @@ def test_an_ordered_show_on_air_plays_in_its_order(make_service, streamers):
     by_order = ["show/501.mp3", "show/503.mp3", "show/500.mp3", "show/502.mp3"]
     start = by_order.index(filenames[0])
     assert filenames == [by_order[(start + i) % 4] for i in range(5)]
+
+
+@pytest.mark.parametrize("change", ["disable", "delete"])
+def test_a_catalog_post_taking_the_show_off_the_air_brings_the_default_playlist_back(
+    make_service, streamers, change
+):
+    radio_on_air = ordered_show_on_air_now(duration=2.5)
+    service = make_service({"radios": [radio_on_air]}, admin_token=ADMIN)
+    s1 = streamers("s1")
+    play, _ = join(s1, "showtime")
+    assert play["filename"].startswith("show/")
+    # a play just came: the next choice is a track away, after the import
+    assert s1.expect("play", timeout=4)["filename"].startswith("show/")
+    live = radio_on_air["playlists"][1]
+    edit = {**live, "enabled": False} if change == "disable" else {"id": 51, "deleted": True}
+    answer = post_catalog(service, {"radios": [{"uuid": "showtime", "playlists": [edit]}]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["radios"] == ["showtime"]
+    assert radio_state(service, "showtime").json()["show"] is None
+    assert s1.expect("play", timeout=4)["filename"].startswith("showtime/")
 
 
 def test_a_catalog_post_adds_and_deletes_radios_while_running(make_service, streamers, webapp):

@@ -13,6 +13,7 @@ from tests.programming_support import (
     show,
     song,
     song_starts,
+    timeline_of,
 )
 from yascheduler import models
 from yascheduler.programming import PlayCommand, ProgrammingSettings
@@ -25,11 +26,6 @@ def durations(station):
     files = {s.filename: s.duration for p in station.playlists for s in p.songs}
     files.update({j.filename: j.duration for j in station.jingles})
     return files
-
-
-def timeline_of(player, uuid):
-    """(start instant, command) for every play sent, in order."""
-    return [(sent_at + command.delay, command) for sent_at, command in player.plays_for(uuid)]
 
 
 def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
@@ -67,215 +63,6 @@ def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
         del last_starts[str(latest_id)]
         stored.pop(str(latest_id), None)
     assert stored == last_starts
-
-
-def test_jingle_every_n_songs_comes_after_exactly_n_songs(db):
-    radio(
-        playlists=[playlist(1, default_songs(10, 100.0))],
-        jingles=[jingle("long", every=5), jingle("short", every=3)],
-    )
-    programmer, clock, player = make_programmer(T0)
-    programmer.load()
-    run_until(programmer, clock, T0 + 3 * HOUR)
-    kinds = "".join(
-        "J" if c.filename.startswith("jingles/") else "S" for _, c in timeline_of(player, "r1")
-    )
-    assert kinds.startswith("SSSJSSSJ")
-    assert all(run == "SSS" for run in kinds.split("J")[:-1])
-    assert {
-        c.filename for _, c in timeline_of(player, "r1") if c.filename.startswith("jingles/")
-    } == {"jingles/short.mp3"}
-
-
-def test_hourly_jingle_cuts_the_song_and_the_song_resumes_where_it_was_cut(db):
-    start = instant("2026-06-01 10:50:00")
-    radio(
-        playlists=[playlist(1, default_songs(3, 1000.0))],
-        jingles=[jingle("hour", duration=8.0, hourly=True)],
-        timezone="Europe/Paris",
-    )
-    programmer, clock, player = make_programmer(start)
-    programmer.load()
-    run_until(programmer, clock, start + 1500)
-    plays = timeline_of(player, "r1")
-    first = plays[0][1]
-    assert plays[1] == (
-        instant("2026-06-01 11:00:00"),
-        PlayCommand("jingles/hour.mp3", 5.0, 0.0, 0.0),
-    )
-    assert plays[2] == (
-        instant("2026-06-01 11:00:08"),
-        PlayCommand(first.filename, 5.0, 600.0, 0.0),
-    )
-    assert plays[3][0] == instant("2026-06-01 11:00:08") + 400.0
-    assert len(song_starts(player, "r1")) == 2  # the resumed song is not a new start
-    assert programmer.radio_view("r1")["kind"] == "song"
-
-
-def test_hourly_jingle_follows_the_local_hour_and_does_not_reset_the_song_count(db):
-    start = instant("2026-06-01 10:10:00")
-    radio(
-        playlists=[playlist(1, default_songs(30, 240.0))],
-        jingles=[jingle("hour", duration=8.0, hourly=True), jingle("id", every=4)],
-        timezone="Asia/Kolkata",
-    )
-    programmer, clock, player = make_programmer(start)
-    programmer.load()
-    run_until(programmer, clock, start + 4 * HOUR)
-    hourly = [at for at, c in timeline_of(player, "r1") if c.filename == "jingles/hour.mp3"]
-    assert hourly == [instant("2026-06-01 10:30:00") + n * HOUR for n in range(4)]
-    kinds = [
-        "H"
-        if c.filename == "jingles/hour.mp3"
-        else "J"
-        if c.filename == "jingles/id.mp3"
-        else "R"
-        if c.offset
-        else "S"
-        for _, c in timeline_of(player, "r1")
-    ]
-    songs_between = "".join(k for k in kinds if k in "SJ").split("J")[:-1]
-    assert songs_between and all(run == "SSSS" for run in songs_between)
-
-
-def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
-    morning = show(["MON"], "07:00:00", 3600)
-    show_songs = [
-        song(101, 500.0, order=2),
-        song(102, 500.0, order=1),
-        song(103, 500.0, order=3),
-    ]
-    radio(
-        playlists=[
-            playlist(1, default_songs(20, 200.0)),
-            playlist(2, show_songs, name="Morning", show=morning),
-        ],
-        timezone="Europe/Paris",
-    )
-    start = instant("2026-05-31 06:00:00", "Europe/Paris")  # a Sunday: no show that day
-    programmer, clock, player = make_programmer(start)
-    programmer.load()
-    run_until(programmer, clock, instant("2026-06-01 10:00:00", "Europe/Paris"))
-    starts = song_starts(player, "r1")
-    in_show = [(song_id, at) for song_id, at in starts if song_id > 100]
-    show_start = instant("2026-06-01 07:00:00", "Europe/Paris")
-    assert [song_id for song_id, _ in in_show] == [
-        102,
-        101,
-        103,
-        102,
-        101,
-        103,
-        102,
-        101,
-    ]
-    assert show_start <= in_show[0][1] < show_start + 200
-    assert in_show[-1][1] < show_start + HOUR
-    after = [at for song_id, at in starts if at > in_show[-1][1]]
-    assert after[0] == in_show[-1][1] + 500.0  # the show ended mid-song; the song played to its end
-    assert programmer.radio_view("r1")["show"] is None
-
-
-def test_ordered_show_starts_from_its_first_song_each_time(db):
-    morning = show(["MON", "TUE"], "07:00:00", 1000)
-    show_songs = [
-        song(101, 300.0, order=1),
-        song(102, 300.0, order=2),
-        song(103, 300.0, order=3),
-    ]
-    radio(
-        playlists=[
-            playlist(1, default_songs(20, 200.0)),
-            playlist(2, show_songs, name="Morning", show=morning),
-        ],
-        timezone="Europe/Paris",
-    )
-    programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
-    programmer.load()
-    run_until(programmer, clock, instant("2026-06-02 09:00:00", "Europe/Paris"))
-    show_days = {}
-    for song_id, at in song_starts(player, "r1"):
-        if song_id > 100:
-            show_days.setdefault(instant_day(at), []).append(song_id)
-    assert list(show_days.values()) == [[101, 102, 103, 101], [101, 102, 103, 101]]
-
-
-def instant_day(at):
-    return int(at // 86400)
-
-
-def test_show_across_midnight_and_random_play_show(db):
-    night = show(["SUN"], "23:00:00", 3 * HOUR, random_play=True)
-    night_songs = [song(100 + i, 240.0) for i in range(1, 11)]
-    radio(
-        playlists=[
-            playlist(1, default_songs(20, 200.0)),
-            playlist(2, night_songs, name="Night", show=night),
-        ],
-        timezone="Europe/Paris",
-    )
-    programmer, clock, player = make_programmer(instant("2026-05-31 22:00:00", "Europe/Paris"))
-    programmer.load()
-    run_until(programmer, clock, instant("2026-06-01 00:30:00", "Europe/Paris"))
-    assert programmer.radio_view("r1")["show"] == {"playlist_id": 2, "name": "Night"}
-    run_until(programmer, clock, instant("2026-06-01 04:00:00", "Europe/Paris"))
-    show_start = instant("2026-05-31 23:00:00", "Europe/Paris")
-    show_end = show_start + 3 * HOUR
-    for song_id, at in song_starts(player, "r1"):
-        in_show = show_start <= at < show_end
-        if song_id > 100:
-            assert in_show
-        elif in_show:
-            assert at < show_start + 200  # the default song playing when the show started
-    assert {song_id for song_id, _ in song_starts(player, "r1") if song_id > 100} == {
-        s.id for s in night_songs
-    }
-
-
-def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db):
-    radio(
-        playlists=[
-            playlist(1, default_songs(20, 200.0)),
-            playlist(
-                2,
-                [song(101)],
-                name="Off",
-                show=show(["MON"], "07:00:00", 3600, enabled=False),
-            ),
-            playlist(3, [song(102)], name="Tuesday", show=show(["TUE"], "07:00:00", 3600)),
-        ],
-        timezone="Europe/Paris",
-    )
-    programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
-    programmer.load()
-    run_until(programmer, clock, instant("2026-06-01 12:00:00", "Europe/Paris"))
-    assert all(song_id < 100 for song_id, _ in song_starts(player, "r1"))
-
-
-def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
-    daily = show(["SAT", "SUN", "MON"], "07:00:00", 1800)
-    radio(
-        playlists=[
-            playlist(1, default_songs(30, 180.0)),
-            playlist(2, [song(101, 180.0)], name="Daily", show=daily),
-        ],
-        timezone="Europe/Paris",
-    )
-    programmer, clock, player = make_programmer(instant("2026-03-28 00:00:00"))
-    programmer.load()
-    run_until(programmer, clock, instant("2026-03-30 12:00:00"))
-    first_show_song = {}
-    for song_id, at in song_starts(player, "r1"):
-        if song_id == 101:
-            first_show_song.setdefault(instant_day(at), at)
-    expected = [
-        instant("2026-03-28 06:00:00"),
-        instant("2026-03-29 05:00:00"),
-        instant("2026-03-30 05:00:00"),
-    ]
-    assert len(first_show_song) == 3
-    for at, show_start in zip(first_show_song.values(), expected):
-        assert show_start <= at < show_start + 180
 
 
 def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
@@ -398,22 +185,6 @@ def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
     programmer.set_radio(station)
     assert programmer.radio_view("r1")["broken"] is None
     assert timeline_of(player, "r1") == [(T0 + HOUR, PlayCommand("songs/1.mp3", 0.0, 0.0, 0.0))]
-
-
-def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
-    evening = show(["MON"], "20:00:00", 1800)
-    radio(
-        playlists=[playlist(2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening)]
-    )
-    programmer, clock, player = make_programmer(T0)
-    programmer.load()
-    assert programmer.radio_view("r1")["broken"]
-    run_until(programmer, clock, instant("2026-06-01 22:00:00"))
-    starts = [at for _, at in song_starts(player, "r1")]
-    assert starts[0] == instant("2026-06-01 20:00:00")
-    assert starts[-1] < instant("2026-06-01 20:30:00")
-    assert programmer.radio_view("r1")["broken"]
-    assert programmer.counts()["events"] == 1  # waiting for next week's show
 
 
 def test_remove_radio_stops_its_plays(db):

@@ -66,6 +66,7 @@ class Show(EmbeddedDocument):
 class Playlist(EmbeddedDocument):
     id = IntField(required=True)
     name = StringField(required=True)
+    enabled = BooleanField(default=True)  # false: kept and shown, not programmed
     show = EmbeddedDocumentField(Show)
     songs = EmbeddedDocumentListField(Song)
 
@@ -150,6 +151,14 @@ class Segment(EmbeddedDocument):
     resumed = BooleanField(default=False)  # continues a song cut by an hourly jingle
 
 
+class JingleCounter(EmbeddedDocument):
+    """A between_songs jingle's songs since it last played, and when that was."""
+
+    jingle_id = StringField(required=True)
+    songs = IntField(default=0)
+    played_at = FloatField()  # absent: never played
+
+
 class RadioTimeline(Document):
     """One document per programmed radio: its timeline, its one pending event, its plays.
 
@@ -163,7 +172,11 @@ class RadioTimeline(Document):
     interrupted = EmbeddedDocumentField(Segment)  # song to resume after an hourly jingle
     # when `next` takes over: end of `current` minus crossfade, or an hourly cut
     boundary = FloatField()
-    songs_since_jingle = IntField(default=0)
+    # one per between_songs jingle of the radio
+    jingle_counters = EmbeddedDocumentListField(JingleCounter)
+    # the one count of songs since a jingle that versions before jingle_counters kept:
+    # read at start-up, to seed the counters, where they are absent; no longer written
+    songs_since_jingle = IntField()
     # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
     show_positions = DictField()
     broken = StringField()  # why nothing can be played, while so

@@ -37,6 +37,7 @@ class Show:
 class Playlist:
     id: int
     name: str
+    enabled: bool  # false: kept, not programmed
     show: Show | None
     songs: tuple[Song, ...]
 
@@ -113,6 +114,7 @@ def _playlist(stored: dict) -> Playlist:
     return Playlist(
         id=stored["id"],
         name=stored["name"],
+        enabled=stored.get("enabled", True),
         show=_show(show) if show else None,
         songs=tuple(_song(entry) for entry in stored.get("songs", ())),
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .. import models
 from .interface import ProgrammingSettings
-from .jingles import between_songs_jingle, hourly_jingle
+from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour
 from .rotation import playable
 from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
@@ -61,15 +61,14 @@ class Chooser:
         ):
             # the hour turned during a jingle, or exactly at the boundary: nothing to cut
             return Choice(jingle_segment(hourly, at))
-        due = between_songs_jingle(state.radio)
-        if due is not None and timeline.songs_since_jingle >= due[1]:
-            timeline.songs_since_jingle = 0
-            state.unsaved.add("songs_since_jingle")
-            return Choice(jingle_segment(due[0], at))
+        jingle = due_jingle(state.radio, timeline.jingle_counters)
+        if jingle is not None:
+            jingle_played(timeline.jingle_counters, jingle.id, at)
+            state.unsaved.add("jingle_counters")
+            return Choice(jingle_segment(jingle, at))
         choice = self._song(state, at)
-        if choice is not None:
-            timeline.songs_since_jingle += 1
-            state.unsaved.add("songs_since_jingle")
+        if choice is not None and count_song(state.radio, timeline.jingle_counters):
+            state.unsaved.add("jingle_counters")
         return choice
 
     @property
@@ -111,9 +110,9 @@ class Chooser:
 
 
 def default_playlist(radio: models.Radio) -> models.Playlist | None:
-    """The playlist named `default`, if it has something to play."""
+    """The playlist named `default`, if it is enabled and has something to play."""
     for playlist in radio.playlists:
-        if playlist.name == "default" and playable(playlist.songs):
+        if playlist.name == "default" and playlist.enabled and playable(playlist.songs):
             return playlist
     return None
 

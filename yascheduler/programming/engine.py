@@ -104,7 +104,7 @@ class Programmer:
     def _resume(self, radio: Radio, stored: dict | None, now: float) -> RadioState | None:
         """Resume the radio's stored timeline; its state if it had none and starts afresh."""
         history = PlayHistory.restored(radio, persistence.song_starts_of(stored))
-        state = self._add_state(radio, persistence.timeline_of(stored), history)
+        state = self._add_state(radio, persistence.timeline_of(stored, radio), history)
         if stored is None:
             self._start_fresh(state, now)
             return state

@@ -1,21 +1,64 @@
-"""Which jingles a radio has and when they are due."""
+"""Which jingles a radio has and when they are due.
+
+Each between_songs jingle keeps its own counter (timeline.JingleCounter):
+the songs since it last played. Songs count for every jingle; jingles do
+not. At a song boundary, the jingles whose count reached their range are
+due: the one played least recently goes first, the others follow at the
+next boundaries, before the next song.
+"""
 
 from .. import models
+from .timeline import JingleCounter
+
+NEVER = float("-inf")
 
 
-def between_songs_jingle(radio: models.Radio) -> tuple[models.Jingle, int] | None:
-    """The jingle played after every N songs, with its N: the smallest N wins."""
-    entries = [
-        (entry.range, index, jingle)
+def between_songs_ranges(radio: models.Radio) -> dict[str, int]:
+    """Jingle id -> after how many songs it plays (its smallest range), in catalog order."""
+    ranges = {}
+    for jingle in radio.jingles:
+        songs = [
+            entry.range
+            for entry in jingle.schedule
+            if entry.type == "between_songs" and entry.range and entry.range > 0
+        ]
+        if songs and jingle.duration > 0:
+            ranges[jingle.id] = min(songs)
+    return ranges
+
+
+def due_jingle(radio: models.Radio, counters: dict[str, JingleCounter]) -> models.Jingle | None:
+    """Of the between_songs jingles due, the one played least recently (never played is
+    oldest; ties in catalog order); None if none is due."""
+    ranges = between_songs_ranges(radio)
+    due = [
+        (_played_at(counters.get(jingle.id)), index, jingle)
         for index, jingle in enumerate(radio.jingles)
-        if jingle.duration > 0
-        for entry in jingle.schedule
-        if entry.type == "between_songs" and entry.range and entry.range > 0
+        if jingle.id in ranges and _songs(counters.get(jingle.id)) >= ranges[jingle.id]
     ]
-    if not entries:
-        return None
-    songs, _, jingle = min(entries, key=lambda entry: entry[:2])
-    return jingle, songs
+    return min(due, key=lambda item: item[:2])[2] if due else None
+
+
+def jingle_played(counters: dict[str, JingleCounter], jingle_id: str, at: float) -> None:
+    counters[jingle_id] = JingleCounter(songs=0, played_at=at)
+
+
+def count_song(radio: models.Radio, counters: dict[str, JingleCounter]) -> bool:
+    """A song was chosen: every between_songs jingle counts it. The counters of jingles
+    the radio no longer has go. True if anything changed."""
+    ranges = between_songs_ranges(radio)
+    if not ranges and not counters:
+        return False
+    for jingle_id in counters.keys() - ranges.keys():
+        del counters[jingle_id]
+    for jingle_id in ranges:
+        counters.setdefault(jingle_id, JingleCounter()).songs += 1
+    return True
+
+
+def counters_from_one_count(radio: models.Radio, songs: int) -> dict[str, JingleCounter]:
+    """Counters taking over the one count a radio had before each jingle had its own."""
+    return {jingle_id: JingleCounter(songs=songs) for jingle_id in between_songs_ranges(radio)}
 
 
 def hourly_jingle(radio: models.Radio) -> models.Jingle | None:
@@ -24,3 +67,13 @@ def hourly_jingle(radio: models.Radio) -> models.Jingle | None:
         if jingle.duration > 0 and any(entry.type == "hourly" for entry in jingle.schedule):
             return jingle
     return None
+
+
+def _songs(counter: JingleCounter | None) -> int:
+    return 0 if counter is None else counter.songs
+
+
+def _played_at(counter: JingleCounter | None) -> float:
+    if counter is None or counter.played_at is None:
+        return NEVER
+    return counter.played_at

@@ -6,6 +6,8 @@ building would cost ten times the write itself on every event.
 """
 
 from .. import models
+from .catalog_view import Radio
+from .jingles import counters_from_one_count
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Timeline
 
@@ -56,8 +58,16 @@ def stored_timelines() -> dict[str, dict]:
     return {stored["_id"]: stored for stored in _collection().find()}
 
 
-def timeline_of(stored: dict | None) -> Timeline:
-    return Timeline() if stored is None else Timeline.from_stored(stored)
+def timeline_of(stored: dict | None, radio: Radio) -> Timeline:
+    """The radio's timeline from its stored document (None: a new, empty one)."""
+    if stored is None:
+        return Timeline()
+    timeline = Timeline.from_stored(stored)
+    if "jingle_counters" not in stored and stored.get("songs_since_jingle"):
+        # stored by the version that kept one count for all jingles: each takes it over
+        # (written in the new shape with the next choice)
+        timeline.jingle_counters = counters_from_one_count(radio, stored["songs_since_jingle"])
+    return timeline
 
 
 def song_starts_of(stored: dict | None) -> dict[int, float]:

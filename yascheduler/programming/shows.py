@@ -21,11 +21,14 @@ class ShowOnAir:
 
 
 def show_playlists(radio: models.Radio) -> list[models.Playlist]:
-    """The radio's enabled shows that have something to play."""
+    """The radio's enabled shows, of enabled playlists, that have something to play."""
     return [
         playlist
         for playlist in radio.playlists
-        if playlist.show is not None and playlist.show.enabled and playable(playlist.songs)
+        if playlist.show is not None
+        and playlist.enabled
+        and playlist.show.enabled
+        and playable(playlist.songs)
     ]
 
 

@@ -41,6 +41,27 @@ class Segment:
 SEGMENT_FIELDS = tuple(item.name for item in fields(Segment))
 
 
+@dataclass(slots=True)
+class JingleCounter:
+    """A between_songs jingle's count of songs since it last played, and when that was."""
+
+    songs: int = 0
+    played_at: float | None = None  # None: never played (that we know of)
+
+    def to_stored(self, jingle_id: str) -> dict:
+        stored = {"jingle_id": jingle_id, "songs": self.songs}
+        if self.played_at is not None:
+            stored["played_at"] = self.played_at
+        return stored
+
+
+def counters_from_stored(stored: list[dict] | None) -> dict[str, JingleCounter]:
+    return {
+        entry["jingle_id"]: JingleCounter(entry.get("songs", 0), entry.get("played_at"))
+        for entry in stored or ()
+    }
+
+
 @dataclass(slots=True, eq=False)
 class Timeline:
     current: Segment | None = None
@@ -48,7 +69,9 @@ class Timeline:
     interrupted: Segment | None = None  # song to resume after an hourly jingle
     # when `next` takes over: end of `current` minus crossfade, or an hourly cut
     boundary: float | None = None
-    songs_since_jingle: int = 0
+    # jingle id -> its counter, for the radio's between_songs jingles (a list when stored:
+    # jingle ids are any text, which a document's keys cannot all be)
+    jingle_counters: dict[str, JingleCounter] = field(default_factory=dict)
     # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
     show_positions: dict = field(default_factory=dict)
     broken: str | None = None  # why nothing can be played, while so
@@ -57,6 +80,8 @@ class Timeline:
         value = getattr(self, name)
         if isinstance(value, Segment):
             return value.to_stored()
+        if name == "jingle_counters":
+            return [counter.to_stored(jingle_id) for jingle_id, counter in value.items()]
         if isinstance(value, dict):
             return dict(value)
         return value
@@ -68,7 +93,7 @@ class Timeline:
             next=Segment.from_stored(stored.get("next")),
             interrupted=Segment.from_stored(stored.get("interrupted")),
             boundary=stored.get("boundary"),
-            songs_since_jingle=stored.get("songs_since_jingle", 0),
+            jingle_counters=counters_from_stored(stored.get("jingle_counters")),
             show_positions=dict(stored.get("show_positions") or {}),
             broken=stored.get("broken"),
         )
