@@ -15,7 +15,6 @@ from tests.harness import wait_for
 from yascheduler import models
 from yascheduler.clock import FakeClock
 from yascheduler.outbox_sender import OutboxSender, Verdict, classify
-from yascheduler.users import CatalogUser
 from yascheduler.yaapp import Notifier
 
 KEY = "s3cret-scheduler-key"
@@ -84,8 +83,13 @@ def sender(notifier, parks):
     )
 
 
-def alice():
-    return CatalogUser(id=7, username="alice", api_key=API_KEY, hd=False)
+def write(notifier, kind, radio_uuid, **params):
+    """A notification into the outbox, as the Notifier writes it."""
+    notifier.outbox.append(kind, radio_uuid, params, notifier.clock.now())
+    notifier.wakeup.set()
+
+
+ALICE = {"username": "alice", "api_key": API_KEY}
 
 
 def deliver_all(sender):
@@ -114,11 +118,11 @@ def test_a_refused_radio_is_parked_and_every_other_notification_arrives_in_order
 ):
     caplog.set_level(logging.WARNING, logger="yascheduler.yaapp")
     webapp.refused_radios.add("r-gone")
-    notifier.start_listening("r1", None)
-    notifier.start_listening("r-gone", alice())
-    notifier.start_listening("r2", None)
-    notifier.stop_listening("r-gone", 30, alice())
-    notifier.stop_listening("r1", 40, None)
+    write(notifier, "start_listening", "r1")
+    write(notifier, "start_listening", "r-gone", **ALICE)
+    write(notifier, "start_listening", "r2")
+    write(notifier, "stop_listening", "r-gone", listening_duration=30, **ALICE)
+    write(notifier, "stop_listening", "r1", listening_duration=40)
     clock.advance(5)
     deliver_all(sender)
 
@@ -146,7 +150,7 @@ def test_a_refused_radio_is_parked_and_every_other_notification_arrives_in_order
 
 
 def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(notifier, sender, webapp):
-    notifier.start_listening("r-gone", None)
+    write(notifier, "start_listening", "r-gone")
     webapp.status = 503
     assert sender.deliver_once() is False
     assert sender.deliver_once() is False
@@ -171,8 +175,8 @@ def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(notifier,
 def test_a_temporary_failure_keeps_the_head_waiting_it_is_not_parked(
     notifier, sender, webapp, answer
 ):
-    notifier.start_listening("r1", None)
-    notifier.start_listening("r2", None)
+    write(notifier, "start_listening", "r1")
+    write(notifier, "start_listening", "r2")
     if answer == "hang":
         webapp.delay = SHORT_TIMEOUT * 3
     elif answer == "refused":
