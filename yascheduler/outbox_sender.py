@@ -73,9 +73,10 @@ def backoff_delay(failures: int, max_backoff: float) -> float:
 
 def describe(batch: list[Item]) -> str:
     head = batch[0]
-    if head.kind == SONGS_STARTED:
+    if len(batch) > 1:
         return f"songs_started seq {head.seq}..{batch[-1].seq} ({len(batch)} songs)"
-    return f"{head.kind} seq {head.seq} radio {head.radio_uuid}"
+    song = f" song {head.params.get('song_id')}" if head.kind == SONGS_STARTED else ""
+    return f"{head.kind} seq {head.seq} radio {head.radio_uuid}{song}"
 
 
 def undecodable(item: Item) -> str:
