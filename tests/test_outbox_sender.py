@@ -18,7 +18,7 @@ from yascheduler.outbox_sender import OutboxSender, Verdict, classify
 from yascheduler.yaapp import Notifier
 
 KEY = "s3cret-scheduler-key"
-API_KEY = "alice-api-key"
+API_KEY = "her api/key+1"  # in a query string: "her+api%2Fkey%2B1"
 SHORT_TIMEOUT = 0.3
 PLAY_DATE = datetime(2027, 1, 1, tzinfo=UTC).timestamp()
 
@@ -139,7 +139,9 @@ def test_a_refused_radio_is_parked_and_every_other_notification_arrives_in_order
     assert first["parked"]["attempts"] == 1
     # the 404 page quoted the URL: the secrets in it are not kept
     assert "Page not found" in first["parked"]["answer"]
-    assert KEY not in first["parked"]["answer"] and API_KEY not in first["parked"]["answer"]
+    assert "key=***" in first["parked"]["answer"]
+    assert "api_key=***" in first["parked"]["answer"]
+    assert KEY not in first["parked"]["answer"] and "api%2Fkey" not in first["parked"]["answer"]
     assert parks == [("start_listening", 404), ("stop_listening", 404)]
     warnings = [r.getMessage() for r in caplog.records if "parked" in r.getMessage()]
     assert warnings == [

@@ -74,11 +74,14 @@ class Outbox:
         self._last_seq: int | None = None  # the greatest seq taken into memory
         self._spilled = False  # True while stored items wait behind those in memory
         self._count = 0
-        self._parked = 0
+        # seq -> radio uuid of every parked item: counted, listed and selected without
+        # a scan of the store, which holds the whole backlog.
+        self._parked: dict[int, str] = {}
         self._next_seq = self._seq_limit = 0
         # Taking a seq, storing the item and queueing it happen under one lock,
         # so that the queue is in seq order, and a refill sees every item
-        # stored behind it.
+        # stored behind it; parking, retrying and discarding too, so that none
+        # crosses a retry reading the memory again.
         self._lock = gevent.lock.Semaphore()
 
     def __len__(self) -> int:
@@ -86,14 +89,15 @@ class Outbox:
         return self._count
 
     def parked_count(self) -> int:
-        return self._parked
+        return len(self._parked)
 
     def load(self) -> None:
         """Take in the stored backlog (at start-up, before anything is appended)."""
         with self._lock:
             _upgrade_legacy_items()
             self._count = _collection().count_documents(QUEUED)
-            self._parked = _collection().count_documents(PARKED)
+            parked = _collection().find(PARKED, {"radio_uuid": 1})
+            self._parked = {stored["_id"]: stored.get("radio_uuid") for stored in parked}
             self._reload()
 
     def append(self, kind: str, radio_uuid: str, params: dict, created_at: float) -> Item:
@@ -123,11 +127,11 @@ class Outbox:
 
     def park(self, item: Item, parked: dict) -> None:
         """Set an item taken from the head aside: `parked` says when and why (`at` required)."""
-        with self._lock:  # not to cross a retry that reloads the memory
+        with self._lock:
             _collection().update_one({"_id": item.seq}, {"$set": {"parked": parked}})
             self._forget([item])
             self._count -= 1
-            self._parked += 1
+            self._parked[item.seq] = item.radio_uuid
 
     def record_attempt(self, items: list[Item]) -> None:
         _collection().update_many(_ids_filter(items), {"$inc": {"attempts": 1}})
@@ -141,19 +145,18 @@ class Outbox:
     def parked_page(self, radio_uuid: str | None, skip: int, limit: int) -> tuple[int, list]:
         """(how many are parked, of the radio if given; the stored documents of a page of
         them, in seq order)."""
-        query = Selection(radio_uuid=radio_uuid).query()
-        total = _collection().count_documents(query)
-        page = _collection().find(query).sort("_id", 1).skip(skip).limit(limit)
-        return total, list(page)
+        seqs = self._selected(Selection(radio_uuid=radio_uuid))
+        stored = (_collection().find_one({"_id": seq}) for seq in seqs[skip : skip + limit])
+        return len(seqs), [document for document in stored if document is not None]
 
     def retry(self, selection: Selection) -> list[int]:
         """Put parked items back into the queue, in seq order with the others; their seqs."""
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
-                _collection().update_many(_ids_query(seqs), {"$unset": {"parked": ""}})
+                _collection().update_many(selection.query(), {"$unset": {"parked": ""}})
                 self._count += len(seqs)
-                self._parked -= len(seqs)
+                self._unpark(seqs)
                 # Their seqs are older than most of the queue: read it again from the
                 # store, in seq order, rather than sort them into the memory.
                 self._reload()
@@ -164,18 +167,24 @@ class Outbox:
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
-                _collection().delete_many(_ids_query(seqs))
-                self._parked -= len(seqs)
+                _collection().delete_many(selection.query())
+                self._unpark(seqs)
         return seqs
 
     def _selected(self, selection: Selection) -> list[int]:
-        """The seqs of the parked items selected; NotParked if a seq named is not one."""
-        found = [doc["_id"] for doc in _collection().find(selection.query(), {"_id": 1})]
+        """The seqs of the parked items selected, in order; NotParked if a seq named is
+        not one."""
         if selection.seqs is not None:
-            missing = sorted(set(selection.seqs) - set(found))
+            missing = sorted(set(selection.seqs) - self._parked.keys())
             if missing:
                 raise NotParked(missing)
-        return sorted(found)
+            return sorted(set(selection.seqs))
+        wanted = selection.radio_uuid
+        return sorted(s for s, radio in self._parked.items() if wanted in (None, radio))
+
+    def _unpark(self, seqs: list[int]) -> None:
+        for seq in seqs:
+            del self._parked[seq]
 
     def _forget(self, items: list[Item]) -> None:
         """Take items out of memory: found at the head, as the sender takes them from it,
@@ -229,15 +238,11 @@ def _reserve_seqs(count: int) -> int:
 
 
 def _ids_filter(items: list[Item]) -> dict:
-    return _ids_query([item.seq for item in items])
-
-
-def _ids_query(seqs: list[int]) -> dict:
     # One item (every notification but songs_started) by its exact _id: the
     # lookup the in-memory store answers without a scan.
-    if len(seqs) == 1:
-        return {"_id": seqs[0]}
-    return {"_id": {"$in": seqs}}
+    if len(items) == 1:
+        return {"_id": items[0].seq}
+    return {"_id": {"$in": [item.seq for item in items]}}
 
 
 def _document(item: Item) -> dict:

@@ -13,7 +13,7 @@ import enum
 import logging
 from collections import deque
 from itertools import takewhile
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import gevent
 import requests
@@ -93,7 +93,8 @@ def excerpt(text: str, secrets: list[str]) -> str:
     """The start of an answer, the secrets sent with the request hidden: an error page
     (Django's, in debug) may quote the request's URL, and with it the key."""
     for secret in secrets:
-        text = text.replace(secret, HIDDEN)
+        for written in {secret, quote(secret, safe=""), quote_plus(secret)}:  # as in a URL
+            text = text.replace(written, HIDDEN)
     return text[:ANSWER_EXCERPT]
 
 
@@ -214,7 +215,7 @@ class OutboxSender:
         if len(batch) == 1:
             self._park(batch[0], response)
             return
-        log.info(
+        log.debug(
             "outbox: %s refused with HTTP %d: sending it by halves",
             describe(batch),
             response.status_code,
