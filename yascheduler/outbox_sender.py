@@ -20,7 +20,7 @@ import requests
 import ujson
 
 from .outbox import Item
-from .yaapp import RADIO_KINDS, SONGS_STARTED, http_request, webapp_session, with_key
+from .yaapp import RADIO_KINDS, SONGS_STARTED, Notifier, http_request, webapp_session, with_key
 
 log = logging.getLogger("yascheduler.yaapp")
 
@@ -106,7 +106,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        notifier,
+        notifier: Notifier,
         session: requests.Session | None = None,
         timeout: float = 5.0,
         max_backoff: float = 30.0,
@@ -224,7 +224,7 @@ class OutboxSender:
         self._halves.extendleft((len(batch) - half, half))  # extendleft: the first half first
 
     def _park(self, item: Item, response: requests.Response) -> None:
-        secrets = [s for s in (self.notifier.key, item.params.get("api_key")) if s]
+        secrets = [str(s) for s in (self.notifier.key, item.params.get("api_key")) if s]
         self.outbox.park(
             item,
             {
