@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from tests.catalogs import USERS, radio
-from tests.harness import http_base
+from tests.harness import http_base, wait_for
+from yascheduler.outbox import Selection
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -205,6 +206,29 @@ def test_the_dashboard_filters_server_side_from_the_url(scene, tmp_path):
         assert f'data-uuid="{uuid}"' in table
     for uuid in ("radio-4", "radio-5", "radio-silent"):
         assert f'data-uuid="{uuid}"' not in table
+
+
+def test_the_dashboard_shows_parked_notifications_only_when_there_are(
+    make_service, webapp, tmp_path
+):
+    webapp.refused_radios.add("radio-2")  # unknown to the web app: its first song parks
+    service = make_service(scene_catalog(), yaapp_url=webapp.url, yaapp_key="k")
+    wait_for(lambda: service.notifier.outbox.parked_count() == 1, "radio-2's song parked")
+    dom = run_chromium(http_base(service) + "/", tmp_path, "--dump-dom")
+    card = dom[dom.index('id="c-outbox-sub"') : dom.index('id="c-messages"')]
+    assert "all delivered" in card and "1 parked" in card
+    panel = dom[dom.index('id="parked-panel"') : dom.index('id="listeners-info"')]
+    assert "hidden" not in panel.split(">", 1)[0]
+    rows = panel[panel.index('id="parked"') :]
+    for text in ("songs_started", "radio-2", "HTTP 404"):
+        assert text in rows
+    assert "radio-1" not in rows
+
+    service.notifier.outbox.discard(Selection())
+    dom = run_chromium(http_base(service) + "/", tmp_path, "--dump-dom")
+    card = dom[dom.index('id="c-outbox-sub"') : dom.index('id="c-messages"')]
+    assert "parked" not in card
+    assert 'id="parked-panel" hidden' in dom
 
 
 @pytest.mark.parametrize(

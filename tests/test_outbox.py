@@ -1,9 +1,10 @@
-"""The durable outbox: what a restart finds again, and in what order it comes out."""
+"""The durable outbox: what a restart finds again, in what order it comes out, what is parked."""
 
+import pytest
 from bson import ObjectId
 
 from yascheduler import models
-from yascheduler.outbox import Outbox
+from yascheduler.outbox import NotParked, Outbox, Selection
 
 
 def write(outbox, *radios):
@@ -105,3 +106,105 @@ def test_items_stored_by_an_older_version_are_taken_over_in_order(db):
     head = outbox.head(1)[0]
     assert (head.seq, head.params, head.attempts) == (3, {"listening_duration": 5}, 1)
     assert drain(outbox) == ["old-a", "old-b", "new-1", "new-2"]
+
+
+# --- parked items -------------------------------------------------------------------------
+
+
+def park(outbox, radio_uuid, at=5.0):
+    """Park the head item, which must be of `radio_uuid`, as the sender does."""
+    (item,) = outbox.head(1)
+    assert item.radio_uuid == radio_uuid
+    outbox.park(item, {"at": at, "status": 404, "answer": "Not found", "attempts": 1})
+    return item.seq
+
+
+def parked_radios(outbox):
+    return [document["radio_uuid"] for document in outbox.parked_page(None, 0, 100)[1]]
+
+
+def test_a_parked_item_leaves_the_queue_and_the_backlog_but_stays_stored(db):
+    outbox = Outbox()
+    write(outbox, "bad", "r1")
+    seq = park(outbox, "bad")
+    assert (len(outbox), outbox.parked_count()) == (1, 1)
+    assert drain(outbox) == ["r1"]
+    stored = models.OutboxItem._get_collection().find_one({"_id": seq})
+    assert stored["parked"] == {"at": 5.0, "status": 404, "answer": "Not found", "attempts": 1}
+    assert outbox.oldest_created_at() is None
+
+
+def test_a_restart_keeps_parked_items_out_of_the_queue_and_counts_them(db):
+    before = Outbox()
+    write(before, "bad", "r1", "r2")
+    park(before, "bad")
+    after = Outbox()
+    after.load()
+    assert (len(after), after.parked_count()) == (2, 1)
+    assert drain(after) == ["r1", "r2"]
+    assert parked_radios(after) == ["bad"]
+
+
+def test_refills_from_the_store_skip_parked_items(db):
+    outbox = Outbox(window=2)
+    write(outbox, "a", "bad-1", "b", "bad-2", "c")  # b, bad-2, c wait in the store alone
+    assert drain_some(outbox, 1) == ["a"]
+    park(outbox, "bad-1")
+    assert drain_some(outbox, 1) == ["b"]  # refilled from the store
+    park(outbox, "bad-2")
+    write(outbox, "d")
+    outbox.retry(Selection(radio_uuid="bad-2"))  # reads the store again from the start
+    assert drain(outbox, batch=1) == ["bad-2", "c", "d"]
+    assert parked_radios(outbox) == ["bad-1"]
+    assert (len(outbox), outbox.parked_count()) == (0, 1)
+
+
+def test_retried_items_come_back_first_in_seq_order_and_discarded_ones_are_gone(db):
+    outbox = Outbox(window=3)
+    write(outbox, "bad-1", "bad-2", "bad-3")
+    first, second, third = (park(outbox, f"bad-{n}") for n in (1, 2, 3))
+    write(outbox, "r1", "r2", "r3", "r4")
+    assert outbox.retry(Selection(seqs=(third, first))) == [first, third]
+    assert (len(outbox), outbox.parked_count()) == (6, 1)
+    assert drain(outbox, batch=1) == ["bad-1", "bad-3", "r1", "r2", "r3", "r4"]
+    assert outbox.discard(Selection()) == [second]
+    assert outbox.parked_count() == 0
+    assert models.OutboxItem.objects.count() == 0
+
+
+def test_items_are_selected_by_radio_or_all(db):
+    outbox = Outbox()
+    write(outbox, "x", "y", "x")
+    for radio_uuid in ("x", "y", "x"):
+        park(outbox, radio_uuid)
+    assert outbox.parked_page("x", 0, 10)[0] == 2
+    assert len(outbox.discard(Selection(radio_uuid="x"))) == 2
+    assert parked_radios(outbox) == ["y"]
+    assert outbox.discard(Selection(radio_uuid="x")) == []
+    assert len(outbox.retry(Selection())) == 1
+    assert drain(outbox) == ["y"]
+
+
+def test_naming_a_seq_that_is_not_parked_changes_nothing(db):
+    outbox = Outbox()
+    write(outbox, "bad", "r1")
+    seq = park(outbox, "bad")
+    queued = outbox.head(1)[0].seq
+    with pytest.raises(NotParked) as refused:
+        outbox.retry(Selection(seqs=(seq, queued, 999)))
+    assert refused.value.seqs == [queued, 999]
+    with pytest.raises(NotParked):
+        outbox.discard(Selection(seqs=(seq, 999)))
+    assert (len(outbox), outbox.parked_count()) == (1, 1)
+    assert parked_radios(outbox) == ["bad"]
+
+
+def test_an_item_sent_while_a_retry_read_the_memory_again_is_still_removed(db):
+    outbox = Outbox()
+    write(outbox, "bad", "r1", "r2")
+    park(outbox, "bad")
+    in_flight = outbox.head(1)  # r1, being sent
+    outbox.retry(Selection())
+    outbox.remove(in_flight)  # the web app took it
+    assert drain(outbox, batch=1) == ["bad", "r2"]
+    assert len(outbox) == 0

@@ -54,6 +54,7 @@ def test_status_keeps_its_fields_and_adds_the_server_time(service):
         "listeners",
         "events",
         "outbox",
+        "outbox_parked",
         "redis_connected",
         "messages_received",
         "messages_sent",

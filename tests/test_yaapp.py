@@ -12,13 +12,8 @@ from gevent.pywsgi import WSGIServer
 
 from yascheduler import models
 from yascheduler.clock import FakeClock
-from yascheduler.yaapp import (
-    Notifier,
-    OutboxSender,
-    TokenChecker,
-    backoff_delay,
-    webapp_session,
-)
+from yascheduler.outbox_sender import OutboxSender, backoff_delay
+from yascheduler.yaapp import Notifier, TokenChecker, webapp_session
 
 KEY = "s3cret-scheduler-key"
 SHORT_TIMEOUT = 0.3

@@ -16,7 +16,7 @@ import sys  # noqa: E402
 
 import gevent  # noqa: E402
 
-from . import logs, ops, runner  # noqa: E402
+from . import logs, ops, outbox_commands, runner  # noqa: E402
 from . import settings as settings_module  # noqa: E402
 from . import simulate  # noqa: E402
 from .errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_arguments(simulate_parser)
     simulate_parser.set_defaults(command=simulate.command)
     ops.add_commands(commands)
+    outbox_commands.add_commands(commands)
     return parser
 
 

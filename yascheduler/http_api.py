@@ -1,4 +1,5 @@
-"""The HTTP API: the dashboard, health, status, radios, and the catalog import endpoint.
+"""The HTTP API: the dashboard, health, status, radios, and the admin endpoints
+(catalog import, parked outbox items).
 
 A plain WSGI application, served by gevent's WSGI server (`yascheduler
 run`) or by gunicorn's gevent worker.
@@ -14,12 +15,14 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from . import catalog, views
+from . import catalog, outbox_admin, views
 from .errors import CatalogError
+from .outbox import NotParked
 
 log = logging.getLogger("yascheduler.http")
 
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
+MAX_SELECTION_BYTES = 1024 * 1024
 RADIO_PREFIX = "/api/radios/"
 STATIC_PREFIX = "/static/"
 # a dashboard asset: one plain file name, nothing that could climb out of the directory
@@ -56,7 +59,14 @@ def make_app(service):
         ("GET", "/api/listeners"): lambda environ: read(views.listeners, service, environ),
         ("GET", "/api/events"): lambda environ: read(views.events, service, environ),
         ("GET", "/metrics"): lambda environ: metrics(service),
+        ("GET", "/api/outbox/parked"): lambda environ: read(views.outbox_parked, service, environ),
         ("POST", "/api/catalog"): lambda environ: import_catalog(service, environ),
+        ("POST", "/api/outbox/parked/retry"): lambda environ: handle_parked(
+            service, environ, outbox_admin.retry, "retried"
+        ),
+        ("POST", "/api/outbox/parked/discard"): lambda environ: handle_parked(
+            service, environ, outbox_admin.discard, "discarded"
+        ),
     }
 
     def app(environ, start_response):
@@ -152,6 +162,20 @@ def import_catalog(service, environ):
         "deleted": change.deleted,
         "users": change.users,
     }
+
+
+def handle_parked(service, environ, action, done: str):
+    """Retry or discard the parked items the JSON body names."""
+    require_admin(service.settings.admin_token, environ)
+    try:
+        selection = outbox_admin.parse_selection(read_body(environ, MAX_SELECTION_BYTES))
+    except outbox_admin.SelectionError as error:
+        raise HttpError(HTTPStatus.BAD_REQUEST, str(error)) from None
+    try:
+        seqs = action(service.notifier, selection)
+    except NotParked as error:
+        raise HttpError(HTTPStatus.NOT_FOUND, str(error), seqs=error.seqs) from None
+    return HTTPStatus.OK, {done: seqs, "outbox_parked": service.notifier.outbox.parked_count()}
 
 
 def require_admin(admin_token: str | None, environ) -> None:

@@ -86,6 +86,16 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.outbox_items_parked = Counter(
+            "yascheduler_outbox_items_parked",
+            "Web app notifications parked: refused for good, by kind and HTTP status",
+            ["kind", "status"],
+            registry=self.registry,
+        )
+
+    def count_parked(self, kind: str, status: int) -> None:
+        self.outbox_items_parked.labels(kind, str(status)).inc()
+
     def observe_webapp(self, endpoint: str, seconds: float, error: str) -> None:
         self.webapp_latency.labels(endpoint).observe(seconds)
         if error:

@@ -207,6 +207,8 @@ class OutboxItem(Document):
     params = DictField()
     created_at = FloatField(required=True)
     attempts = IntField(default=0)
+    # Set once the web app refused it for good: at, status, answer (an excerpt), attempts.
+    parked = DictField(default=None)
     meta = {"collection": "outbox"}  # read in seq order: the `_id` index
 
 

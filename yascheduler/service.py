@@ -22,13 +22,14 @@ from .errors import MessageError, StoreError
 from .handlers import Handlers
 from .listeners import Listeners
 from .metrics import Metrics
+from .outbox_sender import OutboxSender
 from .programming import Programmer, ProgrammingSettings
 from .programming.catalog_view import radio_from_stored
 from .stations import MasterPlayer, Stations
 from .streamers import Streamers
 from .streams import Streams
 from .users import Users
-from .yaapp import Notifier, OutboxSender, TokenChecker
+from .yaapp import Notifier, TokenChecker
 
 log = logging.getLogger("yascheduler.service")
 
@@ -119,7 +120,12 @@ class Service:
         self.spawn(self.bus.run_publisher)
         self.scheduler_loop = self.spawn(self.programmer.run_forever)
         if self.notifier.enabled:
-            self.spawn(OutboxSender(self.notifier, observe=self.metrics.observe_webapp).run)
+            sender = OutboxSender(
+                self.notifier,
+                observe=self.metrics.observe_webapp,
+                on_park=self.metrics.count_parked,
+            )
+            self.spawn(sender.run)
         self.streamers.load()
         self.spawn(self.streamers.run)
         self.spawn(self.stations.run_session_expiry)
@@ -215,6 +221,7 @@ class Service:
             "listeners": self.listeners.count(),
             "events": programming["events"],
             "outbox": self.notifier.backlog(),
+            "outbox_parked": self.notifier.outbox.parked_count(),
             "redis_connected": self.bus.connected,
             "messages_received": dict(self.metrics.received),
             "messages_sent": dict(self.metrics.sent),
@@ -250,6 +257,10 @@ class Service:
             "yascheduler_outbox_backlog": (
                 "Web app notifications not yet delivered",
                 self.notifier.backlog,
+            ),
+            "yascheduler_outbox_parked": (
+                "Web app notifications refused for good, waiting for an operator",
+                self.notifier.outbox.parked_count,
             ),
         }
 

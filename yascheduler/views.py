@@ -11,6 +11,8 @@ built only for the radios of the page asked for.
 
 import itertools
 
+from . import outbox_admin
+
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 RADIO_STATES = ("all", "streaming", "broken", "idle")
@@ -227,4 +229,21 @@ def events(service, params: dict) -> dict:
         ],
         "lateness": programmer.recent_lateness(),
         "server_time": now,
+    }
+
+
+def outbox_parked(service, params: dict) -> dict:
+    """Parked web app notifications, oldest first; of one radio with ?radio=<uuid>."""
+    page, per_page = paging(params)
+    radio_uuid = params.get("radio") or None
+    total, documents = service.notifier.outbox.parked_page(
+        radio_uuid, (page - 1) * per_page, per_page
+    )
+    return {
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "radio": radio_uuid,
+        "items": [outbox_admin.shown(document) for document in documents],
+        "server_time": service.clock.now(),
     }

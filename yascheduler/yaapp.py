@@ -2,8 +2,9 @@
 
 Notifications go through a durable outbox (outbox.Outbox) so that none is
 lost while the web app is down or the scheduler restarts: the Notifier
-writes, the OutboxSender delivers in seq order and removes an item only
-once the web app took it. Token checks are asked live by the TokenChecker.
+writes, the OutboxSender (outbox_sender.py) delivers in seq order and
+removes an item only once the web app took it, or parks it if it refused
+it for good. Token checks are asked live by the TokenChecker.
 
 Neither the scheduler key nor a user's api_key or auth token ever goes to
 a log line: requests' own error messages carry the URL, so failures are
@@ -15,7 +16,6 @@ import os
 import time
 from collections import OrderedDict, deque
 from datetime import datetime
-from itertools import takewhile
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from . import vouched_tokens
 from .clock import SystemClock
 from .errors import ConfigError
-from .outbox import Item, Outbox
+from .outbox import Outbox
 
 log = logging.getLogger("yascheduler.yaapp")
 
@@ -39,8 +39,6 @@ STOPPED = "stopped"
 SONGS_STARTED = "songs_started"
 RADIO_KINDS = (START_LISTENING, STOP_LISTENING, STOPPED)
 
-MAX_SONGS_PER_REQUEST = 100
-FIRST_RETRY_DELAY = 0.5
 PLAY_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 ANONYMOUS = (None, False)
 
@@ -83,12 +81,6 @@ def webapp_session(base_url: str) -> requests.Session:
     )
     session.trust_env = False
     return session
-
-
-def backoff_delay(failures: int, max_backoff: float) -> float:
-    """Seconds to wait after `failures` failures in a row (1 or more)."""
-    doublings = min(failures - 1, 32)  # past the cap anyway; keeps the float finite
-    return min(max_backoff, FIRST_RETRY_DELAY * 2.0**doublings)
 
 
 def with_key(key: str | None, fields: dict) -> dict:
@@ -148,138 +140,6 @@ class Notifier:
         item = self.outbox.append(kind, radio_uuid, params, self.clock.now())
         log.debug("outbox: %s seq %d radio %s", kind, item.seq, radio_uuid)
         self.wakeup.set()
-
-
-def describe(batch: list[Item]) -> str:
-    head = batch[0]
-    if head.kind == SONGS_STARTED:
-        return f"songs_started seq {head.seq}..{batch[-1].seq} ({len(batch)} songs)"
-    return f"{head.kind} seq {head.seq} radio {head.radio_uuid}"
-
-
-def undecodable(item: Item) -> str:
-    """Why a stored item cannot be sent; empty if it can."""
-    if not isinstance(item.radio_uuid, str):
-        return "no radio uuid"
-    if item.kind == SONGS_STARTED:
-        complete = {"song_id", "play_date"} <= item.params.keys()
-        return "" if complete else "songs_started lacks song_id or play_date"
-    return "" if item.kind in RADIO_KINDS else f"unknown kind {item.kind!r}"
-
-
-def took_songs(response: requests.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("success") is True
-
-
-class OutboxSender:
-    """Greenlet body delivering the outbox, in seq order, at least once."""
-
-    def __init__(
-        self,
-        notifier: Notifier,
-        session: requests.Session | None = None,
-        timeout: float = 5.0,
-        max_backoff: float = 30.0,
-        observe=None,
-    ):
-        self.observe = observe
-        self.notifier = notifier
-        self.session = session or webapp_session(notifier.base_url or "")
-        self.timeout = timeout
-        self.max_backoff = max_backoff
-        self.failures = 0  # in a row, on the current head of the outbox
-        self._last_failure = ""
-
-    def run(self) -> None:
-        while True:
-            # Cleared before reading the outbox: an item written after the
-            # read sets it again, so the wait below cannot miss it.
-            self.notifier.wakeup.clear()
-            if self.deliver_once():
-                continue
-            if self.failures:
-                self._wait_before_retry()
-            else:
-                self.notifier.wakeup.wait()
-
-    def deliver_once(self) -> bool:
-        """Try the head of the outbox once (one request); True if delivered."""
-        batch = self._head_batch()
-        if not batch:
-            return False
-        if self._discarded_undecodable(batch):
-            return True
-        failure = self._send(batch)
-        if failure:
-            self._record_failure(batch, failure)
-            return False
-        self.notifier.outbox.remove(batch)
-        if self.failures:
-            log.info("web app reachable again after %d failed attempts", self.failures)
-        self.failures = 0
-        log.debug("delivered %s", describe(batch))
-        return True
-
-    def _head_batch(self) -> list[Item]:
-        """The head item, or the run of songs_started items the outbox starts with."""
-        if not self.notifier.enabled:
-            return []
-        head = self.notifier.outbox.head(MAX_SONGS_PER_REQUEST)
-        if not head or head[0].kind != SONGS_STARTED:
-            return head[:1]
-        return list(takewhile(lambda item: item.kind == SONGS_STARTED, head))
-
-    def _discarded_undecodable(self, batch: list[Item]) -> bool:
-        # Such an item could never be sent and would block the outbox forever.
-        bad = [item for item in batch if undecodable(item)]
-        for item in bad:
-            log.error("outbox: discarding seq %d: %s", item.seq, undecodable(item))
-        if bad:
-            self.notifier.outbox.remove(bad)
-        return bool(bad)
-
-    def _send(self, batch: list[Item]) -> str:
-        """Why the web app did not take the batch; empty if it did."""
-        try:
-            response = self._post(batch)
-        except requests.RequestException as exc:
-            return type(exc).__name__
-        if response.status_code != 200:
-            return f"HTTP {response.status_code}"
-        if batch[0].kind == SONGS_STARTED and not took_songs(response):
-            return "songs_started answered without success true"
-        return ""
-
-    def _post(self, batch: list[Item]) -> requests.Response:
-        base, key, head = self.notifier.base_url, self.notifier.key, batch[0]
-        if head.kind == SONGS_STARTED:
-            data = [[i.radio_uuid, i.params["song_id"], i.params["play_date"]] for i in batch]
-            url = f"{base}/api/v1/songs_started/"
-            body = with_key(key, {"data": data})
-            return http_request(
-                self.session, "POST", url, self.timeout, self.observe, SONGS_STARTED, json=body
-            )
-        url = f"{base}/api/v1/radio/{quote(head.radio_uuid, safe='')}/{head.kind}/"
-        query = with_key(key, head.params)
-        return http_request(
-            self.session, "POST", url, self.timeout, self.observe, head.kind, params=query
-        )
-
-    def _record_failure(self, batch: list[Item], failure: str) -> None:
-        self.failures += 1
-        self.notifier.outbox.record_attempt(batch)
-        self._last_failure = f"{failure} ({describe(batch)}, attempt {batch[0].attempts})"
-
-    def _wait_before_retry(self) -> None:
-        # A plain sleep, not a wait on wakeup: new items queue behind the
-        # failing head, so waking for them would only defeat the backoff.
-        delay = backoff_delay(self.failures, self.max_backoff)
-        log.warning("web app unreachable, retrying in %.1fs: %s", delay, self._last_failure)
-        gevent.sleep(delay)
 
 
 class TokenChecker:

@@ -6,6 +6,7 @@
 const REFRESH_MS = 2000;
 const TICK_MS = 250;
 const PER_PAGE = 50;
+const PARKED_SHOWN = 10;
 
 const view = { state: "all", q: "", page: 1 };
 let serverAt = null; // {server: seconds, local: performance.now() ms} of the last answer
@@ -84,9 +85,12 @@ function renderCards(status, streamers, events) {
 
   $("c-outbox").textContent = status.outbox_enabled ? number(status.outbox) : "off";
   const oldest = status.outbox_oldest_at;
-  $("c-outbox-sub").innerHTML = !status.outbox_enabled ? "no web app configured"
+  const parked = status.outbox_parked;
+  $("c-outbox-sub").innerHTML = (!status.outbox_enabled ? "no web app configured"
     : oldest === null ? "all delivered"
-    : `oldest waiting <span class="warn">${ago(status.server_time - oldest)}</span>`;
+    : `oldest waiting <span class="warn">${ago(status.server_time - oldest)}</span>`) +
+    (parked ? ` · <span class="bad">${number(parked)} parked</span>` : "");
+  $("c-outbox").parentElement.classList.toggle("alert", parked > 0);
 
   const bad = sum(status.messages_rejected);
   $("c-messages").textContent = number(sum(status.messages_received));
@@ -205,6 +209,22 @@ function renderListeners(answer) {
     </tr>`).join("") : `<tr><td colspan="4" class="empty">No one is listening.</td></tr>`;
 }
 
+// refused for good by the web app: shown until an operator retries or discards them
+function renderParked(answer) {
+  $("parked-panel").hidden = answer.total === 0;
+  $("parked-info").textContent = (answer.total > answer.items.length
+    ? `${answer.items.length} oldest of ${number(answer.total)}` : `${number(answer.total)}`) +
+    " · yascheduler outbox list | retry | discard";
+  $("parked").innerHTML = answer.items.map((p) => `
+    <tr>
+      <td data-label="Seq" class="mono">${esc(p.seq)}</td>
+      <td data-label="Kind">${esc(p.kind)}</td>
+      <td data-label="Radio" class="mono">${esc(p.radio_uuid)}</td>
+      <td data-label="Answer"><span class="pill bad">HTTP ${esc(p.status)}</span></td>
+      <td data-label="Parked" class="muted">${ago(answer.server_time - p.parked_at)}</td>
+    </tr>`).join("");
+}
+
 // --- the loop ------------------------------------------------------------------------
 
 function radiosURL() {
@@ -218,9 +238,10 @@ async function refresh() {
   const mine = ++generation;
   const asked = performance.now();
   try {
-    const [status, radios, streamers, events, listeners] = await Promise.all([
+    const [status, radios, streamers, events, listeners, parked] = await Promise.all([
       getJSON("/api/status"), getJSON(radiosURL()), getJSON("/api/streamers"),
       getJSON("/api/events?per_page=10"), getJSON("/api/listeners?per_page=20"),
+      getJSON("/api/outbox/parked?per_page=" + PARKED_SHOWN),
     ]);
     if (mine !== generation) return;
     serverAt = { server: status.server_time, local: (asked + performance.now()) / 2 };
@@ -234,6 +255,7 @@ async function refresh() {
     renderStreamers(streamers);
     renderEvents(events);
     renderListeners(listeners);
+    renderParked(parked);
     const connection = $("connection");
     connection.textContent = "live";
     connection.className = "pill ok";
