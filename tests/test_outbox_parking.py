@@ -116,7 +116,7 @@ def test_a_radio_the_web_app_does_not_know_is_parked_and_retried_once_it_does(
     assert [item["kind"] for item in listed["items"]] == RADIO_2_PARKED
     assert {item["radio_uuid"] for item in listed["items"]} == {"radio-2"}
     assert {item["status"] for item in listed["items"]} == {404}
-    assert listed["items"][1]["params"] == {"username": "mat", "api_key": "***"}
+    assert listed["items"][1]["params"] == {"username": "mat", "api_key": "***", "user_id": 1}
     assert get(service, "/api/outbox/parked", radio="radio-1")["total"] == 0
     page = get(service, "/api/outbox/parked", page=2, per_page=3)
     assert [item["kind"] for item in page["items"]] == ["stopped"]
