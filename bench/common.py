@@ -22,7 +22,7 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 
 sys.path.insert(0, str(ROOT))
-from yascheduler.embedded_redis import server_command  # noqa: E402
+from yascheduler.support.embedded_redis import server_command  # noqa: E402
 
 
 def free_port() -> int:

@@ -95,10 +95,10 @@ SKIP = (
     "<module>",
     "_run_code",
     "_run_module_as_main",
-    "main (yascheduler/cli.py",
+    "main (yascheduler/app/cli.py",
     "run (gevent/",
-    "run (yascheduler/cli.py",
-    "serve (yascheduler/cli.py",
+    "run (yascheduler/app/cli.py",
+    "serve (yascheduler/app/cli.py",
 )
 
 

@@ -1,6 +1,6 @@
 """gunicorn settings for yascheduler.
 
-    gunicorn -c config/gunicorn.conf.py yascheduler.wsgi:application
+    gunicorn -c config/gunicorn.conf.py yascheduler.app.wsgi:application
 
 behaves like `yascheduler run` without flags: the settings come from the
 environment (YASCHEDULER_*) and the config file YASCHEDULER_CONFIG names;
@@ -11,17 +11,17 @@ dies. SIGTERM stops it cleanly; SIGINT or SIGQUIT at once. Restart
 rather than reload (SIGHUP): gunicorn starts the new worker before it
 stops the old one, and two schedulers would run for a moment.
 
-Only `yascheduler.wsgi` is imported here, in the master, before gevent
+Only `yascheduler.app.wsgi` is imported here, in the master, before gevent
 patches the worker: it imports nothing that gevent patches.
 """
 
-from yascheduler import wsgi as _yascheduler
-from yascheduler.logs import dict_config as _log_config
-from yascheduler.settings import format_host_port as _host_port
+from yascheduler.app import wsgi as _yascheduler
+from yascheduler.support.logs import dict_config as _log_config
+from yascheduler.support.settings import format_host_port as _host_port
 
 _settings = _yascheduler.master_settings()
 
-wsgi_app = "yascheduler.wsgi:application"
+wsgi_app = "yascheduler.app.wsgi:application"
 worker_class = "gevent"
 workers = 1
 # The scheduler is started in the worker, after gevent has patched it.

@@ -2,9 +2,9 @@
 
 import gevent
 
-from yascheduler import catalog as catalog_module
-from yascheduler.service import Service
-from yascheduler.settings import resolve
+from yascheduler.catalog import importer as catalog_module
+from yascheduler.app.service import Service
+from yascheduler.support.settings import resolve
 
 TEST_SETTINGS = {
     "http": "127.0.0.1:0",

@@ -4,8 +4,8 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from yascheduler import models
-from yascheduler.clock import FakeClock
+from yascheduler.store import models
+from yascheduler.support.clock import FakeClock
 from yascheduler.programming import Programmer, ProgrammingSettings
 
 

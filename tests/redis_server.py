@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from yascheduler.embedded_redis import server_command
+from yascheduler.support.embedded_redis import server_command
 
 
 def redis_server_binary() -> str:

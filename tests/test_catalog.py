@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from yascheduler import models
-from yascheduler.catalog import CatalogChange, import_catalog, load_catalog_file, parse_catalog
-from yascheduler.errors import CatalogError
+from yascheduler.store import models
+from yascheduler.catalog.importer import (
+    CatalogChange,
+    import_catalog,
+    load_catalog_file,
+    parse_catalog,
+)
+from yascheduler.support.errors import CatalogError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "catalog.example.json"
 

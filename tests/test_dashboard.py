@@ -16,7 +16,7 @@ import requests
 
 from tests.catalogs import USERS, radio
 from tests.harness import http_base, wait_for
-from yascheduler.outbox import Selection
+from yascheduler.webapp.outbox import Selection
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")

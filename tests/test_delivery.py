@@ -10,8 +10,8 @@ import requests
 from tests.catalogs import radio
 from tests.harness import http_base, start_service, wait_for
 from tests.streamer_emulator import StreamerEmulator
-from yascheduler.clock import FakeClock
-from yascheduler.streamers import Peer, Streamers
+from yascheduler.support.clock import FakeClock
+from yascheduler.streaming.liveness import Peer, Streamers
 
 SONG_SECONDS = 3.0
 

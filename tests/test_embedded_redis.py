@@ -6,9 +6,9 @@ import stat
 import pytest
 import redis
 
-from yascheduler import embedded_redis
-from yascheduler.embedded_redis import PREFERRED_PORT, EmbeddedRedis
-from yascheduler.errors import YaschedulerError
+from yascheduler.support import embedded_redis
+from yascheduler.support.embedded_redis import PREFERRED_PORT, EmbeddedRedis
+from yascheduler.support.errors import YaschedulerError
 
 
 @pytest.fixture

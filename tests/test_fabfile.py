@@ -47,7 +47,7 @@ fi
 set -a; . "$here/env"; set +a
 cd {app}
 setsid {venv}/bin/python -m gunicorn -c config/gunicorn.conf.py --pid "$here/gunicorn.pid" \\
-    yascheduler.wsgi:application </dev/null >>"$here/service.log" 2>&1 &
+    yascheduler.app.wsgi:application </dev/null >>"$here/service.log" 2>&1 &
 """
 
 
@@ -220,7 +220,7 @@ def test_status_and_logs(deployment, deployed):
 
 def test_deploy_rolls_back_when_the_new_version_is_not_healthy(deployment, deployed):
     assert deployed.returncode == 0
-    service_py = deployment.source / "yascheduler" / "service.py"
+    service_py = deployment.source / "yascheduler" / "app" / "service.py"
     service_py.write_text(service_py.read_text() + BREAK_HEALTH)
     git(deployment.source, "commit", "--quiet", "--all", "-m", "a version that is never healthy")
     broken = git(deployment.source, "rev-parse", "HEAD")

@@ -5,7 +5,7 @@ import sys
 
 CHECK = """
 import sys
-import yascheduler.cli
+import yascheduler.app.cli
 from gevent import monkey
 for name in ("socket", "ssl", "threading", "select"):
     assert monkey.is_module_patched(name), name + " is not patched"

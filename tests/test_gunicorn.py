@@ -39,7 +39,7 @@ def catalog_file(tmp_path):
 def test_gunicorn_runs_the_scheduler_in_its_worker(redis_url, mongo_url, catalog_file, streamers):
     port = free_port()
     process = gunicorn(
-        "yascheduler.wsgi:application",
+        "yascheduler.app.wsgi:application",
         YASCHEDULER_REDIS_URL=redis_url, YASCHEDULER_MONGO_URL=mongo_url,
         YASCHEDULER_CATALOG=str(catalog_file), YASCHEDULER_HTTP=f"127.0.0.1:{port}",
         YASCHEDULER_PING_INTERVAL="1", YASCHEDULER_LOG_FORMAT="json",
@@ -104,7 +104,7 @@ def test_gunicorn_stops_when_the_catalog_is_broken(redis_url, mongo_url, tmp_pat
 
 
 def test_the_wsgi_application_answers_503_until_the_scheduler_runs():
-    from yascheduler import wsgi
+    from yascheduler.app import wsgi
 
     statuses = []
     body = wsgi.application(

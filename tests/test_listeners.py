@@ -1,8 +1,8 @@
 """What the store keeps of listening sessions, and how a message finds its session."""
 
-from yascheduler import models
-from yascheduler.clock import FakeClock
-from yascheduler.listeners import Listeners
+from yascheduler.store import models
+from yascheduler.support.clock import FakeClock
+from yascheduler.streaming.sessions import Listeners
 
 
 def stored(session_id, streamer="s1"):

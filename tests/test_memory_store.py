@@ -3,7 +3,7 @@
 import pytest
 from bson import ObjectId
 
-from yascheduler import memory_store
+from yascheduler.store import memory as memory_store
 
 OID = ObjectId()
 DOCUMENTS = [

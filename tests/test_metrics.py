@@ -8,8 +8,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.catalogs import basic_catalog
 from tests.harness import http_base, start_service, wait_for
 from tests.redis_server import RedisServer
-from yascheduler import store
-from yascheduler.clock import FakeClock
+from yascheduler.store import connection as store
+from yascheduler.support.clock import FakeClock
 
 
 def scrape(service) -> dict:

@@ -11,7 +11,10 @@ from tests.catalogs import basic_catalog
 from tests.harness import http_base
 from tests.redis_server import free_port
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
-from yascheduler import cli, logs, models, store
+from yascheduler.app import cli
+from yascheduler.support import logs
+from yascheduler.store import models
+from yascheduler.store import connection as store
 
 
 def run_cli(*args, stdin=subprocess.DEVNULL, **env):
@@ -103,7 +106,7 @@ def test_status_of_an_unreachable_scheduler():
 @pytest.fixture
 def stored_state(db):
     """The catalog and some state, in the test's store."""
-    from yascheduler import catalog
+    from yascheduler.catalog import importer as catalog
 
     catalog.import_catalog(basic_catalog())
     models.Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
@@ -165,7 +168,13 @@ def test_json_lines_carry_the_exception():
         raise ValueError("bad \ud800 thing")
     except ValueError:
         record = logging.LogRecord(
-            "yascheduler.bus", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info()
+            "yascheduler.bus",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed %s",
+            ("here",),
+            sys.exc_info(),
         )
     line = json.loads(formatter.format(record))
     assert line["message"] == "failed here"

@@ -3,8 +3,8 @@
 import pytest
 from bson import ObjectId
 
-from yascheduler import models
-from yascheduler.outbox import NotParked, Outbox, Selection
+from yascheduler.store import models
+from yascheduler.webapp.outbox import NotParked, Outbox, Selection
 
 
 def write(outbox, *radios):

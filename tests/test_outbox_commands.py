@@ -12,7 +12,7 @@ from tests.redis_server import free_port
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import CLEAN_ENV, ROOT, run_args, start, stop, wait_healthy, yascheduler
 from tests.test_outbox_parking import notifications
-from yascheduler import cli
+from yascheduler.app import cli
 
 KEY = "test-scheduler-key"
 ADMIN = "admin-secret"

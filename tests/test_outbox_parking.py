@@ -7,7 +7,7 @@ import requests
 from tests.catalogs import basic_catalog
 from tests.harness import http_base, wait_for
 from tests.test_metrics import scrape
-from yascheduler.clock import FakeClock
+from yascheduler.support.clock import FakeClock
 
 KEY = "test-scheduler-key"
 ADMIN = "admin-secret"

@@ -12,10 +12,10 @@ import gevent
 import pytest
 
 from tests.harness import wait_for
-from yascheduler import models
-from yascheduler.clock import FakeClock
-from yascheduler.outbox_sender import OutboxSender, Verdict, classify
-from yascheduler.yaapp import Notifier
+from yascheduler.store import models
+from yascheduler.support.clock import FakeClock
+from yascheduler.webapp.sender import OutboxSender, Verdict, classify
+from yascheduler.webapp.notifier import Notifier
 
 KEY = "s3cret-scheduler-key"
 API_KEY = "her api/key+1"  # in a query string: "her+api%2Fkey%2B1"

@@ -7,7 +7,7 @@ import requests
 
 from tests.catalogs import basic_catalog
 from tests.harness import hard_kill, http_base, wait_for
-from yascheduler.clock import FakeClock
+from yascheduler.support.clock import FakeClock
 
 KEY = "test-scheduler-key"
 MAT = {"username": "mat", "api_key": "key-mat", "user_id": "1"}

@@ -15,7 +15,7 @@ from tests.programming_support import (
     song_starts,
     timeline_of,
 )
-from yascheduler import models
+from yascheduler.store import models
 from yascheduler.programming import PlayCommand, ProgrammingSettings
 
 HOUR = 3600.0

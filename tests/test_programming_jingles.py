@@ -11,7 +11,7 @@ from tests.programming_support import (
     song_starts,
     timeline_of,
 )
-from yascheduler import models
+from yascheduler.store import models
 from yascheduler.programming import PlayCommand
 from yascheduler.programming.persistence import stored_timelines
 

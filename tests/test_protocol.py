@@ -4,8 +4,8 @@ import ujson
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from yascheduler import protocol
-from yascheduler.errors import MessageError
+from yascheduler.streaming import protocol
+from yascheduler.support.errors import MessageError
 
 
 def decode(**fields):

@@ -24,9 +24,11 @@ from tests.catalogs import USERS, basic_catalog, radio
 from tests.harness import hard_kill, http_base, start_service, wait_for
 from tests.redis_server import free_port
 from tests.streamer_emulator import StreamerEmulator
-from yascheduler import bus, models, protocol
-from yascheduler.clock import FakeClock
-from yascheduler.errors import MessageError
+from yascheduler.streaming import bus
+from yascheduler.store import models
+from yascheduler.streaming import protocol
+from yascheduler.support.clock import FakeClock
+from yascheduler.support.errors import MessageError
 
 KEY = "test-scheduler-key"
 

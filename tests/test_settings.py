@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from yascheduler import settings
-from yascheduler.errors import ConfigError
-from yascheduler.settings import SETTINGS, Settings, resolve
+from yascheduler.support import settings
+from yascheduler.support.errors import ConfigError
+from yascheduler.support.settings import SETTINGS, Settings, resolve
 
 EXAMPLE_FILE = Path(__file__).parent.parent / "config" / "yascheduler.example.toml"
 NO_ENV: dict[str, str] = {}
@@ -328,7 +328,7 @@ def test_repr_of_settings_hides_secrets():
 
 def test_example_file_does_not_drift():
     assert EXAMPLE_FILE.read_text() == settings.example_toml(), (
-        "regenerate: python -c 'import sys; from yascheduler.settings import example_toml;"
+        "regenerate: python -c 'import sys; from yascheduler.support.settings import example_toml;"
         " sys.stdout.write(example_toml())' > config/yascheduler.example.toml"
     )
 

@@ -1,8 +1,8 @@
 """Radio masters: what memory says is what the store says, across restarts."""
 
-from yascheduler import models
-from yascheduler.clock import FakeClock
-from yascheduler.streams import Streams
+from yascheduler.store import models
+from yascheduler.support.clock import FakeClock
+from yascheduler.streaming.masters import Streams
 
 
 def stored_masters():

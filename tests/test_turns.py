@@ -4,7 +4,7 @@ import time
 
 import gevent
 
-from yascheduler.turns import take_turns
+from yascheduler.support.turns import take_turns
 
 
 def test_other_greenlets_run_between_turns_and_only_then():

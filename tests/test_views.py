@@ -5,11 +5,11 @@ import requests
 
 from tests.catalogs import USERS, radio, songs
 from tests.harness import http_base, wait_for
-from yascheduler import views
-from yascheduler.clock import FakeClock
-from yascheduler.listeners import Listeners
+from yascheduler.http import views
+from yascheduler.support.clock import FakeClock
+from yascheduler.streaming.sessions import Listeners
 from yascheduler.programming.lateness import LatenessMeter
-from yascheduler.streamers import Peer, Streamers
+from yascheduler.streaming.liveness import Peer, Streamers
 
 
 def many_radios(count: int) -> dict:
@@ -391,6 +391,6 @@ def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):
 
 
 def models_radio(uuid):
-    from yascheduler import models
+    from yascheduler.store import models
 
     return models.Radio.objects.get(uuid=uuid)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.catalogs import basic_catalog
-from yascheduler.clock import FakeClock
+from yascheduler.support.clock import FakeClock
 
 KEY = "test-scheduler-key"
 

@@ -10,10 +10,10 @@ import gevent.event
 import pytest
 from gevent.pywsgi import WSGIServer
 
-from yascheduler import models
-from yascheduler.clock import FakeClock
-from yascheduler.outbox_sender import OutboxSender, backoff_delay
-from yascheduler.yaapp import Notifier, TokenChecker, webapp_session
+from yascheduler.store import models
+from yascheduler.support.clock import FakeClock
+from yascheduler.webapp.sender import OutboxSender, backoff_delay
+from yascheduler.webapp.notifier import Notifier, TokenChecker, webapp_session
 
 KEY = "s3cret-scheduler-key"
 SHORT_TIMEOUT = 0.3

@@ -1,5 +1,5 @@
 import sys
 
-from yascheduler.cli import main
+from yascheduler.app.cli import main
 
 sys.exit(main())

@@ -8,7 +8,7 @@ times the memory and the time to build, which counts with 100,000 radios.
 
 from dataclasses import dataclass
 
-from .. import models
+from yascheduler.store import models
 
 
 @dataclass(slots=True, frozen=True)

@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .. import models
+from yascheduler.store import models
 from .interface import ProgrammingSettings
 from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import gevent.event
 import gevent.lock
 
-from ..turns import take_turns
+from yascheduler.support.turns import take_turns
 from . import persistence
 from .catalog_view import Radio, Song, radio_from_document, stored_ready_radios
 from .choice import NOTHING_PLAYABLE, Choice, Chooser

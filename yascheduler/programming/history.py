@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from .. import models
+from yascheduler.store import models
 
 
 @lru_cache(maxsize=1 << 16)

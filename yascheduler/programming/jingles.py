@@ -7,7 +7,7 @@ due: the one played least recently goes first, the others follow at the
 next boundaries, before the next song.
 """
 
-from .. import models
+from yascheduler.store import models
 from .timeline import JingleCounter
 
 NEVER = float("-inf")

@@ -5,7 +5,7 @@ collection MongoEngine maps models.RadioTimeline to: MongoEngine's query
 building would cost ten times the write itself on every event.
 """
 
-from .. import models
+from yascheduler.store import models
 from .catalog_view import Radio
 from .jingles import counters_from_one_count
 from .state import RadioState

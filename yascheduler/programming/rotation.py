@@ -14,7 +14,7 @@ choice among all, the recency factor keeping the newest ones unlikely.
 import random
 from dataclasses import dataclass
 
-from .. import models
+from yascheduler.store import models
 from .history import PlayHistory
 from .interface import ProgrammingSettings
 

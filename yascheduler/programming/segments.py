@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from .. import models
+from yascheduler.store import models
 from .interface import PlayCommand
 from .localtime import next_top_of_hour
 from .timeline import Segment

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import models
+from yascheduler.store import models
 from .localtime import local_date, wall_clock_instant
 from .rotation import playable
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import gevent
 
-from . import models, protocol
+from yascheduler.store import models
+from . import protocol
 
 log = logging.getLogger("yascheduler.streamers")
 

@@ -8,7 +8,7 @@ import logging
 
 import ujson
 
-from .outbox import Selection
+from yascheduler.webapp.outbox import Selection
 
 log = logging.getLogger("yascheduler.outbox")
 

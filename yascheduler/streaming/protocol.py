@@ -9,7 +9,7 @@ import math
 
 import ujson
 
-from .errors import MessageError
+from yascheduler.support.errors import MessageError
 
 INBOX_CHANNEL = "yascheduler"
 STREAMER_CHANNEL_PREFIX = "yastream."

@@ -15,9 +15,11 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from . import catalog, outbox_admin, views
-from .errors import CatalogError
-from .outbox import NotParked
+from yascheduler.catalog import importer as catalog
+from . import outbox as outbox_admin
+from . import views
+from yascheduler.support.errors import CatalogError
+from yascheduler.webapp.outbox import NotParked
 
 log = logging.getLogger("yascheduler.http")
 

@@ -15,8 +15,8 @@ socket, ssl nor threading; the rest is imported in the worker.
 import logging
 import sys
 
-from . import settings as settings_module
-from .errors import CatalogError, ConfigError, YaschedulerError
+from yascheduler.support import settings as settings_module
+from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 
 log = logging.getLogger("yascheduler")
 
@@ -77,7 +77,8 @@ def post_worker_init(worker) -> None:
         raise RuntimeError("yascheduler needs gunicorn's gevent worker (worker_class = 'gevent')")
     import gevent
 
-    from . import http_api, runner
+    from yascheduler.http import api as http_api
+    from . import runner
 
     settings = runner.resolve_settings({})
     runner.configure_logging(settings)

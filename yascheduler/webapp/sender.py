@@ -20,7 +20,7 @@ import requests
 import ujson
 
 from .outbox import Item
-from .yaapp import RADIO_KINDS, SONGS_STARTED, Notifier, http_request, webapp_session, with_key
+from .notifier import RADIO_KINDS, SONGS_STARTED, Notifier, http_request, webapp_session, with_key
 
 log = logging.getLogger("yascheduler.yaapp")
 

@@ -17,9 +17,9 @@ import logging
 import gevent
 
 from . import protocol
-from .listeners import Closed
-from .programming import PlayCommand
-from .turns import take_turns
+from .sessions import Closed
+from yascheduler.programming import PlayCommand
+from yascheduler.support.turns import take_turns
 
 log = logging.getLogger("yascheduler.stations")
 

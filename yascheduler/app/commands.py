@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import catalog, runner, store
-from . import settings as settings_module
-from .errors import CatalogError, ConfigError, YaschedulerError
-from .redact import redact
+from yascheduler.catalog import importer as catalog
+from . import runner
+from yascheduler.store import connection as store
+from yascheduler.support import settings as settings_module
+from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
+from yascheduler.support.redact import redact
 
 # An in-memory store of our own, to validate a catalog without writing anywhere.
 CHECK_STORE_URL = "mongomock://localhost/configcheck"

@@ -16,10 +16,13 @@ import sys  # noqa: E402
 
 import gevent  # noqa: E402
 
-from . import logs, ops, outbox_commands, runner  # noqa: E402
-from . import settings as settings_module  # noqa: E402
-from . import simulate  # noqa: E402
-from .errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
+from yascheduler.support import logs  # noqa: E402
+from . import commands as ops  # noqa: E402
+from . import outbox_commands  # noqa: E402
+from . import runner  # noqa: E402
+from yascheduler.support import settings as settings_module  # noqa: E402
+from yascheduler.tools import simulate  # noqa: E402
+from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
 
 log = logging.getLogger("yascheduler")
 

@@ -13,7 +13,7 @@ start-up from the answers the token checker stored.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import models
+from yascheduler.store import models
 
 STORED_FIELDS = {"username": 1, "api_key": 1, "hd": 1, "auth_tokens": 1}
 

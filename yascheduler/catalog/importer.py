@@ -47,9 +47,9 @@ from functools import cached_property
 
 from mongoengine import Q
 
-from . import models
-from .catalog_entries import RadioEntry, read_catalog
-from .errors import CatalogError
+from yascheduler.store import models
+from .entries import RadioEntry, read_catalog
+from yascheduler.support.errors import CatalogError
 
 DEFAULT_PLAYLIST = "default"
 

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import logs, store
-from . import settings as settings_module
-from .embedded_redis import EmbeddedRedis
+from yascheduler.support import logs
+from yascheduler.store import connection as store
+from yascheduler.support import settings as settings_module
+from yascheduler.support.embedded_redis import EmbeddedRedis
 from .service import Service
 
 log = logging.getLogger("yascheduler")

@@ -23,9 +23,9 @@ import gevent.event
 import redis
 
 from . import protocol
-from .metrics import Metrics
-from .redact import redact
-from .turns import take_turns
+from yascheduler.support.metrics import Metrics
+from yascheduler.support.redact import redact
+from yascheduler.support.turns import take_turns
 
 log = logging.getLogger("yascheduler.bus")
 

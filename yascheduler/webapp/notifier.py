@@ -26,9 +26,9 @@ import requests
 from pymongo.errors import PyMongoError
 from requests.adapters import HTTPAdapter
 
-from . import vouched_tokens
-from .clock import SystemClock
-from .errors import ConfigError
+from yascheduler.store import tokens as vouched_tokens
+from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import ConfigError
 from .outbox import Outbox
 
 log = logging.getLogger("yascheduler.yaapp")

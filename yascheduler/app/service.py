@@ -14,22 +14,25 @@ import gevent.event
 from gevent.pool import Group
 from gevent.pywsgi import WSGIServer
 
-from . import catalog, http_api, protocol, store
-from .auth import Authenticator
-from .bus import Bus
-from .clock import SystemClock
-from .errors import MessageError, StoreError
-from .handlers import Handlers
-from .listeners import Listeners
-from .metrics import Metrics
-from .outbox_sender import OutboxSender
-from .programming import Programmer, ProgrammingSettings
-from .programming.catalog_view import radio_from_stored
-from .stations import MasterPlayer, Stations
-from .streamers import Streamers
-from .streams import Streams
-from .users import Users
-from .yaapp import Notifier, TokenChecker
+from yascheduler.catalog import importer as catalog
+from yascheduler.http import api as http_api
+from yascheduler.streaming import protocol
+from yascheduler.store import connection as store
+from yascheduler.streaming.auth import Authenticator
+from yascheduler.streaming.bus import Bus
+from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import MessageError, StoreError
+from yascheduler.streaming.handlers import Handlers
+from yascheduler.streaming.sessions import Listeners
+from yascheduler.support.metrics import Metrics
+from yascheduler.webapp.sender import OutboxSender
+from yascheduler.programming import Programmer, ProgrammingSettings
+from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.streaming.stations import MasterPlayer, Stations
+from yascheduler.streaming.liveness import Streamers
+from yascheduler.streaming.masters import Streams
+from yascheduler.streaming.users import Users
+from yascheduler.webapp.notifier import Notifier, TokenChecker
 
 log = logging.getLogger("yascheduler.service")
 

@@ -21,7 +21,7 @@ from itertools import islice
 import gevent.lock
 from pymongo import ReturnDocument
 
-from . import models
+from yascheduler.store import models
 
 SEQ_COUNTER = "outbox"
 # Seqs are reserved from the counter a block at a time: one store write per

@@ -8,8 +8,8 @@ from mongoengine.connection import ConnectionFailure, get_db
 from pymongo.errors import PyMongoError
 
 from . import models
-from .errors import ConfigError, StoreError
-from .redact import redact
+from yascheduler.support.errors import ConfigError, StoreError
+from yascheduler.support.redact import redact
 
 log = logging.getLogger("yascheduler.store")
 
@@ -35,7 +35,7 @@ def connect(url: str) -> None:
         raise ConfigError(f"mongo_url: {redact(url)} names no database")
     mongoengine.disconnect()
     if parts.scheme == IN_MEMORY_SCHEME:
-        from . import memory_store
+        from . import memory as memory_store
 
         mongoengine.connect(
             db=database,

@@ -7,7 +7,7 @@ for each.
 
 from pymongo.errors import DuplicateKeyError
 
-from . import models
+from yascheduler.store import models
 
 
 class Streams:

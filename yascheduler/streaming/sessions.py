@@ -14,7 +14,7 @@ import logging
 import math
 from dataclasses import dataclass
 
-from . import models
+from yascheduler.store import models
 
 log = logging.getLogger("yascheduler.listeners")
 

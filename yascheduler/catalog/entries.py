@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import models
-from .errors import CatalogError
+from yascheduler.store import models
+from yascheduler.support.errors import CatalogError
 
 MAX_SHOW_DURATION = 7 * 24 * 3600
 JINGLE_SCHEDULE_TYPES = ("between_songs", "hourly")

@@ -11,7 +11,7 @@ built only for the radios of the page asked for.
 
 import itertools
 
-from . import outbox_admin
+from . import outbox as outbox_admin
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
