@@ -6,7 +6,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,6 @@ import time
 from pathlib import Path
 
 import psutil
-import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -22,13 +20,8 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 
 sys.path.insert(0, str(ROOT))
-from yascheduler.support.embedded_redis import server_command  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from yascheduler.support.embedded_redis import redis_child  # noqa: E402
+from yascheduler.support.ports import free_port  # noqa: E402
 
 
 class Redis:
@@ -37,32 +30,14 @@ class Redis:
     def __init__(self):
         self.port = free_port()
         self.workdir = tempfile.mkdtemp(prefix="yasbench-redis-")
-        self.process = subprocess.Popen(
-            server_command(
-                self.port,
-                self.workdir,
-                # pub/sub clients of a saturated scheduler may lag: never drop them
-                *("--client-output-buffer-limit", "pubsub", "0", "0", "0"),
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # pub/sub clients of a saturated scheduler may lag: never drop them
+        buffers = ("--client-output-buffer-limit", "pubsub", "0", "0", "0")
+        self.server = redis_child(self.port, self.workdir, *buffers)
+        self.server.start(timeout=10)
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
 
     def stop(self):
-        self.process.kill()
-        self.process.wait()
+        self.server.stop(timeout=0)
 
 
 def make_catalog(
@@ -234,12 +209,3 @@ def figure(value, unit: str) -> dict:
     if isinstance(value, float):
         value = round(value, 3)
     return {"value": value, "unit": unit}
-
-
-def quantiles(samples: list[float]) -> dict:
-    """p50 / p99 / max of samples (None when there are none)."""
-    if not samples:
-        return {"count": 0, "p50": None, "p99": None, "max": None}
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]  # noqa: E731
-    return {"count": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": ordered[-1]}

@@ -17,6 +17,8 @@ import time
 
 import redis
 
+from yascheduler.support.stats import summary
+
 STAMP = re.compile(rb'"(?:info|auth_token)":"b(\d+)"')
 
 
@@ -79,14 +81,7 @@ def receive(url: str, seconds: float, ready_file: str) -> None:
             first = first or time.time()
             last = time.time()
         buffer = buffer[end:][-256:] if end else buffer[-256:]
-    latencies.sort()
-
-    def pick(q):
-        return (
-            latencies[min(len(latencies) - 1, round(q * (len(latencies) - 1)))]
-            if latencies
-            else None
-        )
+    figures = summary(latencies)
 
     print(
         json.dumps(
@@ -94,9 +89,9 @@ def receive(url: str, seconds: float, ready_file: str) -> None:
                 "received": len(latencies),
                 "first": first,
                 "last": last,
-                "p50_ms": pick(0.5),
-                "p99_ms": pick(0.99),
-                "max_ms": latencies[-1] if latencies else None,
+                "p50_ms": figures["p50"],
+                "p99_ms": figures["p99"],
+                "max_ms": figures["max"],
             }
         ),
         flush=True,

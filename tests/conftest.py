@@ -14,7 +14,8 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
+from yascheduler.support.ports import free_port  # noqa: E402
 from yascheduler.store import connection as store  # noqa: E402
 
 TEST_MONGO_URL = os.environ.get("YASCHEDULER_TEST_MONGO_URL")

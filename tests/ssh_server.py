@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 
 SSHD = "/usr/sbin/sshd"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 from tests.ssh_server import SshServer
 
 ROOT = Path(__file__).resolve().parent.parent

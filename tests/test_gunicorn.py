@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.catalogs import basic_catalog
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 from tests.test_cli import wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 
 from tests.catalogs import basic_catalog
 from tests.harness import http_base
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
 from yascheduler.app import cli
 from yascheduler.support import logs

@@ -9,7 +9,7 @@ import pytest
 
 from tests.catalogs import basic_catalog
 from tests.harness import wait_for
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import run_args, start, stop, wait_healthy
 

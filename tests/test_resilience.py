@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.catalogs import USERS, basic_catalog, radio
 from tests.harness import hard_kill, http_base, start_service, wait_for
-from tests.redis_server import free_port
+from yascheduler.support.ports import free_port
 from tests.streamer_emulator import StreamerEmulator
 from yascheduler.streaming import bus
 from yascheduler.store import models

@@ -4,6 +4,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from yascheduler.support.stats import summary
+
 WINDOW = 1000
 RECENT_SECONDS = 60.0
 # bounds the memory of recent(): at most this many sends are summarised
@@ -53,20 +55,11 @@ class LatenessMeter:
 
 
 def _summarise(values) -> dict:
-    samples = sorted(values)
-    if not samples:
-        return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+    """summary() in milliseconds, under the names the API has always used."""
+    figures = summary(values, scale=1000.0)
     return {
-        "count": len(samples),
-        "p50_ms": _ms(_quantile(samples, 0.50)),
-        "p99_ms": _ms(_quantile(samples, 0.99)),
-        "max_ms": _ms(samples[-1]),
+        "count": figures["count"],
+        "p50_ms": figures["p50"],
+        "p99_ms": figures["p99"],
+        "max_ms": figures["max"],
     }
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    return ordered[round(q * (len(ordered) - 1))]
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000.0, 3)

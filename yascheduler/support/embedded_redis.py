@@ -3,22 +3,19 @@
 import importlib.util
 import logging
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import redis
 
+from .child_server import ChildServer
 from .errors import YaschedulerError
+from .ports import HOST, free_port, port_is_free
 
 log = logging.getLogger("yascheduler.redis")
 
-HOST = "127.0.0.1"
 PREFERRED_PORT = 6379
 LOG_NAME = "redis-server.log"
-LOG_TAIL_LINES = 20
 
 
 def redis_server_binary() -> str:
@@ -49,112 +46,72 @@ def server_command(port: int, workdir, *options: str, binary: str | None = None)
     ]  # fmt: skip
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        # As redis-server does, so that connections of a past server in
-        # TIME_WAIT do not make the port look taken.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 def choose_port() -> int:
     return PREFERRED_PORT if port_is_free(PREFERRED_PORT) else free_port()
 
 
+def answers_ping(port: int, password: str | None = None) -> bool:
+    client = redis.Redis(
+        host=HOST, port=port, password=password, socket_timeout=1, socket_connect_timeout=1
+    )
+    try:
+        return bool(client.ping())
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+    finally:
+        client.close()
+
+
+def redis_child(port: int, workdir, *options: str, log_path=None, password=None) -> ChildServer:
+    """A redis-server child on loopback `port` keeping nothing on disk (server_command)."""
+    if password:
+        options = (*options, "--requirepass", password)
+    return ChildServer(
+        "redis-server",
+        server_command(port, workdir, *options),
+        answers=lambda: answers_ping(port, password),
+        probe="PING",
+        log_path=log_path,
+    )
+
+
 class EmbeddedRedis:
-    """A redis-server child process that keeps nothing on disk."""
+    """The service's own redis-server, when no redis_url is configured."""
 
     def __init__(self, start_timeout: float = 10.0, stop_timeout: float = 3.0):
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
-        self.process: subprocess.Popen | None = None
+        self.server: ChildServer | None = None
         self.workdir: Path | None = None
         self.url: str | None = None
+
+    @property
+    def process(self):
+        return None if self.server is None else self.server.process
 
     def start(self) -> str:
         """Start the server, wait until it answers PING, and return its URL."""
         self.workdir = Path(tempfile.mkdtemp(prefix="yascheduler-redis-"))
         port = choose_port()
-        with open(self.workdir / LOG_NAME, "wb") as output:
-            self.process = subprocess.Popen(
-                server_command(port, self.workdir),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                # Its own session, so that a Ctrl-C meant for the service does
-                # not kill Redis while the service is still shutting down.
-                start_new_session=True,
-            )
-        self._wait_until_ready(port)
+        self.server = redis_child(port, self.workdir, log_path=self.workdir / LOG_NAME)
+        try:
+            self.server.start(self.start_timeout)
+        except YaschedulerError:
+            self.stop()
+            raise
         self.url = f"redis://{HOST}:{port}/0"
-        log.info("embedded redis-server started at %s (pid %d)", self.url, self.process.pid)
+        log.info("embedded redis-server started at %s (pid %d)", self.url, self.server.pid)
         return self.url
-
-    def _wait_until_ready(self, port: int) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + self.start_timeout
-        client = redis.Redis(host=HOST, port=port, socket_timeout=1, socket_connect_timeout=1)
-        try:
-            while not _answers_ping(client):
-                if self.process.poll() is not None:
-                    self._fail(f"redis-server exited with status {self.process.returncode}")
-                if time.monotonic() > deadline:
-                    self._fail(f"redis-server did not answer PING within {self.start_timeout:g}s")
-                time.sleep(0.05)
-        finally:
-            client.close()
-
-    def _fail(self, problem: str) -> None:
-        tail = self._log_tail()
-        self.stop()
-        raise YaschedulerError(f"{problem}; its log ends with:\n{tail}")
-
-    def _log_tail(self) -> str:
-        assert self.workdir is not None
-        try:
-            lines = (self.workdir / LOG_NAME).read_text(errors="replace").splitlines()
-        except OSError as error:
-            return f"(no log: {error.strerror})"
-        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(empty log)"
 
     def stop(self) -> None:
         """Terminate the server (kill it if it lingers) and remove its files."""
-        if self.process is not None:
-            self._terminate(self.process)
-            self.process = None
+        if self.server is not None:
+            pid = self.server.pid
+            self.server.stop(self.stop_timeout)
+            self.server = None
+            if pid is not None:
+                log.info("embedded redis-server stopped (pid %d)", pid)
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
         self.url = None
-
-    def _terminate(self, process: subprocess.Popen) -> None:
-        if process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            log.warning(
-                "embedded redis-server (pid %d) still running after %gs: killing it",
-                process.pid, self.stop_timeout,
-            )  # fmt: skip
-            process.kill()
-            process.wait()
-        log.info("embedded redis-server stopped (pid %d)", process.pid)
-
-
-def _answers_ping(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError):
-        return False

@@ -36,6 +36,8 @@ import gevent.event
 import redis
 import ujson
 
+from yascheduler.support.stats import summary as quantiles
+
 log = logging.getLogger("yascheduler.simulate")
 
 INBOX = "yascheduler"
@@ -43,6 +45,7 @@ PREFIX = "yastream."
 GAP_SECONDS = 0.1
 JOIN_WINDOW = 1.0  # plays this soon after radio_started answer the join, not a prepare
 MAX_SAMPLES = 200_000
+MS = 1000.0  # seconds to milliseconds
 
 
 def add_arguments(parser) -> None:
@@ -396,7 +399,7 @@ class Simulation:
             replies = self.stats.replies
             rate = sum(replies.values()) - sum(last.values())
             last = dict(replies)
-            lat = summary_ms(self.stats.lateness[-2000:])
+            lat = quantiles(self.stats.lateness[-2000:], scale=MS)
             if not self.args.quiet:
                 print(
                     f"[{time.time() - began:5.0f}s] replies/s {rate:6d} "
@@ -458,29 +461,18 @@ class Simulation:
             "radios_started": started,
             "sent": dict(stats.sent),
             "replies": dict(stats.replies),
-            "latency_ms": {kind: summary_ms(samples) for kind, samples in stats.latency.items()},
+            "latency_ms": {
+                kind: quantiles(samples, scale=MS) for kind, samples in stats.latency.items()
+            },
             "plays": stats.plays,
-            "play_lateness_ms": summary_ms(stats.lateness) if self.durations else None,
-            "play_interval_s": summary_ms(stats.intervals, scale=1.0),
+            "play_lateness_ms": quantiles(stats.lateness, scale=MS) if self.durations else None,
+            "play_interval_s": quantiles(stats.intervals),
             "gaps": {
                 "count": len(stats.gaps),
                 "max_s": round(max(stats.gaps), 3) if stats.gaps else None,
             },
             "errors": {"total": sum(errors.values()), **errors},
         }
-
-
-def summary_ms(samples: list[float], scale: float = 1000.0) -> dict:
-    if not samples:
-        return {"count": 0, "p50": None, "p99": None, "max": None}
-    ordered = sorted(samples)
-    pick = lambda q: round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * scale, 3)  # noqa: E731
-    return {
-        "count": len(ordered),
-        "p50": pick(0.5),
-        "p99": pick(0.99),
-        "max": round(ordered[-1] * scale, 3),
-    }
 
 
 def format_summary(summary: dict) -> str:
