@@ -17,7 +17,7 @@ patches the worker: it imports nothing that gevent patches.
 
 from yascheduler.app import wsgi as _yascheduler
 from yascheduler.support.logs import dict_config as _log_config
-from yascheduler.support.settings import format_host_port as _host_port
+from yascheduler.support.config import format_host_port as _host_port
 
 _settings = _yascheduler.master_settings()
 

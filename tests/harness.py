@@ -4,7 +4,7 @@ import gevent
 
 from yascheduler.catalog import importer as catalog_module
 from yascheduler.app.service import Service
-from yascheduler.support.settings import resolve
+from yascheduler.support.config import resolve
 
 TEST_SETTINGS = {
     "http": "127.0.0.1:0",

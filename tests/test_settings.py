@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from yascheduler.support import settings
+from yascheduler.support import config, setting_docs, setting_values
 from yascheduler.support.errors import ConfigError
-from yascheduler.support.settings import SETTINGS, Settings, resolve
+from yascheduler.support.config import resolve
+from yascheduler.support.settings import BY_NAME, SETTINGS, Settings
 
 EXAMPLE_FILE = Path(__file__).parent.parent / "config" / "yascheduler.example.toml"
 NO_ENV: dict[str, str] = {}
@@ -16,7 +17,7 @@ NO_ENV: dict[str, str] = {}
 
 def parse_flags(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    settings.add_arguments(parser)
+    config.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -34,7 +35,7 @@ def test_settings_fields_are_the_declared_settings():
 
 
 def test_flag_and_environment_names_follow_the_setting_name():
-    setting = settings.BY_NAME["redis_url"]
+    setting = BY_NAME["redis_url"]
     assert setting.flag == "--redis-url"
     assert setting.env == "YASCHEDULER_REDIS_URL"
 
@@ -60,11 +61,14 @@ def test_defaults():
 
 def test_machine_timezone_is_a_valid_zone_without_tz():
     zone = resolve({}, NO_ENV).timezone
-    assert settings.timezone(zone) == zone
+    assert setting_values.timezone(zone) == zone
 
 
 def test_machine_timezone_ignores_a_posix_tz_string():
-    assert settings.machine_timezone({"TZ": "EST5EDT,M3.2.0,M11.1.0"}) != "EST5EDT,M3.2.0,M11.1.0"
+    assert (
+        setting_values.machine_timezone({"TZ": "EST5EDT,M3.2.0,M11.1.0"})
+        != "EST5EDT,M3.2.0,M11.1.0"
+    )
 
 
 # --- precedence ------------------------------------------------------------------
@@ -183,7 +187,7 @@ REJECTED = [
 
 @pytest.mark.parametrize(("name", "raw", "reason"), REJECTED)
 def test_rejected_flag_names_setting_reason_and_flag(name, raw, reason):
-    flag = settings.BY_NAME[name].flag
+    flag = BY_NAME[name].flag
     with pytest.raises(ConfigError) as caught:
         resolve(parse_flags(flag + "=" + raw), NO_ENV)
     message = str(caught.value)
@@ -193,7 +197,7 @@ def test_rejected_flag_names_setting_reason_and_flag(name, raw, reason):
 
 @pytest.mark.parametrize(("name", "raw", "reason"), REJECTED)
 def test_rejected_environment_names_setting_reason_and_variable(name, raw, reason):
-    env = settings.BY_NAME[name].env
+    env = BY_NAME[name].env
     with pytest.raises(ConfigError) as caught:
         resolve({}, {env: raw})
     assert str(caught.value).startswith(f"{name}: {reason}")
@@ -301,7 +305,7 @@ def test_describe_hides_secrets_and_passwords():
         },
         NO_ENV,
     )
-    described = settings.describe(resolved)
+    described = config.describe(resolved)
     assert described["redis_url"] == "redis://:***@localhost/0"
     assert described["mongo_url"] == "mongodb://app:***@db.example.com/radio"
     assert described["yaapp_key"] == described["admin_token"] == "***"
@@ -314,7 +318,7 @@ def test_describe_hides_secrets_and_passwords():
 
 def test_describe_hides_a_password_in_the_query():
     resolved = resolve({"redis_url": "unix:///run/redis.sock?db=1&password=hunter2"}, NO_ENV)
-    assert settings.describe(resolved)["redis_url"] == "unix:///run/redis.sock?db=1&password=***"
+    assert config.describe(resolved)["redis_url"] == "unix:///run/redis.sock?db=1&password=***"
 
 
 def test_repr_of_settings_hides_secrets():
@@ -327,16 +331,16 @@ def test_repr_of_settings_hides_secrets():
 
 
 def test_example_file_does_not_drift():
-    assert EXAMPLE_FILE.read_text() == settings.example_toml(), (
-        "regenerate: python -c 'import sys; from yascheduler.support.settings import example_toml;"
-        " sys.stdout.write(example_toml())' > config/yascheduler.example.toml"
+    assert EXAMPLE_FILE.read_text() == setting_docs.example_toml(), (
+        "regenerate: python -c 'import sys; from yascheduler.support.setting_docs import"
+        " example_toml; sys.stdout.write(example_toml())' > config/yascheduler.example.toml"
     )
 
 
 def test_example_file_uncommented_is_a_valid_config(tmp_path):
     assignments = [
         line.removeprefix("# ")
-        for line in settings.example_toml().splitlines()
+        for line in setting_docs.example_toml().splitlines()
         if re.match(r"# \w+ = ", line)
     ]
     config = write_config(tmp_path, "\n".join(assignments) + "\n")
@@ -347,7 +351,7 @@ def test_example_file_uncommented_is_a_valid_config(tmp_path):
 
 
 def test_markdown_table_lists_every_setting():
-    lines = settings.markdown_table().splitlines()
+    lines = setting_docs.markdown_table().splitlines()
     assert lines[0] == "| setting | flag | environment | default | description |"
     rows = lines[2:]
     assert len(rows) == len(SETTINGS)
@@ -359,7 +363,7 @@ def test_markdown_table_lists_every_setting():
 
 def test_help_shows_doc_environment_and_default():
     parser = argparse.ArgumentParser()
-    settings.add_arguments(parser)
+    config.add_arguments(parser)
     text = " ".join(parser.format_help().split())
     assert "--ping-interval SECONDS" in text
     assert "[YASCHEDULER_PING_INTERVAL; default: 15]" in text
@@ -368,4 +372,4 @@ def test_help_shows_doc_environment_and_default():
 
 def test_the_readme_shows_the_current_settings_table():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert settings.markdown_table() in readme, "regenerate the README's settings table"
+    assert setting_docs.markdown_table() in readme, "regenerate the README's settings table"

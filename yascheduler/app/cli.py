@@ -20,7 +20,7 @@ from yascheduler.support import logs  # noqa: E402
 from . import commands as ops  # noqa: E402
 from . import outbox_commands  # noqa: E402
 from . import runner  # noqa: E402
-from yascheduler.support import settings as settings_module  # noqa: E402
+from yascheduler.support import config  # noqa: E402
 from yascheduler.tools import simulate  # noqa: E402
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
 
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yascheduler", description="Radio programming scheduler")
     commands = parser.add_subparsers(metavar="COMMAND")
     run_parser = commands.add_parser("run", help="run the scheduler service")
-    settings_module.add_arguments(run_parser)
+    config.add_arguments(run_parser)
     run_parser.set_defaults(command=run)
     catalog_parser = commands.add_parser("catalog", help="catalog tools")
     catalog_commands = catalog_parser.add_subparsers(metavar="ACTION", required=True)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from yascheduler.catalog import importer as catalog
 from . import runner
 from yascheduler.store import connection as store
-from yascheduler.support import settings as settings_module
+from yascheduler.support import config
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
 
@@ -47,7 +47,7 @@ def add_commands(commands) -> None:
         "radio timelines, web app outbox); users and radios are kept",
     )
     flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    settings_module.add_arguments(flush_parser, only=("config", "mongo_url"))
+    config.add_arguments(flush_parser, only=("config", "mongo_url"))
     flush_parser.set_defaults(command=flush)
 
 
@@ -55,7 +55,7 @@ def add_commands(commands) -> None:
 
 
 def config_check(args: argparse.Namespace) -> int:
-    settings, problems = settings_module.check_config_file(args.file)
+    settings, problems = config.check_config_file(args.file)
     catalog_summary = None
     if settings is not None and settings.catalog is not None:
         catalog_summary, problem = check_catalog(settings.catalog)
@@ -68,7 +68,7 @@ def config_check(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     print(f"{args.file}: ok")
-    print(table(settings_module.describe(settings), indent="  "))
+    print(table(config.describe(settings), indent="  "))
     if catalog_summary:
         print(catalog_summary)
     return 0

@@ -15,7 +15,8 @@ from typing import Any
 
 from yascheduler.support import logs
 from yascheduler.store import connection as store
-from yascheduler.support import settings as settings_module
+from yascheduler.support import config
+from yascheduler.support.settings import Settings
 from yascheduler.support.embedded_redis import EmbeddedRedis
 from .service import Service
 
@@ -25,12 +26,12 @@ log = logging.getLogger("yascheduler")
 def resolve_settings(
     args: argparse.Namespace | Mapping[str, Any] | None = None,
     environ: Mapping[str, str] = os.environ,
-) -> settings_module.Settings:
+) -> Settings:
     """Flags (none under gunicorn) over YASCHEDULER_* over the config file; ConfigError."""
-    return settings_module.resolve(args if args is not None else {}, environ)
+    return config.resolve(args if args is not None else {}, environ)
 
 
-def configure_logging(settings: settings_module.Settings) -> None:
+def configure_logging(settings: Settings) -> None:
     logs.configure(settings.log_level, settings.log_format)
 
 
@@ -38,7 +39,7 @@ def configure_logging(settings: settings_module.Settings) -> None:
 class Running:
     """A started scheduler, and the embedded redis-server it may have started."""
 
-    settings: settings_module.Settings
+    settings: Settings
     service: Service | None
     embedded_redis: EmbeddedRedis | None
 
@@ -53,14 +54,14 @@ class Running:
                 self.embedded_redis = None
 
 
-def start(settings: settings_module.Settings, serve_http: bool = True) -> Running:
+def start(settings: Settings, serve_http: bool = True) -> Running:
     """Connect the store, start Redis if none is configured, start the service.
 
     Raises CatalogError or another YaschedulerError when it cannot start
     (having stopped whatever it had started). `serve_http`: False under
     gunicorn, whose worker serves the HTTP API itself.
     """
-    log.info("settings: %s", settings_module.describe(settings))
+    log.info("settings: %s", config.describe(settings))
     store.connect(settings.mongo_url)
     embedded_redis = service = None
     try:

@@ -15,7 +15,8 @@ socket, ssl nor threading; the rest is imported in the worker.
 import logging
 import sys
 
-from yascheduler.support import settings as settings_module
+from yascheduler.support import config
+from yascheduler.support.settings import Settings
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 
 log = logging.getLogger("yascheduler")
@@ -43,10 +44,10 @@ def application(environ, start_response):
 # --- what config/gunicorn.conf.py uses ------------------------------------------------
 
 
-def master_settings() -> settings_module.Settings:
+def master_settings() -> Settings:
     """The settings, resolved in the master to bind and log; exit 2 on a wrong one."""
     try:
-        return settings_module.resolve({})
+        return config.resolve({})
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         raise SystemExit(2) from None
