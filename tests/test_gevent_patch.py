@@ -10,8 +10,8 @@ from gevent import monkey
 for name in ("socket", "ssl", "threading", "select"):
     assert monkey.is_module_patched(name), name + " is not patched"
 import threading, socket
-assert threading.Lock is monkey.get_original("threading", "Lock") is False or \
-    "gevent" in repr(threading.Lock), "threading.Lock is not gevent's"
+assert threading.Lock is not monkey.get_original("threading", "Lock"), "not gevent's Lock"
+assert "gevent" in threading.Lock.__module__, threading.Lock.__module__
 assert "gevent" in socket.socket.__module__, socket.socket.__module__
 print("patched")
 """

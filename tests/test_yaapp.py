@@ -350,7 +350,8 @@ def taken_in_order(webapp):
 def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp):
     runner = gevent.spawn(sender.run)
     try:
-        gevent.sleep(0.01)  # let it reach its wait on an empty outbox
+        gevent.idle()  # it runs until it waits on the empty outbox: nothing else is ready
+        assert not runner.dead and notifier.backlog() == 0
         notifier.start_listening("r1", None)
         webapp.wait_for(lambda: notifier.backlog() == 0)
         notifier.stopped("r1", 9)

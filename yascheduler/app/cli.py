@@ -1,4 +1,4 @@
-"""The `yascheduler` command.
+"""The `yascheduler` command: its parser, and which function each subcommand runs.
 
 gevent must patch the standard library before anything imports socket,
 ssl or threading, so the patch is the first statement of the entry point.
@@ -9,25 +9,22 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
-import logging  # noqa: E402
 import os  # noqa: E402
-import signal  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import gevent  # noqa: E402
-
-from yascheduler.support import logs  # noqa: E402
-from . import commands as ops  # noqa: E402
-from . import outbox_commands  # noqa: E402
-from . import runner  # noqa: E402
 from yascheduler.support import config  # noqa: E402
-from yascheduler.tools import simulate  # noqa: E402
-from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError  # noqa: E402
 
-log = logging.getLogger("yascheduler")
+from . import commands, outbox_commands, runner  # noqa: E402
+
+URL_HELP = "the scheduler's HTTP address, http://HOST:PORT"
+TOKEN_HELP = "the scheduler's admin token (default: $YASCHEDULER_ADMIN_TOKEN)"
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["simulate"]:  # it parses its own options (argparse's REMAINDER would not)
+        return simulate(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "command"):
@@ -38,122 +35,102 @@ def main(argv=None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yascheduler", description="Radio programming scheduler")
-    commands = parser.add_subparsers(metavar="COMMAND")
-    run_parser = commands.add_parser("run", help="run the scheduler service")
+    subcommands = parser.add_subparsers(metavar="COMMAND")
+    run_parser = subcommands.add_parser("run", help="run the scheduler service")
     config.add_arguments(run_parser)
-    run_parser.set_defaults(command=run)
-    catalog_parser = commands.add_parser("catalog", help="catalog tools")
-    catalog_commands = catalog_parser.add_subparsers(metavar="ACTION", required=True)
-    import_parser = catalog_commands.add_parser(
-        "import", help="send a catalog file to a running scheduler (POST /api/catalog)"
+    run_parser.set_defaults(command=runner.run)
+    _catalog_commands(subcommands)
+    # listed for --help; main() hands its arguments to the simulator
+    subcommands.add_parser(
+        "simulate",
+        help="simulated streamers against a scheduler, for load tests (--help: its options)",
     )
-    import_parser.add_argument("file", help="catalog JSON file")
-    import_parser.add_argument(
-        "--url", required=True, help="the scheduler's HTTP address, http://HOST:PORT"
-    )
-    import_parser.add_argument(
-        "--admin-token",
-        default=os.environ.get("YASCHEDULER_ADMIN_TOKEN"),
-        help="the scheduler's admin token (default: $YASCHEDULER_ADMIN_TOKEN)",
-    )
-    import_parser.set_defaults(command=import_catalog)
-    simulate_parser = commands.add_parser(
-        "simulate", help="simulated streamers against a scheduler, for load tests"
-    )
-    simulate.add_arguments(simulate_parser)
-    simulate_parser.set_defaults(command=simulate.command)
-    ops.add_commands(commands)
-    outbox_commands.add_commands(commands)
+    _operator_commands(subcommands)
+    _outbox_commands(subcommands)
     return parser
 
 
-def run(args) -> int:
-    """The start-up shared with gunicorn's worker is `runner`'s (see wsgi.py)."""
-    try:
-        settings = runner.resolve_settings(args)
-    except ConfigError as error:
-        print(f"yascheduler: {error}", file=sys.stderr)
-        return 2
-    runner.configure_logging(settings)
-    try:
-        running = runner.start(settings)
-    except CatalogError as error:
-        log.error("the catalog is broken: %s", error)
-        return 2
-    except YaschedulerError as error:
-        log.error("%s", error)
-        return 2
-    try:
-        install_signal_handlers(running.service)
-        running.service.stopped.wait()
-    finally:
-        running.stop()
-    return 1 if running.service.failure else 0
+def simulate(arguments: list[str]) -> int:
+    """The load simulator is loaded only when asked for."""
+    from yascheduler.tools import simulate as simulator
+
+    return simulator.main(arguments)
 
 
-def configure_logging(level: str, log_format: str = "text") -> None:
-    logs.configure(level, log_format)
-
-
-def install_signal_handlers(service) -> None:
-    """First SIGTERM/SIGINT: stop cleanly. A second one: exit at once."""
-    signals_seen = []
-
-    def on_signal(signum):
-        signals_seen.append(signum)
-        if len(signals_seen) > 1:
-            os._exit(128 + signum)
-        log.info("%s received: stopping", signal.Signals(signum).name)
-        service.request_stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        gevent.signal_handler(signum, on_signal, signum)
-
-
-def import_catalog(args) -> int:
-    import requests
-
-    if not args.admin_token:
-        print("yascheduler: --admin-token or YASCHEDULER_ADMIN_TOKEN is required", file=sys.stderr)
-        return 2
-    try:
-        with open(args.file, "rb") as catalog_file:
-            body = catalog_file.read()
-    except OSError as error:
-        print(f"yascheduler: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return 2
-    try:
-        response = requests.post(
-            args.url.rstrip("/") + "/api/catalog",
-            data=body,
-            timeout=60,
-            headers={
-                "Authorization": "Bearer " + args.admin_token,
-                "Content-Type": "application/json",
-            },
-        )
-    except requests.RequestException as error:
-        print(f"yascheduler: {args.url} unreachable: {error}", file=sys.stderr)
-        return 1
-    if response.status_code != 200:
-        print(
-            f"yascheduler: import rejected ({response.status_code}): {error_text(response)}",
-            file=sys.stderr,
-        )
-        return 1
-    result = response.json()
-    print(
-        f"imported: {len(result['radios'])} radios created or changed, "
-        f"{len(result['deleted'])} deleted, {result['users']} users"
+def _catalog_commands(subcommands) -> None:
+    catalog_parser = subcommands.add_parser("catalog", help="catalog tools")
+    actions = catalog_parser.add_subparsers(metavar="ACTION", required=True)
+    import_parser = actions.add_parser(
+        "import", help="send a catalog file to a running scheduler (POST /api/catalog)"
     )
-    return 0
+    import_parser.add_argument("file", help="catalog JSON file")
+    import_parser.add_argument("--url", required=True, help=URL_HELP)
+    _admin_token(import_parser)
+    import_parser.set_defaults(command=commands.import_catalog)
 
 
-def error_text(response) -> str:
-    try:
-        return response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return response.text[:500]
+def _operator_commands(subcommands) -> None:
+    config_parser = subcommands.add_parser("config", help="configuration tools")
+    actions = config_parser.add_subparsers(metavar="ACTION", required=True)
+    check_parser = actions.add_parser(
+        "check",
+        help="validate a config file, and the catalog it names, as the service would read them "
+        "(without flags or environment variables); exit status 2 if anything is wrong",
+    )
+    check_parser.add_argument("file", type=Path, help="TOML config file")
+    check_parser.set_defaults(command=commands.config_check)
+
+    status_parser = subcommands.add_parser(
+        "status", help="show a running scheduler's status (GET /api/status) as a table"
+    )
+    status_parser.add_argument("--url", required=True, help=URL_HELP)
+    status_parser.set_defaults(command=commands.status)
+
+    flush_parser = subcommands.add_parser(
+        "flush",
+        help="delete the scheduler's stored state (streamers, streams, listener sessions, "
+        "radio timelines, web app outbox); users and radios are kept",
+    )
+    flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    config.add_arguments(flush_parser, only=("config", "mongo_url"))
+    flush_parser.set_defaults(command=commands.flush)
+
+
+def _outbox_commands(subcommands) -> None:
+    outbox_parser = subcommands.add_parser(
+        "outbox", help="parked web app notifications of a running scheduler"
+    )
+    actions = outbox_parser.add_subparsers(metavar="ACTION", required=True)
+    list_parser = actions.add_parser(
+        "list", help="list the parked notifications, oldest first (GET /api/outbox/parked)"
+    )
+    list_parser.add_argument("--url", required=True, help=URL_HELP)
+    list_parser.add_argument("--radio", help="only those of this radio uuid")
+    list_parser.add_argument("--page", type=int, default=1, help="page, from 1 (default 1)")
+    list_parser.add_argument(
+        "--per-page", type=int, default=50, help="notifications a page, 1 to 500 (default 50)"
+    )
+    list_parser.set_defaults(command=outbox_commands.list_parked)
+    for action, doc in (
+        ("retry", "send parked notifications again, in seq order with those waiting"),
+        ("discard", "delete parked notifications for good"),
+    ):
+        action_parser = actions.add_parser(action, help=f"{doc} (POST /api/outbox/parked/{action})")
+        action_parser.add_argument("--url", required=True, help=URL_HELP)
+        _admin_token(action_parser)
+        which = action_parser.add_mutually_exclusive_group(required=True)
+        which.add_argument(
+            "--seq", type=int, action="append", help="the notification's seq (repeatable)"
+        )
+        which.add_argument("--radio", help="every parked notification of this radio uuid")
+        which.add_argument("--all", action="store_true", help="every parked notification")
+        action_parser.set_defaults(command=outbox_commands.act_on_parked, action=action)
+
+
+def _admin_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--admin-token", default=os.environ.get("YASCHEDULER_ADMIN_TOKEN"), help=TOKEN_HELP
+    )
 
 
 if __name__ == "__main__":

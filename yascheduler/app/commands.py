@@ -1,4 +1,4 @@
-"""Operator commands: `config check`, `status`, `flush`.
+"""Operator commands: `config check`, `status`, `flush`, `catalog import`.
 
 Imported by the console entry point (cli.py), after the gevent patch.
 """
@@ -10,45 +10,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from yascheduler.catalog import importer as catalog
-from . import runner
 from yascheduler.store import connection as store
 from yascheduler.support import config
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
 
+from .service_client import admin_token_missing, call
+
 # An in-memory store of our own, to validate a catalog without writing anywhere.
 CHECK_STORE_URL = "mongomock://localhost/configcheck"
 FLUSH_WORD = "flush"
-
-
-def add_commands(commands) -> None:
-    """The `config`, `status` and `flush` subcommands of `yascheduler`."""
-    config_parser = commands.add_parser("config", help="configuration tools")
-    config_commands = config_parser.add_subparsers(metavar="ACTION", required=True)
-    check_parser = config_commands.add_parser(
-        "check",
-        help="validate a config file, and the catalog it names, as the service would read them "
-        "(without flags or environment variables); exit status 2 if anything is wrong",
-    )
-    check_parser.add_argument("file", type=Path, help="TOML config file")
-    check_parser.set_defaults(command=config_check)
-
-    status_parser = commands.add_parser(
-        "status", help="show a running scheduler's status (GET /api/status) as a table"
-    )
-    status_parser.add_argument(
-        "--url", required=True, help="the scheduler's HTTP address, http://HOST:PORT"
-    )
-    status_parser.set_defaults(command=status)
-
-    flush_parser = commands.add_parser(
-        "flush",
-        help="delete the scheduler's stored state (streamers, streams, listener sessions, "
-        "radio timelines, web app outbox); users and radios are kept",
-    )
-    flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    config.add_arguments(flush_parser, only=("config", "mongo_url"))
-    flush_parser.set_defaults(command=flush)
 
 
 # --- config check ------------------------------------------------------------------
@@ -99,26 +70,8 @@ def check_catalog(path: Path) -> tuple[str | None, str | None]:
 
 
 def status(args: argparse.Namespace) -> int:
-    import requests
-
-    from .cli import error_text
-
-    url = args.url.rstrip("/") + "/api/status"
-    try:
-        response = requests.get(url, timeout=10)
-    except requests.RequestException as error:
-        print(f"yascheduler: {args.url} unreachable: {error}", file=sys.stderr)
-        return 1
-    if response.status_code != 200:
-        print(
-            f"yascheduler: {url} answered {response.status_code}: {error_text(response)}",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        body = response.json()
-    except ValueError:
-        print(f"yascheduler: {url} did not answer JSON: {response.text[:200]!r}", file=sys.stderr)
+    body = call(args.url, "GET", "/api/status")
+    if body is None:
         return 1
     print(table(body if isinstance(body, dict) else {"status": body}))
     return 0
@@ -156,7 +109,7 @@ def _shown(value) -> str:
 
 def flush(args: argparse.Namespace) -> int:
     try:
-        settings = runner.resolve_settings(args)
+        settings = config.resolve(args)
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
@@ -207,3 +160,32 @@ def confirmed(shown_url: str) -> bool:
         print("not confirmed: nothing deleted", file=sys.stderr)
         return False
     return True
+
+
+# --- catalog import -----------------------------------------------------------------------
+
+
+def import_catalog(args: argparse.Namespace) -> int:
+    """Send a catalog file to a running scheduler (POST /api/catalog)."""
+    if admin_token_missing(args.admin_token):
+        return 2
+    try:
+        body = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"yascheduler: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    result = call(
+        args.url,
+        "POST",
+        "/api/catalog",
+        admin_token=args.admin_token,
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    if result is None:
+        return 1
+    print(
+        f"imported: {len(result['radios'])} radios created or changed, "
+        f"{len(result['deleted'])} deleted, {result['users']} users"
+    )
+    return 0

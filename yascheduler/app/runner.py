@@ -1,5 +1,5 @@
 """Starting and stopping the scheduler: the one start-up path of `yascheduler
-run` and of the gunicorn worker (`yascheduler.wsgi`), so that both behave
+run` and of the gunicorn worker (`yascheduler.app.wsgi`), so that both behave
 the same: same settings, same logs, same store, same embedded Redis.
 
 The caller has monkey-patched the standard library already (the console
@@ -9,30 +9,21 @@ entry point does it first; gunicorn's gevent worker does it after fork).
 import argparse
 import logging
 import os
-from collections.abc import Mapping
+import signal
+import sys
 from dataclasses import dataclass
-from typing import Any
 
-from yascheduler.support import logs
+import gevent
+
 from yascheduler.store import connection as store
-from yascheduler.support import config
-from yascheduler.support.settings import Settings
+from yascheduler.support import config, logs
 from yascheduler.support.embedded_redis import EmbeddedRedis
+from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
+from yascheduler.support.settings import Settings
+
 from .service import Service
 
 log = logging.getLogger("yascheduler")
-
-
-def resolve_settings(
-    args: argparse.Namespace | Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] = os.environ,
-) -> Settings:
-    """Flags (none under gunicorn) over YASCHEDULER_* over the config file; ConfigError."""
-    return config.resolve(args if args is not None else {}, environ)
-
-
-def configure_logging(settings: Settings) -> None:
-    logs.configure(settings.log_level, settings.log_format)
 
 
 @dataclass
@@ -75,3 +66,42 @@ def start(settings: Settings, serve_http: bool = True) -> Running:
         Running(settings, service, embedded_redis).stop()
         raise
     return Running(settings, service, embedded_redis)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`yascheduler run`: start, serve until a signal, stop; the exit status."""
+    try:
+        settings = config.resolve(args)
+    except ConfigError as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        running = start(settings)
+    except CatalogError as error:
+        log.error("the catalog is broken: %s", error)
+        return 2
+    except YaschedulerError as error:
+        log.error("%s", error)
+        return 2
+    try:
+        install_signal_handlers(running.service)
+        running.service.stopped.wait()
+    finally:
+        running.stop()
+    return 1 if running.service.failure else 0
+
+
+def install_signal_handlers(service) -> None:
+    """First SIGTERM/SIGINT: stop cleanly. A second one: exit at once."""
+    signals_seen = []
+
+    def on_signal(signum):
+        signals_seen.append(signum)
+        if len(signals_seen) > 1:
+            os._exit(128 + signum)
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        service.request_stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, on_signal, signum)

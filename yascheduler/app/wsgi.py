@@ -8,8 +8,8 @@ HTTP API of that scheduler; before it has started, or once it has stopped,
 it answers 503.
 
 The gunicorn master imports this module (from the config file) before any
-patch, so at the top it imports only `settings`, which touches neither
-socket, ssl nor threading; the rest is imported in the worker.
+patch, so at the top it imports only the settings (support.config), which
+touch neither socket, ssl nor threading; the rest is imported in the worker.
 """
 
 import logging
@@ -79,10 +79,12 @@ def post_worker_init(worker) -> None:
     import gevent
 
     from yascheduler.http import api as http_api
+    from yascheduler.support import logs
+
     from . import runner
 
-    settings = runner.resolve_settings({})
-    runner.configure_logging(settings)
+    settings = config.resolve({})
+    logs.configure(settings.log_level, settings.log_format)
     try:
         _running = runner.start(settings, serve_http=False)
     except CatalogError as error:

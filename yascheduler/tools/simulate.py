@@ -23,6 +23,7 @@ What it measures:
   intervals between plays are reported.
 """
 
+import argparse
 import itertools
 import json
 import logging
@@ -96,7 +97,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
-def command(args) -> int:
+def main(argv: list[str]) -> int:
+    """`yascheduler simulate ARGUMENTS`: run a simulation; 1 if it saw an error."""
+    parser = argparse.ArgumentParser(
+        prog="yascheduler simulate",
+        description="simulated streamers against a scheduler, for load tests",
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args) -> int:
     logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     catalog = load_catalog(args.catalog) if args.catalog else None
     radios = radio_uuids(catalog, args)
