@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from tests.catalogs import basic_catalog
-from yascheduler.tools.simulate import MAX_SAMPLES, Stats
+from yascheduler.tools.sim_streamer import MAX_SAMPLES, Stats
 
 
 def test_simulate_reports_replies_and_no_errors(make_service, redis_url, tmp_path):
