@@ -209,3 +209,7 @@ def figure(value, unit: str) -> dict:
     if isinstance(value, float):
         value = round(value, 3)
     return {"value": value, "unit": unit}
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)

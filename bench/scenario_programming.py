@@ -1,0 +1,170 @@
+"""The programming scenario: 1,000 / 10,000 / 100,000 ready radios streamed by
+`yascheduler simulate`: start-up, play lateness and gaps, CPU and memory."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    PYTHON,
+    CpuMeter,
+    Process,
+    Redis,
+    figure,
+    launch_service,
+    log,
+    make_catalog,
+    start_service,
+    status,
+    wait_http,
+)
+from profiling import finish_profile, profile  # noqa: E402
+
+
+def service_lateness(port: int) -> dict:
+    """The service's own play lateness over the whole run, from its /metrics histogram.
+
+    The simulator's figures include its own delays (on this machine it
+    shares the two cores); these do not.
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    buckets = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "yascheduler_play_lateness_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_bucket"):
+                    buckets[float(sample.labels["le"])] = sample.value
+    count = buckets.get(float("inf"), 0)
+    if not count:
+        return {"count": 0, "within_50ms": None, "p99_bound_ms": None}
+    p99_bound = next(le for le, seen in sorted(buckets.items()) if seen >= 0.99 * count)
+    return {
+        "count": int(count),
+        "within_50ms": round(100.0 * buckets[0.05] / count, 3),
+        "p99_bound_ms": None if p99_bound == float("inf") else p99_bound * 1000,
+    }
+
+
+def scenario_programming(quick: bool, workdir: Path) -> dict:
+    plans = [(1000, 40, 180)] if quick else [(1000, 60, 180), (10000, 90, 300), (100000, 150, 300)]
+    out = {}
+    # the resident memory of a service with a single radio, to subtract
+    server = Redis()
+    base_catalog = make_catalog(workdir / "catalog-1.json", 1)
+    process, _, _ = start_service(server.url, workdir, base_catalog, name="service-1")
+    time.sleep(2)
+    base_rss = process.rss()
+    process.stop()
+    server.stop()
+    out["rss_with_one_radio"] = figure(base_rss / 2**20, "MiB")
+    for radios, seconds, startup_timeout in plans:
+        log(f"programming: {radios} radios")
+        catalog = make_catalog(workdir / f"catalog-{radios}.json", radios)
+        server = Redis()
+        prefix = f"{radios}"
+        try:
+            spy = None
+            try:
+                # not start_service: the profile must cover the start-up
+                process, port = launch_service(
+                    server.url, workdir, catalog, name=f"service-{radios}"
+                )
+                time.sleep(1.0)
+                spy = profile(
+                    process, min(20, startup_timeout), f"start-up, {radios} radios", workdir
+                )
+                wait_http(process, port, startup_timeout)
+                while status(port)["radios"] < radios:
+                    if time.time() - process.started > startup_timeout:
+                        raise RuntimeError("not every radio programmed")
+                    time.sleep(0.2)
+                startup = time.time() - process.started
+            except RuntimeError as error:
+                log(f"  start-up did not finish within {startup_timeout}s: {error}")
+                finish_profile(spy)
+                out[f"{prefix}_startup"] = figure(None, f"s (not done within {startup_timeout} s)")
+                out[f"{prefix}_rss_during_startup"] = figure(process.rss() / 2**20, "MiB")
+                process.stop(timeout=5)
+                break
+            finish_profile(spy)
+            out[f"{prefix}_startup"] = figure(startup, "s")
+            log(f"  started in {startup:.1f}s")
+            streamers = max(1, radios // 1000) if radios > 1000 else 10
+            per = radios // streamers
+            summary_path = workdir / f"simulate-{radios}.json"
+            sim = Process(
+                [
+                    PYTHON,
+                    "-m",
+                    "yascheduler",
+                    "simulate",
+                    "--redis-url",
+                    server.url,
+                    "--streamers",
+                    str(streamers),
+                    "--radios-per-streamer",
+                    str(per),
+                    "--listeners-per-radio",
+                    "0",
+                    "--duration",
+                    str(seconds),
+                    "--catalog",
+                    str(catalog),
+                    "--json",
+                    str(summary_path),
+                    "--quiet",
+                ],
+                workdir / f"simulate-{radios}.log",
+            )
+            settle = min(30.0, seconds / 3)
+            time.sleep(settle)
+            meter = CpuMeter(process).start()
+            spy = profile(process, 20, f"programming, {radios} radios streamed", workdir)
+            sim.popen.wait(timeout=seconds + 120)
+            cpu = meter.stop()
+            finish_profile(spy)
+            rss = process.rss()
+            service_status = status(port)
+            summary = json.loads(summary_path.read_text())
+            lateness = summary["play_lateness_ms"]
+            out[f"{prefix}_radios_streamed"] = figure(summary["radios_started"], "radios")
+            out[f"{prefix}_plays"] = figure(summary["plays"], "plays")
+            out[f"{prefix}_play_lateness_p50"] = figure(lateness["p50"], "ms")
+            out[f"{prefix}_play_lateness_p99"] = figure(lateness["p99"], "ms")
+            out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
+            out[f"{prefix}_gaps"] = figure(
+                summary["gaps"]["count"], "tracks starting > 0.1 s after the previous end"
+            )
+            out[f"{prefix}_simulator_errors"] = figure(summary["errors"]["total"], "errors")
+            join = summary["latency_ms"].get("radio_started") or {}
+            out[f"{prefix}_play_radio_p99"] = figure(join.get("p99"), "ms")
+            inside = service_status.get("play_lateness") or {}
+            out[f"{prefix}_service_lateness_p99"] = figure(
+                inside.get("p99_ms"), "ms (service's own, last sends)"
+            )
+            whole_run = service_lateness(port)
+            out[f"{prefix}_service_sends"] = figure(whole_run["count"], "plays (whole run)")
+            out[f"{prefix}_service_sends_within_50ms"] = figure(
+                whole_run["within_50ms"], "% (service's own, whole run)"
+            )
+            out[f"{prefix}_service_lateness_p99_bound"] = figure(
+                whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
+            )
+            out[f"{prefix}_cpu"] = figure(cpu, "% of one core")
+            out[f"{prefix}_rss"] = figure(rss / 2**20, "MiB")
+            out[f"{prefix}_rss_per_radio"] = figure((rss - base_rss) / radios / 1024, "KiB")
+            out[f"_{prefix}_simulator"] = summary
+            log(
+                f"  lateness {lateness}, gaps {summary['gaps']}, "
+                f"errors {summary['errors']}, cpu {cpu:.0f}%"
+            )
+            process.stop()
+        finally:
+            server.stop()
+    return out
