@@ -1,8 +1,11 @@
 """A server run as a child process (redis-server, the store server): started, waited
 for until it answers, stopped; its output kept in a log whose tail explains a failure."""
 
+import ctypes
 import logging
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +27,7 @@ class ChildServer:
         probe: str,
         log_path: Path | None = None,
         own_session: bool = True,
+        die_with_parent: bool = True,
     ):
         self.name = name
         self.command = command
@@ -33,6 +37,9 @@ class ChildServer:
         # In its own session, a Ctrl-C meant for the service does not kill the
         # server while the service still needs it to shut down.
         self.own_session = own_session
+        # A scheduler killed with -9 takes its servers along: an orphan would hold the
+        # port and the data directory that the next start needs.
+        self.die_with_parent = die_with_parent
         self.process: subprocess.Popen | None = None
 
     @property
@@ -49,6 +56,7 @@ class ChildServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=self.own_session,
+                preexec_fn=_terminated_with_parent if self.die_with_parent else None,
             )
         finally:
             if self.log_path:
@@ -92,3 +100,12 @@ class ChildServer:
                 )  # fmt: skip
         process.kill()
         process.wait()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _terminated_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the parent dies (Linux only)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

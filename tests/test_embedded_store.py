@@ -1,0 +1,96 @@
+"""The embedded store server (nx-27017): durable in the data directory, one service a
+directory, gone with the process that started it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pymongo
+import pytest
+
+from yascheduler.store.embedded import DataDirectoryInUse, EmbeddedStore
+
+
+@pytest.fixture
+def stores():
+    started = []
+
+    def make(data_dir):
+        store = EmbeddedStore(data_dir)
+        started.append(store)
+        return store
+
+    yield make
+    for store in started:
+        store.stop()
+
+
+def client(url):
+    return pymongo.MongoClient(url, serverSelectionTimeoutMS=3000)
+
+
+def test_what_is_stored_is_there_after_a_restart_on_the_same_directory(stores, tmp_path):
+    data_dir = tmp_path / "not" / "there" / "yet"
+    first = stores(data_dir)
+    url = first.start()
+    assert url.startswith("mongodb://127.0.0.1:") and url.endswith("/yascheduler")
+    client(url).get_default_database().timelines.insert_one({"_id": "radio-1", "at": 12.5})
+    first.stop()
+    second = stores(data_dir)
+    again = client(second.start()).get_default_database()
+    assert again.timelines.find_one({"_id": "radio-1"}) == {"_id": "radio-1", "at": 12.5}
+    assert (data_dir / "store").is_dir() and (data_dir / "store.pid").exists()
+
+
+def test_a_second_service_on_the_same_directory_is_refused(stores, tmp_path):
+    stores(tmp_path).start()
+    with pytest.raises(DataDirectoryInUse) as refused:
+        stores(tmp_path).start()
+    assert f"data directory {tmp_path} is in use by another yascheduler (pid {os.getpid()})" in (
+        str(refused.value)
+    )
+
+
+def test_the_directory_is_free_again_once_its_holder_stopped(stores, tmp_path):
+    first = stores(tmp_path)
+    first.start()
+    first.stop()
+    stores(tmp_path).start()  # no refusal
+
+
+HOLDER = """
+import sys
+from yascheduler.store.embedded import EmbeddedStore
+store = EmbeddedStore(sys.argv[1])
+store.start()
+print(store.server.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_holder_takes_its_server_along_and_frees_the_directory(stores, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server_pid = int(holder.stdout.readline())
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    deadline = time.monotonic() + 10
+    while _alive(server_pid):
+        assert time.monotonic() < deadline, "the store server outlived its parent"
+        time.sleep(0.05)
+    stores(tmp_path).start()  # the lock went with the process
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead too
+        return stat.read().split()[2] != "Z"
