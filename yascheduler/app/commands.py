@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 from yascheduler.catalog import importer as catalog
 from . import runner
+from .repositories import Repositories
 from yascheduler.store import connection as store
+from yascheduler.store.catalog import StoredCatalog
 from yascheduler.support import settings as settings_module
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
@@ -85,7 +87,7 @@ def check_catalog(path: Path) -> tuple[str | None, str | None]:
     logging.disable(logging.WARNING)  # the in-memory store announces itself
     try:
         store.connect(CHECK_STORE_URL)
-        change = catalog.import_catalog(data)
+        change = catalog.import_catalog(data, StoredCatalog())
     except CatalogError as error:
         return None, f"catalog: {path}: {error}"
     finally:
@@ -172,7 +174,7 @@ def flush(args: argparse.Namespace) -> int:
         return 1
     try:
         store.connect(settings.mongo_url)
-        deleted = store.flush_state()
+        deleted = Repositories().clear_state()
     except YaschedulerError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 1
