@@ -108,7 +108,8 @@ def test_items_stored_by_an_older_version_are_taken_over_in_order(db):
     outbox = new_outbox()
     outbox.load()
     write(outbox, "new-1", "new-2")  # would break the old unique index on seq
-    assert "seq_1" not in collection.index_information()
+    indexes = collection.index_information().values()
+    assert [("seq", 1)] not in [list(index["key"]) for index in indexes]  # whatever its name
     head = outbox.head(1)[0]
     assert (head.seq, head.params, head.attempts) == (3, {"listening_duration": 5}, 1)
     assert drain(outbox) == ["old-a", "old-b", "new-1", "new-2"]

@@ -81,7 +81,8 @@ def test_items_stored_by_an_older_version_get_their_seq_as_key(backend):
     collection.insert_many([{"_id": ObjectId(), "seq": seq, **old} for seq in (7, 3)])
     outbox = StoredOutbox()
     outbox.upgrade_legacy_items()
-    assert "seq_1" not in collection.index_information()
+    indexes = collection.index_information().values()
+    assert [("seq", 1)] not in [list(index["key"]) for index in indexes]  # whatever its name
     assert queued_seqs(outbox) == [3, 7]
     assert collection.find_one({"_id": 7}) == {"_id": 7, **old}
     outbox.upgrade_legacy_items()  # nothing left to upgrade

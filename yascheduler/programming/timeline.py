@@ -38,8 +38,12 @@ class Segment:
         if stored is None:
             return None
         segment = cls(**{name: stored[name] for name in SEGMENT_FIELDS if name in stored})
-        times = (segment.duration, segment.starts_at, segment.offset)
-        if not isinstance(segment.filename, str) or not all(map(is_number, times)):
+        if not (
+            isinstance(segment.filename, str)
+            and is_number(segment.duration)
+            and is_number(segment.starts_at)
+            and is_number(segment.offset)
+        ):
             raise TypeError("a segment's filename is not a text, or one of its times no number")
         return segment
 

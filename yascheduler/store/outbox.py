@@ -12,7 +12,8 @@ from mongoengine import DictField, Document, FloatField, IntField, StringField
 
 from .records import decoded, storing
 
-LEGACY_SEQ_INDEX = "seq_1"  # older versions kept seq in a field of its own, unique
+# older versions kept seq in a field of its own, unique-indexed
+LEGACY_SEQ_KEY = [("seq", 1)]
 # Every parked sub-document has its `at`: a stray `parked: {}` or null is not parked.
 PARKED = {"parked.at": {"$exists": True}}
 QUEUED = {"parked.at": {"$exists": False}}
@@ -55,8 +56,10 @@ class StoredOutbox:
         null)."""
         with storing("upgrading the outbox items of older versions"):
             collection = _collection()
-            if LEGACY_SEQ_INDEX in collection.index_information():
-                collection.drop_index(LEGACY_SEQ_INDEX)
+            # found by its key: MongoDB named it seq_1, another server may name it otherwise
+            for name, index in collection.index_information().items():
+                if list(index["key"]) == LEGACY_SEQ_KEY:
+                    collection.drop_index(name)
             for legacy in collection.find({"seq": {"$exists": True}}):
                 upgraded = {key: value for key, value in legacy.items() if key != "seq"}
                 upgraded["_id"] = legacy["seq"]
