@@ -4,6 +4,7 @@ import gevent
 
 from yascheduler.catalog import importer as catalog_module
 from yascheduler.app.service import Service
+from yascheduler.store.catalog import StoredCatalog
 from yascheduler.support.config import resolve
 
 TEST_SETTINGS = {
@@ -19,7 +20,7 @@ def start_service(redis_url: str, mongo_url: str, catalog=None, clock=None, **ov
     values.update({name: str(value) for name, value in overrides.items()})
     settings = resolve(values, environ={})
     if catalog is not None:
-        catalog_module.import_catalog(catalog)
+        catalog_module.import_catalog(catalog, StoredCatalog())
     service = Service(settings, redis_url, clock=clock)
     service.start()
     wait_for(lambda: service.bus.connected, "the service to subscribe")

@@ -4,9 +4,13 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from yascheduler.store import models
-from yascheduler.support.clock import FakeClock
 from yascheduler.programming import Programmer, ProgrammingSettings
+from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.store.radios import Jingle, JingleSchedule, Playlist, Radio, Show, Song
+from yascheduler.store.radios import StoredRadios
+from yascheduler.store.timelines import StoredTimelines
+from yascheduler.support.clock import FakeClock
 
 
 class RecordingPlayer:
@@ -27,24 +31,24 @@ class RecordingPlayer:
 
 def song(song_id, duration=200.0, **fields):
     fields.setdefault("filename", f"songs/{song_id}.mp3")
-    return models.Song(id=song_id, duration=duration, **fields)
+    return Song(id=song_id, duration=duration, **fields)
 
 
 def playlist(playlist_id, songs, name="default", show=None, enabled=True):
-    return models.Playlist(id=playlist_id, name=name, songs=songs, show=show, enabled=enabled)
+    return Playlist(id=playlist_id, name=name, songs=songs, show=show, enabled=enabled)
 
 
 def show(days, at, duration, **fields):
-    return models.Show(days=days, time=at, duration=duration, **fields)
+    return Show(days=days, time=at, duration=duration, **fields)
 
 
 def jingle(jingle_id, duration=6.0, every=None, hourly=False):
     schedule = []
     if every is not None:
-        schedule.append(models.JingleSchedule(type="between_songs", range=every))
+        schedule.append(JingleSchedule(type="between_songs", range=every))
     if hourly:
-        schedule.append(models.JingleSchedule(type="hourly"))
-    return models.Jingle(
+        schedule.append(JingleSchedule(type="hourly"))
+    return Jingle(
         id=jingle_id,
         filename=f"jingles/{jingle_id}.mp3",
         duration=duration,
@@ -53,7 +57,7 @@ def jingle(jingle_id, duration=6.0, every=None, hourly=False):
 
 
 def radio(uuid="r1", playlists=(), jingles=(), timezone=None, ready=True, save=True):
-    document = models.Radio(
+    document = Radio(
         uuid=uuid,
         name=uuid,
         ready=ready,
@@ -78,8 +82,17 @@ def instant(text, zone="UTC"):
 def make_programmer(start, settings=None, seed=7):
     clock = FakeClock(start)
     player = RecordingPlayer(clock)
-    programmer = Programmer(clock, player, settings or ProgrammingSettings(), random.Random(seed))
+    programmer = Programmer(
+        clock, player, settings or ProgrammingSettings(), StoredTimelines(), random.Random(seed)
+    )
     return programmer, clock, player
+
+
+def load(programmer):
+    """Program the stored ready radios, resuming their stored timelines, as the service does."""
+    programmer.load(
+        StoredRadios().ready(radio_from_stored), StoredTimelines().load_all(timeline_from_stored)
+    )
 
 
 def run_until(programmer, clock, until):

@@ -6,16 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from yascheduler.store import models
-from yascheduler.catalog.importer import (
-    CatalogChange,
-    import_catalog,
-    load_catalog_file,
-    parse_catalog,
-)
+from yascheduler.catalog import importer
+from yascheduler.catalog.importer import CatalogChange, parse_catalog
+from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.radios import Jingle, JingleSchedule, Playlist, Radio, Show, Song
+from yascheduler.store.timelines import RadioTimeline
+from yascheduler.store.users import User
 from yascheduler.support.errors import CatalogError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "catalog.example.json"
+
+
+def import_catalog(data):
+    return importer.import_catalog(data, StoredCatalog())
+
+
+def load_catalog_file(path):
+    return importer.load_catalog_file(path, StoredCatalog())
 
 
 def small_catalog() -> dict:
@@ -76,8 +83,8 @@ def small_catalog() -> dict:
 def stored_documents() -> dict:
     """Everything the catalog owns, as stored, to compare before and after."""
     return {
-        "users": sorted((user.to_mongo().to_dict() for user in models.User.objects), key=str),
-        "radios": sorted((radio.to_mongo().to_dict() for radio in models.Radio.objects), key=str),
+        "users": sorted((user.to_mongo().to_dict() for user in User.objects), key=str),
+        "radios": sorted((radio.to_mongo().to_dict() for radio in Radio.objects), key=str),
     }
 
 
@@ -87,8 +94,8 @@ def rejection(catalog) -> CatalogError:
     return caught.value
 
 
-def radio(uuid: str) -> models.Radio:
-    return models.Radio.objects.get(uuid=uuid)
+def radio(uuid: str) -> Radio:
+    return Radio.objects.get(uuid=uuid)
 
 
 # --- the example shipped with the product ----------------------------------------------
@@ -99,17 +106,17 @@ def test_example_catalog_loads(db):
 
     assert change.users == 3
     assert change.deleted == []
-    zones = {radio.uuid: radio.timezone for radio in change.radios}
+    zones = {stored["_id"]: stored.get("timezone") for stored in change.stored_radios}
     assert zones == {
         "example-radio-paris": "Europe/Paris",
         "example-radio-new-york": "America/New_York",
         "example-radio-tokyo": "Asia/Tokyo",
     }
-    for stored in models.Radio.objects:
+    for stored in Radio.objects:
         defaults = [playlist for playlist in stored.playlists if playlist.name == "default"]
         assert len(defaults) == 1
         assert 10 <= len(defaults[0].songs) <= 15
-    assert models.User.objects.count() == 3
+    assert User.objects.count() == 3
 
 
 def test_importing_the_same_catalog_again_changes_nothing(db):
@@ -128,8 +135,9 @@ def test_importing_the_same_catalog_again_changes_nothing(db):
 def test_import_stores_every_field_with_defaults(db):
     change = import_catalog(small_catalog())
 
-    assert [stored.uuid for stored in change.radios] == ["r1", "r2"]
-    assert isinstance(change.radios[0].playlists[0].songs[0], models.Song)
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1", "r2"]
+    # _from_son: the stored form builds the documents (from_json() would go through JSON text)
+    assert isinstance(Radio._from_son(change.stored_radios[0]).playlists[0].songs[0], Song)
     assert change.users == 2
     one = radio("r1")
     assert (one.name, one.ready, one.timezone) == ("Radio One", True, "Europe/Paris")
@@ -152,7 +160,7 @@ def test_import_stores_every_field_with_defaults(db):
         ("between_songs", 4),
         ("hourly", None),
     ]
-    eve = models.User.objects.get(id=2)
+    eve = User.objects.get(id=2)
     assert (eve.username, eve.api_key, eve.hd, eve.auth_tokens) == ("eve", "k-2", False, [])
 
 
@@ -177,51 +185,51 @@ def test_last_play_time_is_stored_as_epoch_seconds(db, text, expected):
 def test_stored_documents_are_what_mongoengine_would_store(db):
     import_catalog(small_catalog())
 
-    for raw in models.Radio._get_collection().find():
+    for raw in Radio._get_collection().find():
         assert radio(raw["_id"]).to_mongo().to_dict() == raw
-    for raw in models.User._get_collection().find():
-        assert models.User.objects.get(id=raw["_id"]).to_mongo().to_dict() == raw
+    for raw in User._get_collection().find():
+        assert User.objects.get(id=raw["_id"]).to_mongo().to_dict() == raw
 
 
 def test_a_radio_saved_through_mongoengine_is_unchanged_by_the_same_entry(db):
     catalog = small_catalog()
     import_catalog(catalog)
-    models.Radio.objects.get(uuid="r1").delete()
-    models.Radio(
+    Radio.objects.get(uuid="r1").delete()
+    Radio(
         uuid="r1",
         name="Radio One",
         timezone="Europe/Paris",
         playlists=[
-            models.Playlist(
+            Playlist(
                 id=10,
                 name="default",
                 songs=[
-                    models.Song(id=100, filename="a/100.mp3", duration=200),
-                    models.Song(id=101, filename="a/101.mp3", duration=180.5),
+                    Song(id=100, filename="a/100.mp3", duration=200),
+                    Song(id=101, filename="a/101.mp3", duration=180.5),
                 ],
             ),
-            models.Playlist(
+            Playlist(
                 id=11,
                 name="Morning",
-                show=models.Show(days=["MON", "FRI"], time="07:00:00", duration=3600),
-                songs=[models.Song(id=110, filename="m/110.mp3", duration=150, order=1)],
+                show=Show(days=["MON", "FRI"], time="07:00:00", duration=3600),
+                songs=[Song(id=110, filename="m/110.mp3", duration=150, order=1)],
             ),
         ],
         jingles=[
-            models.Jingle(
+            Jingle(
                 id="j1",
                 name="Station ID",
                 filename="j/id.mp3",
                 duration=6,
                 schedule=[
-                    models.JingleSchedule(type="between_songs", range=4),
-                    models.JingleSchedule(type="hourly"),
+                    JingleSchedule(type="between_songs", range=4),
+                    JingleSchedule(type="hourly"),
                 ],
             )
         ],
     ).save()
 
-    assert import_catalog(catalog).radios == []
+    assert import_catalog(catalog).stored_radios == []
 
 
 def test_null_is_the_same_as_absent(db):
@@ -257,8 +265,8 @@ def test_partial_radio_update_keeps_what_it_does_not_name(db):
     assert (one.name, one.ready, one.timezone) == ("Radio Uno", False, "Europe/Paris")
     assert [playlist.id for playlist in one.playlists] == [10, 11]
     assert [jingle.id for jingle in one.jingles] == ["j1"]
-    assert [stored.uuid for stored in change.radios] == ["r1"]
-    assert change.radios[0].ready is False
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1"]
+    assert change.stored_radios[0]["ready"] is False
 
 
 def test_playlist_is_replaced_whole_by_id_and_new_ones_added(db):
@@ -319,10 +327,10 @@ def test_user_is_replaced_whole(db):
 
     change = import_catalog({"users": [{"id": 1, "username": "mat", "api_key": "k-new"}]})
 
-    mat = models.User.objects.get(id=1)
+    mat = User.objects.get(id=1)
     assert (mat.api_key, mat.hd, mat.auth_tokens) == ("k-new", False, [])
     assert change.users == 1
-    assert models.User.objects.count() == 2
+    assert User.objects.count() == 2
 
 
 def test_users_may_swap_usernames(db):
@@ -337,18 +345,18 @@ def test_users_may_swap_usernames(db):
         }
     )
 
-    assert {user.id: user.username for user in models.User.objects} == {1: "eve", 2: "mat"}
+    assert {user.id: user.username for user in User.objects} == {1: "eve", 2: "mat"}
 
 
 def test_deleted_entry_removes_the_radio_only(db):
     import_catalog(small_catalog())
-    models.RadioTimeline(uuid="r2").save()
+    RadioTimeline(uuid="r2").save()
 
     change = import_catalog({"radios": [{"uuid": "r2", "deleted": True, "name": 7}]})
 
     assert change == CatalogChange(stored_radios=[], deleted=["r2"], users=0)
-    assert [stored.uuid for stored in models.Radio.objects] == ["r1"]
-    assert models.RadioTimeline.objects(uuid="r2").count() == 1  # its owner's business
+    assert [stored.uuid for stored in Radio.objects] == ["r1"]
+    assert RadioTimeline.objects(uuid="r2").count() == 1  # its owner's business
 
 
 def test_deleting_an_unknown_radio_is_fine(db):
@@ -357,7 +365,7 @@ def test_deleting_an_unknown_radio_is_fine(db):
     change = import_catalog({"radios": [{"uuid": "nowhere", "deleted": True}]})
 
     assert change.deleted == []
-    assert models.Radio.objects.count() == 2
+    assert Radio.objects.count() == 2
 
 
 def test_unchanged_radios_and_users_are_not_reported(db):
@@ -367,7 +375,7 @@ def test_unchanged_radios_and_users_are_not_reported(db):
 
     change = import_catalog(catalog)
 
-    assert [stored.uuid for stored in change.radios] == ["r2"]
+    assert [stored["_id"] for stored in change.stored_radios] == ["r2"]
     assert change.users == 0
 
 
@@ -397,7 +405,7 @@ def test_deleted_playlist_entry_removes_that_playlist_alone(db):
     after = radio("r1").to_mongo().to_dict()
     assert [playlist["id"] for playlist in after["playlists"]] == [10]
     assert after == {**before, "playlists": before["playlists"][:1]}
-    assert [stored.uuid for stored in change.radios] == ["r1"]
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1"]
     assert [playlist.id for playlist in radio("r2").playlists] == [20]
 
 
@@ -480,7 +488,7 @@ def test_a_disabled_playlist_is_stored_and_enabled_again_by_a_later_import(db):
     del catalog["radios"][0]["playlists"][1]["enabled"]
     change = import_catalog(catalog)
 
-    assert [stored.uuid for stored in change.radios] == ["r1"]
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1"]
     assert [playlist.enabled for playlist in radio("r1").playlists] == [True, True]
 
 
@@ -850,7 +858,7 @@ def test_auth_token_may_move_between_users_named_in_the_same_file(db):
         }
     )
 
-    assert models.User.objects.get(id=2).auth_tokens == ["tok-a"]
+    assert User.objects.get(id=2).auth_tokens == ["tok-a"]
 
 
 def test_bad_import_after_a_good_one_changes_nothing(db):
@@ -879,7 +887,7 @@ def test_bad_import_after_a_good_one_changes_nothing(db):
 def test_text_and_bytes_are_imported_like_a_dict(db):
     text = json.dumps(small_catalog())
 
-    assert len(import_catalog(text.encode()).radios) == 2
+    assert len(import_catalog(text.encode()).stored_radios) == 2
     assert parse_catalog(text) == small_catalog()
 
 
@@ -929,4 +937,4 @@ def test_file_is_read_and_imported(db, tmp_path):
 
     change = load_catalog_file(path)  # a Path, as the settings give it
 
-    assert [stored.uuid for stored in change.radios] == ["r1", "r2"]
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1", "r2"]

@@ -11,6 +11,7 @@ from tests.catalogs import radio
 from tests.harness import http_base, start_service, wait_for
 from tests.streamer_emulator import StreamerEmulator
 from yascheduler.support.clock import FakeClock
+from yascheduler.store.streamers import StoredStreamers
 from yascheduler.streaming.liveness import Peer, Streamers
 
 SONG_SECONDS = 3.0
@@ -144,7 +145,9 @@ class Publishes:
 @pytest.fixture
 def liveness():
     clock, bus, dead, back = FakeClock(), Publishes(), [], []
-    registry = Streamers(clock, bus, 10, 60, lambda n, why: dead.append(why), back.append)
+    registry = Streamers(
+        clock, bus, StoredStreamers(), 10, 60, lambda n, why: dead.append(why), back.append
+    )
     registry.peers["s1"] = Peer("s1", clock.now(), clock.now())
     return clock, bus, registry, dead, back
 

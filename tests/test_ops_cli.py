@@ -13,8 +13,17 @@ from yascheduler.support.ports import free_port
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
 from yascheduler.app import cli
 from yascheduler.support import logs
-from yascheduler.store import models
 from yascheduler.store import connection as store
+from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.counters import Counter
+from yascheduler.store.outbox import OutboxItem
+from yascheduler.store.radios import Radio
+from yascheduler.store.sessions import ListenerSession
+from yascheduler.store.streamers import Streamer
+from yascheduler.store.streams import RadioStream
+from yascheduler.store.timelines import RadioTimeline
+from yascheduler.store.tokens import VouchedToken
+from yascheduler.store.users import User
 
 
 def run_cli(*args, stdin=subprocess.DEVNULL, **env):
@@ -108,11 +117,11 @@ def stored_state(db):
     """The catalog and some state, in the test's store."""
     from yascheduler.catalog import importer as catalog
 
-    catalog.import_catalog(basic_catalog())
-    models.Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
-    models.RadioStream(uuid="radio-1", master="s1", since=1.0).save()
-    models.RadioTimeline(uuid="radio-1", song_starts={"100": 1.0}).save()
-    models.Counter(name="outbox", value=7).save()
+    catalog.import_catalog(basic_catalog(), StoredCatalog())
+    Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
+    RadioStream(uuid="radio-1", master="s1", since=1.0).save()
+    RadioTimeline(uuid="radio-1", song_starts={"100": 1.0}).save()
+    Counter(name="outbox", value=7).save()
     return db
 
 
@@ -121,14 +130,23 @@ def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state, mo
     monkeypatch.setattr(store, "connect", lambda url: None)
     monkeypatch.setattr(store, "disconnect", lambda: None)
     monkeypatch.setattr(store, "IN_MEMORY_SCHEME", "not-mongomock")
-    catalog = (models.Radio.objects.count(), models.User.objects.count())
+    catalog = (Radio.objects.count(), User.objects.count())
     assert catalog[0] > 0 and catalog[1] > 0
     assert cli.main(["flush", "--yes", "--mongo-url", stored_state]) == 0
     out = capsys.readouterr().out
     assert "1 streamers, 1 radio_streams" in out and "users and radios kept" in out
-    for document in store.STATE_DOCUMENTS:
+    state = (
+        Streamer,
+        RadioStream,
+        ListenerSession,
+        RadioTimeline,
+        OutboxItem,
+        Counter,
+        VouchedToken,
+    )
+    for document in state:
         assert document.objects.count() == 0, document
-    assert (models.Radio.objects.count(), models.User.objects.count()) == catalog
+    assert (Radio.objects.count(), User.objects.count()) == catalog
 
 
 def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal():

@@ -12,10 +12,12 @@ import gevent
 import pytest
 
 from tests.harness import wait_for
-from yascheduler.store import models
+from yascheduler.store.counters import StoredCounters
+from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.support.clock import FakeClock
 from yascheduler.webapp.sender import OutboxSender, Verdict, classify
 from yascheduler.webapp.notifier import Notifier
+from yascheduler.webapp.outbox import Outbox
 
 KEY = "s3cret-scheduler-key"
 API_KEY = "her api/key+1"  # in a query string: "her+api%2Fkey%2B1"
@@ -65,7 +67,7 @@ def clock():
 
 @pytest.fixture
 def notifier(db, webapp, clock):
-    return Notifier(clock, webapp.url, KEY, "UTC")
+    return Notifier(clock, webapp.url, KEY, "UTC", Outbox(StoredOutbox(), StoredCounters()))
 
 
 @pytest.fixture
@@ -170,7 +172,7 @@ def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(notifier,
         runner.kill()
     assert sender.failures == 0
     assert notifier.outbox.parked_count() == 8
-    assert models.OutboxItem.objects.get(radio_uuid="r-gone", kind="start_listening").attempts == 3
+    assert OutboxItem.objects.get(radio_uuid="r-gone", kind="start_listening").attempts == 3
 
 
 @pytest.mark.parametrize("answer", ["503", "408", "429", "hang", "refused"])

@@ -6,6 +6,7 @@ from tests.programming_support import (
     default_songs,
     instant,
     jingle,
+    load,
     make_programmer,
     playlist,
     radio,
@@ -15,7 +16,7 @@ from tests.programming_support import (
     song_starts,
     timeline_of,
 )
-from yascheduler.store import models
+from yascheduler.store.timelines import RadioTimeline
 from yascheduler.programming import PlayCommand, ProgrammingSettings
 
 HOUR = 3600.0
@@ -32,7 +33,7 @@ def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
     station = radio(playlists=[playlist(1, [song(i, 150.0 + 10 * i) for i in range(1, 8)])])
     settings = ProgrammingSettings(prepare_seconds=5.0, crossfade_seconds=2.0)
     programmer, clock, player = make_programmer(T0, settings)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 6 * HOUR)
     plays = timeline_of(player, "r1")
     files = durations(station)
@@ -49,14 +50,14 @@ def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
 def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
     radio(playlists=[playlist(1, default_songs(10))], jingles=[jingle("j", every=2)])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     reported = song_starts(player, "r1")
     assert len(reported) == len(
         [c for _, c in timeline_of(player, "r1") if c.filename.startswith("songs/")]
     )
     last_starts = {str(song_id): at for song_id, at in reported}
-    stored = dict(models.RadioTimeline.objects.get(uuid="r1").song_starts)
+    stored = dict(RadioTimeline.objects.get(uuid="r1").song_starts)
     # the latest start is written with the next prepare: a restart replays it meanwhile
     latest_id, latest_at = reported[-1]
     if stored.get(str(latest_id)) != latest_at:
@@ -68,7 +69,7 @@ def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
 def test_no_song_repeats_within_three_hours_when_the_playlist_allows_it(db):
     radio(playlists=[playlist(1, default_songs(80, 210.0, artist=None))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 24 * HOUR)
     last = {}
     for song_id, at in song_starts(player, "r1"):
@@ -81,7 +82,7 @@ def test_artist_separation_on_the_air(db):
     songs = [song(i, 200.0, artist=f"artist{i % 10}", title=f"title{i}") for i in range(1, 201)]
     radio(playlists=[playlist(1, songs)])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 12 * HOUR)
     last_artist = {}
     for song_id, at in song_starts(player, "r1"):
@@ -93,7 +94,7 @@ def test_artist_separation_on_the_air(db):
 def test_join_mid_track_gets_the_offset_reached(db):
     radio(playlists=[playlist(1, default_songs(5, 200.0))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     first = timeline_of(player, "r1")[0][1]
     run_until(programmer, clock, T0 + 50)
     assert programmer.join("r1") == [PlayCommand(first.filename, 0.0, 50.0, 0.0)]
@@ -102,7 +103,7 @@ def test_join_mid_track_gets_the_offset_reached(db):
 def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
     radio(playlists=[playlist(1, default_songs(5, 200.0))])
     programmer, clock, player = make_programmer(T0, ProgrammingSettings(crossfade_seconds=1.0))
-    programmer.load()
+    load(programmer)
     first = timeline_of(player, "r1")[0][1]
     run_until(programmer, clock, T0 + 196)
     following = timeline_of(player, "r1")[1][1]
@@ -125,18 +126,18 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
         jingles=[jingle("j", every=3)],
     )
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 1000)
     view = programmer.radio_view("r1")
 
     again, _clock_again, player_again = make_programmer(T0 + 1000)
-    again.load()
+    load(again)
     assert again.radio_view("r1") == view
     assert player_again.plays == []
 
     # down for an hour: what ended meanwhile is not played, what plays now is joined mid-way
     later, clock_later, player_later = make_programmer(T0 + 1000 + HOUR)
-    later.load()
+    load(later)
     later.run_due()
     playing = later.radio_view("r1")
     assert playing["started_at"] <= clock_later.now() < playing["ends_at"]
@@ -152,13 +153,13 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
 def test_a_restart_remembers_which_songs_were_played(db):
     radio(playlists=[playlist(1, default_songs(6, 200.0))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 900)  # five songs started
     played = {song_id for song_id, _ in song_starts(player, "r1")}
     assert len(played) == 5
 
     again, clock_again, player_again = make_programmer(T0 + 900, seed=99)
-    again.load()
+    load(again)
     run_until(again, clock_again, T0 + 1100)
     # the start at T0 + 800 is replayed; then the only song not played within
     # three hours, whatever the new random draws
@@ -171,7 +172,7 @@ def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
     station = radio(playlists=[playlist(1, [song(1, enabled=False)])])
     radio("r2", playlists=[playlist(2, default_songs(5, 200.0, first_id=10))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     assert programmer.is_programmed("r1")
     assert programmer.radio_view("r1")["broken"]
@@ -190,7 +191,7 @@ def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
 def test_remove_radio_stops_its_plays(db):
     radio(playlists=[playlist(1, default_songs(5, 200.0))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 500)
     sent = len(player.plays)
     programmer.remove_radio("r1")
@@ -198,12 +199,12 @@ def test_remove_radio_stops_its_plays(db):
     assert len(player.plays) == sent
     assert not programmer.is_programmed("r1")
     assert programmer.radio_view("r1") is None
-    assert models.RadioTimeline.objects.count() == 0
+    assert RadioTimeline.objects.count() == 0
 
 
 def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
     programmer, _clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     assert programmer.run_due() is None
     programmer.wakeup.clear()
     station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
@@ -220,7 +221,7 @@ def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):
 def test_changed_playlist_is_used_from_the_next_choice(db):
     station = radio(playlists=[playlist(1, default_songs(5, 200.0))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 100)
     station.playlists[0].songs = default_songs(5, 200.0, first_id=50)
     station.save()
@@ -232,7 +233,7 @@ def test_changed_playlist_is_used_from_the_next_choice(db):
 def test_late_sends_are_measured(db):
     radio(playlists=[playlist(1, default_songs(5, 200.0))])
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     clock.advance(195.25)
     programmer.run_due()
     assert programmer.lateness() == {
@@ -261,7 +262,7 @@ def test_two_days_of_twenty_radios(db):
             timezone="Europe/Paris",
         )
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 2 * 24 * HOUR)
     assert programmer.counts() == {"radios": 20, "broken_radios": 0, "events": 20}
     assert len(player.plays) > 20 * 2 * 24 * HOUR / 260

@@ -4,6 +4,7 @@ from tests.programming_support import (
     default_songs,
     instant,
     jingle,
+    load,
     make_programmer,
     playlist,
     radio,
@@ -11,9 +12,9 @@ from tests.programming_support import (
     song_starts,
     timeline_of,
 )
-from yascheduler.store import models
+from yascheduler.store.radios import JingleSchedule
+from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.programming import PlayCommand
-from yascheduler.programming.persistence import stored_timelines
 
 HOUR = 3600.0
 T0 = instant("2026-06-01 00:00:10")  # a Monday
@@ -37,7 +38,7 @@ def jingle_radio(*jingles, uuid="r1"):
 def test_a_jingle_comes_after_exactly_its_range_of_songs(db):
     jingle_radio(jingle("a", every=3))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     assert on_air(player).startswith("SSSaSSSaSSSa")
     assert set(on_air(player).split("a")[:-1]) == {"SSS"}
@@ -46,7 +47,7 @@ def test_a_jingle_comes_after_exactly_its_range_of_songs(db):
 def test_jingles_due_together_play_one_after_the_other_before_the_next_song(db):
     jingle_radio(jingle("a", every=3), jingle("b", every=3))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     # a and b were never played: catalog order; then a is always the one played longer ago
     assert on_air(player).startswith("SSSab" * 5)
@@ -55,7 +56,7 @@ def test_jingles_due_together_play_one_after_the_other_before_the_next_song(db):
 def test_of_two_jingles_due_the_one_played_least_recently_goes_first(db):
     jingle_radio(jingle("a", every=2), jingle("b", every=3))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     # after six songs both are due: b played before a did, so b goes first
     assert on_air(player).startswith("SSaSbSaSSba" * 3)
@@ -64,7 +65,7 @@ def test_of_two_jingles_due_the_one_played_least_recently_goes_first(db):
 def test_three_jingles_due_together(db):
     jingle_radio(jingle("a", every=2), jingle("b", every=2), jingle("c", every=4))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     # c, never played, goes first even though the catalog lists it last; after that, the
     # order of their last plays
@@ -73,10 +74,10 @@ def test_three_jingles_due_together(db):
 
 def test_a_jingle_with_several_ranges_follows_its_smallest(db):
     several = jingle("a", every=5)
-    several.schedule.append(models.JingleSchedule(type="between_songs", range=2))
+    several.schedule.append(JingleSchedule(type="between_songs", range=2))
     jingle_radio(several)
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     assert on_air(player).startswith("SSa" * 10)
 
@@ -84,14 +85,14 @@ def test_a_jingle_with_several_ranges_follows_its_smallest(db):
 def test_counters_survive_a_restart(db):
     jingle_radio(jingle("a", every=2), jingle("b", every=3))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     # down during the song after which both are due: only when each last played tells
     # that b goes first
     run_until(programmer, clock, T0 + 560)
     assert on_air(player) == "SSaSbSaSS"
 
     again, clock_again, player_again = make_programmer(T0 + 560, seed=99)
-    again.load()
+    load(again)
     run_until(again, clock_again, T0 + HOUR)
     assert on_air(player_again).startswith("ba" + "SSaSbSaSSba")
 
@@ -99,7 +100,7 @@ def test_counters_survive_a_restart(db):
 def test_changed_jingle_keeps_its_count_and_a_deleted_one_stops(db):
     station = jingle_radio(jingle("a", every=3), jingle("b", every=3))
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + 450)  # during the second song after "ab"
     assert on_air(player) == "SSSabSS"
     station.jingles = [jingle("b", duration=6.0, every=3)]
@@ -108,27 +109,25 @@ def test_changed_jingle_keeps_its_count_and_a_deleted_one_stops(db):
     programmer.set_radio(station)
     run_until(programmer, clock, T0 + HOUR)
     assert on_air(player).startswith("SSSabSS" + "Sb2SSSb2SSSb2")
-    stored = stored_timelines()["r1"]["jingle_counters"]
+    stored = StoredTimelines().load_all(dict)["r1"]["jingle_counters"]
     assert [counter["jingle_id"] for counter in stored] == ["b"]
 
 
 def test_a_timeline_stored_with_one_count_for_all_jingles_is_taken_over(db):
     jingle_radio(jingle("a", every=3), jingle("b", every=4))
     first, _clock, _player = make_programmer(T0)
-    first.load()
+    load(first)
     # as the previous version stored it: three songs since the last jingle, for the radio
-    timelines = models.RadioTimeline._get_collection()
-    timelines.update_one(
-        {"_id": "r1"}, {"$unset": {"jingle_counters": ""}, "$set": {"songs_since_jingle": 3}}
-    )
-    assert models.RadioTimeline.objects.get(uuid="r1").songs_since_jingle == 3
+    RadioTimeline.objects(uuid="r1").update_one(unset__jingle_counters=True, songs_since_jingle=3)
+    assert RadioTimeline.objects.get(uuid="r1").songs_since_jingle == 3
+    assert "jingle_counters" not in RadioTimeline.objects(uuid="r1").as_pymongo().get()
 
     programmer, clock, player = make_programmer(T0 + 10)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, T0 + HOUR)
     # the song playing ends the count of three: a is due; b, one song later
     assert on_air(player).startswith("aSbSSaSSbSaSS")
-    stored = models.RadioTimeline.objects.get(uuid="r1")
+    stored = RadioTimeline.objects.get(uuid="r1")
     assert {counter.jingle_id for counter in stored.jingle_counters} == {"a", "b"}
 
 
@@ -140,7 +139,7 @@ def test_hourly_jingle_cuts_the_song_and_the_song_resumes_where_it_was_cut(db):
         timezone="Europe/Paris",
     )
     programmer, clock, player = make_programmer(start)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, start + 1500)
     plays = timeline_of(player, "r1")
     first = plays[0][1]
@@ -165,7 +164,7 @@ def test_hourly_jingle_follows_the_local_hour_and_does_not_reset_the_song_count(
         timezone="Asia/Kolkata",
     )
     programmer, clock, player = make_programmer(start)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, start + 4 * HOUR)
     hourly = [at for at, c in timeline_of(player, "r1") if c.filename == "jingles/hour.mp3"]
     assert hourly == [instant("2026-06-01 10:30:00") + n * HOUR for n in range(4)]

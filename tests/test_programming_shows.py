@@ -5,6 +5,7 @@ import pytest
 from tests.programming_support import (
     default_songs,
     instant,
+    load,
     make_programmer,
     playlist,
     radio,
@@ -34,7 +35,7 @@ def test_show_plays_in_order_from_its_start_and_does_not_cut_the_last_song(db):
     )
     start = instant("2026-05-31 06:00:00", "Europe/Paris")  # a Sunday: no show that day
     programmer, clock, player = make_programmer(start)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-06-01 10:00:00", "Europe/Paris"))
     starts = song_starts(player, "r1")
     in_show = [(song_id, at) for song_id, at in starts if song_id > 100]
@@ -71,7 +72,7 @@ def test_ordered_show_starts_from_its_first_song_each_time(db):
         timezone="Europe/Paris",
     )
     programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-06-02 09:00:00", "Europe/Paris"))
     show_days = {}
     for song_id, at in song_starts(player, "r1"):
@@ -95,7 +96,7 @@ def test_show_across_midnight_and_random_play_show(db):
         timezone="Europe/Paris",
     )
     programmer, clock, player = make_programmer(instant("2026-05-31 22:00:00", "Europe/Paris"))
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-06-01 00:30:00", "Europe/Paris"))
     assert programmer.radio_view("r1")["show"] == {"playlist_id": 2, "name": "Night"}
     run_until(programmer, clock, instant("2026-06-01 04:00:00", "Europe/Paris"))
@@ -127,7 +128,7 @@ def test_disabled_show_and_show_on_another_day_leave_the_default_playlist_on(db)
         timezone="Europe/Paris",
     )
     programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00", "Europe/Paris"))
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-06-01 12:00:00", "Europe/Paris"))
     assert all(song_id < 100 for song_id, _ in song_starts(player, "r1"))
 
@@ -142,7 +143,7 @@ def test_show_follows_the_wall_clock_across_a_daylight_saving_change(db):
         timezone="Europe/Paris",
     )
     programmer, clock, player = make_programmer(instant("2026-03-28 00:00:00"))
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-03-30 12:00:00"))
     first_show_song = {}
     for song_id, at in song_starts(player, "r1"):
@@ -164,7 +165,7 @@ def test_radio_with_only_a_show_is_on_air_during_the_show_only(db):
         playlists=[playlist(2, default_songs(3, 400.0, first_id=100), name="Evening", show=evening)]
     )
     programmer, clock, player = make_programmer(T0)
-    programmer.load()
+    load(programmer)
     assert programmer.radio_view("r1")["broken"]
     run_until(programmer, clock, instant("2026-06-01 22:00:00"))
     starts = [at for _, at in song_starts(player, "r1")]
@@ -193,7 +194,7 @@ def morning_radio(show_enabled=True, default_enabled=True):
 def test_a_disabled_show_playlist_is_not_on_air(db):
     morning_radio(show_enabled=False)
     programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00"))
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, instant("2026-06-01 08:00:00"))
     assert programmer.radio_view("r1")["show"] is None
     assert all(song_id < 100 for song_id, _ in song_starts(player, "r1"))
@@ -202,7 +203,7 @@ def test_a_disabled_show_playlist_is_not_on_air(db):
 def test_a_disabled_default_playlist_plays_nothing_outside_shows(db):
     morning_radio(default_enabled=False)
     programmer, clock, player = make_programmer(instant("2026-06-01 06:00:00"))
-    programmer.load()
+    load(programmer)
     assert programmer.radio_view("r1")["broken"]
     run_until(programmer, clock, instant("2026-06-01 10:00:00"))
     starts = song_starts(player, "r1")
@@ -215,7 +216,7 @@ def test_a_disabled_default_playlist_plays_nothing_outside_shows(db):
 def test_disabling_or_deleting_the_show_on_air_brings_the_default_playlist_back(db, change):
     station = morning_radio()
     programmer, clock, player = make_programmer(instant("2026-06-01 07:30:00"))
-    programmer.load()
+    load(programmer)
     changed_at = instant("2026-06-01 07:40:00")
     run_until(programmer, clock, changed_at)
     assert song_starts(player, "r1")[-1] == (103, changed_at)  # the show's third song

@@ -25,7 +25,10 @@ from tests.harness import hard_kill, http_base, start_service, wait_for
 from yascheduler.support.ports import free_port
 from tests.streamer_emulator import StreamerEmulator
 from yascheduler.streaming import bus
-from yascheduler.store import models
+from yascheduler.store.outbox import OutboxItem
+from yascheduler.store.sessions import ListenerSession
+from yascheduler.store.streamers import Streamer
+from yascheduler.store.streams import RadioStream
 from yascheduler.streaming import protocol
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import MessageError
@@ -153,7 +156,7 @@ def test_a_hard_restart_loses_nothing(make_service, streamers, webapp):
         ("stop_listening", "radio-1", (("listening_duration", "12"),)),
         ("stopped", "radio-1", (("listening_duration", "12"),)),
     ]
-    durations = {s.session_id: s.duration for s in models.ListenerSession.objects}
+    durations = {s.session_id: s.duration for s in ListenerSession.objects}
     assert durations == {"l1": 22, "l2": 10, "l3": 12}
 
 
@@ -285,15 +288,13 @@ def next_resync_play(emulator, uuid) -> dict:
 
 def stored_state() -> dict:
     return {
-        "streamers": sorted(
-            (s.name, s.registered_at, s.last_seen_at) for s in models.Streamer.objects
-        ),
-        "streams": sorted((s.uuid, s.master, s.since) for s in models.RadioStream.objects),
+        "streamers": sorted((s.name, s.registered_at, s.last_seen_at) for s in Streamer.objects),
+        "streams": sorted((s.uuid, s.master, s.since) for s in RadioStream.objects),
         "sessions": sorted(
             (s.session_id, s.radio_uuid, s.user_id, s.started_at, s.ended_at, s.duration)
-            for s in models.ListenerSession.objects
+            for s in ListenerSession.objects
         ),
-        "outbox": models.OutboxItem.objects.count(),
+        "outbox": OutboxItem.objects.count(),
     }
 
 
@@ -431,7 +432,7 @@ def test_a_lone_surrogate_is_rejected_before_it_half_registers_a_streamer(make_s
     s1.roundtrip()
     after = status(service)
     assert after["messages_rejected"] == {"not_utf8": 2}
-    assert after["streamers"] == 0 and models.Streamer.objects.count() == 0
+    assert after["streamers"] == 0 and Streamer.objects.count() == 0
 
 
 def test_a_flood_of_bad_messages_starves_no_valid_one(make_service, streamers, redis_url):
@@ -627,10 +628,10 @@ def test_kill_9_of_yascheduler_run_resumes_from_the_store(mongo_url, own_redis, 
         assert again["filename"] == before["filename"]
         assert again["offset"] >= before["offset"]
         # the session opened before the kill is accounted from its real start
-        opened = models.ListenerSession.objects.get(session_id="l1").started_at
+        opened = ListenerSession.objects.get(session_id="l1").started_at
         s1.send(type="unregister_listener", session_id="l1")
         s1.roundtrip()
-        closed = models.ListenerSession.objects.get(session_id="l1")
+        closed = ListenerSession.objects.get(session_id="l1")
         assert closed.ended_at - opened >= again["offset"] - before["offset"]
         assert closed.duration == math.floor(closed.ended_at - opened)
     finally:

@@ -10,6 +10,9 @@ from yascheduler.support.clock import FakeClock
 from yascheduler.streaming.sessions import Listeners
 from yascheduler.programming.lateness import LatenessMeter
 from yascheduler.streaming.liveness import Peer, Streamers
+from yascheduler.store.radios import Radio
+from yascheduler.store.sessions import StoredSessions
+from yascheduler.store.streamers import StoredStreamers
 
 
 def many_radios(count: int) -> dict:
@@ -195,7 +198,13 @@ def test_streamers_show_liveness_and_the_radios_they_hold(service, streamers):
 def test_a_quiet_streamer_is_missing_and_one_no_publish_reaches_unreachable():
     clock = FakeClock()
     registry = Streamers(
-        clock, bus=None, ping_interval=10, unreachable_timeout=300, on_dead=None, on_back=None
+        clock,
+        bus=None,
+        store=StoredStreamers(),
+        ping_interval=10,
+        unreachable_timeout=300,
+        on_dead=None,
+        on_back=None,
     )
     registry.peers["s1"] = Peer("s1", clock.now(), clock.now())
     assert registry.liveness("s1") == "alive"
@@ -239,7 +248,7 @@ def test_listeners_are_listed_oldest_first_and_by_radio(service, streamers):
 
 def test_the_per_radio_index_follows_opens_closes_and_restarts(db):
     clock = FakeClock()
-    listeners = Listeners(clock)
+    listeners = Listeners(clock, StoredSessions())
     listeners.open("a", "r1", 1, "s1")
     listeners.open("b", "r1", None, "s1")
     listeners.open("c", "r2", None, "s1")
@@ -248,7 +257,7 @@ def test_the_per_radio_index_follows_opens_closes_and_restarts(db):
     clock.advance(10.5)
     assert listeners.close("b")[1] == 10
     assert [s.session_id for s in listeners.of_radio("r1")] == ["a"]
-    restarted = Listeners(clock)
+    restarted = Listeners(clock, StoredSessions())
     restarted.load()
     assert (restarted.count("r1"), restarted.count("r2")) == (1, 1)
     assert [duration for _, duration in restarted.close_radio("r1")] == [10]
@@ -337,14 +346,14 @@ def test_a_catalog_with_a_show_on_air_shows_it(make_service):
 
 
 def test_the_engine_keeps_its_broken_set_and_listing_up_to_date(db):
-    from tests.programming_support import default_songs, make_programmer, playlist
+    from tests.programming_support import default_songs, load, make_programmer, playlist
     from tests.programming_support import radio as engine_radio
     from tests.programming_support import song
 
     station = engine_radio("r1", playlists=[playlist(1, [song(1, enabled=False)])])
     engine_radio("r2", playlists=[playlist(2, default_songs(3, first_id=10))])
     programmer, clock, _player = make_programmer(1_800_000_000.0)
-    programmer.load()
+    load(programmer)
     assert programmer.broken_uuids() == {"r1"}
     assert programmer.radio_uuids() == ["r1", "r2"]
     assert programmer.search_keys() == {"r1": "r1 r1", "r2": "r2 r2"}
@@ -364,33 +373,30 @@ def test_the_engine_keeps_its_broken_set_and_listing_up_to_date(db):
 
 
 def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):
-    from tests.programming_support import default_songs, make_programmer, playlist, run_until
+    from tests.programming_support import default_songs, load, make_programmer, playlist
+    from tests.programming_support import run_until
     from tests.programming_support import radio as engine_radio
 
     for index in range(30):
         songs_ = default_songs(4, 30.0 + 7 * index, first_id=100 * index + 1)
         engine_radio(f"r{index:02d}", playlists=[playlist(index + 1, songs_)])
     programmer, clock, _player = make_programmer(1_800_000_000.0)
-    programmer.load()
+    load(programmer)
     run_until(programmer, clock, clock.now() + 600)  # many events done: stale entries remain
     programmer.remove_radio("r04")  # its heap entry stays, stale
     programmer.remove_radio("r03")
-    programmer.set_radio(models_radio("r03"))  # back, with a new entry
-    assert len(programmer._heap) > programmer.pending_count()
+    programmer.set_radio(Radio.objects.get(uuid="r03"))  # back, with a new entry
+    assert len(programmer._events._heap) > programmer.pending_count()
     expected = [
         (at, uuid, kind)
-        for at, _, uuid, kind in sorted(  # at the same instant, in scheduling order
-            (state.event_at, state.event_seq, uuid, state.event_kind)
-            for uuid, state in programmer._radios.items()
-            if state.event_kind is not None
-        )
+        for uuid in programmer.radio_uuids()
+        if (event := programmer._events.pending(uuid)) is not None
+        for at, kind in [event]
     ]
     assert programmer.pending_count() == len(expected) == 29
-    assert programmer.pending_events(10) == expected[:10]
-    assert programmer.pending_events(100) == expected
-
-
-def models_radio(uuid):
-    from yascheduler.store import models
-
-    return models.Radio.objects.get(uuid=uuid)
+    assert "r04" not in {uuid for _, uuid, _ in expected}
+    soonest = programmer.pending_events(100)
+    # in time order (at the same instant, in scheduling order: tests/test_programming_events.py)
+    assert sorted(soonest) == sorted(expected)
+    assert [at for at, _, _ in soonest] == sorted(at for at, _, _ in expected)
+    assert programmer.pending_events(10) == soonest[:10]

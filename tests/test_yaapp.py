@@ -10,14 +10,22 @@ import gevent.event
 import pytest
 from gevent.pywsgi import WSGIServer
 
-from yascheduler.store import models
+from yascheduler.store.counters import Counter, StoredCounters
+from yascheduler.store.outbox import OutboxItem, StoredOutbox
+from yascheduler.store.tokens import StoredTokens
 from yascheduler.support.clock import FakeClock
 from yascheduler.webapp.sender import OutboxSender, backoff_delay
 from yascheduler.webapp.notifier import Notifier, TokenChecker, webapp_session
+from yascheduler.webapp.outbox import Outbox
 
 KEY = "s3cret-scheduler-key"
 SHORT_TIMEOUT = 0.3
 DEADLINE = 5.0
+
+
+def stored_outbox():
+    """The outbox on the test's store, as the service makes it."""
+    return Outbox(StoredOutbox(), StoredCounters())
 
 
 class FakeWebApp:
@@ -112,7 +120,7 @@ def webapp():
 
 @pytest.fixture
 def notifier(db, webapp):
-    return Notifier(FakeClock(), webapp.url, KEY, "Europe/Paris")
+    return Notifier(FakeClock(), webapp.url, KEY, "Europe/Paris", stored_outbox())
 
 
 @pytest.fixture
@@ -235,14 +243,14 @@ def test_a_batch_of_songs_stops_at_another_kind(notifier, sender, webapp):
 
 
 def test_without_a_web_app_nothing_is_written(db):
-    disabled = Notifier(FakeClock(), None, None, "UTC")
+    disabled = Notifier(FakeClock(), None, None, "UTC", stored_outbox())
     disabled.start_listening("r1", user())
     disabled.stop_listening("r1", 5, None)
     disabled.stopped("r1", 5)
     disabled.song_started("r1", 1, epoch(2027, 1, 1))
     assert not disabled.enabled
     assert disabled.backlog() == 0
-    assert models.Counter.objects.count() == 0
+    assert Counter.objects.count() == 0
     assert not disabled.wakeup.is_set()
     assert OutboxSender(disabled).deliver_once() is False
 
@@ -266,7 +274,7 @@ def test_an_item_stays_until_it_is_taken(notifier, sender, webapp, mode):
     assert sender.deliver_once() is False
     assert sender.deliver_once() is False
     assert notifier.backlog() == 1
-    assert models.OutboxItem.objects.get().attempts == 2
+    assert OutboxItem.objects.get().attempts == 2
     assert sender.failures == 2
     if mode == "refuse":
         webapp.start()
@@ -373,7 +381,7 @@ def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp):
     ],
 )
 def test_an_undecodable_item_is_discarded_not_retried_forever(notifier, sender, webapp, stored):
-    models.OutboxItem._get_collection().insert_one({"_id": 0, "created_at": 0.0, **stored})
+    OutboxItem._get_collection().insert_one({"_id": 0, "created_at": 0.0, **stored})
     notifier.outbox.load()  # stored by another version, found at start-up
     notifier.start_listening("r1", None)
     deliver_all(sender)
@@ -413,7 +421,7 @@ class Answers:
 
 @pytest.fixture
 def checker(webapp, db):  # the answers are stored
-    return TokenChecker(webapp.url, KEY, timeout=SHORT_TIMEOUT, concurrency=2)
+    return TokenChecker(webapp.url, KEY, StoredTokens(), timeout=SHORT_TIMEOUT, concurrency=2)
 
 
 def token_requests(webapp):

@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 
 from yascheduler.catalog import importer as catalog
 from yascheduler.store import connection as store
+from yascheduler.store.catalog import StoredCatalog
 from yascheduler.support import config
+
+from .repositories import Repositories
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
 
@@ -56,7 +59,7 @@ def check_catalog(path: Path) -> tuple[str | None, str | None]:
     logging.disable(logging.WARNING)  # the in-memory store announces itself
     try:
         store.connect(CHECK_STORE_URL)
-        change = catalog.import_catalog(data)
+        change = catalog.import_catalog(data, StoredCatalog())
     except CatalogError as error:
         return None, f"catalog: {path}: {error}"
     finally:
@@ -125,7 +128,7 @@ def flush(args: argparse.Namespace) -> int:
         return 1
     try:
         store.connect(settings.mongo_url)
-        deleted = store.flush_state()
+        deleted = Repositories().clear_state()
     except YaschedulerError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 1

@@ -28,11 +28,14 @@ from yascheduler.support.metrics import Metrics
 from yascheduler.webapp.sender import OutboxSender
 from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.streaming.stations import MasterPlayer, Stations
 from yascheduler.streaming.liveness import Streamers
 from yascheduler.streaming.masters import Streams
 from yascheduler.streaming.users import Users
 from yascheduler.webapp.notifier import Notifier, TokenChecker
+from yascheduler.webapp.outbox import Outbox
+from .repositories import Repositories
 
 log = logging.getLogger("yascheduler.service")
 
@@ -45,32 +48,39 @@ class Service:
     def __init__(self, settings, redis_url: str, clock=None):
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.repositories = stored = Repositories()
         self.metrics = Metrics()
         self.group = Group()
         self.stopped = gevent.event.Event()
         self.failure: str | None = None
         self.http_server: WSGIServer | None = None
         self.bus = Bus(redis_url, self.metrics, self.on_raw_message, self.clock)
-        self.streams = Streams(self.clock)
-        self.listeners = Listeners(self.clock)
+        self.streams = Streams(self.clock, stored.streams)
+        self.listeners = Listeners(self.clock, stored.sessions)
         self.notifier = Notifier(
-            self.clock, settings.yaapp_url, settings.yaapp_key, settings.timezone
+            self.clock,
+            settings.yaapp_url,
+            settings.yaapp_key,
+            settings.timezone,
+            Outbox(stored.outbox, stored.counters),
         )
         self.token_checker = (
             TokenChecker(
                 settings.yaapp_url,
                 settings.yaapp_key,
+                stored.tokens,
                 observe=self.metrics.observe_webapp,
                 clock=self.clock,
             )
             if settings.yaapp_url
             else None
         )
-        self.users = Users()
+        self.users = Users(stored.catalog.users)
         self.authenticator = Authenticator(self.users, self.token_checker)
         self.streamers = Streamers(
             self.clock,
             self.bus,
+            stored.streamers,
             settings.ping_interval,
             settings.unreachable_timeout,
             on_dead=self._streamer_dead,
@@ -82,6 +92,7 @@ class Service:
             self.clock,
             player,
             programming_settings(settings),
+            stored.timelines,
             observe_lateness=self.metrics.play_lateness.observe,
         )
         self.stations = Stations(
@@ -107,7 +118,7 @@ class Service:
         HTTP server is someone else's (gunicorn's worker serves `http_api`)."""
         imported = []
         if self.settings.catalog:
-            change = catalog.load_catalog_file(self.settings.catalog)
+            change = catalog.load_catalog_file(self.settings.catalog, self.repositories.catalog)
             log.info("catalog %s: %s", self.settings.catalog, change.summary())
             imported = change.stored_radios
         self.users.load()
@@ -116,7 +127,10 @@ class Service:
         self.notifier.outbox.load()
         self.streams.load()
         self.listeners.load()
-        self.programmer.load(imported)
+        self.programmer.load(
+            self.repositories.catalog.radios.ready(radio_from_stored, imported),
+            self.repositories.timelines.load_all(timeline_from_stored),
+        )
         self._stop_streams_of_unprogrammed_radios()
         _spare_from_the_collector()
         self.spawn(self.bus.run)

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from yascheduler.store import models
 from yascheduler.support.errors import CatalogError
 
 MAX_SHOW_DURATION = 7 * 24 * 3600
 JINGLE_SCHEDULE_TYPES = ("between_songs", "hourly")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what the store can hold
 # the streamer reads user ids as unsigned 32-bit numbers, and 0 means "anonymous"
 USER_ID_MIN, USER_ID_MAX = 1, 2**31 - 1
@@ -177,10 +177,8 @@ def _days(value, path: str) -> list[str]:
     seen = _Unique("day")
     for index, day in enumerate(value):
         day_path = f"{path}[{index}]"
-        if day not in models.WEEKDAYS:
-            raise CatalogError(
-                day_path, f"unknown day {day!r} (one of {' '.join(models.WEEKDAYS)})"
-            )
+        if day not in WEEKDAYS:
+            raise CatalogError(day_path, f"unknown day {day!r} (one of {' '.join(WEEKDAYS)})")
         seen.claim(day, day_path)
     return value
 

@@ -8,9 +8,10 @@ The format is described in CATALOG.md. An import runs in two stages:
    The first broken entry raises `CatalogError(path, problem)`, with a
    path such as `radios[3].playlists[0].songs[12].duration`, and nothing
    is written.
-2. Writing, straight to the collections: new documents inserted in one
-   batch, changed ones replaced one by one, deleted ones removed in one
-   batch. Documents the import leaves as they were are not written.
+2. Writing, through the store it is given (ports.CatalogStore): new
+   documents inserted in one batch, changed ones replaced one by one,
+   deleted ones removed in one batch. Documents the import leaves as they
+   were are not written.
 
 Upsert semantics:
 
@@ -43,12 +44,9 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 
-from mongoengine import Q
-
-from yascheduler.store import models
 from .entries import RadioEntry, read_catalog
+from .ports import CatalogStore, RadioStore, UserStore
 from yascheduler.support.errors import CatalogError
 
 DEFAULT_PLAYLIST = "default"
@@ -64,12 +62,6 @@ class CatalogChange:
     stored_radios: list[dict]  # created or changed by the import, as now stored (ready or not)
     deleted: list[str]  # uuids of radios removed by the import
     users: int  # how many users were created or replaced
-
-    @cached_property
-    def radios(self) -> list[models.Radio]:
-        """The created or changed radios as documents, built when first asked for."""
-        # _from_son: the public way, from_json(), would go through JSON text
-        return [models.Radio._from_son(radio) for radio in self.stored_radios]
 
     def summary(self) -> str:
         return (
@@ -89,15 +81,15 @@ def parse_catalog(data: bytes | str) -> dict:
     return document
 
 
-def import_catalog(data: bytes | str | dict) -> CatalogChange:
-    """Validate the whole catalog, then write it; a broken one writes nothing."""
+def import_catalog(data: bytes | str | dict, store: CatalogStore) -> CatalogChange:
+    """Validate the whole catalog, then write it to `store`; a broken one writes nothing."""
     document = data if isinstance(data, dict) else parse_catalog(data)
     user_entries, radio_entries = read_catalog(document)
     with _one_import_at_a_time:
-        user_plan = _plan_users(user_entries)
-        radio_plan = _plan_radios(radio_entries)
-        user_plan.write()
-        radio_plan.write()
+        user_plan = _plan_users(user_entries, store.users)
+        radio_plan = _plan_radios(radio_entries, store.radios)
+        user_plan.write(store.users)
+        radio_plan.write(store.radios)
     return CatalogChange(
         stored_radios=radio_plan.to_save,
         deleted=radio_plan.to_delete,
@@ -105,30 +97,26 @@ def import_catalog(data: bytes | str | dict) -> CatalogChange:
     )
 
 
-def load_catalog_file(path: str | os.PathLike) -> CatalogChange:
-    """Import the catalog file at `path`."""
+def load_catalog_file(path: str | os.PathLike, store: CatalogStore) -> CatalogChange:
+    """Import the catalog file at `path` to `store`."""
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
         raise CatalogError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    return import_catalog(data)
+    return import_catalog(data, store)
 
 
 # --- checking against the store, and what to write -------------------------------------
 #
-# The entries' dicts go straight to the collection: they were validated more
+# The entries' dicts go straight to the store: they were validated more
 # strictly than MongoEngine would, and save() would first rebuild each one.
 
 
-def _write_documents(collection, documents: list[dict], stored_ids: set) -> None:
-    """Insert the new documents in one batch, replace the stored ones one by one."""
+def _new_and_stored(documents: list[dict], stored_ids: set) -> tuple[list[dict], list[dict]]:
+    """(the documents to insert, those that replace stored ones)."""
     new = [document for document in documents if document["_id"] not in stored_ids]
-    if new:
-        collection.insert_many(new)
-    for document in documents:
-        if document["_id"] in stored_ids:
-            collection.replace_one({"_id": document["_id"]}, document)
+    return new, [document for document in documents if document["_id"] in stored_ids]
 
 
 @dataclass
@@ -137,22 +125,20 @@ class _UserPlan:
     stored_ids: set[int]
     renamed: list[int]  # ids of stored users whose username changes
 
-    def write(self) -> None:
-        users = models.User._get_collection()
+    def write(self, users: UserStore) -> None:
         # Renamed users are removed, then inserted anew, so that users
         # swapping usernames never meet the unique index on the way.
-        if self.renamed:
-            users.delete_many({"_id": {"$in": self.renamed}})
-        _write_documents(users, self.to_save, self.stored_ids - set(self.renamed))
+        new, replacing = _new_and_stored(self.to_save, self.stored_ids - set(self.renamed))
+        users.write(deleted=self.renamed, inserted=new, replaced=replacing)
 
 
-def _plan_users(entries: list[tuple[str, dict]]) -> _UserPlan:
+def _plan_users(entries: list[tuple[str, dict]], users: UserStore) -> _UserPlan:
     named = [user for _, user in entries]
-    stored = models.User.objects(
-        Q(id__in=[user["_id"] for user in named])
-        | Q(username__in=[user["username"] for user in named])
-        | Q(auth_tokens__in=[token for user in named for token in user["auth_tokens"]])
-    ).as_pymongo()
+    stored = users.among(
+        ids=[user["_id"] for user in named],
+        usernames=[user["username"] for user in named],
+        tokens=[token for user in named for token in user["auth_tokens"]],
+    )
     stored_by_id = {user["_id"]: user for user in stored}
     named_ids = {user["_id"] for user in named}
     _check_users_against_kept(
@@ -194,18 +180,14 @@ class _RadioPlan:
     stored_ids: set[str]
     to_delete: list[str]  # uuids of stored radios
 
-    def write(self) -> None:
-        radios = models.Radio._get_collection()
-        _write_documents(radios, self.to_save, self.stored_ids)
-        if self.to_delete:
-            radios.delete_many({"_id": {"$in": self.to_delete}})
+    def write(self, radios: RadioStore) -> None:
+        new, replacing = _new_and_stored(self.to_save, self.stored_ids)
+        radios.write(inserted=new, replaced=replacing, deleted=self.to_delete)
 
 
-def _plan_radios(entries: list[RadioEntry]) -> _RadioPlan:
+def _plan_radios(entries: list[RadioEntry], radios: RadioStore) -> _RadioPlan:
     playlist_ids = [playlist_id for entry in entries for playlist_id in entry.playlist_paths]
-    stored = models.Radio.objects(
-        Q(uuid__in=[entry.uuid for entry in entries]) | Q(playlists__id__in=playlist_ids)
-    ).as_pymongo()
+    stored = radios.among(uuids=[entry.uuid for entry in entries], playlist_ids=playlist_ids)
     stored_by_uuid = {radio["_id"]: radio for radio in stored}
     playlist_owner = _playlist_owners_kept(entries, stored_by_uuid)
     to_save = []

@@ -154,7 +154,7 @@ def import_catalog(service, environ):
     require_admin(service.settings.admin_token, environ)
     body = read_body(environ, MAX_CATALOG_BYTES)
     try:
-        change = catalog.import_catalog(body)
+        change = catalog.import_catalog(body, service.repositories.catalog)
     except CatalogError as error:
         log.warning("catalog import rejected: %s", error)
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error), path=error.path) from None

@@ -1,14 +1,12 @@
 """The catalog as the engine holds it in memory: small read-only objects.
 
-They have the attribute names of the catalog documents (models.Radio and
-what it embeds), so the choice code reads either, but they are built
+They have the attribute names of the catalog documents (store/radios.py's
+Radio and what it embeds), so the choice code reads either, but they are built
 straight from the stored dicts: a MongoEngine document costs several
 times the memory and the time to build, which counts with 100,000 radios.
 """
 
 from dataclasses import dataclass
-
-from yascheduler.store import models
 
 
 @dataclass(slots=True, frozen=True)
@@ -79,34 +77,12 @@ def radio_from_stored(stored: dict) -> Radio:
     )
 
 
-def radio_from_document(radio: "models.Radio | Radio") -> Radio:
+def radio_from_document(radio) -> Radio:
+    """A radio from a catalog document (anything MongoEngine can turn to_mongo()), or
+    the radio itself."""
     if isinstance(radio, Radio):
         return radio
     return radio_from_stored(radio.to_mongo().to_dict())
-
-
-def stored_ready_radios(imported: list[dict] = ()):
-    """Every ready radio of the store, read without building documents.
-
-    `imported`: radios as just written by a catalog import. When they are
-    all the ready radios (a first start), the store is not read back;
-    otherwise it is read once, in full (a `$in` of thousands of ids would be
-    a scan per document in the in-memory store).
-    """
-    known = set()
-    for stored in imported:
-        known.add(stored["_id"])
-        if stored.get("ready", True):
-            yield radio_from_stored(stored)
-    collection = models.Radio._get_collection()
-    if collection.count_documents({}) == len(known):
-        return
-    ready = {"ready": {"$ne": False}}
-    others = {ref["_id"] for ref in collection.find(ready, {"_id": 1})} - known
-    if others:
-        for stored in collection.find(ready):
-            if stored["_id"] in others:
-                yield radio_from_stored(stored)
 
 
 def _playlist(stored: dict) -> Playlist:

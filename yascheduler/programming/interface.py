@@ -1,7 +1,10 @@
 """What the programming engine needs from the service, and what it gives it."""
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,22 @@ class Player(Protocol):
 
     def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
         """Report a song start to the web app."""
+
+
+class TimelineStore(Protocol):
+    """Where the radios' timelines are kept (store/timelines.py). The stored form is
+    the engine's (persistence.py): dicts of field -> value."""
+
+    def load_all(self, decode: Callable[[dict], T]) -> dict[str, T]:
+        """Radio uuid -> decode(its stored timeline); one that decode refuses (raises)
+        is logged and skipped."""
+
+    def save(self, radio_uuid: str, changes: dict) -> None:
+        """Set these fields (a dotted name sets one key of a stored dict) of the radio's
+        timeline, creating it if need be."""
+
+    def insert(self, timelines: Mapping[str, dict]) -> None:
+        """Store whole timelines of radios that had none, {radio uuid: fields}, at once."""
+
+    def delete(self, radio_uuid: str) -> None:
+        """The radio's timeline is gone (none is fine)."""

@@ -1,79 +1,78 @@
-"""The engine's writes and reads of its stored timelines (restarts resume from these).
+"""A radio's stored timeline: what the engine writes of its state, and reads back at
+start-up (the store applies it: interface.TimelineStore).
 
-One `$set` per processed event, of the fields it changed, straight to the
-collection MongoEngine maps models.RadioTimeline to: MongoEngine's query
-building would cost ten times the write itself on every event.
+Each processed event writes one `$set`-like dict of the fields it changed;
+a radio that had no timeline gets a whole one.
 """
 
-from yascheduler.store import models
+from dataclasses import dataclass
+
 from .catalog_view import Radio
 from .jingles import counters_from_one_count
 from .state import RadioState
-from .timeline import TIMELINE_FIELDS, Timeline
+from .timeline import TIMELINE_FIELDS, Timeline, is_number
 
 EVENT = "event"  # the pending event's two fields
+Event = tuple[float, str] | None  # the radio's pending event, (at, kind), if any
 
 
-def save(state: RadioState) -> None:
-    """Write what changed in the radio's state since the last save, if anything."""
-    if state.unsaved or state.unsaved_song_starts:
-        _collection().update_one({"_id": state.uuid}, {"$set": _changes(state)}, upsert=True)
+@dataclass(slots=True)
+class StoredTimeline:
+    """A radio's timeline as read back: what the engine resumes from."""
+
+    timeline: Timeline
+    song_starts: dict[int, float]  # song id -> when it last started
+    event: Event
+    # the one count of songs since a jingle that versions before jingle counters kept;
+    # None where the timeline has its counters
+    songs_since_jingle: int | None = None
+
+    def resumed_timeline(self, radio: Radio) -> Timeline:
+        """The timeline, an older version's one count given to each of the radio's jingles."""
+        if self.songs_since_jingle:
+            # written in the new shape with the next choice
+            self.timeline.jingle_counters = counters_from_one_count(radio, self.songs_since_jingle)
+        return self.timeline
 
 
-def _changes(state: RadioState) -> dict:
-    """The stored fields that changed, as `$set` takes them; they count as saved now."""
-    changes = {}
+def timeline_from_stored(stored: dict) -> StoredTimeline:
+    """A stored timeline decoded; ValueError or TypeError if it cannot be."""
+    event_kind, event_at = stored.get("event_kind"), stored.get("event_at")
+    if event_kind is not None and (not isinstance(event_kind, str) or not is_number(event_at)):
+        raise TypeError(f"its event {event_kind!r} at {event_at!r} is not an event")
+    starts = stored.get("song_starts") or {}
+    song_starts = {int(song_id): at for song_id, at in starts.items()}
+    if not all(is_number(at) for at in song_starts.values()):
+        raise TypeError("a song start is not a time")
+    legacy_count = None if "jingle_counters" in stored else stored.get("songs_since_jingle")
+    return StoredTimeline(
+        Timeline.from_stored(stored),
+        song_starts,
+        None if event_kind is None else (float(event_at), event_kind),
+        legacy_count if isinstance(legacy_count, int) else None,
+    )
+
+
+def changes(state: RadioState, event: Event) -> dict:
+    """The stored fields that changed (song starts as `song_starts.<id>`); they count as
+    saved now."""
+    changed = {}
     for name in state.unsaved:
         if name == EVENT:
-            changes["event_kind"] = state.event_kind
-            changes["event_at"] = state.event_at if state.event_kind is not None else None
+            changed["event_at"], changed["event_kind"] = event or (None, None)
         else:
-            changes[name] = state.timeline.stored_value(name)
+            changed[name] = state.timeline.stored_value(name)
     for song_id, at in state.unsaved_song_starts.items():
-        changes[f"song_starts.{song_id}"] = at
+        changed[f"song_starts.{song_id}"] = at
     state.unsaved.clear()
     state.unsaved_song_starts.clear()
-    return changes
+    return changed
 
 
-def insert(states: list[RadioState]) -> None:
-    """Write the timelines of radios that had none, in one batch."""
-    documents = []
-    for state in states:
-        song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts.items()}
-        state.unsaved_song_starts.clear()
-        state.unsaved.update(TIMELINE_FIELDS)
-        state.unsaved.add(EVENT)
-        documents.append({"_id": state.uuid, **_changes(state), "song_starts": song_starts})
-    if documents:
-        _collection().insert_many(documents)
-
-
-def delete(radio_uuid: str) -> None:
-    _collection().delete_one({"_id": radio_uuid})
-
-
-def stored_timelines() -> dict[str, dict]:
-    """Radio uuid -> its stored timeline document, as the collection holds it."""
-    return {stored["_id"]: stored for stored in _collection().find()}
-
-
-def timeline_of(stored: dict | None, radio: Radio) -> Timeline:
-    """The radio's timeline from its stored document (None: a new, empty one)."""
-    if stored is None:
-        return Timeline()
-    timeline = Timeline.from_stored(stored)
-    if "jingle_counters" not in stored and stored.get("songs_since_jingle"):
-        # stored by the version that kept one count for all jingles: each takes it over
-        # (written in the new shape with the next choice)
-        timeline.jingle_counters = counters_from_one_count(radio, stored["songs_since_jingle"])
-    return timeline
-
-
-def song_starts_of(stored: dict | None) -> dict[int, float]:
-    starts = (stored or {}).get("song_starts") or {}
-    return {int(song_id): at for song_id, at in starts.items()}
-
-
-def _collection():
-    return models.RadioTimeline._get_collection()
+def whole(state: RadioState, event: Event) -> dict:
+    """Every stored field of a radio that had no timeline; it counts as saved now."""
+    song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts.items()}
+    state.unsaved_song_starts.clear()
+    state.unsaved.update(TIMELINE_FIELDS)
+    state.unsaved.add(EVENT)
+    return {**changes(state, event), "song_starts": song_starts}

@@ -16,11 +16,8 @@ class RadioState:
     timeline: Timeline
     history: PlayHistory
     rotation: Rotation
-    event_kind: str | None = None  # the one pending event, if any
-    event_at: float = 0.0
-    event_seq: int = 0  # heap entries with another seq are stale
     show_on_air: tuple[int, float] | None = None  # (playlist id, start) last played from
-    # what changed since the last write (persistence.save): field names, and song starts
+    # what changed since the last write (Programmer._save): field names, and song starts
     unsaved: set[str] = field(default_factory=set)
     unsaved_song_starts: dict[int, float] = field(default_factory=dict)
 

@@ -3,7 +3,8 @@
 Plain slotted objects rather than MongoEngine documents: the engine keeps
 one timeline and up to three segments per radio, for 100,000 radios, and a
 document costs several times the memory and the time to build. The stored
-form is the schema that models.RadioTimeline declares.
+form is the schema that store/timelines.py declares; reading it back checks
+the types the engine relies on (a stored record that fails is skipped).
 """
 
 from dataclasses import dataclass, field, fields, replace
@@ -33,9 +34,18 @@ class Segment:
 
     @classmethod
     def from_stored(cls, stored: dict | None) -> "Segment | None":
+        """The stored segment; TypeError if a field the engine computes with is amiss."""
         if stored is None:
             return None
-        return cls(**{name: stored[name] for name in SEGMENT_FIELDS if name in stored})
+        segment = cls(**{name: stored[name] for name in SEGMENT_FIELDS if name in stored})
+        if not (
+            isinstance(segment.filename, str)
+            and is_number(segment.duration)
+            and is_number(segment.starts_at)
+            and is_number(segment.offset)
+        ):
+            raise TypeError("a segment's filename is not a text, or one of its times no number")
+        return segment
 
 
 SEGMENT_FIELDS = tuple(item.name for item in fields(Segment))
@@ -88,6 +98,12 @@ class Timeline:
 
     @classmethod
     def from_stored(cls, stored: dict) -> "Timeline":
+        """The stored timeline; TypeError or ValueError if it cannot be read back."""
+        boundary, broken = stored.get("boundary"), stored.get("broken")
+        if boundary is not None and not is_number(boundary):
+            raise TypeError(f"its boundary {boundary!r} is not a time")
+        if broken is not None and not isinstance(broken, str):
+            raise TypeError(f"why it is broken, {broken!r}, is not a text")
         return cls(
             current=Segment.from_stored(stored.get("current")),
             next=Segment.from_stored(stored.get("next")),
@@ -100,3 +116,7 @@ class Timeline:
 
 
 TIMELINE_FIELDS = tuple(item.name for item in fields(Timeline))
+
+
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,29 +1,39 @@
 """The connection to the document store: MongoDB, or mongomock in memory."""
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import mongoengine
-from mongoengine.connection import ConnectionFailure, get_db
-from pymongo.errors import PyMongoError
+from mongoengine.connection import get_db
 
-from . import models
-from yascheduler.support.errors import ConfigError, StoreError
+from yascheduler.support.errors import ConfigError
 from yascheduler.support.redact import redact
+from .counters import Counter
+from .outbox import OutboxItem
+from .radios import Radio
+from .sessions import ListenerSession
+from .streamers import Streamer
+from .streams import RadioStream
+from .timelines import RadioTimeline
+from .records import storing
+from .tokens import VouchedToken
+from .users import User
 
 log = logging.getLogger("yascheduler.store")
 
 IN_MEMORY_SCHEME = "mongomock"
+SELECTION_TIMEOUT = "serverSelectionTimeoutMS"
+# each declared by its repository's module, with its indexes
 DOCUMENTS = (
-    models.User,
-    models.Radio,
-    models.Streamer,
-    models.RadioStream,
-    models.ListenerSession,
-    models.RadioTimeline,
-    models.Counter,
-    models.OutboxItem,
-    models.VouchedToken,
+    User,
+    Radio,
+    Streamer,
+    RadioStream,
+    ListenerSession,
+    RadioTimeline,
+    Counter,
+    OutboxItem,
+    VouchedToken,
 )
 
 
@@ -40,61 +50,33 @@ def connect(url: str) -> None:
         mongoengine.connect(
             db=database,
             host="mongodb://localhost",
-            mongo_client_class=memory_store.client_class(),
+            mongo_client_class=memory_store.MongoClient,
             uuidRepresentation="standard",
         )
         log.warning("store: in memory (%s); everything stored is lost on exit", url)
     elif parts.scheme in ("mongodb", "mongodb+srv"):
-        mongoengine.connect(
-            host=url, db=database, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
-        )
+        # a store that does not answer fails in 5 s, unless the URL says otherwise
+        given = {name.lower() for name in parse_qs(parts.query)}
+        timeout = {} if SELECTION_TIMEOUT.lower() in given else {SELECTION_TIMEOUT: 5000}
+        mongoengine.connect(host=url, db=database, uuidRepresentation="standard", **timeout)
         log.info("store: %s", redact(url))
     else:
         raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact(url)}")
-    for document in DOCUMENTS:
-        document.ensure_indexes()
+    with storing("creating the indexes in %s", redact(url)):
+        for document in DOCUMENTS:
+            document.ensure_indexes()
 
 
 def ping() -> None:
     """Raise StoreError unless the store answers."""
-    try:
+    with storing("pinging the store"):
         get_db().command("ping")
-    except (PyMongoError, ConnectionFailure) as error:
-        raise StoreError(str(error)) from None
 
 
 def drop_everything() -> None:
     """Remove every stored document and collection (tests)."""
     for document in DOCUMENTS:
         document.drop_collection()
-
-
-# What the scheduler keeps as it runs; the catalog (users, radios) is not in it.
-STATE_DOCUMENTS = (
-    models.Streamer,
-    models.RadioStream,
-    models.ListenerSession,
-    models.RadioTimeline,
-    models.OutboxItem,
-    models.Counter,
-    models.VouchedToken,
-)
-
-
-def flush_state() -> dict[str, int]:
-    """Delete the scheduler's state, keep the catalog (`yascheduler flush`).
-
-    Documents are deleted, collections and indexes kept. Returns how many
-    documents each collection lost.
-    """
-    deleted = {}
-    for document in STATE_DOCUMENTS:
-        name = document._get_collection_name()
-        try:
-            deleted[name] = document._get_collection().delete_many({}).deleted_count
-        except PyMongoError as error:
-            raise StoreError(f"flushing {name} failed: {error}") from None
-    return deleted
 
 
 def disconnect() -> None:

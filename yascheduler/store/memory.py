@@ -4,15 +4,15 @@ mongomock keeps a collection's documents in a dict keyed by `_id`, but
 answers every query, `{"_id": x}` included, by testing each document in
 turn. The scheduler reads and writes its runtime documents by `_id` on
 every event, so with thousands of radios each write cost a scan of them
-all. This module gives mongomock the `_id` lookup MongoDB gets from its
+all. This client's collections get the `_id` lookup MongoDB gets from its
 `_id` index; answers are unchanged (tests/test_memory_store.py compares
-them with plain mongomock's).
+them with plain mongomock's), and mongomock itself is left as it is for
+everyone else in the process.
 """
 
 import mongomock
 from mongomock.collection import Collection
-
-_scan_documents = Collection._iter_documents
+from mongomock.database import Database
 
 
 def _is_exact_value(value) -> bool:
@@ -24,18 +24,40 @@ def _is_exact_value(value) -> bool:
     )
 
 
-def _iter_documents(self, filter):
-    if filter and len(filter) == 1 and "_id" in filter and _is_exact_value(filter["_id"]):
-        document = self._store._documents.get(filter["_id"])
-        return iter(()) if document is None else iter((document,))
-    return _scan_documents(self, filter)
+class IdLookupCollection(Collection):
+    def _iter_documents(self, filter):
+        if filter and len(filter) == 1 and "_id" in filter and _is_exact_value(filter["_id"]):
+            document = self._store._documents.get(filter["_id"])
+            return iter(()) if document is None else iter((document,))
+        return super()._iter_documents(filter)
+
+    def with_options(self, *args, **kwargs):
+        return _as(IdLookupCollection, super().with_options(*args, **kwargs))
 
 
-def client_class() -> type:
-    """mongomock's client, its collections answering `_id` queries from the dict they keep.
+class IdLookupDatabase(Database):
+    def get_collection(self, *args, **kwargs):
+        return _as(IdLookupCollection, super().get_collection(*args, **kwargs))
 
-    mongomock builds its collections in several places (databases, with_options,
-    renames), so the lookup is installed on its Collection class itself.
+    def with_options(self, *args, **kwargs):
+        return _as(IdLookupDatabase, super().with_options(*args, **kwargs))
+
+
+class MongoClient(mongomock.MongoClient):
+    """mongomock's client, its collections answering `_id` queries from their dict."""
+
+    def get_database(self, *args, **kwargs):
+        return _as(IdLookupDatabase, super().get_database(*args, **kwargs))
+
+
+def _as(subclass: type, made):
+    """`made`, built by mongomock as its own base class, as our subclass of it.
+
+    mongomock builds databases and collections by naming its classes inside
+    its methods (get_database, get_collection, with_options), so ours are
+    obtained by changing the class of what they return: the subclasses add
+    methods only, no state, so the object is the same underneath.
     """
-    Collection._iter_documents = _iter_documents
-    return mongomock.MongoClient
+    if type(made) is not subclass:
+        made.__class__ = subclass
+    return made

@@ -26,11 +26,14 @@ record what they saw.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import gevent
 
-from yascheduler.store import models
 from . import protocol
+
+if TYPE_CHECKING:
+    from yascheduler.store.streamers import StoredStreamers
 
 log = logging.getLogger("yascheduler.streamers")
 
@@ -59,6 +62,7 @@ class Streamers:
         self,
         clock,
         bus,
+        store: "StoredStreamers",
         ping_interval: float,
         unreachable_timeout: float,
         on_dead: Callable[[str, str], None],
@@ -66,6 +70,7 @@ class Streamers:
     ):
         self.clock = clock
         self.bus = bus
+        self._store = store
         self.ping_interval = ping_interval
         self.unreachable_timeout = unreachable_timeout
         self.on_dead = on_dead
@@ -76,8 +81,8 @@ class Streamers:
     def load(self) -> None:
         """Take back the streamers registered before a restart, with a fresh chance to answer."""
         now = self.clock.now()
-        for streamer in models.Streamer.objects.only("name"):
-            self.peers[streamer.name] = Peer(streamer.name, now, now)
+        for name in self._store.names():
+            self.peers[name] = Peer(name, now, now)
 
     # --- what the handlers tell ---------------------------------------------------------
 
@@ -98,15 +103,13 @@ class Streamers:
     def register(self, name: str) -> None:
         now = self.clock.now()
         # Stored first: if the store fails, the streamer is not half-registered in memory.
-        models.Streamer.objects(name=name).update_one(
-            upsert=True, set__registered_at=now, set__last_seen_at=now
-        )
+        self._store.register(name, now)
         self.peers[name] = Peer(name, now, now)
         log.info("streamer %s registered", name)
 
     def unregister(self, name: str) -> None:
         self.peers.pop(name, None)
-        models.Streamer.objects(name=name).delete()
+        self._store.remove(name)
 
     def seen(self, name: str) -> None:
         """Any message naming the streamer is a sign of life."""
@@ -120,7 +123,7 @@ class Streamers:
         if peer is None:
             return
         self.seen(name)
-        models.Streamer.objects(name=name).update_one(set__last_seen_at=peer.last_seen)
+        self._store.seen(name, peer.last_seen)
         if peer.behind is not None:  # it hears us again: whatever it missed, it gets now
             self._catch_up(peer)
 

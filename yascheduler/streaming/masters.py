@@ -1,18 +1,15 @@
-"""Which streamer is the master of each streamed radio.
+"""Which streamer is the master of each streamed radio: in memory, and stored."""
 
-Writes go straight to the collection, by `_id`: a streamer starting
-thousands of radios at once must not pay MongoEngine's query building
-for each.
-"""
+from typing import TYPE_CHECKING
 
-from pymongo.errors import DuplicateKeyError
-
-from yascheduler.store import models
+if TYPE_CHECKING:
+    from yascheduler.store.streams import StoredStreams
 
 
 class Streams:
-    def __init__(self, clock):
+    def __init__(self, clock, store: "StoredStreams"):
         self.clock = clock
+        self._store = store
         self.masters: dict[str, str] = {}
         # streamer -> the radios it is master of: a streamer dropped finds its radios in O(1)
         self._held: dict[str, set[str]] = {}
@@ -20,8 +17,8 @@ class Streams:
     def load(self) -> None:
         self.masters = {}
         self._held = {}
-        for stream in models.RadioStream.objects:
-            self._remember(stream.uuid, stream.master)
+        for radio_uuid, master in self._store.masters().items():
+            self._remember(radio_uuid, master)
 
     def master(self, radio_uuid: str) -> str | None:
         return self.masters.get(radio_uuid)
@@ -33,15 +30,16 @@ class Streams:
         if self.masters.get(radio_uuid) == streamer:
             return
         # Stored first: if the store fails, memory does not claim a master it never saved.
-        fields = {"master": streamer, "since": self.clock.now()}
-        if radio_uuid in self.masters or not _inserted(radio_uuid, fields):
-            _collection().update_one({"_id": radio_uuid}, {"$set": fields}, upsert=True)
+        if radio_uuid in self.masters:
+            self._store.change(radio_uuid, streamer, self.clock.now())
+        else:
+            self._store.add(radio_uuid, streamer, self.clock.now())
         self._forget(radio_uuid)
         self._remember(radio_uuid, streamer)
 
     def stop(self, radio_uuid: str) -> None:
         self._forget(radio_uuid)
-        _collection().delete_one({"_id": radio_uuid})
+        self._store.remove(radio_uuid)
 
     def _remember(self, radio_uuid: str, streamer: str) -> None:
         self.masters[radio_uuid] = streamer
@@ -57,17 +55,3 @@ class Streams:
 
     def count(self) -> int:
         return len(self.masters)
-
-
-def _collection():
-    return models.RadioStream._get_collection()
-
-
-def _inserted(radio_uuid: str, fields: dict) -> bool:
-    """Insert the radio's stream document; False if one is there already (left behind
-    by a delete that failed). An insert costs half an upsert in the in-memory store."""
-    try:
-        _collection().insert_one({"_id": radio_uuid, **fields})
-    except DuplicateKeyError:
-        return False
-    return True

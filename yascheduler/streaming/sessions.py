@@ -3,18 +3,17 @@
 Session ids are unique per streamer only (the production streamer uses
 memory addresses), so a session is known by (streamer, session id) when
 the message names its streamer; a message that names none still finds a
-session whose id is unambiguous.
-
-Sessions are written straight to their collection, by `_id`: streamers open
-and close them by the hundred a second, and MongoEngine's document save and
-query building would cost many times the write itself.
+session whose id is unambiguous. Each session is stored as it opens and
+closes (store/sessions.py).
 """
 
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from yascheduler.store import models
+if TYPE_CHECKING:
+    from yascheduler.store.sessions import StoredSessions
 
 log = logging.getLogger("yascheduler.listeners")
 
@@ -28,7 +27,7 @@ class OpenSession:
     user_id: int | None
     started_at: float
     streamer: str | None = None
-    stored_id: str = ""  # its document's `_id`; sessions stored by older versions keep theirs
+    stored_id: str = ""  # its record's key; sessions stored by older versions keep theirs
 
     @property
     def key(self) -> tuple[str | None, str]:
@@ -39,33 +38,10 @@ def whole_seconds(started_at: float, ended_at: float) -> int:
     return max(0, math.floor(ended_at - started_at))
 
 
-def document_id(streamer: str | None, session_id: str) -> str:
-    """A session's `_id`, one per (streamer, session id): the length prefix keeps
-    ("a:b", "c") and ("a", "b:c") apart, and no streamer is spelt apart from any."""
-    if streamer is None:
-        return "-:" + session_id
-    return f"{len(streamer)}:{streamer}:{session_id}"
-
-
-def stored_session(session: OpenSession) -> dict:
-    """The session's document as MongoEngine stores it: fields without a value left out."""
-    fields = {
-        "session_id": session.session_id,
-        "radio_uuid": session.radio_uuid,
-        "streamer": session.streamer,
-        "user_id": session.user_id,
-        "started_at": session.started_at,
-    }
-    return {key: value for key, value in fields.items() if value is not None}
-
-
-def _collection():
-    return models.ListenerSession._get_collection()
-
-
 class Listeners:
-    def __init__(self, clock):
+    def __init__(self, clock, store: "StoredSessions"):
         self.clock = clock
+        self._store = store
         # (streamer, session id) -> session, in opening order: the oldest expire first
         self.sessions: dict[tuple[str | None, str], OpenSession] = {}
         # radio uuid -> its open sessions by key, in opening order: per-radio counts in O(1)
@@ -76,13 +52,17 @@ class Listeners:
     def load(self) -> None:
         """Sessions open before a restart stay open, accounted from their real start."""
         self.sessions, self.by_radio, self.by_id = {}, {}, {}
-        stored = _collection().find({"ended_at": None})
-        for doc in sorted(stored, key=lambda doc: doc.get("started_at", 0.0)):
-            session = _from_stored(doc)
-            if session is None:
-                log.warning("stored listener session %r skipped: incomplete", doc.get("_id"))
-            else:
-                self._index(session)
+        for stored in self._store.open_sessions():  # oldest first
+            self._index(
+                OpenSession(
+                    stored.session_id,
+                    stored.radio_uuid,
+                    stored.user_id,
+                    stored.started_at,
+                    stored.streamer,
+                    stored.key,
+                )
+            )
 
     def _index(self, session: OpenSession) -> None:
         self.sessions[session.key] = session
@@ -100,16 +80,9 @@ class Listeners:
         """The new session, or None if that session is open already."""
         if (streamer, session_id) in self.sessions:
             return None
-        session = OpenSession(
-            session_id,
-            radio_uuid,
-            user_id,
-            self.clock.now(),
-            streamer,
-            document_id(streamer, session_id),
-        )
-        # a session closed earlier may come again: the new session replaces its record
-        _collection().replace_one({"_id": session.stored_id}, stored_session(session), upsert=True)
+        started_at = self.clock.now()
+        key = self._store.open(session_id, radio_uuid, streamer, user_id, started_at)
+        session = OpenSession(session_id, radio_uuid, user_id, started_at, streamer, key)
         self._index(session)
         return session
 
@@ -150,9 +123,7 @@ class Listeners:
         self._unindex(session)
         ended_at = self.clock.now() if ended_at is None else ended_at
         duration = whole_seconds(session.started_at, ended_at)
-        _collection().update_one(
-            {"_id": session.stored_id}, {"$set": {"ended_at": ended_at, "duration": duration}}
-        )
+        self._store.close(session.stored_id, ended_at, duration)
         return session, duration
 
     def close_radio(self, radio_uuid: str, keep_streamer: str | None = None) -> list[Closed]:
@@ -194,20 +165,3 @@ def _discard(index: dict[str, dict], group: str, key: tuple) -> None:
     del members[key]
     if not members:
         del index[group]
-
-
-def _from_stored(doc: dict) -> OpenSession | None:
-    # older versions stored a session under its session id alone
-    session_id = doc.get("session_id", doc.get("_id"))
-    if not isinstance(doc.get("radio_uuid"), str) or not isinstance(
-        doc.get("started_at"), int | float
-    ):
-        return None
-    return OpenSession(
-        str(session_id),
-        doc["radio_uuid"],
-        doc.get("user_id"),
-        float(doc["started_at"]),
-        doc.get("streamer"),
-        doc["_id"],
-    )

@@ -12,10 +12,10 @@ start-up from the answers the token checker stored.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from yascheduler.store import models
-
-STORED_FIELDS = {"username": 1, "api_key": 1, "hd": 1, "auth_tokens": 1}
+if TYPE_CHECKING:
+    from yascheduler.store.users import StoredUsers
 
 
 @dataclass(frozen=True)
@@ -34,20 +34,19 @@ class _Index:
 
 
 class Users:
-    def __init__(self):
+    def __init__(self, store: "StoredUsers"):
+        self._store = store
         self._index = _Index({}, {}, {})
         self._vouched: set[int] = set()
 
     def load(self) -> None:
         """Read the stored users; until the read is whole, lookups answer from the last one."""
         index = _Index({}, {}, {})
-        for stored in models.User._get_collection().find({}, STORED_FIELDS):
-            user = CatalogUser(
-                stored["_id"], stored["username"], stored["api_key"], bool(stored.get("hd"))
-            )
+        for stored in self._store.identities():
+            user = CatalogUser(stored.id, stored.username, stored.api_key, stored.hd)
             index.by_id[user.id] = user
             index.by_username[user.username] = user
-            for token in stored.get("auth_tokens", ()):
+            for token in stored.auth_tokens:
                 index.by_token[token] = user
         self._index = index
 

@@ -28,4 +28,4 @@ class MessageError(YaschedulerError):
 
 
 class StoreError(YaschedulerError):
-    """The document store does not answer."""
+    """The document store failed: the message says what was being done, and why."""

@@ -16,6 +16,7 @@ import os
 import time
 from collections import OrderedDict, deque
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,13 +24,14 @@ import gevent
 import gevent.event
 import gevent.pool
 import requests
-from pymongo.errors import PyMongoError
 from requests.adapters import HTTPAdapter
 
-from yascheduler.store import tokens as vouched_tokens
 from yascheduler.support.clock import SystemClock
-from yascheduler.support.errors import ConfigError
+from yascheduler.support.errors import ConfigError, StoreError
 from .outbox import Outbox
+
+if TYPE_CHECKING:
+    from yascheduler.store.tokens import StoredTokens
 
 log = logging.getLogger("yascheduler.yaapp")
 
@@ -100,7 +102,7 @@ class Notifier:
         base_url: str | None,
         key: str | None,
         timezone: str,
-        outbox: Outbox | None = None,
+        outbox: Outbox,
     ):
         try:
             self.zone = ZoneInfo(timezone)
@@ -110,7 +112,7 @@ class Notifier:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.key = key
         self.enabled = self.base_url is not None
-        self.outbox = outbox if outbox is not None else Outbox()
+        self.outbox = outbox
         self.wakeup = gevent.event.Event()
 
     def start_listening(self, radio_uuid: str, identity: dict | None) -> None:
@@ -154,6 +156,7 @@ class TokenChecker:
         self,
         base_url: str,
         key: str | None,
+        store: "StoredTokens",
         timeout: float = 3.0,
         concurrency: int = 20,
         remembered: int = 100_000,
@@ -161,6 +164,7 @@ class TokenChecker:
         clock=None,
     ):
         self.observe = observe
+        self._store = store
         self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.key = key
@@ -179,7 +183,7 @@ class TokenChecker:
 
     def load(self) -> set[int]:
         """Take back the answers stored before a restart; the user ids they vouch for."""
-        for token, user_id, hd in vouched_tokens.load(self.max_remembered):
+        for token, user_id, hd in self._store.newest(self.max_remembered):
             self._answers[token] = (user_id, hd)
         return {user_id for user_id, _ in self._answers.values() if user_id is not None}
 
@@ -260,8 +264,9 @@ class TokenChecker:
     def _remember(self, token: str, answer: tuple) -> None:
         self._answers[token] = answer
         try:
-            vouched_tokens.save(token, *answer, at=self.clock.now())
-        except PyMongoError as error:  # the listener is answered anyway; a restart would ask again
-            log.warning("web app token answer not stored: %s", type(error).__name__)
+            self._store.save(token, *answer, at=self.clock.now())
+        except StoreError as error:  # the listener is answered anyway; a restart would ask again
+            # the driver's own message may quote the token: its class only
+            log.warning("web app token answer not stored: %s", type(error.__cause__).__name__)
         if len(self._answers) > self.max_remembered:
             self._answers.popitem(last=False)

@@ -1,6 +1,6 @@
 """The web app outbox: notifications waiting for the web app, in seq order, durable.
 
-An item is stored (models.OutboxItem, its seq the `_id`) before it counts
+An item is stored (store/outbox.py, its seq the key) before it counts
 as written, and deleted only once the web app took it, so a restart loses
 nothing. The head of the outbox is kept in memory as well, in seq order,
 so that the sender never asks the store what to send next: the store is
@@ -17,21 +17,19 @@ retries it (back into the queue, in seq order) or discards it (deleted).
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import gevent.lock
-from pymongo import ReturnDocument
 
-from yascheduler.store import models
+if TYPE_CHECKING:
+    from yascheduler.store.counters import StoredCounters
+    from yascheduler.store.outbox import QueuedRecord, StoredOutbox
 
 SEQ_COUNTER = "outbox"
 # Seqs are reserved from the counter a block at a time: one store write per
 # block instead of one per item, and seqs still grow across restarts.
 SEQ_BLOCK = 1000
 WINDOW = 10_000
-LEGACY_SEQ_INDEX = "seq_1"  # older versions kept seq in a field of its own, unique
-# Every parked sub-document has its `at`: a stray `parked: {}` or null is not parked.
-PARKED = {"parked.at": {"$exists": True}}
-QUEUED = {"parked.at": {"$exists": False}}
 
 
 @dataclass(eq=False)  # items are told apart by identity: their seqs differ anyway
@@ -51,13 +49,6 @@ class Selection:
     seqs: tuple[int, ...] | None = None
     radio_uuid: str | None = None
 
-    def query(self) -> dict:
-        if self.seqs is not None:
-            return {**PARKED, "_id": {"$in": list(self.seqs)}}
-        if self.radio_uuid is not None:
-            return {**PARKED, "radio_uuid": self.radio_uuid}
-        return dict(PARKED)
-
 
 class NotParked(LookupError):
     """Seqs named for a retry or a discard that are not parked items."""
@@ -68,7 +59,9 @@ class NotParked(LookupError):
 
 
 class Outbox:
-    def __init__(self, window: int = WINDOW):
+    def __init__(self, items: "StoredOutbox", counters: "StoredCounters", window: int = WINDOW):
+        self._items = items
+        self._counters = counters
         self.window = window
         self._head: deque[Item] = deque()
         self._last_seq: int | None = None  # the greatest seq taken into memory
@@ -94,16 +87,15 @@ class Outbox:
     def load(self) -> None:
         """Take in the stored backlog (at start-up, before anything is appended)."""
         with self._lock:
-            _upgrade_legacy_items()
-            self._count = _collection().count_documents(QUEUED)
-            parked = _collection().find(PARKED, {"radio_uuid": 1})
-            self._parked = {stored["_id"]: stored.get("radio_uuid") for stored in parked}
+            self._items.upgrade_legacy_items()
+            self._count = self._items.queued_count()
+            self._parked = self._items.parked_radios()
             self._reload()
 
     def append(self, kind: str, radio_uuid: str, params: dict, created_at: float) -> Item:
         with self._lock:
             item = Item(self._new_seq(), kind, radio_uuid, params, created_at)
-            _collection().insert_one(_document(item))
+            self._items.insert(item.seq, kind, radio_uuid, params, created_at)
             self._count += 1
             if self._spilled or len(self._head) >= self.window:
                 self._spilled = True
@@ -121,20 +113,20 @@ class Outbox:
 
     def remove(self, items: list[Item]) -> None:
         """Delete items taken from the head (the web app took them, or they are discarded)."""
-        _collection().delete_many(_ids_filter(items))
+        self._items.delete([item.seq for item in items])
         self._forget(items)
         self._count -= len(items)
 
     def park(self, item: Item, parked: dict) -> None:
         """Set an item taken from the head aside: `parked` says when and why (`at` required)."""
         with self._lock:
-            _collection().update_one({"_id": item.seq}, {"$set": {"parked": parked}})
+            self._items.park(item.seq, parked)
             self._forget([item])
             self._count -= 1
             self._parked[item.seq] = item.radio_uuid
 
     def record_attempt(self, items: list[Item]) -> None:
-        _collection().update_many(_ids_filter(items), {"$inc": {"attempts": 1}})
+        self._items.record_attempt([item.seq for item in items])
         for item in items:
             item.attempts += 1
 
@@ -146,15 +138,14 @@ class Outbox:
         """(how many are parked, of the radio if given; the stored documents of a page of
         them, in seq order)."""
         seqs = self._selected(Selection(radio_uuid=radio_uuid))
-        stored = (_collection().find_one({"_id": seq}) for seq in seqs[skip : skip + limit])
-        return len(seqs), [document for document in stored if document is not None]
+        return len(seqs), self._items.parked_documents(seqs[skip : skip + limit])
 
     def retry(self, selection: Selection) -> list[int]:
         """Put parked items back into the queue, in seq order with the others; their seqs."""
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
-                _collection().update_many(selection.query(), {"$unset": {"parked": ""}})
+                self._items.unpark(selection.seqs, selection.radio_uuid)
                 self._count += len(seqs)
                 self._unpark(seqs)
                 # Their seqs are older than most of the queue: read it again from the
@@ -167,7 +158,7 @@ class Outbox:
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
-                _collection().delete_many(selection.query())
+                self._items.discard_parked(selection.seqs, selection.radio_uuid)
                 self._unpark(seqs)
         return seqs
 
@@ -206,77 +197,28 @@ class Outbox:
         """The next stored items into memory; under the lock, so that none is missed."""
         if self._head or not self._spilled:
             return
-        after = {} if self._last_seq is None else {"_id": {"$gt": self._last_seq}}
-        stored = list(_collection().find({**after, **QUEUED}).sort("_id", 1).limit(self.window))
-        self._head.extend(map(_item, stored))
-        if stored:
-            self._last_seq = stored[-1]["_id"]
-        self._spilled = len(stored) == self.window
+        page = self._items.queued_after(self._last_seq, self.window)
+        self._head.extend(map(_item, page.items))
+        if page.items:
+            self._last_seq = page.items[-1].seq
+        self._spilled = page.full
 
     def _new_seq(self) -> int:
         if self._next_seq == self._seq_limit:
-            self._seq_limit = _reserve_seqs(SEQ_BLOCK)
+            # the seqs up to the limit from the block's start are ours, whoever else
+            # shares the store
+            self._seq_limit = self._counters.reserve(SEQ_COUNTER, SEQ_BLOCK)
             self._next_seq = self._seq_limit - SEQ_BLOCK
         self._next_seq += 1
         return self._next_seq
 
 
-def _collection():
-    return models.OutboxItem._get_collection()
-
-
-def _reserve_seqs(count: int) -> int:
-    """The counter once `count` is added to it: the seqs up to it from its previous value
-    on are ours, whoever else shares the store."""
-    counter = models.Counter._get_collection().find_one_and_update(
-        {"_id": SEQ_COUNTER},
-        {"$inc": {"value": count}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    return counter["value"]
-
-
-def _ids_filter(items: list[Item]) -> dict:
-    # One item (every notification but songs_started) by its exact _id: the
-    # lookup the in-memory store answers without a scan.
-    if len(items) == 1:
-        return {"_id": items[0].seq}
-    return {"_id": {"$in": [item.seq for item in items]}}
-
-
-def _document(item: Item) -> dict:
-    return {
-        "_id": item.seq,
-        "kind": item.kind,
-        "radio_uuid": item.radio_uuid,
-        "params": item.params,
-        "created_at": item.created_at,
-        "attempts": item.attempts,
-    }
-
-
-def _item(document: dict) -> Item:
-    # .get: an item stored by another version may lack a field; the sender
-    # discards what it cannot send.
+def _item(stored: "QueuedRecord") -> Item:
     return Item(
-        document["_id"],
-        document.get("kind"),
-        document.get("radio_uuid"),
-        document.get("params", {}),
-        document.get("created_at"),
-        document.get("attempts", 0),
+        stored.seq,
+        stored.kind,
+        stored.radio_uuid,
+        stored.params,
+        stored.created_at,
+        stored.attempts,
     )
-
-
-def _upgrade_legacy_items() -> None:
-    """Give items stored by older versions their seq as `_id`, and drop their seq index,
-    which items without a seq field would break (they would all index as null)."""
-    collection = _collection()
-    if LEGACY_SEQ_INDEX in collection.index_information():
-        collection.drop_index(LEGACY_SEQ_INDEX)
-    for legacy in collection.find({"seq": {"$exists": True}}):
-        upgraded = {key: value for key, value in legacy.items() if key not in ("_id", "seq")}
-        # replace-or-insert: a crash between these two writes is redone at next start
-        collection.replace_one({"_id": legacy["seq"]}, upgraded, upsert=True)
-        collection.delete_one({"_id": legacy["_id"]})

@@ -1,0 +1,60 @@
+"""The repository contract: one set of tests per repository, run against every store
+backend the project has (huey's StorageTests, APScheduler's test_jobstores)."""
+
+import uuid
+
+import mongoengine
+import pytest
+
+from tests.conftest import TEST_MONGO_URL
+from tests.redis_server import free_port
+from yascheduler.store import connection as store
+
+BACKENDS = ["memory", "server"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """A fresh, empty database on each backend: the in-memory store always, and the
+    server YASCHEDULER_TEST_MONGO_URL names when it is set."""
+    name = "yascontract_" + uuid.uuid4().hex[:12]
+    if request.param == "memory":
+        url = "mongomock://localhost/" + name
+    elif TEST_MONGO_URL:
+        url = TEST_MONGO_URL.rstrip("/").rsplit("/", 1)[0] + "/" + name
+    else:
+        pytest.skip("no store server: set YASCHEDULER_TEST_MONGO_URL=mongodb://HOST/anything")
+    store.connect(url)
+    yield request.param
+    store.drop_everything()
+    store.disconnect()
+
+
+@pytest.fixture
+def unreachable():
+    """Connected to a server that is not there: the driver fails each call after a
+    short wait (pymongo's ServerSelectionTimeoutError). Its URL."""
+    url = f"mongodb://127.0.0.1:{free_port()}/gone"
+    mongoengine.disconnect()
+    mongoengine.connect(
+        host=url, serverSelectionTimeoutMS=50, connectTimeoutMS=50, uuidRepresentation="standard"
+    )
+    yield url
+    mongoengine.disconnect()
+
+
+def raw(document):
+    """The collection a repository's document maps to: what the tests plant there is
+    what another version, or a broken write, could have left."""
+    return document._get_collection()
+
+
+def skipped(caplog, what: str) -> list[str]:
+    """The log lines of stored `what` records skipped as undecodable."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "yascheduler.store"
+        and f"stored {what} " in record.getMessage()
+        and "skipped: cannot decode it" in record.getMessage()
+    ]

@@ -1,0 +1,106 @@
+"""The contract of the catalog repositories: users and radios (catalog.ports.CatalogStore)."""
+
+import pytest
+
+from tests.store_contract.conftest import raw, skipped
+from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.store.radios import Radio, StoredRadios
+from yascheduler.store.users import Identity, StoredUsers, User
+
+
+def user(user_id, username, *tokens, hd=False):
+    return {"_id": user_id, "username": username, "api_key": f"k{user_id}", "hd": hd,
+            "auth_tokens": list(tokens)}  # fmt: skip
+
+
+def radio(uuid, *playlist_ids, ready=True):
+    playlists = [{"id": n, "name": f"p{n}", "enabled": True, "songs": []} for n in playlist_ids]
+    return {"_id": uuid, "ready": ready, "playlists": playlists, "jingles": []}
+
+
+def ids(documents):
+    return sorted(document["_id"] for document in documents)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def test_users_written_come_back_as_identities_and_by_what_names_them(backend):
+    users = StoredUsers()
+    users.write(deleted=[], inserted=[user(1, "eve", "t1", hd=True), user(2, "mat")], replaced=[])
+    assert sorted(users.identities()) == [
+        Identity(1, "eve", "k1", True, ("t1",)),
+        Identity(2, "mat", "k2", False, ()),
+    ]
+    assert ids(users.among(ids=[2], usernames=[], tokens=[])) == [2]
+    assert ids(users.among(ids=[], usernames=["eve"], tokens=[])) == [1]
+    assert ids(users.among(ids=[], usernames=[], tokens=["t1", "nope"])) == [1]
+    assert users.among(ids=[9], usernames=["nobody"], tokens=["t9"]) == []
+    assert users.among(ids=[1], usernames=[], tokens=[]) == [user(1, "eve", "t1", hd=True)]
+
+
+def test_users_replaced_and_deleted(backend):
+    users = StoredUsers()
+    users.write(deleted=[], inserted=[user(1, "eve"), user(2, "mat")], replaced=[])
+    users.write(deleted=[2], inserted=[], replaced=[user(1, "eve", "t2")])
+    assert users.identities() == [Identity(1, "eve", "k1", False, ("t2",))]
+
+
+def test_users_swapping_usernames_never_meet_the_unique_index(backend):
+    users = StoredUsers()
+    users.write(deleted=[], inserted=[user(1, "eve"), user(2, "mat")], replaced=[])
+    users.write(deleted=[1, 2], inserted=[user(1, "mat"), user(2, "eve")], replaced=[])
+    assert {u.id: u.username for u in users.identities()} == {1: "mat", 2: "eve"}
+
+
+def test_a_user_record_that_cannot_be_decoded_is_skipped(backend, caplog):
+    StoredUsers().write(deleted=[], inserted=[user(1, "eve")], replaced=[])
+    raw(User).insert_many(
+        [{"_id": 2, "username": "no-key"}, {"_id": "3", "username": "x", "api_key": "k"}]
+    )
+    assert [u.id for u in StoredUsers().identities()] == [1]
+    assert len(skipped(caplog, "user")) == 2
+
+
+# --- radios --------------------------------------------------------------------------------
+
+
+def test_radios_written_come_back_by_uuid_or_playlist(backend):
+    radios = StoredRadios()
+    radios.write(inserted=[radio("r1", 10, 11), radio("r2", 20)], replaced=[], deleted=[])
+    assert radios.among(uuids=["r1"], playlist_ids=[]) == [radio("r1", 10, 11)]
+    assert ids(radios.among(uuids=[], playlist_ids=[20, 11])) == ["r1", "r2"]
+    assert radios.among(uuids=["r9"], playlist_ids=[99]) == []
+    radios.write(inserted=[radio("r3")], replaced=[radio("r1", 12)], deleted=["r2", "r9"])
+    assert ids(radios.among(uuids=["r1", "r2", "r3"], playlist_ids=[])) == ["r1", "r3"]
+    assert radios.among(uuids=[], playlist_ids=[10]) == []
+    assert radios.among(uuids=["r1"], playlist_ids=[]) == [radio("r1", 12)]
+
+
+def uuid_of(stored: dict) -> str:
+    return stored["_id"]
+
+
+@pytest.mark.parametrize("imported_all", [True, False])
+def test_the_ready_radios_are_read_once_or_taken_from_the_import(backend, imported_all):
+    radios = StoredRadios()
+    written = [radio("r1"), radio("r2", ready=False), radio("r3")]
+    radios.write(inserted=written, replaced=[], deleted=[])
+    imported = written if imported_all else written[:1]
+    assert sorted(radios.ready(uuid_of, imported)) == ["r1", "r3"]
+    assert sorted(radios.ready(uuid_of)) == ["r1", "r3"]
+
+
+def test_a_first_start_takes_the_imported_radios_without_reading_them_back(backend):
+    StoredRadios().write(inserted=[radio("r1")], replaced=[], deleted=[])
+    raw(Radio).update_one({"_id": "r1"}, {"$set": {"name": "changed since"}})
+    imported = [{**radio("r1"), "name": "as imported"}]
+    [name] = StoredRadios().ready(lambda stored: stored["name"], imported)
+    assert name == "as imported"
+
+
+def test_a_radio_that_cannot_be_decoded_is_skipped(backend, caplog):
+    StoredRadios().write(inserted=[radio("r1")], replaced=[], deleted=[])
+    raw(Radio).insert_one({"_id": "r2", "playlists": [{"id": 1, "songs": []}]})  # no name
+    assert [view.uuid for view in StoredRadios().ready(radio_from_stored)] == ["r1"]
+    assert len(skipped(caplog, "radio")) == 1

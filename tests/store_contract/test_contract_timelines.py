@@ -1,0 +1,79 @@
+"""The contract of the radio timelines repository (programming.interface.TimelineStore)."""
+
+import pytest
+
+from tests.store_contract.conftest import raw, skipped
+from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.store.timelines import RadioTimeline, StoredTimelines
+
+SEGMENT = {"kind": "song", "song_id": 1, "filename": "a.mp3", "duration": 200.0,
+           "offset": 0.0, "starts_at": 100.0, "playlist_id": 10}  # fmt: skip
+
+
+def as_stored(document: dict) -> dict:
+    """A record as load_all gives it to its decode: without its key."""
+    return {name: value for name, value in document.items() if name != "_id"}
+
+
+def test_inserted_timelines_come_back_whole(backend):
+    timelines = StoredTimelines()
+    whole = {"current": SEGMENT, "boundary": 300.0, "event_at": 295.0, "event_kind": "prepare",
+             "song_starts": {"1": 100.0}, "show_positions": {}, "jingle_counters": []}  # fmt: skip
+    timelines.insert({"r1": whole, "r2": {"broken": "nothing playable"}})
+    timelines.insert({})
+    stored = timelines.load_all(as_stored)
+    assert stored == {"r1": whole, "r2": {"broken": "nothing playable"}}
+
+
+def test_saved_changes_set_fields_and_song_starts_one_by_one(backend):
+    timelines = StoredTimelines()
+    timelines.insert({"r1": {"current": SEGMENT, "song_starts": {"1": 100.0}}})
+    timelines.save("r1", {"next": SEGMENT, "song_starts.2": 300.0, "event_kind": None})
+    timelines.save("r2", {"broken": "nothing playable"})  # a timeline it did not have
+    stored = timelines.load_all(as_stored)
+    assert stored["r1"] == {
+        "current": SEGMENT,
+        "next": SEGMENT,
+        "song_starts": {"1": 100.0, "2": 300.0},
+        "event_kind": None,
+    }
+    assert stored["r2"] == {"broken": "nothing playable"}
+
+
+def test_deleted_timelines_are_gone(backend):
+    timelines = StoredTimelines()
+    timelines.insert({"r1": {}, "r2": {}})
+    timelines.delete("r1")
+    timelines.delete("never")
+    assert list(timelines.load_all(as_stored)) == ["r2"]
+    assert (timelines.clear(), timelines.load_all(as_stored)) == (1, {})
+
+
+def test_a_timeline_that_cannot_be_decoded_is_skipped_and_replaced_by_a_new_one(backend, caplog):
+    timelines = StoredTimelines()
+    timelines.insert({"good": {"current": SEGMENT}})
+    raw(RadioTimeline).insert_many(
+        [
+            {"_id": "no-file", "current": {**SEGMENT, "filename": None}},
+            {"_id": "bad-event", "event_kind": "prepare", "event_at": "soon"},
+            {"_id": "bad-start", "song_starts": {"x": 1.0}},
+            {"_id": 7, "current": SEGMENT},
+        ]
+    )
+    loaded = timelines.load_all(timeline_from_stored)
+    assert list(loaded) == ["good"] and loaded["good"].timeline.current.filename == "a.mp3"
+    assert len(skipped(caplog, "radio timeline")) == 4
+    # the engine programs a skipped radio afresh: its new timeline takes the place
+    timelines.insert({"no-file": {"current": SEGMENT}, "new": {}})
+    assert sorted(timelines.load_all(timeline_from_stored)) == ["good", "new", "no-file"]
+
+
+@pytest.mark.parametrize("event", [None, (295.0, "prepare")])
+def test_the_engine_reads_back_what_it_stored(backend, event):
+    stored = {"current": SEGMENT, "boundary": 300.0, "song_starts": {"1": 100.0}}
+    if event is not None:
+        stored.update(event_at=event[0], event_kind=event[1])
+    StoredTimelines().insert({"r1": stored})
+    timeline = StoredTimelines().load_all(timeline_from_stored)["r1"]
+    assert (timeline.event, timeline.song_starts) == (event, {1: 100.0})
+    assert (timeline.timeline.boundary, timeline.timeline.current.starts_at) == (300.0, 100.0)

@@ -1,0 +1,225 @@
+"""What each timed event does to a radio: choose, tell the player, plan the next event.
+
+`prepare` comes `prepare_seconds` before the boundary where the next
+segment starts: it chooses that segment and tells the player. `start`
+comes at the boundary: the chosen segment becomes the current one.
+`retry` brings back a broken radio (at the next show start) or one whose
+event failed. Each changes the radio's state in memory and marks what
+changed (state.unsaved); the engine writes it.
+"""
+
+import logging
+import random
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from .catalog_view import Radio, Song
+from .choice import NOTHING_PLAYABLE, Choice, Chooser
+from .events import EventQueue
+from .interface import Player, ProgrammingSettings
+from .jingles import hourly_jingle
+from .lateness import LatenessMeter
+from .persistence import EVENT
+from .segments import boundary, ends_at, play_command
+from .shows import next_show_start
+from .state import RadioState
+from .timeline import TIMELINE_FIELDS, Segment
+
+log = logging.getLogger("yascheduler.programming")
+
+PREPARE, START, RETRY = "prepare", "start", "retry"
+# what a segment start changes
+START_FIELDS = ("current", "next", "boundary")
+# after an event failed: long enough not to flood the log, short enough to come back soon
+ERROR_RETRY_SECONDS = 60.0
+
+
+class Transitions:
+    def __init__(
+        self,
+        clock,
+        player: Player,
+        settings: ProgrammingSettings,
+        rng: random.Random,
+        events: EventQueue,
+        lateness: LatenessMeter,
+        on_scheduled: Callable[[float], None],
+    ):
+        self._clock = clock
+        self._player = player
+        self._settings = settings
+        self._chooser = Chooser(settings, rng)
+        self._events = events
+        self._lateness = lateness
+        self._on_scheduled = on_scheduled  # told when each event is pushed
+        # the radios with nothing playable, kept up to date for the dashboard
+        self.broken: set[str] = set()
+        # radio uuid -> (state, playlist, when its next song could start): queues to top
+        # up, oldest first (an OrderedDict: a dict's first key is found by scanning the
+        # slots its deletions left)
+        self.top_ups: OrderedDict[str, tuple] = OrderedDict()
+
+    def process(self, state: RadioState, kind: str, at: float) -> bool:
+        """Do a due event. True when its changes may wait for the next write: a restart
+        would replay it the same."""
+        replayed_after_restart = False
+        try:
+            if kind == PREPARE:
+                self._prepare(state, at)
+            elif kind == START:
+                replayed_after_restart = self._start(state, at)
+            else:
+                self.recover(state, at)
+        except Exception:
+            log.exception("radio %s: %s event at %s failed", state.uuid, kind, _iso(at))
+            self.push(state, max(at, self._clock.now()) + ERROR_RETRY_SECONDS, RETRY)
+        return replayed_after_restart
+
+    def _prepare(self, state: RadioState, at: float) -> None:
+        """Choose what follows the current segment and tell the player, ahead of the boundary."""
+        timeline = state.timeline
+        starts_at = timeline.boundary
+        choice = self._chooser.next_segment(state, timeline.current, starts_at)
+        if choice is None:
+            self._break(state, starts_at, NOTHING_PLAYABLE)
+            return
+        self._mend(state)
+        timeline.next = choice.segment
+        state.unsaved.add("next")
+        self._schedule(state, starts_at, START)
+        self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
+
+    def _start(self, state: RadioState, at: float) -> bool:
+        """The prepared segment starts. True when a restart would do the same.
+
+        The stored timeline still holds the prepared segment and the start
+        event, so a restart replays this start (at most reporting the song
+        start to the web app again); its changes are written with the next
+        prepare's, for one write per track.
+        """
+        timeline = state.timeline
+        if timeline.next is None:
+            self.recover(state, at)
+            return False
+        timeline.current, timeline.next = timeline.next, None
+        self._begin(state, at)
+        return True
+
+    def recover(self, state: RadioState, at: float) -> None:
+        """Program again from `at`: keep what is still playing, else start afresh."""
+        timeline = state.timeline
+        if timeline.next is not None and ends_at(timeline.next) > at:
+            self._schedule(state, max(at, timeline.next.starts_at), START)
+        elif (
+            timeline.current is not None
+            and timeline.boundary is not None
+            and timeline.boundary > at
+        ):
+            timeline.next = None
+            state.unsaved.add("next")
+            self._schedule(
+                state,
+                max(at, timeline.boundary - self._settings.prepare_seconds),
+                PREPARE,
+            )
+        else:
+            self.start_fresh(state, at)
+
+    def start_fresh(self, state: RadioState, at: float) -> None:
+        """A first segment from offset 0 at `at`, with nothing before it."""
+        timeline = state.timeline
+        timeline.current = timeline.next = timeline.interrupted = None
+        state.unsaved.update(("current", "next", "interrupted"))
+        choice = self._chooser.next_segment(state, None, at)
+        if choice is None:
+            self._break(state, at, NOTHING_PLAYABLE)
+            return
+        self._mend(state)
+        timeline.current = choice.segment
+        self._send(state, choice, 0.0)
+        self._begin(state, at)
+
+    def _begin(self, state: RadioState, at: float) -> None:
+        """The current segment starts: record it and plan the next prepare."""
+        timeline = state.timeline
+        segment = timeline.current
+        hourly = hourly_jingle(state.radio) is not None
+        timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
+        state.unsaved.update(START_FIELDS)
+        if segment.kind == "song" and not segment.resumed:
+            self._record_song_start(state, segment)
+        # a segment shorter than prepare_seconds: prepare at once
+        self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+
+    def _record_song_start(self, state: RadioState, segment: Segment) -> None:
+        song = _catalog_song(state.radio, segment)
+        artist, title = (song.artist, song.title) if song is not None else (None, None)
+        state.history.record(segment.song_id, artist, title, segment.starts_at)
+        state.unsaved_song_starts[segment.song_id] = segment.starts_at
+        # a song that ended while we were catching up was never heard
+        if self._clock.now() < ends_at(segment):
+            self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
+
+    def _send(
+        self,
+        state: RadioState,
+        choice: Choice,
+        crossfade: float,
+        planned_at: float | None = None,
+    ) -> None:
+        """Tell the player; then top up the rotation queue, off the critical path."""
+        now = self._clock.now()
+        command = play_command(choice.segment, now, crossfade)
+        if command is not None:
+            if planned_at is not None:
+                self._lateness.add(now - planned_at)
+            self._player.play(state.uuid, command)
+        if choice.rotation_playlist is not None:
+            self.top_ups[state.uuid] = (state, choice.rotation_playlist, choice.segment.starts_at)
+
+    def _break(self, state: RadioState, at: float, reason: str) -> None:
+        """Nothing to play: wait for the next show start, or for the catalog to change."""
+        timeline = state.timeline
+        if timeline.broken != reason:
+            log.warning("radio %s broken: %s", state.uuid, reason)
+        timeline.broken = reason
+        self.broken.add(state.uuid)
+        timeline.next = None
+        state.unsaved.update(TIMELINE_FIELDS)
+        retry_at = next_show_start(state.radio, state.zone, at)
+        if retry_at is None:
+            self._events.cancel(state.uuid)
+            state.unsaved.add(EVENT)
+        else:
+            self._schedule(state, retry_at, RETRY)
+
+    def _mend(self, state: RadioState) -> None:
+        if state.timeline.broken:
+            log.info("radio %s recovered", state.uuid)
+            state.timeline.broken = None
+            state.unsaved.add("broken")
+            self.broken.discard(state.uuid)
+
+    def _schedule(self, state: RadioState, at: float, kind: str) -> None:
+        """The radio's next event, to be written with its other changes."""
+        self.push(state, at, kind)
+        state.unsaved.add(EVENT)
+
+    def push(self, state: RadioState, at: float, kind: str) -> None:
+        """The radio's next event, in memory only (it is stored already, or need not be)."""
+        self._events.push(state.uuid, at, kind)
+        self._on_scheduled(at)
+
+
+def _catalog_song(radio: Radio, segment: Segment) -> Song | None:
+    for playlist in radio.playlists:
+        if playlist.id == segment.playlist_id:
+            for song in playlist.songs:
+                if song.id == segment.song_id:
+                    return song
+    return None
+
+
+def _iso(instant: float) -> str:
+    return datetime.fromtimestamp(instant, UTC).isoformat()

@@ -1,0 +1,130 @@
+"""The catalog's radios: written by the catalog import (catalog.ports.RadioStore), read
+at start-up for the radios to program."""
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+from mongoengine import (
+    BooleanField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    StringField,
+)
+
+from yascheduler.catalog.entries import JINGLE_SCHEDULE_TYPES, WEEKDAYS
+from .records import decoded, storing
+
+T = TypeVar("T")
+READY = {"ready": {"$ne": False}}
+
+
+class Song(EmbeddedDocument):
+    id = IntField(required=True)
+    filename = StringField(required=True)
+    duration = FloatField(required=True)
+    artist = StringField()
+    title = StringField()
+    frequency = FloatField(default=0.5)
+    enabled = BooleanField(default=True)
+    order = IntField()
+    last_play_time = FloatField()
+
+
+class Show(EmbeddedDocument):
+    days = ListField(StringField(choices=WEEKDAYS))
+    time = StringField(required=True)  # HH:MM:SS, wall-clock in the radio's zone
+    duration = FloatField(required=True)
+    random_play = BooleanField(default=False)
+    enabled = BooleanField(default=True)
+
+
+class Playlist(EmbeddedDocument):
+    id = IntField(required=True)
+    name = StringField(required=True)
+    enabled = BooleanField(default=True)  # false: kept and shown, not programmed
+    show = EmbeddedDocumentField(Show)
+    songs = EmbeddedDocumentListField(Song)
+
+
+class JingleSchedule(EmbeddedDocument):
+    type = StringField(required=True, choices=JINGLE_SCHEDULE_TYPES)
+    range = IntField()
+
+
+class Jingle(EmbeddedDocument):
+    id = StringField(required=True)
+    name = StringField()
+    filename = StringField(required=True)
+    duration = FloatField(required=True)
+    schedule = EmbeddedDocumentListField(JingleSchedule)
+
+
+class Radio(Document):
+    uuid = StringField(primary_key=True)
+    name = StringField()
+    ready = BooleanField(default=True)
+    timezone = StringField()
+    playlists = EmbeddedDocumentListField(Playlist)
+    jingles = EmbeddedDocumentListField(Jingle)
+    meta = {"collection": "radios", "indexes": ["ready", "playlists.id"]}
+
+
+class StoredRadios:
+    def ready(self, decode: Callable[[dict], T], imported: Iterable[dict] = ()) -> Iterator[T]:
+        """decode(radio) for every ready radio, read without building documents; one that
+        cannot be decoded is logged and skipped.
+
+        `imported`: radios as just written by a catalog import. When they are
+        all the stored radios (a first start), the store is not read back;
+        otherwise it is read once, in full (a `$in` of thousands of ids would be
+        a scan per document in the in-memory store).
+        """
+        return decoded(self._ready_records(list(imported)), decode, "radio")
+
+    def _ready_records(self, imported: list[dict]) -> Iterator[dict]:
+        known = set()
+        for stored in imported:
+            known.add(stored["_id"])
+            if stored.get("ready", True):
+                yield stored
+        with storing("reading the ready radios"):
+            collection = _collection()
+            if collection.count_documents({}) == len(known):
+                return
+            others = {ref["_id"] for ref in collection.find(READY, {"_id": 1})} - known
+            if others:
+                for stored in collection.find(READY):
+                    if stored["_id"] in others:
+                        yield stored
+
+    def among(self, uuids: Iterable[str], playlist_ids: Iterable[int]) -> list[dict]:
+        """The stored radios whose uuid, or the id of one of whose playlists, is given."""
+        query = {
+            "$or": [
+                {"_id": {"$in": list(uuids)}},
+                {"playlists.id": {"$in": list(playlist_ids)}},
+            ]
+        }
+        with storing("reading the radios an import names"):
+            return list(_collection().find(query))
+
+    def write(self, inserted: list[dict], replaced: list[dict], deleted: list[str]) -> None:
+        """Insert new radios in one batch, replace stored ones whole (each document's
+        `_id` says which), delete others by uuid in one batch."""
+        with storing("writing %d radios", len(inserted) + len(replaced) + len(deleted)):
+            collection = _collection()
+            if inserted:
+                collection.insert_many(inserted)
+            for radio in replaced:
+                collection.replace_one({"_id": radio["_id"]}, radio)
+            if deleted:
+                collection.delete_many({"_id": {"$in": deleted}})
+
+
+def _collection():
+    return Radio._get_collection()

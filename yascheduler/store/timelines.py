@@ -1,0 +1,133 @@
+"""The programmed radios' timelines: what the engine must find again after a restart.
+
+Implements programming.interface.TimelineStore. The stored form is the
+engine's (programming/persistence.py computes it, programming/timeline.py
+holds it in memory); this module declares it and applies the engine's
+writes: one `$set` per processed event, of the fields it changed, straight
+to the collection (MongoEngine's query building would cost ten times the
+write itself on every event).
+"""
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from mongoengine import (
+    BooleanField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    StringField,
+)
+from pymongo.errors import BulkWriteError
+
+from .records import keyed, storing
+
+T = TypeVar("T")
+DUPLICATE_KEY = 11000
+
+
+class Segment(EmbeddedDocument):
+    """A stretch of one file on a radio's timeline.
+
+    It starts playing `filename` at `starts_at`, from `offset` seconds into
+    the file, and ends when the file does (or earlier, if cut).
+    """
+
+    kind = StringField(required=True, choices=("song", "jingle"))
+    song_id = IntField()
+    jingle_id = StringField()
+    playlist_id = IntField()
+    filename = StringField(required=True)
+    duration = FloatField(required=True)  # of the whole file
+    offset = FloatField(default=0.0)
+    starts_at = FloatField(required=True)
+    resumed = BooleanField(default=False)  # continues a song cut by an hourly jingle
+
+
+class JingleCounter(EmbeddedDocument):
+    """A between_songs jingle's songs since it last played, and when that was."""
+
+    jingle_id = StringField(required=True)
+    songs = IntField(default=0)
+    played_at = FloatField()  # absent: never played
+
+
+class RadioTimeline(Document):
+    """One document per programmed radio: its timeline, its one pending event, its plays.
+
+    Everything the engine must find again after a restart lives here, so
+    that each event costs one write.
+    """
+
+    uuid = StringField(primary_key=True)
+    current = EmbeddedDocumentField(Segment)
+    next = EmbeddedDocumentField(Segment)
+    interrupted = EmbeddedDocumentField(Segment)  # song to resume after an hourly jingle
+    # when `next` takes over: end of `current` minus crossfade, or an hourly cut
+    boundary = FloatField()
+    # one per between_songs jingle of the radio
+    jingle_counters = EmbeddedDocumentListField(JingleCounter)
+    # the one count of songs since a jingle that versions before jingle_counters kept:
+    # read at start-up, to seed the counters, where they are absent; no longer written
+    songs_since_jingle = IntField()
+    # str(playlist id) -> {"show_start": when the show last started, "next": next song index}
+    show_positions = DictField()
+    broken = StringField()  # why nothing can be played, while so
+    event_at = FloatField()  # the pending event (prepare, start or retry), if any
+    event_kind = StringField()
+    # str(song id) -> when the song last started: the rotation's memory across restarts
+    song_starts = DictField()
+    meta = {"collection": "radio_timelines", "indexes": ["broken"]}
+
+
+class StoredTimelines:
+    def load_all(self, decode: Callable[[dict], T]) -> dict[str, T]:
+        """Radio uuid -> decode(its stored timeline); one that cannot be decoded is
+        logged and skipped (the engine programs that radio afresh)."""
+        with storing("reading the radio timelines"):
+            stored = list(_collection().find())
+        return keyed(stored, decode, "radio timeline")
+
+    def save(self, radio_uuid: str, changes: dict) -> None:
+        """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
+        with storing("storing radio %s's timeline", radio_uuid):
+            _collection().update_one({"_id": radio_uuid}, {"$set": changes}, upsert=True)
+
+    def insert(self, timelines: Mapping[str, dict]) -> None:
+        """Store the timelines of radios that had none ({radio uuid: its fields}), in one
+        batch; one left behind as undecodable is replaced."""
+        if not timelines:
+            return
+        documents = [{"_id": uuid, **fields} for uuid, fields in timelines.items()]
+        with storing("storing %d new radio timelines", len(documents)):
+            try:
+                _collection().insert_many(documents, ordered=False)
+            except BulkWriteError as error:
+                _replace_duplicates(documents, error)
+
+    def delete(self, radio_uuid: str) -> None:
+        with storing("deleting radio %s's timeline", radio_uuid):
+            _collection().delete_one({"_id": radio_uuid})
+
+    def clear(self) -> int:
+        with storing("deleting the radio timelines"):
+            return _collection().delete_many({}).deleted_count
+
+
+def _collection():
+    return RadioTimeline._get_collection()
+
+
+def _replace_duplicates(documents: list[dict], error: BulkWriteError) -> None:
+    """Replace the documents an unordered insert_many could not insert for their `_id`."""
+    failures = error.details.get("writeErrors", [])
+    if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
+        raise error
+    for failure in failures:  # rare: one by one
+        document = documents[failure["index"]]
+        # the `_id` stays in the replacement: that one record is replaced, on every server
+        _collection().replace_one({"_id": document["_id"]}, document)
