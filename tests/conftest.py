@@ -117,3 +117,22 @@ def own_redis(tmp_path):
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def run_parts():
+    """Run parts (support.supervisor's shape) as the service does; stopped after the test,
+    which fails if one of them died."""
+    from yascheduler.support.supervisor import Supervisor
+
+    failures = []
+    supervisor = Supervisor(failures.append)
+
+    def run(*parts):
+        for part in parts:
+            supervisor.run(part)
+        return supervisor
+
+    yield run
+    supervisor.stop(1.0)
+    assert failures == []

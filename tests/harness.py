@@ -41,4 +41,4 @@ def http_base(service: Service) -> str:
 def hard_kill(service: Service) -> None:
     """As if the process died: no clean-up, nothing but the store and Redis survive."""
     service.http_server.stop(timeout=0)
-    service.group.kill()
+    service.supervisor.group.kill()

@@ -29,7 +29,7 @@ FAB = Path(sys.executable).parent / "fab"
 HEALTH_TIMEOUT = 6
 BREAK_HEALTH = (
     "\n\n# Broken on purpose by tests/test_fabfile.py: never healthy.\n"
-    'Service.healthy = lambda self: (False, "broken on purpose")\n'
+    'ReadModel.health = lambda self: (False, "broken on purpose")\n'
 )
 
 # The test's `systemctl restart yascheduler`: stop the gunicorn of the pid

@@ -105,7 +105,7 @@ def test_healthz_fails_when_the_store_does_not_answer(make_service, mongo_url):
 def test_healthz_fails_when_the_scheduler_loop_stops(make_service):
     clock = FakeClock()
     service = make_service(basic_catalog(), clock=clock)
-    service.scheduler_loop.kill()
+    service.supervisor.greenlets["scheduler-loop"].kill()
     clock.advance(10)
     assert health(service) == (503, "the scheduler loop has not run for 10.0s")
 

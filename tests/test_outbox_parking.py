@@ -207,7 +207,7 @@ def test_retry_and_discard_need_the_admin_token(service, make_service):
 def hard_kill(service):
     """As if the process died: nothing but the store and Redis survive."""
     service.http_server.stop(timeout=0)
-    service.group.kill()
+    service.supervisor.group.kill()
 
 
 def test_a_restart_finds_the_parked_items_still_parked(

@@ -153,7 +153,9 @@ def test_a_refused_radio_is_parked_and_every_other_notification_arrives_in_order
     assert KEY not in caplog.text and API_KEY not in caplog.text
 
 
-def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(notifier, sender, webapp):
+def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(
+    notifier, sender, webapp, run_parts
+):
     write(notifier, "start_listening", "r-gone")
     webapp.status = 503
     assert sender.deliver_once() is False
@@ -164,12 +166,12 @@ def test_a_final_refusal_ends_the_backoff_and_delivery_goes_on_at_once(notifier,
     for _ in range(7):
         notifier.stopped("r-gone", 1)
     notifier.stopped("r1", 1)
-    runner = gevent.spawn(sender.run)
+    supervisor = run_parts(sender)
     try:
         # backing off after each of the 8 refusals would take minutes (0.5 s, 1 s, 2 s...)
         wait_for(lambda: ("r1", "stopped") in accepted(webapp), "r1 delivered", timeout=3)
     finally:
-        runner.kill()
+        supervisor.stop(1.0)
     assert sender.failures == 0
     assert notifier.outbox.parked_count() == 8
     assert OutboxItem.objects.get(radio_uuid="r-gone", kind="start_listening").attempts == 3

@@ -567,7 +567,7 @@ def test_the_redis_password_is_never_shown(own_redis, services_on, caplog):
         get(service, path).text
         for path in ("/api/status", "/healthz", "/metrics", "/api/radios/radio-1")
     ]
-    shown.append(repr(service.status()))
+    shown.append(repr(service.reader.status()))
     assert f"127.0.0.1:{server.port}" in caplog.text  # the URL is logged, redacted
     for text in [caplog.text, *shown]:
         assert SECRET not in text

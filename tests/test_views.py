@@ -133,13 +133,13 @@ def test_radios_filter_by_state_text_and_streamer(service, streamers):
 
 def test_only_the_page_asked_for_is_built(service, monkeypatch):
     built = []
-    real = service.radio_view
+    real = service.reader.radio
 
     def counting(uuid):
         built.append(uuid)
         return real(uuid)
 
-    monkeypatch.setattr(service, "radio_view", counting)
+    monkeypatch.setattr(service.reader, "radio", counting)
     api(service, "/api/radios", per_page=3, page=2)
     assert built == ["r002", "r003", "r004"]
 
@@ -355,7 +355,7 @@ def test_the_engine_keeps_its_broken_set_and_listing_up_to_date(db):
     programmer, clock, _player = make_programmer(1_800_000_000.0)
     load(programmer)
     assert programmer.broken_uuids() == {"r1"}
-    assert programmer.radio_uuids() == ["r1", "r2"]
+    assert programmer.radio_uuids() == ("r1", "r2")
     assert programmer.search_keys() == {"r1": "r1 r1", "r2": "r2 r2"}
 
     station.playlists[0].songs[0].enabled = True
@@ -364,12 +364,14 @@ def test_the_engine_keeps_its_broken_set_and_listing_up_to_date(db):
     programmer.set_radio(station)
     assert programmer.broken_uuids() == set()
     assert programmer.search_keys()["r1"] == "r1 morning glory"
+    with pytest.raises(TypeError):  # read-only: a reader cannot change the engine's listing
+        programmer.search_keys()["r1"] = "changed"
 
     engine_radio("r0", playlists=[playlist(3, [])])
     programmer.set_radio(engine_radio("r0", playlists=[playlist(3, [])], save=False))
-    assert (programmer.radio_uuids(), programmer.broken_uuids()) == (["r0", "r1", "r2"], {"r0"})
+    assert (programmer.radio_uuids(), programmer.broken_uuids()) == (("r0", "r1", "r2"), {"r0"})
     programmer.remove_radio("r0")
-    assert (programmer.radio_uuids(), programmer.broken_uuids()) == (["r1", "r2"], set())
+    assert (programmer.radio_uuids(), programmer.broken_uuids()) == (("r1", "r2"), set())
 
 
 def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):

@@ -309,9 +309,11 @@ def test_backoff_doubles_from_half_a_second_up_to_the_cap():
     assert backoff_delay(10_000, 30.0) == 30.0
 
 
-def test_nothing_is_lost_and_order_is_kept_through_an_outage(notifier, sender, webapp, caplog):
+def test_nothing_is_lost_and_order_is_kept_through_an_outage(
+    notifier, sender, webapp, caplog, run_parts
+):
     caplog.set_level(logging.DEBUG, logger="yascheduler.yaapp")
-    runner = gevent.spawn(sender.run)
+    supervisor = run_parts(sender)
     try:
         expected = []
 
@@ -338,7 +340,7 @@ def test_nothing_is_lost_and_order_is_kept_through_an_outage(notifier, sender, w
         webapp.mode = "ok"
         webapp.wait_for(lambda: notifier.backlog() == 0)
     finally:
-        runner.kill()
+        supervisor.stop(1.0)
     assert taken_in_order(webapp) == expected
     assert "web app unreachable, retrying in " in caplog.text
     assert KEY not in caplog.text
@@ -355,17 +357,17 @@ def taken_in_order(webapp):
     return taken
 
 
-def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp):
-    runner = gevent.spawn(sender.run)
+def test_run_delivers_as_soon_as_an_item_is_written(notifier, sender, webapp, run_parts):
+    supervisor = run_parts(sender)
     try:
         gevent.idle()  # it runs until it waits on the empty outbox: nothing else is ready
-        assert not runner.dead and notifier.backlog() == 0
+        assert not supervisor.greenlets["outbox-sender"].dead and notifier.backlog() == 0
         notifier.start_listening("r1", None)
         webapp.wait_for(lambda: notifier.backlog() == 0)
         notifier.stopped("r1", 9)
         webapp.wait_for(lambda: notifier.backlog() == 0)
     finally:
-        runner.kill()
+        supervisor.stop(1.0)
     assert [r[1] for r in webapp.taken()] == [
         "/api/v1/radio/r1/start_listening/",
         "/api/v1/radio/r1/stopped/",
@@ -420,8 +422,10 @@ class Answers:
 
 
 @pytest.fixture
-def checker(webapp, db):  # the answers are stored
-    return TokenChecker(webapp.url, KEY, StoredTokens(), timeout=SHORT_TIMEOUT, concurrency=2)
+def checker(webapp, db, run_parts):  # the answers are stored; its workers run
+    checker = TokenChecker(webapp.url, KEY, StoredTokens(), timeout=SHORT_TIMEOUT, concurrency=2)
+    run_parts(*checker.workers())
+    return checker
 
 
 def token_requests(webapp):

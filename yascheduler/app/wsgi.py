@@ -26,7 +26,7 @@ log = logging.getLogger("yascheduler")
 WORKER_BOOT_ERROR = 3
 
 _running = None  # runner.Running, in the worker once started
-_app = None  # http_api.make_app(service), while the scheduler runs
+_app = None  # the service's http_app(), while the scheduler runs
 
 
 def application(environ, start_response):
@@ -76,9 +76,7 @@ def post_worker_init(worker) -> None:
 
     if not monkey.is_module_patched("socket"):
         raise RuntimeError("yascheduler needs gunicorn's gevent worker (worker_class = 'gevent')")
-    import gevent
 
-    from yascheduler.http import api as http_api
     from yascheduler.support import logs
 
     from . import runner
@@ -93,14 +91,14 @@ def post_worker_init(worker) -> None:
     except YaschedulerError as error:
         log.error("%s", error)
         sys.exit(WORKER_BOOT_ERROR)
-    _app = http_api.make_app(_running.service)
-    gevent.spawn(_exit_when_stopped, _running.service, worker)
+    _app = _running.service.http_app()
+    _running.service.supervisor.spawn("worker-watch", _exit_when_failed, _running.service, worker)
 
 
-def _exit_when_stopped(service, worker) -> None:
+def _exit_when_failed(service, worker) -> None:
     """A failed scheduler takes its worker down; the gunicorn master starts a new one."""
     service.stopped.wait()
-    if worker.alive:
+    if service.failure and worker.alive:
         log.error("the scheduler stopped (%s): the worker exits", service.failure)
         worker.alive = False
 

@@ -15,11 +15,10 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from yascheduler.catalog import importer as catalog
+from yascheduler.support.errors import CatalogError, NotFoundError
+
 from . import outbox as outbox_admin
 from . import views
-from yascheduler.support.errors import CatalogError
-from yascheduler.webapp.outbox import NotParked
 
 log = logging.getLogger("yascheduler.http")
 
@@ -51,30 +50,32 @@ class HttpError(Exception):
         self.body = {"error": message, **extra}
 
 
-def make_app(service):
+def make_app(reader, admin):
+    """The WSGI application: `reader` (app.read_model) for what it shows, `admin`
+    (app.admin) for what the admin endpoints change."""
     routes = {
-        ("GET", "/healthz"): lambda environ: healthz(service),
+        ("GET", "/healthz"): lambda environ: healthz(reader),
         ("GET", "/"): lambda environ: asset("index.html"),
-        ("GET", "/api/status"): lambda environ: read(views.status, service, environ),
-        ("GET", "/api/streamers"): lambda environ: read(views.streamers, service, environ),
-        ("GET", "/api/radios"): lambda environ: read(views.radios, service, environ),
-        ("GET", "/api/listeners"): lambda environ: read(views.listeners, service, environ),
-        ("GET", "/api/events"): lambda environ: read(views.events, service, environ),
-        ("GET", "/metrics"): lambda environ: metrics(service),
-        ("GET", "/api/outbox/parked"): lambda environ: read(views.outbox_parked, service, environ),
-        ("POST", "/api/catalog"): lambda environ: import_catalog(service, environ),
-        ("POST", "/api/outbox/parked/retry"): lambda environ: handle_parked(
-            service, environ, outbox_admin.retry, "retried"
+        ("GET", "/api/status"): lambda environ: read(views.status, reader, environ),
+        ("GET", "/api/streamers"): lambda environ: read(views.streamers, reader, environ),
+        ("GET", "/api/radios"): lambda environ: read(views.radios, reader, environ),
+        ("GET", "/api/listeners"): lambda environ: read(views.listeners, reader, environ),
+        ("GET", "/api/events"): lambda environ: read(views.events, reader, environ),
+        ("GET", "/metrics"): lambda environ: (HTTPStatus.OK, reader.metrics()),
+        ("GET", "/api/outbox/parked"): lambda environ: read(views.outbox_parked, reader, environ),
+        ("POST", "/api/catalog"): lambda environ: import_catalog(admin, environ),
+        ("POST", "/api/outbox/parked/retry"): lambda environ: act_on_parked(
+            admin, environ, admin.retry_parked
         ),
-        ("POST", "/api/outbox/parked/discard"): lambda environ: handle_parked(
-            service, environ, outbox_admin.discard, "discarded"
+        ("POST", "/api/outbox/parked/discard"): lambda environ: act_on_parked(
+            admin, environ, admin.discard_parked
         ),
     }
 
     def app(environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
         try:
-            status, body = dispatch(routes, service, method, path, environ)
+            status, body = dispatch(routes, reader, method, path, environ)
         except HttpError as error:
             status, body = error.status, error.body
         return respond(start_response, status, body)
@@ -82,12 +83,12 @@ def make_app(service):
     return app
 
 
-def dispatch(routes, service, method: str, path: str, environ):
+def dispatch(routes, reader, method: str, path: str, environ):
     handler = routes.get((method, path))
     if handler is not None:
         return handler(environ)
     if method == "GET" and path.startswith(RADIO_PREFIX) and len(path) > len(RADIO_PREFIX):
-        return radio(service, path[len(RADIO_PREFIX) :])
+        return radio(reader, path[len(RADIO_PREFIX) :])
     if method == "GET" and path.startswith(STATIC_PREFIX):
         return asset(path[len(STATIC_PREFIX) :])
     if any(route_path == path for _, route_path in routes):
@@ -113,20 +114,16 @@ def respond(start_response, status: HTTPStatus, body):
     return [payload]
 
 
-def healthz(service):
-    healthy, reason = service.healthy()
+def healthz(reader):
+    healthy, reason = reader.health()
     return (HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE), reason + "\n"
 
 
-def metrics(service):
-    return HTTPStatus.OK, service.metrics.exposition()
-
-
-def read(view, service, environ):
+def read(view, reader, environ):
     """A read-side view (views.py) with the request's query parameters; 400 for a bad one."""
     params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     try:
-        return HTTPStatus.OK, view(service, params)
+        return HTTPStatus.OK, view(reader, params)
     except views.ParameterError as error:
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error), parameter=error.parameter) from None
 
@@ -143,41 +140,34 @@ def asset(name: str):
     return HTTPStatus.OK, Asset(CONTENT_TYPES[match.group(1)], payload)
 
 
-def radio(service, radio_uuid: str):
-    view = views.radio(service, radio_uuid)
+def radio(reader, radio_uuid: str):
+    view = views.radio(reader, radio_uuid)
     if view is None:
         raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
     return HTTPStatus.OK, view
 
 
-def import_catalog(service, environ):
-    require_admin(service.settings.admin_token, environ)
+def import_catalog(admin, environ):
+    require_admin(admin.admin_token, environ)
     body = read_body(environ, MAX_CATALOG_BYTES)
     try:
-        change = catalog.import_catalog(body, service.repositories.catalog)
+        return HTTPStatus.OK, admin.import_catalog(body)
     except CatalogError as error:
         log.warning("catalog import rejected: %s", error)
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error), path=error.path) from None
-    service.apply_catalog(change)
-    return HTTPStatus.OK, {
-        "radios": [stored["_id"] for stored in change.stored_radios],
-        "deleted": change.deleted,
-        "users": change.users,
-    }
 
 
-def handle_parked(service, environ, action, done: str):
+def act_on_parked(admin, environ, action):
     """Retry or discard the parked items the JSON body names."""
-    require_admin(service.settings.admin_token, environ)
+    require_admin(admin.admin_token, environ)
     try:
-        selection = outbox_admin.parse_selection(read_body(environ, MAX_SELECTION_BYTES))
+        named = outbox_admin.parse_selection(read_body(environ, MAX_SELECTION_BYTES))
     except outbox_admin.SelectionError as error:
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error)) from None
     try:
-        seqs = action(service.notifier, selection)
-    except NotParked as error:
-        raise HttpError(HTTPStatus.NOT_FOUND, str(error), seqs=error.seqs) from None
-    return HTTPStatus.OK, {done: seqs, "outbox_parked": service.notifier.outbox.parked_count()}
+        return HTTPStatus.OK, action(named)
+    except NotFoundError as error:
+        raise HttpError(HTTPStatus.NOT_FOUND, str(error), **error.details) from None
 
 
 def require_admin(admin_token: str | None, environ) -> None:

@@ -1,28 +1,22 @@
-"""What an operator does with parked outbox items (HTTP API, `yascheduler outbox`).
+"""Parked outbox items in the HTTP API: how a request names them, how one is shown.
 
 A request names the items by seqs, by radio or all of them, in a JSON body;
 a parked item is shown with the secrets it carries hidden.
 """
 
-import logging
-
 import ujson
-
-from yascheduler.webapp.outbox import Selection
-
-log = logging.getLogger("yascheduler.outbox")
 
 SELECTION_FORMS = '{"seqs": [1, 2]}, {"radio": "<uuid>"} or {"all": true}'
 SECRET_PARAMS = ("api_key", "key")
 HIDDEN = "***"
-SEQS_LOGGED = 10
 
 
 class SelectionError(ValueError):
     """A body that does not name parked items in one of SELECTION_FORMS."""
 
 
-def parse_selection(body: bytes) -> Selection:
+def parse_selection(body: bytes) -> dict:
+    """{"seqs": (...)}, {"radio_uuid": "..."} or {} for all; SelectionError if neither."""
     try:
         given = ujson.loads(body)
     except ValueError:
@@ -35,15 +29,15 @@ def parse_selection(body: bytes) -> Selection:
     if len(given) != 1:
         raise SelectionError(f"name the items one way: {SELECTION_FORMS}")
     if "seqs" in given:
-        return Selection(seqs=_seqs(given["seqs"]))
+        return {"seqs": _seqs(given["seqs"])}
     if "radio" in given:
         radio_uuid = given["radio"]
         if not isinstance(radio_uuid, str) or not radio_uuid:
             raise SelectionError(f"radio: must be a radio uuid, not {radio_uuid!r}")
-        return Selection(radio_uuid=radio_uuid)
+        return {"radio_uuid": radio_uuid}
     if given["all"] is not True:
         raise SelectionError(f"all: must be true, not {given['all']!r}")
-    return Selection()
+    return {}
 
 
 def _seqs(seqs) -> tuple[int, ...]:
@@ -53,28 +47,6 @@ def _seqs(seqs) -> tuple[int, ...]:
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise SelectionError(f"seqs: {seq!r} is not a seq (a whole number, 1 or more)")
     return tuple(seqs)
-
-
-def retry(notifier, selection: Selection) -> list[int]:
-    """Parked items back into the queue (NotParked for a seq named that is not one)."""
-    seqs = notifier.outbox.retry(selection)
-    if seqs:
-        log.info("outbox: %d parked items retried: seqs %s", len(seqs), shown_seqs(seqs))
-        notifier.wakeup.set()  # the sender may be waiting on an empty queue
-    return seqs
-
-
-def discard(notifier, selection: Selection) -> list[int]:
-    """Parked items deleted (NotParked for a seq named that is not one)."""
-    seqs = notifier.outbox.discard(selection)
-    if seqs:
-        log.info("outbox: %d parked items discarded: seqs %s", len(seqs), shown_seqs(seqs))
-    return seqs
-
-
-def shown_seqs(seqs: list[int]) -> str:
-    more = f" and {len(seqs) - SEQS_LOGGED} more" if len(seqs) > SEQS_LOGGED else ""
-    return ", ".join(map(str, seqs[:SEQS_LOGGED])) + more
 
 
 def shown(document: dict) -> dict:

@@ -1,7 +1,8 @@
 """The read side of the HTTP API: what the dashboard and /api/* show.
 
-Each function takes the service and the request's query parameters (a
-dict of str to str) and returns a JSON-able dict. A parameter that cannot
+Each function takes the service's read model (app.read_model: snapshots)
+and the request's query parameters (a dict of str to str) and returns a
+JSON-able dict. A parameter that cannot
 be understood raises ParameterError, which the HTTP API answers with 400.
 
 Platforms have up to hundreds of thousands of radios: lists are filtered
@@ -66,14 +67,8 @@ def page_of(items, page: int, per_page: int) -> list:
 # --- the views ----------------------------------------------------------------------------
 
 
-def status(service, params: dict | None = None) -> dict:
-    return {
-        **service.status(),
-        "server_time": service.clock.now(),
-        "outbox_enabled": service.notifier.enabled,
-        "outbox_oldest_at": service.notifier.outbox.oldest_created_at(),
-        "ping_interval": service.settings.ping_interval,
-    }
+def status(reader, params: dict | None = None) -> dict:
+    return reader.status()
 
 
 def radio_state(broken, master) -> str:
@@ -83,36 +78,31 @@ def radio_state(broken, master) -> str:
     return "streaming" if master is not None else "idle"
 
 
-def radio(service, radio_uuid: str) -> dict | None:
-    """The radio now, as Service.radio_view, with its name and state; None if not programmed."""
-    view = service.radio_view(radio_uuid)
+def radio(reader, radio_uuid: str) -> dict | None:
+    """The radio now, with its state; None if not programmed."""
+    view = reader.radio(radio_uuid)
     if view is None:
         return None
     return {
-        "uuid": radio_uuid,
-        "name": service.programmer.radio_name(radio_uuid),
-        "state": radio_state(view["broken"], view["master_streamer"]),
         **view,
-        "server_time": service.clock.now(),
+        "state": radio_state(view["broken"], view["master_streamer"]),
+        "server_time": reader.now(),
     }
 
 
-def radios(service, params: dict) -> dict:
+def radios(reader, params: dict) -> dict:
     """A page of radios: broken first, then by uuid, filtered by state, text and master."""
     state = choice(params, "state", RADIO_STATES)
     page, per_page = paging(params)
     text = (params.get("q") or "").strip().lower()
     streamer = params.get("streamer") or None
-    programmer = service.programmer
-    masters = service.streams.masters
-    broken = programmer.broken_uuids()
-    uuids = programmer.radio_uuids()
-    counts = state_counts(programmer, masters, broken, len(uuids))
+    index = reader.radio_index()
+    masters, broken, uuids = index.masters, index.broken, index.uuids
+    counts = state_counts(index)
     if streamer is not None:
         uuids = [uuid for uuid in uuids if masters.get(uuid) == streamer]
     if text:
-        keys = programmer.search_keys()
-        uuids = [uuid for uuid in uuids if text in keys[uuid]]
+        uuids = [uuid for uuid in uuids if text in index.search_keys[uuid]]
     if state == "all":
         total = len(uuids)
         if streamer is not None or text:
@@ -133,7 +123,7 @@ def radios(service, params: dict) -> dict:
         else:
             selected = [uuid for uuid in uuids if uuid not in masters and uuid not in broken]
         total = len(selected)
-    rows = [radio(service, uuid) for uuid in page_of(selected, page, per_page)]
+    rows = [radio(reader, uuid) for uuid in page_of(selected, page, per_page)]
     return {
         "total": total,
         "page": page,
@@ -141,58 +131,52 @@ def radios(service, params: dict) -> dict:
         "state": state,
         "counts": counts,
         "radios": [row for row in rows if row is not None],
-        "server_time": service.clock.now(),
+        "server_time": reader.now(),
     }
 
 
-def state_counts(programmer, masters: dict, broken: set, total: int) -> dict:
+def state_counts(index) -> dict:
     """How many radios are in each state, whatever the other filters."""
-    streaming = sum(1 for uuid in masters if uuid not in broken and programmer.is_programmed(uuid))
+    programmed = index.search_keys  # one key a programmed radio
+    streaming = sum(1 for uuid in index.masters if uuid not in index.broken and uuid in programmed)
+    total = len(index.uuids)
     return {
         "all": total,
-        "broken": len(broken),
+        "broken": len(index.broken),
         "streaming": streaming,
-        "idle": total - len(broken) - streaming,
+        "idle": total - len(index.broken) - streaming,
     }
 
 
-def streamers(service, params: dict | None = None) -> dict:
+def streamers(reader, params: dict | None = None) -> dict:
     """Every registered streamer: alive or missing, when last heard from, the radios it holds."""
-    now = service.clock.now()
-    held: dict[str, list[str]] = {}
-    for radio_uuid, master in service.streams.masters.items():
-        held.setdefault(master, []).append(radio_uuid)
+    now = reader.now()
     rows = []
-    for name in service.streamers.names():
-        last_seen_at = service.streamers.last_seen(name)
-        radio_uuids = sorted(held.get(name, ()))
+    for row in reader.streamers():
+        last_seen_at = row["last_seen_at"]
         rows.append(
             {
-                "name": name,
-                "state": service.streamers.liveness(name),
+                "name": row["name"],
+                "state": row["state"],
                 "last_seen_at": last_seen_at,
                 "seen_seconds_ago": None if last_seen_at is None else round(now - last_seen_at, 3),
-                "radio_count": len(radio_uuids),
-                "radios": radio_uuids[:STREAMER_RADIOS_SHOWN],
+                "radio_count": len(row["radios"]),
+                "radios": list(row["radios"][:STREAMER_RADIOS_SHOWN]),
             }
         )
     return {
         "streamers": rows,
-        "ping_interval": service.streamers.ping_interval,
+        "ping_interval": reader.settings.ping_interval,
         "server_time": now,
     }
 
 
-def listeners(service, params: dict) -> dict:
+def listeners(reader, params: dict) -> dict:
     """Open listening sessions, oldest first; of one radio with ?radio=<uuid>."""
     page, per_page = paging(params)
     radio_uuid = params.get("radio") or None
-    now = service.clock.now()
-    if radio_uuid is None:
-        sessions, total = service.listeners.sessions.values(), service.listeners.count()
-    else:
-        sessions = service.listeners.of_radio(radio_uuid)
-        total = len(sessions)
+    now = reader.now()
+    total, sessions = reader.listeners(radio_uuid, (page - 1) * per_page, per_page)
     return {
         "total": total,
         "page": page,
@@ -207,43 +191,40 @@ def listeners(service, params: dict) -> dict:
                 "started_at": session.started_at,
                 "seconds": max(0, int(now - session.started_at)),
             }
-            for session in page_of(sessions, page, per_page)
+            for session in sessions
         ],
         "server_time": now,
     }
 
 
-def events(service, params: dict) -> dict:
+def events(reader, params: dict) -> dict:
     """The scheduler's pending events, soonest first, its depth and its lateness."""
     page, per_page = paging(params)
-    programmer = service.programmer
-    now = service.clock.now()
-    pending = programmer.pending_events(page * per_page)
+    now = reader.now()
+    total, pending, lateness = reader.events((page - 1) * per_page, per_page)
     return {
-        "total": programmer.pending_count(),
+        "total": total,
         "page": page,
         "per_page": per_page,
         "events": [
             {"radio_uuid": uuid, "kind": kind, "at": at, "in_seconds": round(at - now, 3)}
-            for at, uuid, kind in pending[(page - 1) * per_page :]
+            for at, uuid, kind in pending
         ],
-        "lateness": programmer.recent_lateness(),
+        "lateness": lateness,
         "server_time": now,
     }
 
 
-def outbox_parked(service, params: dict) -> dict:
+def outbox_parked(reader, params: dict) -> dict:
     """Parked web app notifications, oldest first; of one radio with ?radio=<uuid>."""
     page, per_page = paging(params)
     radio_uuid = params.get("radio") or None
-    total, documents = service.notifier.outbox.parked_page(
-        radio_uuid, (page - 1) * per_page, per_page
-    )
+    total, documents = reader.parked(radio_uuid, (page - 1) * per_page, per_page)
     return {
         "total": total,
         "page": page,
         "per_page": per_page,
         "radio": radio_uuid,
         "items": [outbox_admin.shown(document) for document in documents],
-        "server_time": service.clock.now(),
+        "server_time": reader.now(),
     }

@@ -11,6 +11,7 @@ import itertools
 import logging
 import random
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 import gevent.event
 import gevent.lock
@@ -59,7 +60,7 @@ class Programmer:
         )
         self._radios: dict[str, RadioState] = {}
         # for the dashboard: a listing cached until a radio changes
-        self._listing: tuple[list[str], dict[str, str]] | None = None
+        self._listing: tuple[tuple[str, ...], Mapping[str, str]] | None = None
         # set_radio and the loop may interleave wherever the store yields
         self._lock = gevent.lock.RLock()
         self._running = False
@@ -180,17 +181,19 @@ class Programmer:
             if self._radios.get(uuid) is state and playlist in state.radio.playlists:
                 state.rotation.refill(playlist, state.history, at)
 
-    def run_forever(self) -> None:
-        """The loop greenlet: sleep until the next event, or until an earlier one is added.
+    name = "scheduler-loop"  # as a part of the service (support.supervisor)
+
+    def loop(self) -> float:
+        """One turn of the loop: what is due; then the wait until the next event (an
+        earlier one added sets `wakeup`).
 
         It also wakes every HEARTBEAT seconds with nothing to do, so that
         last_loop_at proves to the health check that the loop is alive.
         """
-        while True:
-            self.wakeup.clear()
-            wait = self.run_due()
-            self.last_loop_at = self._clock.now()
-            self.wakeup.wait(HEARTBEAT if wait is None else min(wait, HEARTBEAT))
+        self.wakeup.clear()
+        wait = self.run_due()
+        self.last_loop_at = self._clock.now()
+        return HEARTBEAT if wait is None else min(wait, HEARTBEAT)
 
     def join(self, uuid: str) -> list[PlayCommand]:
         """Plays for a streamer that just became the radio's master."""
@@ -262,26 +265,27 @@ class Programmer:
         """lateness() over the plays sent in the last minute (or fewer `seconds`)."""
         return self._lateness.recent(seconds)
 
-    def radio_uuids(self) -> list[str]:
-        """Every programmed radio's uuid, sorted (do not change the list: it is cached)."""
+    def radio_uuids(self) -> tuple[str, ...]:
+        """Every programmed radio's uuid, sorted (a tuple kept until a radio changes)."""
         return self._radio_listing()[0]
 
-    def search_keys(self) -> dict[str, str]:
-        """uuid -> "<uuid> <name>" in lower case, to filter radios by text (cached too)."""
+    def search_keys(self) -> Mapping[str, str]:
+        """uuid -> "<uuid> <name>" in lower case, to filter radios by text (read-only;
+        a new one is built when a radio changes, this one is never changed)."""
         return self._radio_listing()[1]
 
-    def _radio_listing(self) -> tuple[list[str], dict[str, str]]:
+    def _radio_listing(self) -> tuple[tuple[str, ...], Mapping[str, str]]:
         if self._listing is None:
             keys = {
                 uuid: f"{uuid} {state.radio.name or ''}".lower()
                 for uuid, state in self._radios.items()
             }
-            self._listing = (sorted(keys), keys)
+            self._listing = (tuple(sorted(keys)), MappingProxyType(keys))
         return self._listing
 
-    def broken_uuids(self) -> set[str]:
-        """The radios with nothing playable (kept up to date, not computed: do not change it)."""
-        return self._transitions.broken
+    def broken_uuids(self) -> frozenset[str]:
+        """The radios with nothing playable, now."""
+        return frozenset(self._transitions.broken)
 
     def radio_name(self, uuid: str) -> str | None:
         state = self._radios.get(uuid)

@@ -1,12 +1,13 @@
 """Redis pub/sub: the subscription to `yascheduler` and the publisher.
 
-The subscriber greenlet reconnects with capped exponential backoff when
-Redis goes away. The deliveries watcher (streamers.Streamers) is told how
-many subscribers each message to a streamer reached (PUBLISH answers it),
-which publishes failed, and when the subscription is back, so that a
-streamer that missed messages is brought back in step.
+The subscriber (a part, in support.supervisor's shape) reconnects with
+capped exponential backoff when Redis goes away. The deliveries watcher
+(liveness.Streamers) is told how many subscribers each message to a
+streamer reached (PUBLISH answers it), which publishes failed, and when the
+subscription is back, so that a streamer that missed messages is brought
+back in step.
 
-Outgoing messages are queued and sent by the publisher greenlet, which
+Outgoing messages are queued and sent by the publisher (a part too), which
 sends everything queued since its last turn in one pipeline: the
 subscriber yields only every MESSAGES_PER_TURN messages while it has more
 to read, so the replies to a burst of requests leave together, in order, in a
@@ -52,36 +53,24 @@ def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = MAX_RETRY
 
 
 class Bus:
-    def __init__(
-        self,
-        url: str,
-        metrics: Metrics,
-        on_message: Callable[[bytes], None],
-        clock,
-    ):
+    """The connection to Redis, the state of the subscription, and the outgoing queue."""
+
+    def __init__(self, url: str, metrics: Metrics, clock):
         self.url = url
         self.metrics = metrics
         self.clock = clock
-        self.on_message = on_message
         self.deliveries: Deliveries | None = None
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0
         self._outgoing: list[tuple[str, bytes, str]] = []  # (streamer, payload, type)
-        self._queued = gevent.event.Event()
+        self.queued = gevent.event.Event()
 
     def publish(self, streamer: str, message: dict) -> None:
-        """Queue one message to a streamer; the publisher greenlet sends it."""
+        """Queue one message to a streamer; the publisher sends it."""
         self._outgoing.append((streamer, protocol.encode(message), message["type"]))
-        self._queued.set()
-
-    def run_publisher(self) -> None:
-        """The publisher greenlet: send what is queued, then wait for more."""
-        while True:
-            self._queued.wait()
-            self._queued.clear()
-            self.flush()
+        self.queued.set()
 
     def flush(self) -> None:
         """Send everything queued, in one pipeline; if Redis is unreachable it is lost (logged)."""
@@ -106,41 +95,7 @@ class Bus:
             if self.deliveries is not None:
                 self.deliveries.delivered(streamer, kind, count)
 
-    def run(self) -> None:
-        """The subscriber greenlet: listen, and reconnect whenever Redis goes away."""
-        attempt = 0
-        while True:
-            try:
-                self._listen()
-            except REDIS_ERRORS as exc:
-                self._disconnected()
-                wait = retry_delay(attempt)
-                log.warning(
-                    "redis %s unreachable (%s); retrying in %.1fs",
-                    redact(self.url),
-                    exc,
-                    wait,
-                )
-                attempt += 1
-                gevent.sleep(wait)
-            else:
-                attempt = 0
-
-    def _listen(self) -> None:
-        pubsub = self.client.pubsub()
-        try:
-            pubsub.subscribe(protocol.INBOX_CHANNEL)
-            for item in take_turns(pubsub.listen(), MESSAGES_PER_TURN):
-                if item is None:
-                    continue
-                if item["type"] == "subscribe":
-                    self._subscribed()
-                elif item["type"] == "message":
-                    self.on_message(item["data"])
-        finally:
-            pubsub.close()
-
-    def _subscribed(self) -> None:
+    def subscribed(self) -> None:
         self.connected = True
         self.connected_since = self.clock.now()
         self.subscriptions += 1
@@ -150,9 +105,75 @@ class Bus:
             if self.deliveries is not None:
                 self.deliveries.resubscribed()
 
-    def _disconnected(self) -> None:
+    def disconnected(self) -> None:
         self.connected = False
         self.connected_since = None
 
     def close(self) -> None:
         self.client.close()
+
+
+class Publisher:
+    """The part that sends what is queued (support.supervisor's shape)."""
+
+    name = "redis-publisher"
+
+    def __init__(self, bus: Bus):
+        self.bus = bus
+        self.wakeup = bus.queued
+
+    def loop(self) -> None:
+        self.wakeup.clear()
+        self.bus.flush()
+        return None  # until more is queued
+
+
+class Subscriber:
+    """The part that listens on `yascheduler`, and reconnects whenever Redis goes away."""
+
+    name = "redis-subscriber"
+
+    def __init__(self, bus: Bus, on_message: Callable[[bytes], None]):
+        self.bus = bus
+        self.on_message = on_message
+        self._attempt = 0
+        self._pubsub = None
+
+    def loop(self) -> float:
+        """One subscription, until Redis goes away; the wait before the next."""
+        try:
+            self._listen()
+        except REDIS_ERRORS as exc:
+            self.bus.disconnected()
+            wait = retry_delay(self._attempt)
+            log.warning(
+                "redis %s unreachable (%s); retrying in %.1fs", redact(self.bus.url), exc, wait
+            )
+            self._attempt += 1
+            return wait
+        self._attempt = 0
+        return 0
+
+    def _listen(self) -> None:
+        self._pubsub = pubsub = self.bus.client.pubsub()
+        try:
+            pubsub.subscribe(protocol.INBOX_CHANNEL)
+            for item in take_turns(pubsub.listen(), MESSAGES_PER_TURN):
+                if item is None:
+                    continue
+                if item["type"] == "subscribe":
+                    self.bus.subscribed()
+                elif item["type"] == "message":
+                    self.on_message(item["data"])
+        finally:
+            self._pubsub = None
+            pubsub.close()
+
+    def stop_taking_work(self) -> None:
+        """Unsubscribe: the message in hand is handled, no other is read."""
+        pubsub = self._pubsub
+        if pubsub is not None:
+            try:
+                pubsub.unsubscribe()
+            except REDIS_ERRORS:
+                pass  # Redis is away: nothing more can come

@@ -1,11 +1,15 @@
 """What the scheduler does with each streamer message: one method per type.
 
-Messages arrive already decoded and checked (protocol.decode), so every
-field a handler reads is there and has its type. The stream rules live in
-stations.Stations; liveness in streamers.Streamers.
+A message's way reads straight down: the bus hands its bytes to
+`receive`, which decodes and checks them (protocol.decode), so every field
+a handler reads is there and has its type; the handler acts through the
+stream rules (stations.Stations) and liveness (liveness.Streamers), and
+replies on the bus.
 """
 
 import logging
+
+from yascheduler.support.errors import MessageError
 
 from . import protocol
 
@@ -13,11 +17,28 @@ log = logging.getLogger("yascheduler.handlers")
 
 
 class Handlers:
-    def __init__(self, bus, streamers, stations, authenticator):
+    def __init__(self, bus, streamers, stations, authenticator, metrics):
         self.bus = bus
         self.streamers = streamers
         self.stations = stations
         self.authenticator = authenticator
+        self.metrics = metrics
+
+    def receive(self, raw: bytes) -> None:
+        """A message as it came from Redis: checked, counted, handled; a bad one dropped."""
+        try:
+            message = protocol.decode(raw)
+        except MessageError as error:
+            self.metrics.rejected[error.reason] += 1
+            log.warning("message rejected (%s): %s", error.reason, error.detail)
+            return
+        self.metrics.received[message["type"]] += 1
+        try:
+            self.handle(message)
+        except Exception:
+            # One message must not take the service down; the traceback says why it failed.
+            self.metrics.rejected["handler_error"] += 1
+            log.exception("handling %s failed", message["type"])
 
     def handle(self, message: dict) -> None:
         if "streamer" in message:

@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import gevent
 
 from . import protocol
 
@@ -183,11 +182,12 @@ class Streamers:
 
     # --- the loop -------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """The liveness greenlet: pings and probes as they fall due, and the dead dropped."""
-        while True:
-            self.tick()
-            gevent.sleep(self.tick_seconds)
+    name = "liveness"  # as a part of the service (support.supervisor)
+
+    def loop(self) -> float:
+        """One turn: pings and probes as they fall due, and the dead dropped."""
+        self.tick()
+        return self.tick_seconds
 
     def tick(self) -> None:
         if not self.bus.connected:

@@ -14,7 +14,6 @@ to the radio's master.
 
 import logging
 
-import gevent
 
 from . import protocol
 from .sessions import Closed
@@ -179,10 +178,17 @@ class Stations:
             return longest
         return min(longest, max(0.0, next_at - self.clock.now()))
 
-    def run_session_expiry(self) -> None:
-        """The greenlet closing overdue sessions as they fall due."""
-        while True:
-            gevent.sleep(self.close_overdue_sessions())
+
+class SessionExpiry:
+    """The part closing the sessions open too long, as they fall due (support.supervisor)."""
+
+    name = "session-expiry"
+
+    def __init__(self, stations: Stations):
+        self.stations = stations
+
+    def loop(self) -> float:
+        return self.stations.close_overdue_sessions()
 
 
 class MasterPlayer:

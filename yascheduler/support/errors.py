@@ -29,3 +29,11 @@ class MessageError(YaschedulerError):
 
 class StoreError(YaschedulerError):
     """The document store failed: the message says what was being done, and why."""
+
+
+class NotFoundError(YaschedulerError):
+    """What a request names does not exist; `details` go with the answer."""
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.details = details

@@ -4,10 +4,11 @@ A part (huey's consumer processes, APScheduler's main loop) has a `name`
 and a `loop()` that does one turn of its work and returns how long to wait
 before the next turn: seconds, 0 for at once, or None for "until woken".
 It may have a `wakeup` event (set when new work arrives: the wait ends at
-once), `initialize()` (before the first turn) and `shutdown()` (after the
-last). The supervisor owns the `while`, the wait and the log line when a
-part dies: each part runs in a greenlet of one group, named after it, and
-one that raises stops the service (`<name> died: ...`), never silently.
+once; None for a turn whose wait must not end early), `initialize()`
+(before the first turn) and `shutdown()` (after the last). The supervisor
+owns the `while`, the wait and the log line when a part dies: each part
+runs in a greenlet of one group, named after it, and one that raises stops
+the service (`<name> died: ...`), never silently.
 
 Stopping is in two stages. `stop(grace)`: every part finishes the turn in
 hand (a write in progress completes), its wait is cut short and it does
@@ -32,6 +33,7 @@ class Supervisor:
         self.stopping = gevent.event.Event()
         self._on_failure = on_failure
         self._parts = []
+        self.greenlets: dict[str, gevent.Greenlet] = {}  # by name
 
     def run(self, part) -> gevent.Greenlet:
         """Start running a part (see the module docstring) in a greenlet named after it."""
@@ -44,17 +46,18 @@ class Supervisor:
         greenlet.name = name
         greenlet.link_exception(self._died)
         self.group.start(greenlet)
+        self.greenlets[name] = greenlet
         return greenlet
 
     def _run(self, part) -> None:
         initialize = getattr(part, "initialize", None)
         if initialize is not None:
             initialize()
-        wakeup = getattr(part, "wakeup", None)
-        waits_for = [self.stopping] if wakeup is None else [self.stopping, wakeup]
         while not self.stopping.is_set():
             wait = part.loop()
             if wait is None or wait > 0:
+                wakeup = getattr(part, "wakeup", None)  # a part may be deaf to it for a turn
+                waits_for = [self.stopping] if wakeup is None else [self.stopping, wakeup]
                 gevent.wait(waits_for, timeout=wait, count=1)
         shutdown = getattr(part, "shutdown", None)
         if shutdown is not None:

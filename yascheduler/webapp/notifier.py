@@ -173,7 +173,8 @@ class TokenChecker:
         self._answers: OrderedDict[str, tuple] = OrderedDict()  # LRU: oldest first
         self._pending: dict[str, list] = {}  # token -> callbacks waiting for it
         self._queued: deque[str] = deque()  # tokens waiting for a free worker
-        self._pool = gevent.pool.Pool(concurrency)
+        self.queued = gevent.event.Event()
+        self.concurrency = concurrency
         self._session = webapp_session(self.base_url)
         # One kept-alive connection per worker; the default pool of 10 would
         # open and discard extra connections above that.
@@ -200,16 +201,20 @@ class TokenChecker:
             self._ask_soon(token)
 
     def _ask_soon(self, token: str) -> None:
-        # Pool.spawn would block the caller while the pool is full; queue instead.
-        if self._pool.free_count():
-            self._pool.spawn(self._work, token)
-        else:
-            self._queued.append(token)
+        self._queued.append(token)
+        self.queued.set()
 
-    def _work(self, token: str | None) -> None:
-        while token is not None:
-            self._settle(token, self._ask_safely(token))
-            token = self._queued.popleft() if self._queued else None
+    def workers(self) -> list["TokenWorker"]:
+        """The parts that ask the web app, `concurrency` of them (support.supervisor)."""
+        return [TokenWorker(self, number) for number in range(1, self.concurrency + 1)]
+
+    def ask_next(self) -> bool:
+        """Ask about the next queued token and settle it; False if none was queued."""
+        if not self._queued:
+            return False
+        token = self._queued.popleft()
+        self._settle(token, self._ask_safely(token))
+        return True
 
     def _ask_safely(self, token: str) -> tuple | None:
         try:
@@ -270,3 +275,16 @@ class TokenChecker:
             log.warning("web app token answer not stored: %s", type(error.__cause__).__name__)
         if len(self._answers) > self.max_remembered:
             self._answers.popitem(last=False)
+
+
+class TokenWorker:
+    """One of the token checker's parts: asks about queued tokens, one at a time."""
+
+    def __init__(self, checker: TokenChecker, number: int):
+        self.name = f"token-checker-{number}"
+        self.checker = checker
+        self.wakeup = checker.queued
+
+    def loop(self) -> float | None:
+        self.wakeup.clear()  # before looking: a token queued after the look sets it again
+        return 0 if self.checker.ask_next() else None

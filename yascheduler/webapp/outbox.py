@@ -20,6 +20,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 import gevent.lock
+from yascheduler.support.errors import NotFoundError
 
 if TYPE_CHECKING:
     from yascheduler.store.counters import StoredCounters
@@ -50,11 +51,11 @@ class Selection:
     radio_uuid: str | None = None
 
 
-class NotParked(LookupError):
+class NotParked(NotFoundError):
     """Seqs named for a retry or a discard that are not parked items."""
 
     def __init__(self, seqs: list[int]):
-        super().__init__("no parked item with seq " + ", ".join(map(str, seqs)))
+        super().__init__("no parked item with seq " + ", ".join(map(str, seqs)), seqs=seqs)
         self.seqs = seqs
 
 

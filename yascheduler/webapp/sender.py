@@ -15,7 +15,6 @@ from collections import deque
 from itertools import takewhile
 from urllib.parse import quote, quote_plus
 
-import gevent
 import requests
 import ujson
 
@@ -127,17 +126,25 @@ class OutboxSender:
         # whatever its size, and a single song refused for good parks.
         self._halves: deque[int] = deque()
 
-    def run(self) -> None:
-        while True:
-            # Cleared before reading the outbox: an item written after the
-            # read sets it again, so the wait below cannot miss it.
-            self.notifier.wakeup.clear()
-            if self.deliver_once():
-                continue
-            if self.failures:
-                self._wait_before_retry()
-            else:
-                self.notifier.wakeup.wait()
+    name = "outbox-sender"  # as a part of the service (support.supervisor)
+
+    @property
+    def wakeup(self):
+        """New items wake it, but not while it backs off: they queue behind the failing
+        head, so waking for them would only defeat the backoff."""
+        return None if self.failures else self.notifier.wakeup
+
+    def loop(self) -> float | None:
+        """One request; then the wait before the next: none after a delivery, the backoff
+        after a failure, until an item is written when the outbox is empty."""
+        # Cleared before reading the outbox: an item written after the
+        # read sets it again, so the wait cannot miss it.
+        self.notifier.wakeup.clear()
+        if self.deliver_once():
+            return 0
+        if self.failures:
+            return self._backoff()
+        return None
 
     def deliver_once(self) -> bool:
         """Try the head of the outbox once (one request); True if it moved on: the head
@@ -247,9 +254,7 @@ class OutboxSender:
         self.outbox.record_attempt(batch)
         self._last_failure = f"{failure} ({describe(batch)}, attempt {batch[0].attempts})"
 
-    def _wait_before_retry(self) -> None:
-        # A plain sleep, not a wait on wakeup: new items queue behind the
-        # failing head, so waking for them would only defeat the backoff.
+    def _backoff(self) -> float:
         delay = backoff_delay(self.failures, self.max_backoff)
         log.warning("web app unreachable, retrying in %.1fs: %s", delay, self._last_failure)
-        gevent.sleep(delay)
+        return delay

@@ -1,0 +1,188 @@
+"""What the HTTP API and the metrics read of the running service: snapshots.
+
+Every answer is built from copies taken now (tuples, frozensets, new dicts),
+never from the parts' live sets and dicts: a page being rendered cannot see
+them change, nor change them.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import islice
+from types import MappingProxyType
+
+from yascheduler.support.errors import StoreError
+
+# the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
+LOOP_SILENCE_LIMIT = 5.0
+
+
+@dataclass(frozen=True)
+class RadioIndex:
+    """The programmed radios now, for filtering and paging them."""
+
+    uuids: tuple[str, ...]  # sorted
+    broken: frozenset[str]
+    masters: Mapping[str, str]  # radio uuid -> its master streamer
+    search_keys: Mapping[str, str]  # uuid -> "<uuid> <name>", lower case
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    streamer: str | None
+    radio_uuid: str
+    user_id: int | None
+    started_at: float
+
+
+class ReadModel:
+    def __init__(
+        self,
+        clock,
+        settings,
+        bus,
+        streamers,
+        streams,
+        listeners,
+        programmer,
+        notifier,
+        metrics,
+        store_ping,
+    ):
+        self.clock = clock
+        self.settings = settings
+        self._bus = bus
+        self._streamers = streamers
+        self._streams = streams
+        self._listeners = listeners
+        self._programmer = programmer
+        self._notifier = notifier
+        self._metrics = metrics
+        self._store_ping = store_ping
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def status(self) -> dict:
+        programming = self._programmer.counts()
+        outbox = self._notifier.outbox
+        return {
+            "streamers": self._streamers.count(),
+            "radios": programming["radios"],
+            "streaming_radios": self._streams.count(),
+            "broken_radios": programming["broken_radios"],
+            "listeners": self._listeners.count(),
+            "events": programming["events"],
+            "outbox": self._notifier.backlog(),
+            "outbox_parked": outbox.parked_count(),
+            "redis_connected": self._bus.connected,
+            "messages_received": dict(self._metrics.received),
+            "messages_sent": dict(self._metrics.sent),
+            "messages_rejected": dict(self._metrics.rejected),
+            "play_lateness": self._programmer.lateness(),
+            "server_time": self.now(),
+            "outbox_enabled": self._notifier.enabled,
+            "outbox_oldest_at": outbox.oldest_created_at(),
+            "ping_interval": self.settings.ping_interval,
+        }
+
+    def radio(self, radio_uuid: str) -> dict | None:
+        """The radio now (its programming, master and listeners); None if not programmed."""
+        programming = self._programmer.radio_view(radio_uuid)
+        if programming is None:
+            return None
+        return {
+            "uuid": radio_uuid,
+            "name": self._programmer.radio_name(radio_uuid),
+            "master_streamer": self._streams.master(radio_uuid),
+            "listeners": self._listeners.count(radio_uuid),
+            **programming,
+        }
+
+    def radio_index(self) -> RadioIndex:
+        return RadioIndex(
+            uuids=self._programmer.radio_uuids(),
+            broken=self._programmer.broken_uuids(),
+            masters=MappingProxyType(dict(self._streams.masters)),
+            search_keys=self._programmer.search_keys(),
+        )
+
+    def streamers(self) -> list[dict]:
+        """Every registered streamer: its state, when last heard from, the radios it holds."""
+        held: dict[str, list[str]] = {}
+        for radio_uuid, master in self._streams.masters.items():
+            held.setdefault(master, []).append(radio_uuid)
+        return [
+            {
+                "name": name,
+                "state": self._streamers.liveness(name),
+                "last_seen_at": self._streamers.last_seen(name),
+                "radios": tuple(sorted(held.get(name, ()))),
+            }
+            for name in self._streamers.names()
+        ]
+
+    def listeners(self, radio_uuid: str | None, offset: int, limit: int):
+        """(how many, a page of them oldest first): the open sessions, of one radio or all."""
+        if radio_uuid is None:
+            sessions, total = self._listeners.sessions.values(), self._listeners.count()
+        else:
+            sessions = self._listeners.of_radio(radio_uuid)
+            total = len(sessions)
+        page = [
+            Session(s.session_id, s.streamer, s.radio_uuid, s.user_id, s.started_at)
+            for s in islice(sessions, offset, offset + limit)
+        ]
+        return total, page
+
+    def events(self, offset: int, limit: int):
+        """(how many pending, a page of them soonest first as (at, uuid, kind), lateness)."""
+        pending = self._programmer.pending_events(offset + limit)[offset:]
+        return self._programmer.pending_count(), pending, self._programmer.recent_lateness()
+
+    def parked(self, radio_uuid: str | None, offset: int, limit: int):
+        """(how many, a page of them): parked web app notifications, as stored."""
+        return self._notifier.outbox.parked_page(radio_uuid, offset, limit)
+
+    def health(self) -> tuple[bool, str]:
+        """Healthy while Redis is connected, the store answers and the scheduler loop runs."""
+        if not self._bus.connected:
+            return False, "redis is not connected"
+        try:
+            self._store_ping()
+        except StoreError as error:
+            return False, f"the store does not answer: {error}"
+        silent = self.now() - self._programmer.last_loop_at
+        if silent > LOOP_SILENCE_LIMIT:
+            return False, f"the scheduler loop has not run for {silent:.1f}s"
+        return True, "ok"
+
+    def metrics(self) -> bytes:
+        return self._metrics.exposition()
+
+    def gauges(self) -> dict:
+        """The gauges /metrics reads at scrape time: {name: (help, read)}."""
+
+        def programming(count):
+            return lambda: self._programmer.counts()[count]
+
+        outbox = self._notifier.outbox
+        return {
+            "yascheduler_streamers": ("Registered streamers", self._streamers.count),
+            "yascheduler_radios": ("Programmed radios", programming("radios")),
+            "yascheduler_streaming_radios": ("Radios with a master streamer", self._streams.count),
+            "yascheduler_broken_radios": (
+                "Radios with nothing playable",
+                programming("broken_radios"),
+            ),
+            "yascheduler_listeners": ("Open listener sessions", self._listeners.count),
+            "yascheduler_event_queue_depth": ("Pending scheduled events", programming("events")),
+            "yascheduler_outbox_backlog": (
+                "Web app notifications not yet delivered",
+                self._notifier.backlog,
+            ),
+            "yascheduler_outbox_parked": (
+                "Web app notifications refused for good, waiting for an operator",
+                outbox.parked_count,
+            ),
+        }
