@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from yascheduler.store import models
+from .catalog_view import Playlist, Radio, Song
 from .interface import ProgrammingSettings
 from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour
@@ -23,7 +23,7 @@ NOTHING_PLAYABLE = "nothing playable: no default playlist with songs and no show
 @dataclass(frozen=True)
 class Choice:
     segment: Segment
-    rotation_playlist: models.Playlist | None = None  # whose queue to top up after the play
+    rotation_playlist: Playlist | None = None  # whose queue to top up after the play
 
 
 class Chooser:
@@ -103,13 +103,13 @@ class Chooser:
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at))
 
-    def _rotation_song(self, state: RadioState, playlist: models.Playlist, at: float) -> Choice:
+    def _rotation_song(self, state: RadioState, playlist: Playlist, at: float) -> Choice:
         song = state.rotation.next_song(playlist, state.history, at)
         state.history.record_song(song, at)
         return Choice(song_segment(song, playlist.id, at), playlist)
 
 
-def default_playlist(radio: models.Radio) -> models.Playlist | None:
+def default_playlist(radio: Radio) -> Playlist | None:
     """The playlist named `default`, if it is enabled and has something to play."""
     for playlist in radio.playlists:
         if playlist.name == "default" and playlist.enabled and playable(playlist.songs):
@@ -117,7 +117,7 @@ def default_playlist(radio: models.Radio) -> models.Playlist | None:
     return None
 
 
-def _next_in_order(timeline: Timeline, show: ShowOnAir) -> models.Song:
+def _next_in_order(timeline: Timeline, show: ShowOnAir) -> Song:
     """The ordered show's next song; a show that starts anew starts from its first song."""
     key = str(show.playlist.id)
     position = timeline.show_positions.get(key) or {}

@@ -23,7 +23,7 @@ import gevent.lock
 
 from yascheduler.support.turns import take_turns
 from . import persistence
-from .catalog_view import Radio, Song, radio_from_document, stored_ready_radios
+from .catalog_view import Radio, Song, radio_from_document
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
 from .history import PlayHistory
 from .interface import PlayCommand, Player, ProgrammingSettings
@@ -89,7 +89,7 @@ class Programmer:
         """
         with self._lock:
             stored = persistence.stored_timelines()
-            radios = {radio.uuid: radio for radio in stored_ready_radios(imported)}
+            radios = {radio.uuid: radio for radio in persistence.stored_ready_radios(imported)}
             for uuid in stored.keys() - radios.keys():
                 persistence.delete(uuid)
             now = self._clock.now()

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from yascheduler.store import models
+from .catalog_view import Song
 
 
 @lru_cache(maxsize=1 << 16)
@@ -53,21 +53,21 @@ class PlayHistory:
         _keep_latest(self._titles, _key(title), at)
         _keep_latest(self._artists, _key(artist), at)
 
-    def record_song(self, song: models.Song, at: float) -> None:
+    def record_song(self, song: Song, at: float) -> None:
         self.record(song.id, song.artist, song.title, at)
 
-    def song_time(self, song: models.Song) -> float | None:
+    def song_time(self, song: Song) -> float | None:
         """The song's last start: what we recorded, or else what the catalog says."""
         recorded = self._songs.get(song.id)
         if recorded is None or (song.last_play_time or 0) > recorded:
             return song.last_play_time
         return recorded
 
-    def title_time(self, song: models.Song) -> float | None:
+    def title_time(self, song: Song) -> float | None:
         key = _key(song.title)
         return None if key is None else self._titles.get(key)
 
-    def artist_time(self, song: models.Song) -> float | None:
+    def artist_time(self, song: Song) -> float | None:
         key = _key(song.artist)
         return None if key is None else self._artists.get(key)
 

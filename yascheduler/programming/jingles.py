@@ -7,13 +7,13 @@ due: the one played least recently goes first, the others follow at the
 next boundaries, before the next song.
 """
 
-from yascheduler.store import models
+from .catalog_view import Jingle, Radio
 from .timeline import JingleCounter
 
 NEVER = float("-inf")
 
 
-def between_songs_ranges(radio: models.Radio) -> dict[str, int]:
+def between_songs_ranges(radio: Radio) -> dict[str, int]:
     """Jingle id -> after how many songs it plays (its smallest range), in catalog order."""
     ranges = {}
     for jingle in radio.jingles:
@@ -27,7 +27,7 @@ def between_songs_ranges(radio: models.Radio) -> dict[str, int]:
     return ranges
 
 
-def due_jingle(radio: models.Radio, counters: dict[str, JingleCounter]) -> models.Jingle | None:
+def due_jingle(radio: Radio, counters: dict[str, JingleCounter]) -> Jingle | None:
     """Of the between_songs jingles due, the one played least recently (never played is
     oldest; ties in catalog order); None if none is due."""
     ranges = between_songs_ranges(radio)
@@ -43,7 +43,7 @@ def jingle_played(counters: dict[str, JingleCounter], jingle_id: str, at: float)
     counters[jingle_id] = JingleCounter(songs=0, played_at=at)
 
 
-def count_song(radio: models.Radio, counters: dict[str, JingleCounter]) -> bool:
+def count_song(radio: Radio, counters: dict[str, JingleCounter]) -> bool:
     """A song was chosen: every between_songs jingle counts it. The counters of jingles
     the radio no longer has go. True if anything changed."""
     ranges = between_songs_ranges(radio)
@@ -56,12 +56,12 @@ def count_song(radio: models.Radio, counters: dict[str, JingleCounter]) -> bool:
     return True
 
 
-def counters_from_one_count(radio: models.Radio, songs: int) -> dict[str, JingleCounter]:
+def counters_from_one_count(radio: Radio, songs: int) -> dict[str, JingleCounter]:
     """Counters taking over the one count a radio had before each jingle had its own."""
     return {jingle_id: JingleCounter(songs=songs) for jingle_id in between_songs_ranges(radio)}
 
 
-def hourly_jingle(radio: models.Radio) -> models.Jingle | None:
+def hourly_jingle(radio: Radio) -> Jingle | None:
     """The jingle that interrupts songs at the top of every hour."""
     for jingle in radio.jingles:
         if jingle.duration > 0 and any(entry.type == "hourly" for entry in jingle.schedule):

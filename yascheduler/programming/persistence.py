@@ -6,7 +6,7 @@ building would cost ten times the write itself on every event.
 """
 
 from yascheduler.store import models
-from .catalog_view import Radio
+from .catalog_view import Radio, radio_from_stored
 from .jingles import counters_from_one_count
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Timeline
@@ -73,6 +73,30 @@ def timeline_of(stored: dict | None, radio: Radio) -> Timeline:
 def song_starts_of(stored: dict | None) -> dict[int, float]:
     starts = (stored or {}).get("song_starts") or {}
     return {int(song_id): at for song_id, at in starts.items()}
+
+
+def stored_ready_radios(imported: list[dict] = ()):
+    """Every ready radio of the store, read without building documents.
+
+    `imported`: radios as just written by a catalog import. When they are
+    all the ready radios (a first start), the store is not read back;
+    otherwise it is read once, in full (a `$in` of thousands of ids would be
+    a scan per document in the in-memory store).
+    """
+    known = set()
+    for stored in imported:
+        known.add(stored["_id"])
+        if stored.get("ready", True):
+            yield radio_from_stored(stored)
+    collection = models.Radio._get_collection()
+    if collection.count_documents({}) == len(known):
+        return
+    ready = {"ready": {"$ne": False}}
+    others = {ref["_id"] for ref in collection.find(ready, {"_id": 1})} - known
+    if others:
+        for stored in collection.find(ready):
+            if stored["_id"] in others:
+                yield radio_from_stored(stored)
 
 
 def _collection():

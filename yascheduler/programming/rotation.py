@@ -14,7 +14,7 @@ choice among all, the recency factor keeping the newest ones unlikely.
 import random
 from dataclasses import dataclass
 
-from yascheduler.store import models
+from .catalog_view import Playlist, Song
 from .history import PlayHistory
 from .interface import ProgrammingSettings
 
@@ -25,11 +25,11 @@ QUEUE_DEPTH = 3
 NEVER = float("-inf")
 
 
-def playable(songs) -> list[models.Song]:
+def playable(songs) -> list[Song]:
     return [song for song in songs if song.enabled and song.duration > 0]
 
 
-def recency_factors(songs: list[models.Song], times: dict[int, float]) -> dict[int, float]:
+def recency_factors(songs: list[Song], times: dict[int, float]) -> dict[int, float]:
     """Song id -> recency factor, from song id -> last start; equal times share a rank."""
     ordered = sorted(songs, key=lambda song: times[song.id])
     last = len(ordered) - 1
@@ -41,18 +41,18 @@ def recency_factors(songs: list[models.Song], times: dict[int, float]) -> dict[i
     return factors
 
 
-def last_starts(songs: list[models.Song], history: PlayHistory) -> dict[int, float]:
+def last_starts(songs: list[Song], history: PlayHistory) -> dict[int, float]:
     """Song id -> last start, NEVER for songs never played."""
     return {song.id: _time(history.song_time(song)) for song in songs}
 
 
 def pick_song(
-    songs: list[models.Song],
+    songs: list[Song],
     history: PlayHistory,
     now: float,
     settings: ProgrammingSettings,
     rng: random.Random,
-) -> models.Song:
+) -> Song:
     """One of `songs` (playable, not empty), as the module docstring says."""
     times = last_starts(songs, history)
     factors = recency_factors(songs, times)
@@ -82,7 +82,7 @@ def _rules_kept(song, times, history, now, windows) -> int:
     return len(windows)
 
 
-def _weighted(songs, factors, times, rng) -> models.Song:
+def _weighted(songs, factors, times, rng) -> Song:
     weights = [song.frequency**2 * factors[song.id] for song in songs]
     total = sum(weights)
     if total <= 0:
@@ -95,7 +95,7 @@ def _weighted(songs, factors, times, rng) -> models.Song:
     return songs[-1]  # rounding left a sliver of the total
 
 
-def _least_recent(songs, times) -> models.Song:
+def _least_recent(songs, times) -> Song:
     return min(songs, key=lambda song: (times[song.id], song.id))
 
 
@@ -123,9 +123,7 @@ class Rotation:
         self._rng = rng
         self._queues: dict[int, _Queue] = {}
 
-    def next_song(
-        self, playlist: models.Playlist, history: PlayHistory, at: float
-    ) -> models.Song | None:
+    def next_song(self, playlist: Playlist, history: PlayHistory, at: float) -> Song | None:
         """The song to start at `at`."""
         queue = self._queues.get(playlist.id)
         if queue is None or not queue.songs:
@@ -139,7 +137,7 @@ class Rotation:
         return song
 
     def refill(
-        self, playlist: models.Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
+        self, playlist: Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
     ) -> None:
         """Top the queue up to `depth` songs; `at`: the earliest its first song could start."""
         songs = playable(playlist.songs)
@@ -164,5 +162,5 @@ class Rotation:
         """Forget what was chosen ahead: the catalog changed."""
         self._queues.clear()
 
-    def _length(self, song: models.Song) -> float:
+    def _length(self, song: Song) -> float:
         return max(0.0, song.duration - self._settings.crossfade_seconds)

@@ -2,13 +2,13 @@
 
 from zoneinfo import ZoneInfo
 
-from yascheduler.store import models
+from .catalog_view import Jingle, Song
 from .interface import PlayCommand
 from .localtime import next_top_of_hour
 from .timeline import Segment
 
 
-def song_segment(song: models.Song, playlist_id: int, at: float) -> Segment:
+def song_segment(song: Song, playlist_id: int, at: float) -> Segment:
     return Segment(
         kind="song",
         song_id=song.id,
@@ -19,7 +19,7 @@ def song_segment(song: models.Song, playlist_id: int, at: float) -> Segment:
     )
 
 
-def jingle_segment(jingle: models.Jingle, at: float) -> Segment:
+def jingle_segment(jingle: Jingle, at: float) -> Segment:
     return Segment(
         kind="jingle",
         jingle_id=jingle.id,

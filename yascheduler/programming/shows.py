@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from yascheduler.store import models
+from .catalog_view import Playlist, Radio, Show, Song, WEEKDAYS
 from .localtime import local_date, wall_clock_instant
 from .rotation import playable
 
@@ -15,12 +15,12 @@ WEEK_DAYS = 7
 
 @dataclass(frozen=True)
 class ShowOnAir:
-    playlist: models.Playlist
+    playlist: Playlist
     starts_at: float
     ends_at: float
 
 
-def show_playlists(radio: models.Radio) -> list[models.Playlist]:
+def show_playlists(radio: Radio) -> list[Playlist]:
     """The radio's enabled shows, of enabled playlists, that have something to play."""
     return [
         playlist
@@ -32,7 +32,7 @@ def show_playlists(radio: models.Radio) -> list[models.Playlist]:
     ]
 
 
-def on_air(radio: models.Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | None:
+def on_air(radio: Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | None:
     """The show on air at `instant`; of several, the one that started last."""
     latest = None
     for playlist in show_playlists(radio):
@@ -47,7 +47,7 @@ def on_air(radio: models.Radio, zone: ZoneInfo, instant: float) -> ShowOnAir | N
     return latest
 
 
-def next_show_start(radio: models.Radio, zone: ZoneInfo, instant: float) -> float | None:
+def next_show_start(radio: Radio, zone: ZoneInfo, instant: float) -> float | None:
     """The first start of any show strictly after `instant`, None if the radio has no show."""
     starts = [
         start
@@ -58,16 +58,16 @@ def next_show_start(radio: models.Radio, zone: ZoneInfo, instant: float) -> floa
     return min(starts, default=None)
 
 
-def _starts(show: models.Show, zone: ZoneInfo, today, first: int, last: int):
+def _starts(show: Show, zone: ZoneInfo, today, first: int, last: int):
     """The show's start instants on the days today+first .. today+last."""
     wall = time.fromisoformat(show.time)
     for shift in range(first, last + 1):
         day = today + timedelta(days=shift)
-        if models.WEEKDAYS[day.weekday()] in show.days:
+        if WEEKDAYS[day.weekday()] in show.days:
             yield wall_clock_instant(day, wall, zone)
 
 
-def ordered_songs(playlist: models.Playlist) -> list[models.Song]:
+def ordered_songs(playlist: Playlist) -> list[Song]:
     """An ordered show's songs in play order: by `order` (unordered last), then id."""
     return sorted(
         playable(playlist.songs),

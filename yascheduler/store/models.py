@@ -61,6 +61,8 @@ class Show(EmbeddedDocument):
     duration = FloatField(required=True)
     random_play = BooleanField(default=False)
     enabled = BooleanField(default=True)
+    start = StringField(default="soft", choices=("soft", "hard"))
+    max_wait = FloatField()  # seconds, only with a soft start
 
 
 class Playlist(EmbeddedDocument):
