@@ -51,7 +51,8 @@ from yascheduler.store import models
 from yascheduler.support.errors import CatalogError
 
 from .entries import RadioEntry, read_catalog
-from .schema import DEFAULT_PLAYLIST, new_radio
+from .forms import new_radio
+from .schema import DEFAULT_PLAYLIST
 
 # Store I/O yields to other greenlets: two imports (HTTP requests) must not
 # both check against the same stored state and then both write. (After the

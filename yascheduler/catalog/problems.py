@@ -33,18 +33,18 @@ KINDS = {  # what a value of the wrong kind is told
 }
 
 
-def read(value, kind: type, path: str):
+def read(value, kind: type, path: str, dec_hook=None):
     """`value` (a decoded JSON value) as `kind`; CatalogError(path...) if it breaks a rule.
 
     A null is the same as an absent field: an entry holding one that msgspec
     refuses is read again without its nulls.
     """
     try:
-        return msgspec.convert(value, kind)
+        return msgspec.convert(value, kind, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
         cleaned = without_nulls(value)
         if cleaned != value:
-            return read(cleaned, kind, path)
+            return read(cleaned, kind, path, dec_hook)
         raise problem(exc, value, kind, path) from None
 
 
@@ -93,9 +93,8 @@ def describe(kind, value) -> str | None:
             return None
         return _rule_problem(rules, value)
     matching = [(option, more) for option, more in options if _is_kind(option, value)]
-    if not matching:
-        base = _base(options[0][0])
-        return KINDS.get(base, f"must be a {base.__name__}")
+    if not matching:  # None for a type of ours: msgspec's dec_hook said what is wrong
+        return KINDS.get(_base(options[0][0]))
     option, more = matching[0]
     if _base(option) is float and not math.isfinite(_float(value)):
         return "must be a finite number"

@@ -1,35 +1,26 @@
 """The catalog of CATALOG.md, typed once: each field with its type, its default and its rule.
 
 A rule is a msgspec constraint (`rule(problem, ...)`) that carries the
-problem an import reports when a value breaks it. From these types come:
-
-- the import's validation: entries.py reads a catalog document into them
-  with msgspec (in C), and problems.py turns msgspec's errors into
-  `CatalogError`s with CATALOG.md's paths and words;
-- the stored form: `stored(...)` gives the dicts the radios and users
-  collections hold, shaped as store/models.py declares them (defaults
-  written, absent values left out);
-- the engine's in-memory view: `radio_from_stored` builds these same frozen
-  structs straight from a stored dict. They are slotted and untracked by
-  the garbage collector (gc=False: they hold no cycles), and the strings
-  that repeat across radios (artists, titles, names, zones) are shared:
-  100,000 radios live in memory.
+problem an import reports when a value breaks it. The structs are written
+in the form the engine holds them (tuples; None for what is absent):
+frozen, slotted and untracked by the garbage collector (they hold no
+cycles), since 100,000 radios live in memory. forms.py derives from them
+the file's form (what an import entry is read into, whose builtins are the
+stored document) and builds the view from stored documents; problems.py
+turns msgspec's errors into CATALOG.md's paths and words.
 
 The few rules that no constraint expresses (a known time zone, a day or an
 id only once, max_wait only with a soft start, valid Unicode) are checked
-by entries.py with the problems written here.
+by entries.py, with the helpers written here.
 """
 
-import functools
 import sys
 from datetime import UTC, datetime
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from msgspec import UNSET, Meta, Struct, UnsetType
-from msgspec.structs import force_setattr
+from msgspec import Meta, Struct
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 SHOW_STARTS = ("soft", "hard")
@@ -74,6 +65,8 @@ TimeOfDay = Annotated[
     ),
 ]
 Weekday = Annotated[Literal[WEEKDAYS], one_of("day", WEEKDAYS)]
+# stored and held as epoch seconds; a file gives ISO 8601 text (forms.IsoTime reads it)
+EpochSeconds = Annotated[float, Meta(extra={"file_text": "ISO 8601"})]
 ShowStart = Annotated[Literal[SHOW_STARTS], one_of("start", SHOW_STARTS)]
 
 
@@ -90,7 +83,7 @@ class Song(Frozen):
     frequency: Frequency = 0.5
     enabled: bool = True
     order: Integer | None = None  # for ordered shows
-    last_play_time: float | None = None  # epoch seconds; the file says ISO 8601 (epoch_time)
+    last_play_time: EpochSeconds | None = None
 
 
 class Show(Frozen):
@@ -177,18 +170,6 @@ class JingleRef(Struct):
     deleted: bool = False
 
 
-RADIO_FIELDS = ("name", "ready", "timezone")  # what a radio entry changes when present
-_radio_types = get_type_hints(Radio, include_extras=True)
-# Each of Radio's fields, UNSET when absent (the stored value stays); playlists and
-# jingles are read one by one (entries.py), as each may be a deletion.
-RadioChanges = msgspec.defstruct(
-    "RadioChanges",
-    [(name, _radio_types[name] | UnsetType, UNSET) for name in RADIO_FIELDS]
-    + [("playlists", list[Any], []), ("jingles", list[Any], [])],
-    kw_only=True,
-)
-
-
 def known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -206,89 +187,3 @@ def epoch_time(text: str) -> float:
         return moment.timestamp()
     except OverflowError:
         raise ValueError(text) from None
-
-
-# --- the stored form and the engine's view -------------------------------------------
-
-
-def stored(value: Struct) -> dict:
-    """The document the store holds for `value`: its fields, defaults included, absent
-    values (None) left out, lists as lists, as MongoEngine's to_mongo() gives them."""
-    return _stored(type(value), msgspec.to_builtins(value))
-
-
-def stored_user(user: User) -> dict:
-    document = stored(user)
-    return {"_id": document.pop("id"), **document}
-
-
-def new_radio(uuid: str) -> dict:
-    """The stored form of a radio the store does not have yet, before its entry applies."""
-    return stored(Radio(uuid=uuid))
-
-
-def _stored(kind: type, document: dict) -> dict:
-    document = {key: value for key, value in document.items() if value is not None}
-    for name, item_kind, many in _nested(kind):
-        value = document.get(name)
-        if value is None:
-            continue
-        if not many:
-            document[name] = _stored(item_kind, value)
-        elif item_kind is None:
-            document[name] = list(value)
-        else:
-            document[name] = [_stored(item_kind, item) for item in value]
-    return document
-
-
-@functools.cache
-def _nested(kind: type) -> tuple[tuple[str, type | None, bool], ...]:
-    """The fields of a struct kind that hold a struct or a tuple: (stored name, the struct
-    kind within or None, whether a tuple)."""
-    nested = []
-    hints = get_type_hints(kind)
-    for name, stored_name in zip(kind.__struct_fields__, kind.__struct_encode_fields__):
-        hint = _without_none(hints[name])
-        many = get_origin(hint) is tuple
-        inner = _without_none(get_args(hint)[0]) if many else hint
-        # a tagged union (the jingle schedule): its structs are stored alike, none nested
-        structs = [m for m in get_args(inner) or (inner,) if isinstance(m, type)]
-        structs = [m for m in structs if issubclass(m, Struct)]
-        if many or structs:
-            nested.append((stored_name, structs[0] if structs else None, many))
-    return tuple(nested)
-
-
-def _without_none(hint):
-    """X for `X | None`; the hint itself otherwise."""
-    if get_origin(hint) in (Union, UnionType):
-        members = [member for member in get_args(hint) if member is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return hint
-
-
-def radio_from_stored(document: dict) -> Radio:
-    """The engine's view of a radio from its stored document (msgspec.ValidationError if
-    it breaks the schema)."""
-    return _shared(msgspec.convert(document, Radio))
-
-
-def _shared(radio: Radio) -> Radio:
-    """The radio, its repeated strings replaced by one shared copy of each."""
-    share = sys.intern
-    if radio.timezone is not None:
-        force_setattr(radio, "timezone", share(radio.timezone))
-    for playlist in radio.playlists:
-        force_setattr(playlist, "name", share(playlist.name))
-        for song in playlist.songs:
-            if song.artist is not None:
-                force_setattr(song, "artist", share(song.artist))
-            if song.title is not None:
-                force_setattr(song, "title", share(song.title))
-    for jingle in radio.jingles:
-        force_setattr(jingle, "filename", share(jingle.filename))
-        if jingle.name is not None:
-            force_setattr(jingle, "name", share(jingle.name))
-    return radio

@@ -6,6 +6,7 @@ strings shared, and built straight from the stored dicts, since 100,000
 radios live in memory.
 """
 
+from yascheduler.catalog.forms import radio_from_stored
 from yascheduler.catalog.schema import (
     WEEKDAYS,
     Jingle,
@@ -14,7 +15,6 @@ from yascheduler.catalog.schema import (
     Radio,
     Show,
     Song,
-    radio_from_stored,
 )
 
 __all__ = [
