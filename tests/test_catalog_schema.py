@@ -261,6 +261,11 @@ RULES = [
     (SHOW + ("time",), "23:60:00", "must be HH:MM:SS from 00:00:00 to 23:59:59, not '23:60:00'"),
     (SHOW + ("time",), "12:00:60", "must be HH:MM:SS from 00:00:00 to 23:59:59, not '12:00:60'"),
     (SHOW + ("time",), "٠٧:٠٠:٠٠", "must be HH:MM:SS from 00:00:00 to 23:59:59, not '٠٧:٠٠:٠٠'"),
+    (
+        SHOW + ("time",),
+        "07:00:00\n",
+        "must be HH:MM:SS from 00:00:00 to 23:59:59, not '07:00:00\\n'",
+    ),
     (SHOW + ("start",), "late", "unknown start 'late' (one of soft hard)"),
     (SHOW + ("start",), True, "unknown start True (one of soft hard)"),
     # jingle schedules

@@ -20,7 +20,7 @@ from msgspec import UNSET, Struct, UnsetType
 from msgspec.structs import force_setattr
 
 from .problems import problem
-from .schema import Radio, epoch_time
+from .schema import FROM_ISO_TEXT, Jingle, Playlist, Radio, epoch_time
 
 
 class IsoTime(float):
@@ -70,9 +70,7 @@ def file_form(kind: type) -> type:
 def _file_hint(hint):
     origin = get_origin(hint)
     if origin is Annotated:
-        if any(
-            getattr(meta, "extra", None) == {"file_text": "ISO 8601"} for meta in hint.__metadata__
-        ):
+        if FROM_ISO_TEXT in hint.__metadata__:
             return IsoTime
         return Annotated[(_file_hint(get_args(hint)[0]), *hint.__metadata__)]
     if origin in (Union, UnionType):
@@ -85,8 +83,8 @@ def _file_hint(hint):
     return hint
 
 
-def stored(value: Struct) -> dict:
-    """The stored document of a value of a file form."""
+def stored(value: Struct | list):
+    """The stored document of a value of a file form (a list of them: their documents)."""
     return msgspec.to_builtins(value, enc_hook=float)  # enc_hook: IsoTime, a float
 
 
@@ -96,18 +94,26 @@ def new_radio(uuid: str) -> dict:
 
 
 RADIO_FIELDS = ("name", "ready", "timezone")  # what a radio entry changes when present
-# A radio entry that deletes nothing: its uuid, and each of those fields of Radio, UNSET
-# when absent (the stored value stays); its playlists and jingles are read one by one
-# (entries.py), as each may be a deletion.
 _RADIO = get_type_hints(Radio, include_extras=True)
-RadioChanges = msgspec.defstruct(
-    "RadioChanges",
-    [("uuid", _RADIO["uuid"]), ("deleted", bool, False)]
-    + [(name, _RADIO[name] | UnsetType, UNSET) for name in RADIO_FIELDS]
-    + [("playlists", list[Any], []), ("jingles", list[Any], [])],
-    kw_only=True,
-    gc=False,
-)
+
+
+def _radio_entry(name: str, playlist: type, jingle: type) -> type:
+    """A radio entry that deletes nothing: its uuid, and each of RADIO_FIELDS, UNSET when
+    absent (the stored value stays)."""
+    return msgspec.defstruct(
+        name,
+        [("uuid", _RADIO["uuid"]), ("deleted", bool, False)]
+        + [(field, _RADIO[field] | UnsetType, UNSET) for field in RADIO_FIELDS]
+        + [("playlists", list[playlist], []), ("jingles", list[jingle], [])],
+        kw_only=True,
+        gc=False,
+    )
+
+
+# its playlists and jingles left to be read one by one, as each may be a deletion
+RadioChanges = _radio_entry("RadioChanges", Any, Any)
+# one with no deletion anywhere, read whole: a catalog's radios are read in one go
+PlainRadio = _radio_entry("PlainRadio", file_form(Playlist), file_form(Jingle))
 
 
 def radio_from_stored(document: dict) -> Radio:

@@ -61,12 +61,13 @@ TimeOfDay = Annotated[
     str,
     rule(
         "must be HH:MM:SS from 00:00:00 to 23:59:59, not {value!r}",
-        pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\Z",  # \Z: $ allows a newline
     ),
 ]
 Weekday = Annotated[Literal[WEEKDAYS], one_of("day", WEEKDAYS)]
-# stored and held as epoch seconds; a file gives ISO 8601 text (forms.IsoTime reads it)
-EpochSeconds = Annotated[float, Meta(extra={"file_text": "ISO 8601"})]
+# held and stored as epoch seconds, given by a file as ISO 8601 text (forms.IsoTime)
+FROM_ISO_TEXT = Meta(extra={"file_text": "ISO 8601"})
+EpochSeconds = Annotated[float, FROM_ISO_TEXT]
 ShowStart = Annotated[Literal[SHOW_STARTS], one_of("start", SHOW_STARTS)]
 
 

@@ -5,11 +5,16 @@ collection MongoEngine maps models.RadioTimeline to: MongoEngine's query
 building would cost ten times the write itself on every event.
 """
 
+import logging
+
 from yascheduler.store import models
+from yascheduler.support.errors import CatalogError
 from .catalog_view import Radio, radio_from_stored
 from .jingles import counters_from_one_count
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Timeline
+
+log = logging.getLogger("yascheduler.programming")
 
 EVENT = "event"  # the pending event's two fields
 
@@ -96,7 +101,10 @@ def stored_ready_radios(imported: list[dict] = ()):
     if others:
         for stored in collection.find(ready):
             if stored["_id"] in others:
-                yield radio_from_stored(stored)
+                try:
+                    yield radio_from_stored(stored)
+                except CatalogError as exc:  # written by hand, or by an older version
+                    log.warning("radio %s not programmed: its stored entry %s", stored["_id"], exc)
 
 
 def _collection():
