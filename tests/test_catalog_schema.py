@@ -564,6 +564,7 @@ def test_the_view_is_read_only_compact_and_shares_repeated_strings():
     first, second = one.playlists[0].songs[0], two.playlists[0].songs[0]
     assert first.artist is second.artist and first.title is second.title
     assert one.playlists[0].name is two.playlists[0].name
+    assert first.frequency is second.frequency  # the default, a float the store gives anew
     with pytest.raises(AttributeError):
         first.duration = 1.0
     assert not hasattr(first, "__dict__")

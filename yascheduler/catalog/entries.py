@@ -161,6 +161,28 @@ def _plain(radio) -> bool:
     return True
 
 
+def _plain_radios(values: list) -> dict[int, tuple]:
+    """Index -> (PlainRadio, its builtins) of the plain radio entries that read whole.
+
+    All in one convert; if one breaks a rule (or holds a null), each alone,
+    and the others are read field by field (_Reader.radio), to name what
+    is wrong.
+    """
+    plain = [index for index, value in enumerate(values) if _plain(value)]
+    try:
+        radios = msgspec.convert([values[i] for i in plain], list[PlainRadio], dec_hook=from_file)
+    except msgspec.ValidationError:
+        radios, read = [], []
+        for index in plain:
+            try:
+                radios.append(msgspec.convert(values[index], PlainRadio, dec_hook=from_file))
+            except msgspec.ValidationError:
+                continue
+            read.append(index)
+        plain = read
+    return dict(zip(plain, zip(radios, stored(radios))))
+
+
 class _Reader:
     """What reading one catalog document keeps: the ids seen and the text read."""
 
@@ -194,14 +216,7 @@ class _Reader:
         return users
 
     def radios(self, values: list) -> list[RadioEntry]:
-        plain = [index for index, value in enumerate(values) if _plain(value)]
-        try:  # in one go; one by one, to name the first broken entry
-            radios = msgspec.convert(
-                [values[i] for i in plain], list[PlainRadio], dec_hook=from_file
-            )
-        except msgspec.ValidationError:
-            plain, radios = [], []
-        read_whole = dict(zip(plain, zip(radios, stored(radios))))
+        read_whole = _plain_radios(values)
         entries = []
         for index, value in enumerate(values):
             path = f"radios[{index}]"

@@ -20,7 +20,7 @@ from msgspec import UNSET, Struct, UnsetType
 from msgspec.structs import force_setattr
 
 from .problems import problem
-from .schema import FROM_ISO_TEXT, Jingle, Playlist, Radio, epoch_time
+from .schema import FROM_ISO_TEXT, Jingle, Playlist, Radio, Song, epoch_time
 
 
 class IsoTime(float):
@@ -125,8 +125,12 @@ def radio_from_stored(document: dict) -> Radio:
         raise problem(exc, document, Radio, "") from None
 
 
+_FREQUENCY = next(f.default for f in msgspec.structs.fields(Song) if f.name == "frequency")
+
+
 def _shared(radio: Radio) -> Radio:
-    """The radio, its repeated strings replaced by one shared copy of each."""
+    """The radio, its repeated strings (and the default frequency, a float the store
+    gives anew each time) replaced by one shared copy of each."""
     share = sys.intern
     if radio.timezone is not None:
         force_setattr(radio, "timezone", share(radio.timezone))
@@ -137,6 +141,8 @@ def _shared(radio: Radio) -> Radio:
                 force_setattr(song, "artist", share(song.artist))
             if song.title is not None:
                 force_setattr(song, "title", share(song.title))
+            if song.frequency == _FREQUENCY:
+                force_setattr(song, "frequency", _FREQUENCY)
     for jingle in radio.jingles:
         force_setattr(jingle, "filename", share(jingle.filename))
         if jingle.name is not None:
