@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yascheduler.catalog.entries import read_catalog
 from yascheduler.catalog.forms import radio_from_stored
@@ -570,3 +572,38 @@ def test_the_view_is_read_only_compact_and_shares_repeated_strings():
     assert not hasattr(first, "__dict__")
     assert not gc.is_tracked(first) and not gc.is_tracked(one)
     assert isinstance(one, Radio)
+
+
+# --- any broken catalog: a CatalogError in our words, never a crash --------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["id", "type", "name", "x"]), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def places(value, steps=()):
+    """Every (steps) inside a JSON value, itself included."""
+    yield steps
+    if isinstance(value, dict | list):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from places(item, (*steps, key))
+
+
+PLACES = [steps for steps in places(catalog()) if steps]
+# how msgspec's own messages start: each must have become ours
+MSGSPEC_WORDS = ("Expected", "Object missing", "Invalid", "Number out", "Integer value")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(PLACES), json_values)
+def test_a_broken_catalog_is_refused_in_our_words(steps, value):
+    try:
+        read_catalog(changed(steps, value))
+    except CatalogError as error:
+        assert error.path.startswith(("users", "radios")), error
+        assert not error.problem.startswith(MSGSPEC_WORDS), error
