@@ -1,98 +1,21 @@
-"""The catalog schema: every rule of CATALOG.md with its error path, and the engine's view.
+"""The catalog schema: every rule of CATALOG.md with its error path.
 
 The file alone is read here (catalog.entries.read_catalog, no store);
-test_catalog.py imports through the store, with the rules that need it.
+test_catalog.py imports through the store, with the rules that need it;
+test_catalog_view.py, the stored form and the engine's view.
 """
 
 import copy
-import gc
-from datetime import UTC, datetime
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.catalogs import every_field_catalog as catalog
 from yascheduler.catalog.entries import read_catalog
-from yascheduler.catalog.forms import radio_from_stored
-from yascheduler.catalog.schema import Hourly, Radio
 from yascheduler.support.errors import CatalogError
 
 
-def catalog() -> dict:
-    """A valid catalog with one of every field; each test breaks one."""
-    return {
-        "users": [
-            {"id": 1, "username": "mat", "api_key": "k-1", "hd": True, "auth_tokens": ["t-1"]},
-            {"id": 2, "username": "eve", "api_key": "k-2"},
-        ],
-        "radios": [
-            {
-                "uuid": "r1",
-                "name": "Radio One",
-                "ready": True,
-                "timezone": "Europe/Paris",
-                "playlists": [
-                    {
-                        "id": 10,
-                        "name": "default",
-                        "enabled": True,
-                        "songs": [
-                            {
-                                "id": 100,
-                                "filename": "a/100.mp3",
-                                "duration": 212.5,
-                                "artist": "Daft Punk",
-                                "title": "Aerodynamic",
-                                "frequency": 0.5,
-                                "enabled": True,
-                                "last_play_time": "2026-11-27T21:04:00+00:00",
-                            },
-                            {"id": 101, "filename": "a/101.mp3", "duration": 180},
-                        ],
-                    },
-                    {
-                        "id": 11,
-                        "name": "Morning",
-                        "show": {
-                            "days": ["MON", "FRI"],
-                            "time": "07:00:00",
-                            "duration": 3600,
-                            "random_play": False,
-                            "enabled": True,
-                            "start": "soft",
-                            "max_wait": 30,
-                        },
-                        "songs": [
-                            {"id": 110, "filename": "m/110.mp3", "duration": 150, "order": 1}
-                        ],
-                    },
-                ],
-                "jingles": [
-                    {
-                        "id": "j1",
-                        "name": "Station ID",
-                        "filename": "j/id.mp3",
-                        "duration": 6,
-                        "schedule": [{"type": "between_songs", "range": 4}, {"type": "hourly"}],
-                    }
-                ],
-            },
-            {
-                "uuid": "r2",
-                "playlists": [
-                    {
-                        "id": 20,
-                        "name": "default",
-                        "songs": [{"id": 200, "filename": "b/200.mp3", "duration": 240}],
-                    }
-                ],
-            },
-        ],
-    }
-
-
-LAST_PLAY = datetime(2026, 11, 27, 21, 4, tzinfo=UTC).timestamp()  # the catalog's last_play_time
 USER = ("users", 0)
 RADIO = ("radios", 0)
 PLAYLIST = ("radios", 0, "playlists", 0)
@@ -427,151 +350,6 @@ def test_reading_leaves_the_document_as_it_was():
     read_catalog(document)
 
     assert document == before
-
-
-# --- the stored form and the engine's view -------------------------------------------------
-
-
-def stored_radios(document=None) -> list[dict]:
-    """The radios of a catalog in their stored form, as a first import writes them."""
-    _, entries = read_catalog(document or catalog())
-    return [
-        {"_id": e.uuid, "ready": True, **e.fields, "playlists": e.playlists, "jingles": e.jingles}
-        for e in entries
-    ]
-
-
-def test_the_stored_form_has_defaults_written_and_absent_values_left_out():
-    one, two = stored_radios()
-
-    show = one["playlists"][1]["show"]
-    assert show == {
-        "days": ["MON", "FRI"],
-        "time": "07:00:00",
-        "duration": 3600.0,
-        "random_play": False,
-        "enabled": True,
-        "start": "soft",
-        "max_wait": 30.0,
-    }
-    assert one["playlists"][0]["songs"][0]["last_play_time"] == LAST_PLAY
-    assert one["jingles"][0]["schedule"] == [
-        {"type": "between_songs", "range": 4},
-        {"type": "hourly"},
-    ]
-    assert two["playlists"][0] == {
-        "id": 20,
-        "name": "default",
-        "enabled": True,
-        "songs": [
-            {
-                "id": 200,
-                "filename": "b/200.mp3",
-                "duration": 240.0,
-                "frequency": 0.5,
-                "enabled": True,
-            }
-        ],
-    }
-
-
-def test_the_view_is_what_the_stored_form_says():
-    one = stored_radios()[0]
-
-    radio = radio_from_stored(one)
-
-    assert (radio.uuid, radio.name, radio.ready, radio.timezone) == (
-        "r1",
-        "Radio One",
-        True,
-        "Europe/Paris",
-    )
-    song = radio.playlists[0].songs[0]
-    assert (song.id, song.filename, song.duration, song.artist, song.title) == (
-        100,
-        "a/100.mp3",
-        212.5,
-        "Daft Punk",
-        "Aerodynamic",
-    )
-    assert (song.frequency, song.enabled, song.order, song.last_play_time) == (
-        0.5,
-        True,
-        None,
-        LAST_PLAY,
-    )
-    show = radio.playlists[1].show
-    assert (show.days, show.time, show.duration, show.random_play, show.enabled) == (
-        ("MON", "FRI"),
-        "07:00:00",
-        3600.0,
-        False,
-        True,
-    )
-    assert (show.start, show.max_wait) == ("soft", 30.0)
-    assert radio.playlists[0].show is None
-    assert [(entry.type, getattr(entry, "range", None)) for entry in radio.jingles[0].schedule] == [
-        ("between_songs", 4),
-        ("hourly", None),
-    ]
-    assert isinstance(radio.jingles[0].schedule[1], Hourly)
-
-
-def test_a_radio_stored_before_a_field_existed_takes_its_default():
-    radio = radio_from_stored(
-        {
-            "_id": "old",
-            "playlists": [
-                {
-                    "id": 1,
-                    "name": "Night",
-                    "show": {"days": ["SUN"], "time": "23:00:00", "duration": 7200},
-                    "songs": [{"id": 1, "filename": "n/1.mp3", "duration": 200}],
-                }
-            ],
-        }
-    )
-
-    playlist = radio.playlists[0]
-    assert (radio.ready, radio.timezone, radio.jingles) == (True, None, ())
-    assert (playlist.enabled, playlist.show.start, playlist.show.max_wait) == (True, "soft", None)
-    assert (playlist.songs[0].frequency, playlist.songs[0].duration) == (0.5, 200.0)
-
-
-def test_a_stored_radio_that_breaks_the_schema_is_named_by_its_path():
-    document = stored_radios()[0]
-    document["playlists"][0]["songs"][1]["duration"] = -3.0
-
-    with pytest.raises(CatalogError) as caught:
-        radio_from_stored(document)
-
-    assert (caught.value.path, caught.value.problem) == (
-        "playlists[0].songs[1].duration",
-        "must be > 0",
-    )
-
-
-def test_the_view_is_read_only_compact_and_shares_repeated_strings():
-    document = catalog()
-    document["radios"][1]["playlists"][0]["songs"][0].update(
-        artist="Daft Punk", title="Aerodynamic"
-    )
-    one, two = (
-        radio_from_stored(radio)
-        for radio in msgspec.json.decode(
-            msgspec.json.encode(stored_radios(document))  # fresh strings, as the store decodes them
-        )
-    )
-
-    first, second = one.playlists[0].songs[0], two.playlists[0].songs[0]
-    assert first.artist is second.artist and first.title is second.title
-    assert one.playlists[0].name is two.playlists[0].name
-    assert first.frequency is second.frequency  # the default, a float the store gives anew
-    with pytest.raises(AttributeError):
-        first.duration = 1.0
-    assert not hasattr(first, "__dict__")
-    assert not gc.is_tracked(first) and not gc.is_tracked(one)
-    assert isinstance(one, Radio)
 
 
 # --- any broken catalog: a CatalogError in our words, never a crash --------------------------
