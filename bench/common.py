@@ -40,15 +40,20 @@ class Redis:
         self.server.stop(timeout=0)
 
 
-def make_catalog(
-    path: Path,
+def make_catalog(path: Path, radios: int, **shape) -> Path:
+    """A catalog file of N ready radios (catalog_document)."""
+    path.write_text(json.dumps(catalog_document(radios, **shape)))
+    return path
+
+
+def catalog_document(
     radios: int,
     songs_per_radio: int = 8,
     users: int = 100,
     min_duration: float = 20.0,
     max_duration: float = 40.0,
     seed: int = 1,
-) -> Path:
+) -> dict:
     """N ready radios with short songs (no shows, no jingles), and some users."""
     rng = random.Random(seed)
     catalog = {
@@ -86,8 +91,7 @@ def make_catalog(
                 "playlists": [{"id": r + 1, "name": "default", "songs": songs}],
             }
         )
-    path.write_text(json.dumps(catalog))
-    return path
+    return catalog
 
 
 class Process:

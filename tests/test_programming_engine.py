@@ -16,6 +16,7 @@ from tests.programming_support import (
     song_starts,
     timeline_of,
 )
+from yascheduler.store.radios import Radio
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.programming import PlayCommand, ProgrammingSettings
 
@@ -266,3 +267,21 @@ def test_two_days_of_twenty_radios(db):
     run_until(programmer, clock, T0 + 2 * 24 * HOUR)
     assert programmer.counts() == {"radios": 20, "broken_radios": 0, "events": 20}
     assert len(player.plays) > 20 * 2 * 24 * HOUR / 260
+
+
+def test_a_stored_radio_that_breaks_the_catalog_schema_is_logged_and_left_out(db, caplog):
+    radio(playlists=[playlist(1, default_songs(3))])
+    Radio._get_collection().insert_one(
+        {"_id": "r2", "playlists": [{"id": 2, "name": "default", "songs": [{"id": 9}]}]}
+    )
+    programmer, clock, player = make_programmer(T0)
+
+    load(programmer)
+    run_until(programmer, clock, T0 + 600)
+
+    assert (programmer.is_programmed("r1"), programmer.is_programmed("r2")) == (True, False)
+    assert player.plays_for("r1")
+    assert (
+        "stored radio 'r2' skipped: cannot decode it "
+        "(CatalogError: playlists[0].songs[0].filename: is required)" in caplog.messages
+    )

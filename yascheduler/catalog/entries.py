@@ -1,205 +1,31 @@
-"""Reading a catalog file's entries: each checked against the rules of CATALOG.md.
+"""Reading a catalog file's entries into the schema's types, against the rules of CATALOG.md.
 
-Plain dict/list code. The first broken entry raises `CatalogError(path,
-problem)`, with a path such as `radios[3].playlists[0].songs[12].duration`.
-What is checked here is the file alone; catalog.py checks it against the
+Each entry (a user, a radio, a playlist with its show and songs, a jingle)
+is read by msgspec into its type in schema.py; the first broken one raises
+`CatalogError(path, problem)` with a path such as
+`radios[3].playlists[0].songs[12].duration` (problems.py). What no type
+can say is checked here: ids unique across the file, a known time zone,
+no day twice, max_wait only with a soft start, text that is valid Unicode.
+What is checked here is the file alone; importer.py checks it against the
 store and writes it.
 
-Entries are read into plain dicts shaped like the stored documents (what
-MongoEngine's to_mongo() gives: defaults filled in, absent values left out),
-so that a catalog of thousands of radios is checked, merged and compared
-without building a document object per song.
+Entries are read into their file form and come out in their stored form
+(forms.py), so that a catalog of thousands of radios is merged and
+compared as plain dicts.
 """
 
-import functools
-import math
-import re
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+
+import msgspec
 
 from yascheduler.support.errors import CatalogError
 
-MAX_SHOW_DURATION = 7 * 24 * 3600
-JINGLE_SCHEDULE_TYPES = ("between_songs", "hourly")
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what the store can hold
-# the streamer reads user ids as unsigned 32-bit numbers, and 0 means "anonymous"
-USER_ID_MIN, USER_ID_MAX = 1, 2**31 - 1
-TIME_OF_DAY = re.compile(r"(\d\d):(\d\d):(\d\d)")
-
-_REQUIRED = object()
-
-
-# --- reading one JSON object ---------------------------------------------------
-
-
-class _Object:
-    """One JSON object of the catalog, read field by field under its path."""
-
-    def __init__(self, value, path: str):
-        if not isinstance(value, dict):
-            raise CatalogError(path, "must be an object")
-        self.value = value
-        self.path = path
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def has(self, key: str) -> bool:
-        return self.value.get(key) is not None
-
-    def get(self, key: str, check, default=_REQUIRED):
-        """The checked value of `key`; `default` if absent (or an error if required)."""
-        if not self.has(key):
-            if default is _REQUIRED:
-                raise CatalogError(self.at(key), "is required")
-            return default
-        return check(self.value[key], self.at(key))
-
-    def list(self, key: str, read_item) -> list:
-        """`read_item(item, path)` for each item of the list at `key`, which may be absent."""
-        if not self.has(key):
-            return []
-        items = self.value[key]
-        if not isinstance(items, list):
-            raise CatalogError(self.at(key), "must be a list")
-        return [read_item(item, f"{self.at(key)}[{index}]") for index, item in enumerate(items)]
-
-
-class _Unique:
-    """Keys already seen in the file, with where, so a duplicate names both places."""
-
-    def __init__(self, what: str, show_key: bool = True):
-        self.what = what
-        self.show_key = show_key  # False for secrets, which must not end up in logs
-        self.seen: dict = {}
-
-    def claim(self, key, path: str) -> None:
-        first = self.seen.setdefault(key, path)
-        if first != path:
-            shown = f" {key!r}" if self.show_key else ""
-            raise CatalogError(path, f"duplicate {self.what}{shown}, also at {first}")
-
-
-# --- checking one value: (value, path) -> the value to store ---------------------
-
-
-def _integer(value, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CatalogError(path, "must be an integer")
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise CatalogError(path, "is out of range")
-    return value
-
-
-def _at_least_one(value, path: str) -> int:
-    if _integer(value, path) < 1:
-        raise CatalogError(path, "must be >= 1")
-    return value
-
-
-def _number(value, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CatalogError(path, "must be a number")
-    try:
-        number = float(value)
-    except OverflowError:  # an int too large for a float
-        number = math.inf
-    if not math.isfinite(number):
-        raise CatalogError(path, "must be a finite number")
-    return number
-
-
-def _positive_number(value, path: str) -> float:
-    number = _number(value, path)
-    if number <= 0:
-        raise CatalogError(path, "must be > 0")
-    return number
-
-
-def _show_duration(value, path: str) -> float:
-    number = _positive_number(value, path)
-    if number > MAX_SHOW_DURATION:
-        raise CatalogError(path, f"must be at most {MAX_SHOW_DURATION} (7 days)")
-    return number
-
-
-def _frequency(value, path: str) -> float:
-    number = _number(value, path)
-    if not 0 <= number <= 1:
-        raise CatalogError(path, "must be between 0 and 1")
-    return number
-
-
-def _boolean(value, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise CatalogError(path, "must be true or false")
-    return value
-
-
-def _string(value, path: str) -> str:
-    if not isinstance(value, str):
-        raise CatalogError(path, "must be a string")
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): the store could not write it
-        raise CatalogError(path, "must be valid Unicode text") from None
-    return value
-
-
-def _nonempty_string(value, path: str) -> str:
-    if not _string(value, path).strip():
-        raise CatalogError(path, "must not be empty")
-    return value
-
-
-def _timezone(value, path: str) -> str:
-    try:
-        ZoneInfo(_nonempty_string(value, path))
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, like "Europe"
-        raise CatalogError(path, f"unknown time zone {value!r}") from None
-    return value
-
-
-def _time_of_day(value, path: str) -> str:
-    match = TIME_OF_DAY.fullmatch(_string(value, path))
-    if not match or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3]) > 59:
-        raise CatalogError(path, f"must be HH:MM:SS from 00:00:00 to 23:59:59, not {value!r}")
-    return value
-
-
-def _days(value, path: str) -> list[str]:
-    if not isinstance(value, list):
-        raise CatalogError(path, "must be a list")
-    if not value:
-        raise CatalogError(path, "must not be empty")
-    seen = _Unique("day")
-    for index, day in enumerate(value):
-        day_path = f"{path}[{index}]"
-        if day not in WEEKDAYS:
-            raise CatalogError(day_path, f"unknown day {day!r} (one of {' '.join(WEEKDAYS)})")
-        seen.claim(day, day_path)
-    return value
-
-
-def _epoch_time(value, path: str) -> float:
-    """An ISO 8601 time as epoch seconds; a time without offset is UTC."""
-    try:
-        moment = datetime.fromisoformat(_string(value, path))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.timestamp()
-    except (ValueError, OverflowError):
-        raise CatalogError(path, f"must be an ISO 8601 time, not {value!r}") from None
-
-
-# --- reading the entries, as the store holds them --------------------------------------
-
-
-def _present(**fields) -> dict:
-    """The fields that have a value: a stored document leaves out the others."""
-    return {key: value for key, value in fields.items() if value is not None}
+from .forms import RADIO_FIELDS, PlainRadio, RadioChanges, file_form, from_file, stored
+from .problems import join, read
+from .schema import Jingle, JingleRef, Playlist, PlaylistRef, RadioRef, User, known_zone
 
 
 @dataclass(frozen=True)
@@ -209,7 +35,7 @@ class Deleted:
     id: int | str
 
 
-@dataclass
+@dataclass(slots=True)
 class RadioEntry:
     path: str
     uuid: str
@@ -222,149 +48,281 @@ class RadioEntry:
     deleted_jingles: set[str] = field(default_factory=set)
 
 
+class _Unique:
+    """Keys already seen in the file, with where, so a duplicate names both places."""
+
+    def __init__(self, what: str, show_key: bool = True):
+        self.what = what
+        self.show_key = show_key  # False for secrets, which must not end up in logs
+        # key -> its path, or (list path, name, keys): the `name` of an item of that list
+        self.seen: dict = {}
+
+    def claim(self, key, path: str) -> None:
+        first = _path(self.seen.setdefault(key, path), key)
+        if first != path:
+            shown = f" {key!r}" if self.show_key else ""
+            raise CatalogError(path, f"duplicate {self.what}{shown}, also at {first}")
+
+    def claim_all(self, keys: list, path: str, name: str) -> None:
+        """Claim `keys`, each the `name` of an item of the list at `path` (one record for
+        them all: a catalog has millions of songs)."""
+        fresh = dict.fromkeys(keys, (path, name, keys))
+        if len(fresh) == len(keys) and self.seen.keys().isdisjoint(fresh):
+            self.seen.update(fresh)
+            return
+        for index, key in enumerate(keys):  # a duplicate: claimed one by one, to name it
+            self.claim(key, f"{path}[{index}].{name}")
+
+
+def _path(where, key) -> str:
+    if isinstance(where, str):
+        return where
+    path, name, keys = where
+    return f"{path}[{keys.index(key)}].{name}"
+
+
+class _Texts:
+    """What was read, to check at the end that its text is valid Unicode: a lone
+    surrogate ("\\ud800") is JSON, but the store could not write it."""
+
+    def __init__(self):
+        self.paths: list[str] = []
+        self.values: list = []
+
+    def add(self, path: str, value) -> None:
+        self.paths.append(path)
+        self.values.append(value)
+
+    def check(self) -> None:
+        """One encoding of everything; a search for the culprit only if it fails."""
+        try:
+            msgspec.json.encode(self.values)
+        except UnicodeEncodeError:
+            for path, value in zip(self.paths, self.values):
+                broken = _lone_surrogate(value, path)
+                if broken is not None:
+                    raise CatalogError(broken, "must be valid Unicode text") from None
+            raise
+
+
 def read_catalog(document: dict) -> tuple[list[tuple[str, dict]], list[RadioEntry]]:
-    """The users (with their paths) and the radio entries of a catalog document."""
-    top = _Object(document, "")
-    return _read_users(top), _read_radios(top)
+    """The users (with their paths, stored form) and the radio entries of a catalog document."""
+    if not isinstance(document, dict):
+        raise CatalogError("", "must be an object")
+    reader = _Reader()
+    with _collector_paused():
+        users = reader.users(_items(document, "users", "users"))
+        radios = reader.radios(_items(document, "radios", "radios"))
+        reader.texts.check()
+    return users, radios
 
 
-def _user_id(value, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CatalogError(path, "must be an integer")
-    if not USER_ID_MIN <= value <= USER_ID_MAX:
-        raise CatalogError(path, f"must be from {USER_ID_MIN} to {USER_ID_MAX}")
-    return value
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while a document is read.
+
+    Reading allocates millions of containers that live until the import
+    ends, and no cycle: the collector would walk them, and the whole
+    document, again and again, for half the time of a large import. No
+    other greenlet runs meanwhile (reading does no I/O).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _read_users(top: _Object) -> list[tuple[str, dict]]:
-    ids, usernames = _Unique("user id"), _Unique("username")
-    tokens = _Unique("auth token", show_key=False)
-
-    def read_user(value, path):
-        entry = _Object(value, path)
-        user = {
-            "_id": entry.get("id", _user_id),
-            "username": entry.get("username", _nonempty_string),
-            "api_key": entry.get("api_key", _nonempty_string),
-            "hd": entry.get("hd", _boolean, False),
-            "auth_tokens": entry.list("auth_tokens", _nonempty_string),
-        }
-        ids.claim(user["_id"], entry.at("id"))
-        usernames.claim(user["username"], entry.at("username"))
-        for index, token in enumerate(user["auth_tokens"]):
-            tokens.claim(token, f"{entry.at('auth_tokens')}[{index}]")
-        return path, user
-
-    return top.list("users", read_user)
+def _items(parent: dict, key: str, path: str) -> list:
+    """The list at `key`, which may be absent."""
+    items = parent.get(key)
+    if type(items) is not list:
+        items = read(items, list[Any] | None, path) or []
+    return items
 
 
-def _read_radios(top: _Object) -> list[RadioEntry]:
-    # playlist ids are unique across radios, except that a radio may delete one
-    # that another radio of the file takes
-    uuids, playlist_ids, song_ids = _Unique("uuid"), _Unique("playlist id"), _Unique("song id")
+def _deletes(entry) -> bool:
+    """Whether the entry may delete what it names: then it is read as a Ref first."""
+    return type(entry) is not dict or not (
+        entry.get("deleted") is None or entry.get("deleted") is False
+    )
 
-    def read_radio(value, path):
-        entry = _Object(value, path)
-        uuid = entry.get("uuid", _nonempty_string)
-        uuids.claim(uuid, entry.at("uuid"))
-        if entry.get("deleted", _boolean, False):
-            return RadioEntry(path, uuid, deleted=True)
-        radio = RadioEntry(path, uuid, deleted=False)
-        for key, check in (("name", _string), ("ready", _boolean), ("timezone", _timezone)):
-            if entry.has(key):
-                radio.fields[key] = entry.get(key, check)
-        read_playlist = functools.partial(
-            _read_playlist,
-            radio_ids=_Unique("playlist id"),
-            file_ids=playlist_ids,
-            song_ids=song_ids,
-        )
-        for playlist_path, playlist in entry.list("playlists", read_playlist):
-            if isinstance(playlist, Deleted):
-                radio.deleted_playlists.add(playlist.id)
+
+def _plain(radio) -> bool:
+    """A radio entry with no deletion in it: read with the others in one go."""
+    if _deletes(radio):
+        return False
+    for key in ("playlists", "jingles"):
+        items = radio.get(key)
+        if items is not None and (type(items) is not list or any(map(_deletes, items))):
+            return False
+    return True
+
+
+def _plain_radios(values: list) -> dict[int, tuple]:
+    """Index -> (PlainRadio, its builtins) of the plain radio entries that read whole.
+
+    All in one convert; if one breaks a rule (or holds a null), each alone,
+    and the others are read field by field (_Reader.radio), to name what
+    is wrong.
+    """
+    plain = [index for index, value in enumerate(values) if _plain(value)]
+    try:
+        radios = msgspec.convert([values[i] for i in plain], list[PlainRadio], dec_hook=from_file)
+    except msgspec.ValidationError:
+        radios, read = [], []
+        for index in plain:
+            try:
+                radios.append(msgspec.convert(values[index], PlainRadio, dec_hook=from_file))
+            except msgspec.ValidationError:
+                continue
+            read.append(index)
+        plain = read
+    return dict(zip(plain, zip(radios, stored(radios))))
+
+
+class _Reader:
+    """What reading one catalog document keeps: the ids seen and the text read."""
+
+    def __init__(self):
+        self.texts = _Texts()
+        self.uuids = _Unique("uuid")
+        # playlist ids are unique across radios, except that a radio may delete one
+        # that another radio of the file takes
+        self.playlist_ids = _Unique("playlist id")
+        self.song_ids = _Unique("song id")
+
+    def users(self, values: list) -> list[tuple[str, dict]]:
+        ids, usernames = _Unique("user id"), _Unique("username")
+        tokens = _Unique("auth token", show_key=False)
+        try:  # in one go; one by one, to name the first broken entry
+            read_all = msgspec.convert(values, list[file_form(User)])
+        except msgspec.ValidationError:
+            read_all = None
+        users = []
+        for index, value in enumerate(values):
+            path = f"users[{index}]"
+            user = read(value, file_form(User), path) if read_all is None else read_all[index]
+            ids.claim(user.id, f"{path}.id")
+            usernames.claim(user.username, f"{path}.username")
+            for at, token in enumerate(user.auth_tokens):
+                tokens.claim(token, f"{path}.auth_tokens[{at}]")
+            user = stored(user)
+            user = {"_id": user.pop("id"), **user}
+            self.texts.add(path, user)
+            users.append((path, user))
+        return users
+
+    def radios(self, values: list) -> list[RadioEntry]:
+        read_whole = _plain_radios(values)
+        entries = []
+        for index, value in enumerate(values):
+            path = f"radios[{index}]"
+            if index in read_whole:
+                entries.append(self.plain_radio(path, *read_whole[index]))
             else:
-                radio.playlists.append(playlist)
-                radio.playlist_paths[playlist["id"]] = playlist_path
-        read_jingle = functools.partial(_read_jingle, ids=_Unique("jingle id"))
-        for jingle in entry.list("jingles", read_jingle):
-            if isinstance(jingle, Deleted):
-                radio.deleted_jingles.add(jingle.id)
-            else:
-                radio.jingles.append(jingle)
-        return radio
+                entries.append(self.radio(path, value))
+        return entries
 
-    return top.list("radios", read_radio)
+    def plain_radio(self, path: str, radio, document: dict) -> RadioEntry:
+        entry = self.radio_fields(path, radio)
+        self.texts.add(path, document)
+        radio_ids = _Unique("playlist id")
+        for index, playlist in enumerate(radio.playlists):
+            item_path = f"{path}.playlists[{index}]"
+            self.playlist(playlist, item_path, radio_ids)
+            entry.playlist_paths[playlist.id] = item_path
+        entry.playlists = document["playlists"]
+        jingle_ids = _Unique("jingle id")
+        for index, jingle in enumerate(radio.jingles):
+            jingle_ids.claim(jingle.id, f"{path}.jingles[{index}].id")
+        entry.jingles = document["jingles"]
+        return entry
+
+    def radio(self, path: str, value) -> RadioEntry:
+        if _deletes(value):
+            ref = read(value, RadioRef, path)
+            self.uuids.claim(ref.uuid, f"{path}.uuid")
+            self.texts.add(f"{path}.uuid", ref.uuid)
+            if ref.deleted:
+                return RadioEntry(path, ref.uuid, deleted=True)
+        entry = self.radio_fields(path, read(value, RadioChanges, path))
+        self.texts.add(path, {"uuid": entry.uuid, **entry.fields})
+        radio_ids = _Unique("playlist id")
+        for index, item in enumerate(_items(value, "playlists", f"{path}.playlists")):
+            item_path = f"{path}.playlists[{index}]"
+            if _deletes(item):
+                ref = read(item, PlaylistRef, item_path)
+                if ref.deleted:
+                    radio_ids.claim(ref.id, f"{item_path}.id")
+                    entry.deleted_playlists.add(ref.id)  # its other fields are ignored
+                    continue
+            playlist = read(item, file_form(Playlist), item_path, from_file)
+            self.playlist(playlist, item_path, radio_ids)
+            entry.playlists.append(stored(playlist))
+            entry.playlist_paths[playlist.id] = item_path
+            self.texts.add(item_path, entry.playlists[-1])
+        jingle_ids = _Unique("jingle id")
+        for index, item in enumerate(_items(value, "jingles", f"{path}.jingles")):
+            item_path = f"{path}.jingles[{index}]"
+            if _deletes(item):
+                ref = read(item, JingleRef, item_path)
+                if ref.deleted:
+                    jingle_ids.claim(ref.id, f"{item_path}.id")
+                    entry.deleted_jingles.add(ref.id)
+                    self.texts.add(f"{item_path}.id", ref.id)
+                    continue
+            jingle = read(item, file_form(Jingle), item_path)
+            jingle_ids.claim(jingle.id, f"{item_path}.id")
+            entry.jingles.append(stored(jingle))
+            self.texts.add(item_path, entry.jingles[-1])
+        return entry
+
+    def radio_fields(self, path: str, radio) -> RadioEntry:
+        self.uuids.claim(radio.uuid, f"{path}.uuid")
+        entry = RadioEntry(path, radio.uuid, deleted=False)
+        for name in RADIO_FIELDS:
+            if getattr(radio, name) not in (msgspec.UNSET, None):
+                entry.fields[name] = getattr(radio, name)
+        zone = entry.fields.get("timezone")
+        if zone is not None and not known_zone(zone):
+            raise CatalogError(f"{path}.timezone", f"unknown time zone {zone!r}")
+        return entry
+
+    def playlist(self, playlist, path: str, radio_ids: _Unique) -> None:
+        """The checks of a playlist that no type makes."""
+        radio_ids.claim(playlist.id, f"{path}.id")
+        self.playlist_ids.claim(playlist.id, f"{path}.id")
+        self.song_ids.claim_all([song.id for song in playlist.songs], f"{path}.songs", "id")
+        if playlist.show is not msgspec.UNSET:
+            _check_show(playlist.show, f"{path}.show")
 
 
-def _read_playlist(
-    value, path: str, radio_ids: _Unique, file_ids: _Unique, song_ids: _Unique
-) -> tuple[str, dict | Deleted]:
-    entry = _Object(value, path)
-    playlist_id = entry.get("id", _integer)
-    radio_ids.claim(playlist_id, entry.at("id"))
-    if entry.get("deleted", _boolean, False):
-        return path, Deleted(playlist_id)  # its other fields are ignored, as a deleted radio's
-    file_ids.claim(playlist_id, entry.at("id"))
-    playlist = _present(
-        id=playlist_id,
-        name=entry.get("name", _nonempty_string),
-        enabled=entry.get("enabled", _boolean, True),
-        show=entry.get("show", _read_show, None),
-        songs=entry.list("songs", functools.partial(_read_song, ids=song_ids)),
-    )
-    return path, playlist
+def _check_show(show, path: str) -> None:
+    days = _Unique("day")
+    for index, day in enumerate(show.days):
+        days.claim(day, f"{path}.days[{index}]")
+    if show.max_wait is not msgspec.UNSET and show.start != "soft":
+        raise CatalogError(f"{path}.max_wait", f"only with start 'soft', not {show.start!r}")
 
 
-def _read_show(value, path: str) -> dict:
-    entry = _Object(value, path)
-    return {
-        "days": entry.get("days", _days),
-        "time": entry.get("time", _time_of_day),
-        "duration": entry.get("duration", _show_duration),
-        "random_play": entry.get("random_play", _boolean, False),
-        "enabled": entry.get("enabled", _boolean, True),
-    }
-
-
-def _read_song(value, path: str, ids: _Unique) -> dict:
-    entry = _Object(value, path)
-    song_id = entry.get("id", _integer)
-    ids.claim(song_id, entry.at("id"))
-    return _present(
-        id=song_id,
-        filename=entry.get("filename", _nonempty_string),
-        duration=entry.get("duration", _positive_number),
-        artist=entry.get("artist", _string, None),
-        title=entry.get("title", _string, None),
-        frequency=entry.get("frequency", _frequency, 0.5),
-        enabled=entry.get("enabled", _boolean, True),
-        order=entry.get("order", _integer, None),
-        last_play_time=entry.get("last_play_time", _epoch_time, None),
-    )
-
-
-def _read_jingle(value, path: str, ids: _Unique) -> dict | Deleted:
-    entry = _Object(value, path)
-    jingle_id = entry.get("id", _nonempty_string)
-    ids.claim(jingle_id, entry.at("id"))
-    if entry.get("deleted", _boolean, False):
-        return Deleted(jingle_id)
-    return _present(
-        id=jingle_id,
-        name=entry.get("name", _string, None),
-        filename=entry.get("filename", _nonempty_string),
-        duration=entry.get("duration", _positive_number),
-        schedule=entry.list("schedule", _read_jingle_schedule),
-    )
-
-
-def _read_jingle_schedule(value, path: str) -> dict:
-    entry = _Object(value, path)
-    kind = entry.get("type", _string)
-    if kind not in JINGLE_SCHEDULE_TYPES:
-        raise CatalogError(
-            entry.at("type"), f"unknown type {kind!r} (one of {' '.join(JINGLE_SCHEDULE_TYPES)})"
-        )
-    if kind == "hourly":
-        return {"type": kind}
-    return {"type": kind, "range": entry.get("range", _at_least_one)}
+def _lone_surrogate(value, path: str) -> str | None:
+    """The path of the first text in `value` that is not valid Unicode, None if none."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            broken = _lone_surrogate(item, join(path, key))
+            if broken is not None:
+                return broken
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            broken = _lone_surrogate(item, f"{path}[{index}]")
+            if broken is not None:
+                return broken
+    return None

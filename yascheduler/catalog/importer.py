@@ -2,8 +2,8 @@
 
 The format is described in CATALOG.md. An import runs in two stages:
 
-1. Validation, with plain dict/list code: every entry against the rules
-   of the format (catalog_entries.py), then the whole file against what is
+1. Validation: every entry against the rules of the format (schema.py,
+   read by entries.py), then the whole file against what is
    already stored (loaded with one query for users and one for radios).
    The first broken entry raises `CatalogError(path, problem)`, with a
    path such as `radios[3].playlists[0].songs[12].duration`, and nothing
@@ -45,11 +45,12 @@ import os
 import threading
 from dataclasses import dataclass
 
-from .entries import RadioEntry, read_catalog
-from .ports import CatalogStore, RadioStore, UserStore
 from yascheduler.support.errors import CatalogError
 
-DEFAULT_PLAYLIST = "default"
+from .entries import RadioEntry, read_catalog
+from .forms import new_radio
+from .ports import CatalogStore, RadioStore, UserStore
+from .schema import DEFAULT_PLAYLIST
 
 # Store I/O yields to other greenlets: two imports (HTTP requests) must not
 # both check against the same stored state and then both write. (After the
@@ -241,7 +242,7 @@ def _check_one_default_playlist(entry: RadioEntry, radio: dict) -> None:
 
 def _merged_radio(entry: RadioEntry, stored: dict | None) -> dict:
     """The radio as the import leaves it: `stored` with the entry applied."""
-    base = stored or {"_id": entry.uuid, "ready": True}
+    base = stored or new_radio(entry.uuid)
     return {
         **base,
         **entry.fields,

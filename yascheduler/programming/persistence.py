@@ -12,6 +12,7 @@ from .jingles import counters_from_one_count
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Timeline, is_number
 
+
 EVENT = "event"  # the pending event's two fields
 Event = tuple[float, str] | None  # the radio's pending event, (at, kind), if any
 

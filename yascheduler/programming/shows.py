@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from yascheduler.catalog.entries import WEEKDAYS
-from .catalog_view import Playlist, Radio, Show, Song
+from .catalog_view import Playlist, Radio, Show, Song, WEEKDAYS
 from .localtime import local_date, wall_clock_instant
 from .rotation import playable
 

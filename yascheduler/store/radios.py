@@ -16,7 +16,7 @@ from mongoengine import (
     StringField,
 )
 
-from yascheduler.catalog.entries import JINGLE_SCHEDULE_TYPES, WEEKDAYS
+from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKDAYS
 from .records import decoded, storing
 
 T = TypeVar("T")
@@ -41,6 +41,8 @@ class Show(EmbeddedDocument):
     duration = FloatField(required=True)
     random_play = BooleanField(default=False)
     enabled = BooleanField(default=True)
+    start = StringField(default="soft", choices=SHOW_STARTS)
+    max_wait = FloatField()  # seconds, only with a soft start
 
 
 class Playlist(EmbeddedDocument):
