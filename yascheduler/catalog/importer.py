@@ -42,8 +42,9 @@ Unknown keys are ignored everywhere; known keys with a wrong type are not.
 
 import json
 import os
-import threading
 from dataclasses import dataclass
+
+import gevent.lock
 
 from yascheduler.support.errors import CatalogError
 
@@ -53,9 +54,8 @@ from .ports import CatalogStore, RadioStore, UserStore
 from .schema import DEFAULT_PLAYLIST
 
 # Store I/O yields to other greenlets: two imports (HTTP requests) must not
-# both check against the same stored state and then both write. (After the
-# gevent patch, threading.Lock is a greenlet lock.)
-_one_import_at_a_time = threading.Lock()
+# both check against the same stored state and then both write.
+_one_import_at_a_time = gevent.lock.RLock()
 
 
 @dataclass

@@ -76,7 +76,7 @@ class Outbox:
         # so that the queue is in seq order, and a refill sees every item
         # stored behind it; parking, retrying and discarding too, so that none
         # crosses a retry reading the memory again.
-        self._lock = gevent.lock.Semaphore()
+        self._lock = gevent.lock.RLock()
 
     def __len__(self) -> int:
         """How many items wait, in memory or not; parked ones do not."""
