@@ -157,7 +157,7 @@ def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal():
 
 
 def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush():
-    result = run_cli("flush", "--yes")
+    result = run_cli("flush", "--yes", "--mongo-url", "mongomock://localhost/yascheduler")
     assert result.returncode == 2
     assert "in memory" in result.stderr
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.catalog_files import StoredCatalogFiles
 from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import StoredOutbox
 from yascheduler.store.sessions import StoredSessions
@@ -15,6 +16,7 @@ from yascheduler.store.tokens import StoredTokens
 @dataclass(frozen=True)
 class Repositories:
     catalog: StoredCatalog = field(default_factory=StoredCatalog)
+    catalog_files: StoredCatalogFiles = field(default_factory=StoredCatalogFiles)
     streamers: StoredStreamers = field(default_factory=StoredStreamers)
     streams: StoredStreams = field(default_factory=StoredStreams)
     sessions: StoredSessions = field(default_factory=StoredSessions)

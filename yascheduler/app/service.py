@@ -7,7 +7,9 @@ supervisor's one shape (support.supervisor): named, restarted by nobody,
 and stopping the service if it dies.
 """
 
+import hashlib
 import logging
+from pathlib import Path
 
 import gevent.event
 from gevent.pywsgi import WSGIServer
@@ -27,6 +29,7 @@ from yascheduler.streaming.sessions import Listeners
 from yascheduler.streaming.stations import MasterPlayer, SessionExpiry, Stations
 from yascheduler.streaming.users import Users
 from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import CatalogError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
 from yascheduler.webapp.notifier import Notifier, TokenChecker
@@ -148,11 +151,7 @@ class Service:
         log.info("yascheduler started: %s", self.reader.status())
 
     def _load(self) -> None:
-        imported = []
-        if self.settings.catalog:
-            change = importer.load_catalog_file(self.settings.catalog, self.repositories.catalog)
-            log.info("catalog %s: %s", self.settings.catalog, change.summary())
-            imported = change.stored_radios
+        imported = self._import_catalog_file() if self.settings.catalog else []
         self.users.load()
         if self.token_checker is not None:
             self.users.vouch(self.token_checker.load())
@@ -166,6 +165,23 @@ class Service:
         self.catalog_changes.stop_streams_of_unprogrammed_radios()
         self.streamers.load()
         spare_from_the_collector()
+
+    def _import_catalog_file(self) -> list[dict]:
+        """Import --catalog, unless it was imported as it is now: the radios it stored."""
+        path = str(Path(self.settings.catalog).expanduser().resolve())
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise CatalogError(path, f"cannot read: {error.strerror or error}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        files = self.repositories.catalog_files
+        if files.digest(path) == digest:
+            log.info("catalog %s: unchanged since its last import, not imported again", path)
+            return []
+        change = importer.import_catalog(data, self.repositories.catalog)
+        files.imported(path, digest, self.clock.now())
+        log.info("catalog %s: %s", path, change.summary())
+        return change.stored_radios
 
     def _parts(self) -> list:
         parts = [

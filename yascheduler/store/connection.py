@@ -8,6 +8,7 @@ from mongoengine.connection import get_db
 
 from yascheduler.support.errors import ConfigError
 from yascheduler.support.redact import redact
+from .catalog_files import CatalogFile
 from .counters import Counter
 from .outbox import OutboxItem
 from .radios import Radio
@@ -25,6 +26,7 @@ IN_MEMORY_SCHEME = "mongomock"
 SELECTION_TIMEOUT = "serverSelectionTimeoutMS"
 # each declared by its repository's module, with its indexes
 DOCUMENTS = (
+    CatalogFile,
     User,
     Radio,
     Streamer,

@@ -81,10 +81,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         name="mongo_url",
-        parse=url("mongodb", "mongodb+srv", "mongomock", database=True),
-        default="mongomock://localhost/yascheduler",
+        parse=optional(url("mongodb", "mongodb+srv", "mongomock", database=True)),
+        default=None,
         metavar="URL",
-        doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit)",
+        example="mongodb://mongo.internal/yascheduler",
+        doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit); "
+        "unset: an embedded store server keeping its data in data_dir",
+    ),
+    Setting(
+        name="data_dir",
+        parse=path,
+        default="./yascheduler-data",
+        metavar="PATH",
+        doc="where the embedded store server keeps its data (created if missing), when no "
+        "mongo_url is set; one service at a time may use it",
     ),
     Setting(
         name="catalog",
@@ -220,7 +230,8 @@ class Settings:
 
     config: Path | None
     redis_url: str | None
-    mongo_url: str
+    mongo_url: str | None
+    data_dir: Path
     catalog: Path | None
     http: tuple[str, int]
     ping_interval: float
