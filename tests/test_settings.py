@@ -156,7 +156,11 @@ def test_toml_numbers_are_seconds(tmp_path):
 
 
 REJECTED = [
-    ("redis_url", "http://localhost", "must be a redis:// or rediss:// or unix:// URL"),
+    (
+        "redis_url",
+        "http://localhost",
+        "must be a redis:// or rediss:// or unix:// or redis+sentinel:// URL",
+    ),
     ("redis_url", "redis://localhost:http/0", "is not a valid URL"),
     ("redis_url", "redis:///0", "names no host"),
     ("redis_url", "unix://", "names no socket path"),

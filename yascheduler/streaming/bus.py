@@ -21,11 +21,11 @@ from typing import Protocol
 
 import gevent
 import gevent.event
-import redis
 
 from . import protocol
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.redact import redact
+from yascheduler.support.redis_client import REDIS_AWAY, redis_client
 from yascheduler.support.turns import take_turns
 
 log = logging.getLogger("yascheduler.bus")
@@ -33,7 +33,8 @@ log = logging.getLogger("yascheduler.bus")
 FIRST_RETRY = 0.1
 # short: a streamer that resubscribed first is brought in step once we are back (PROTOCOL.md)
 MAX_RETRY = 0.5
-REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+# including a Sentinel-managed master being replaced (redis_client.py)
+REDIS_ERRORS = REDIS_AWAY
 MESSAGES_PER_TURN = 100
 
 
@@ -60,7 +61,7 @@ class Bus:
         self.metrics = metrics
         self.clock = clock
         self.deliveries: Deliveries | None = None
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
+        self.client = redis_client(url, socket_connect_timeout=2, socket_keepalive=True)
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0

@@ -18,6 +18,7 @@ from .setting_values import (
     one_of,
     optional,
     path,
+    redis_url,
     seconds,
     text,
     timezone,
@@ -73,11 +74,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         name="redis_url",
-        parse=optional(url("redis", "rediss", "unix")),
+        parse=optional(redis_url),
         default=None,
         metavar="URL",
         example="redis://127.0.0.1:6379/0",
-        doc="Redis URL (redis://, rediss://, unix://); unset: start an embedded redis-server",
+        doc="Redis URL (redis://, rediss://, unix://), or "
+        "redis+sentinel://[:PASSWORD@]HOST:26379[,HOST:26379...]/SERVICE[/DB] for the master "
+        "that sentinels name (README: Redis through Sentinel); unset: start an embedded "
+        "redis-server",
     ),
     Setting(
         name="mongo_url",
