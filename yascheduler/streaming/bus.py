@@ -16,6 +16,7 @@ longer than a few milliseconds.
 """
 
 import logging
+import socket
 from collections.abc import Callable
 from typing import Protocol
 
@@ -36,6 +37,8 @@ MAX_RETRY = 0.5
 # including a Sentinel-managed master being replaced (redis_client.py)
 REDIS_ERRORS = REDIS_AWAY
 MESSAGES_PER_TURN = 100
+# TCP keepalive: probe after 5 s of silence, every 2 s, give up after 3 unanswered probes
+KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 
 
 class Deliveries(Protocol):
@@ -61,7 +64,14 @@ class Bus:
         self.metrics = metrics
         self.clock = clock
         self.deliveries: Deliveries | None = None
-        self.client = redis_client(url, socket_connect_timeout=2, socket_keepalive=True)
+        self.client = redis_client(
+            url,
+            socket_connect_timeout=2,
+            socket_keepalive=True,
+            # a peer gone without a word (a machine lost) is found out in about 11 s, not
+            # after the system's two hours: the subscriber's read then fails and it moves on
+            socket_keepalive_options=KEEPALIVE,
+        )
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0
