@@ -19,7 +19,7 @@ from bson import ObjectId
 from tests.store_contract.conftest import raw
 from yascheduler.store.counters import Counter, StoredCounters
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
-from yascheduler.store.radios import Radio, StoredRadios
+from yascheduler.store.radios import Playlist, Radio, StoredRadios
 from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streamers import StoredStreamers, Streamer
 from yascheduler.store.streams import RadioStream, StoredStreams
@@ -55,6 +55,16 @@ def test_radios_are_found_by_the_ids_of_their_playlists_however_they_were_stored
     assert raw(Radio).find_one({"_id": "none"})["playlist_ids"] == []
     [ready] = [radio for radio in radios.ready(lambda stored: stored) if radio["_id"] == "new"]
     assert ready == {"_id": "new", "ready": True, "playlists": playlists}
+
+
+def test_a_radio_saved_through_mongoengine_is_found_by_its_playlists_too(backend):
+    Radio(uuid="r1", playlists=[Playlist(id=3, name="default")]).save()
+    saved = Radio.objects.get(uuid="r1")
+    saved.playlists.append(Playlist(id=4, name="more"))
+    saved.save()
+    for playlist_id in (3, 4):
+        [found] = StoredRadios().among(uuids=[], playlist_ids=[playlist_id])
+        assert found["_id"] == "r1"
 
 
 def test_upserted_records_are_stored_under_the_id_they_are_written_for(backend):

@@ -86,6 +86,11 @@ class Radio(Document):
     playlist_ids = ListField(IntField())  # of `playlists`, kept by StoredRadios.write
     meta = {"collection": "radios", "indexes": ["ready", PLAYLIST_IDS]}
 
+    def clean(self):
+        """A radio saved through MongoEngine (by hand, by a test) keeps its playlist ids
+        as StoredRadios.write does."""
+        self.playlist_ids = [playlist.id for playlist in self.playlists]
+
 
 class StoredRadios:
     def ready(self, decode: Callable[[dict], T], imported: Iterable[dict] = ()) -> Iterator[T]:
