@@ -122,15 +122,16 @@ class StoredRadios:
 
     def among(self, uuids: Iterable[str], playlist_ids: Iterable[int]) -> list[dict]:
         """The stored radios whose uuid, or the id of one of whose playlists, is given."""
-        query = {
-            "$or": [
-                {"_id": {"$in": list(uuids)}},
-                {PLAYLIST_IDS: {"$in": list(playlist_ids)}},
-            ]
-        }
+        # Two queries rather than one `$or`, which costs nx-27017 time more than in
+        # proportion (4 s for 20,000 radios, 89 s for 100,000): theirs is linear.
+        queries = ({"_id": {"$in": list(uuids)}}, {PLAYLIST_IDS: {"$in": list(playlist_ids)}})
         with storing("reading the radios an import names"):
             _index_radios_without_playlist_ids()
-            return [_without_playlist_ids(stored) for stored in _collection().find(query)]
+            found = {}
+            for query in queries:
+                for stored in _collection().find(query):
+                    found.setdefault(stored["_id"], _without_playlist_ids(stored))
+        return list(found.values())
 
     def write(self, inserted: list[dict], replaced: list[dict], deleted: list[str]) -> None:
         """Insert new radios in one batch, replace stored ones whole (each document's
