@@ -52,7 +52,9 @@ def wait_healthy(process, port, timeout=20.0):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # not listening yet, or (gunicorn) listening on the arbiter's socket while the
+        # worker still starts: the request waits in the backlog
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.1)
     process.kill()

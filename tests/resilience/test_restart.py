@@ -2,7 +2,6 @@
 
 import json
 import math
-import os
 import signal
 
 import pytest
@@ -100,11 +99,6 @@ def test_a_hard_restart_loses_nothing(make_service, streamers, webapp):
 # --- a real process, killed -9 ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not os.environ.get("YASCHEDULER_TEST_MONGO_URL"),
-    reason="needs a real MongoDB: set YASCHEDULER_TEST_MONGO_URL "
-    "(the in-memory store dies with the process)",
-)
 def test_kill_9_of_yascheduler_run_resumes_from_the_store(mongo_url, own_redis, tmp_path):
     from tests.test_cli import start, stop, wait_healthy
 

@@ -75,11 +75,5 @@ def ping() -> None:
         get_db().command("ping")
 
 
-def drop_everything() -> None:
-    """Remove every stored document and collection (tests)."""
-    for document in DOCUMENTS:
-        document.drop_collection()
-
-
 def disconnect() -> None:
     mongoengine.disconnect()

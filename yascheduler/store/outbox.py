@@ -1,8 +1,11 @@
 """The web app outbox's items, queued or parked (webapp/outbox.py keeps the head of
 the queue in memory and decides what is written when).
 
-An item's seq is its `_id`: the queue is read in seq order from the `_id`
-index. A parked item has a `parked` sub-document, with its `at` always.
+An item's seq is its `_id`, and its `order` too: the queue is read in
+`order`, indexed, rather than in `_id` order, which nx-27017 sorts as text
+(1, 10, 2) while MongoDB sorts numbers as numbers. Items stored by the
+version before `order` get it at start-up (`upgrade_legacy_items`). A
+parked item has a `parked` sub-document, with its `at` always.
 """
 
 from collections.abc import Collection
@@ -14,9 +17,13 @@ from .records import decoded, storing
 
 # older versions kept seq in a field of its own, unique-indexed
 LEGACY_SEQ_KEY = [("seq", 1)]
-# Every parked sub-document has its `at`: a stray `parked: {}` or null is not parked.
-PARKED = {"parked.at": {"$exists": True}}
-QUEUED = {"parked.at": {"$exists": False}}
+ORDER = "order"
+# Every parked sub-document has its time `at`: a stray `parked: {}`, null, or `at: null`
+# is not parked. Said with `$type`, and the queue as its `$nor`, because null and missing
+# are told apart differently by each server: `$exists: false` matches null on nx-27017
+# (not on MongoDB), and `{"parked.at": null}` misses `parked: null` in mongomock.
+PARKED = {"parked.at": {"$type": "number"}}
+QUEUED = {"$nor": [PARKED]}
 
 
 class OutboxItem(Document):
@@ -30,7 +37,8 @@ class OutboxItem(Document):
     attempts = IntField(default=0)
     # Set once the web app refused it for good: at, status, answer (an excerpt), attempts.
     parked = DictField(default=None)
-    meta = {"collection": "outbox"}  # read in seq order: the `_id` index
+    order = IntField()  # the seq again: the queue is read in this order
+    meta = {"collection": "outbox", "indexes": [ORDER]}
 
 
 class QueuedRecord(NamedTuple):
@@ -68,6 +76,7 @@ class StoredOutbox:
                 # writes is redone at next start
                 collection.replace_one({"_id": legacy["seq"]}, upgraded, upsert=True)
                 collection.delete_one({"_id": legacy["_id"]})
+            _order_items_without_order(collection)
 
     def queued_count(self) -> int:
         with storing("counting the queued outbox items"):
@@ -81,9 +90,9 @@ class StoredOutbox:
 
     def queued_after(self, seq: int | None, limit: int) -> QueuedPage:
         """Up to `limit` queued items, in seq order, after `seq` (from the first if None)."""
-        after = {} if seq is None else {"_id": {"$gt": seq}}
+        after = {} if seq is None else {ORDER: {"$gt": seq}}
         with storing("reading the outbox queue after seq %s", seq):
-            stored = list(_collection().find({**after, **QUEUED}).sort("_id", 1).limit(limit))
+            stored = list(_collection().find({**after, **QUEUED}).sort(ORDER, 1).limit(limit))
         return QueuedPage(list(decoded(stored, _queued, "outbox item")), len(stored) == limit)
 
     def insert(self, seq: int, kind: str, radio_uuid: str, params: dict, created_at: float) -> None:
@@ -94,6 +103,7 @@ class StoredOutbox:
             "params": params,
             "created_at": created_at,
             "attempts": 0,
+            ORDER: seq,
         }
         with storing("storing outbox item %d", seq):
             _collection().insert_one(item)
@@ -135,6 +145,13 @@ class StoredOutbox:
 
 def _collection():
     return OutboxItem._get_collection()
+
+
+def _order_items_without_order(collection) -> None:
+    """Give their `order` (their seq) to the items stored without it (null or missing
+    alike), once: one by one, as mongomock's bulk_write takes no UpdateOne of pymongo 4."""
+    for item in list(collection.find({ORDER: None}, {"_id": 1})):
+        collection.update_one({"_id": item["_id"]}, {"$set": {ORDER: item["_id"]}})
 
 
 def _ids_filter(seqs: Collection[int]) -> dict:
