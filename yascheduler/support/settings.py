@@ -87,6 +87,14 @@ SETTINGS: tuple[Setting, ...] = (
         doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit)",
     ),
     Setting(
+        name="write_delay",
+        parse=seconds(0, inclusive=True),
+        default=0.05,
+        metavar="SECONDS",
+        doc="changes are written to the store in bulk, at most this long after they happen "
+        "(plus one write); a crash loses no change older",
+    ),
+    Setting(
         name="catalog",
         parse=optional(path),
         default=None,
@@ -221,6 +229,7 @@ class Settings:
     config: Path | None
     redis_url: str | None
     mongo_url: str
+    write_delay: float
     catalog: Path | None
     http: tuple[str, int]
     ping_interval: float
