@@ -235,9 +235,7 @@ class Service:
             with gevent.Timeout(STOP_GRACE, StoreError("the store took too long")):
                 self.writer.write_now()
         except StoreError as error:
-            log.error(
-                "stopping: %d changes not stored (%s)", self.repositories.backlog.pending(), error
-            )
+            log.error("stopping: %d changes not stored (%s)", self.writer.unwritten(), error)
 
     def _streamer_dead(self, name: str, why: str) -> None:
         self.metrics.streamers_dropped.inc()

@@ -63,6 +63,7 @@ class Writer:
         self.unreachable_since: float | None = None
         self.failures = 0  # turns in a row that left changes unwritten
         self._writing_since: float | None = None
+        self._in_flight = 0  # changes taken by the write in progress
         self._last_ping = timer()
         self._first_failed = ""  # what the first change left unwritten was, for the log
         self.listeners: list[Callable[[], None]] = []  # told when writes moved on
@@ -79,6 +80,10 @@ class Writer:
     def holds(self, mark: int) -> bool:
         """True while changes queued up to `mark` wait and the store is writing them."""
         return mark > self.written_mark and self.answers()
+
+    def unwritten(self) -> int:
+        """Changes not yet in the store: waiting, or being written."""
+        return self.backlog.pending() + self._in_flight
 
     def caught_up(self) -> bool:
         """Everything queued so far is in the store (or was dropped)."""
@@ -145,7 +150,7 @@ class Writer:
             try:
                 tried, left, error = self._write_all()
             finally:
-                self._writing_since = None
+                self._writing_since, self._in_flight = None, 0
             if left:
                 if self.backlog.since is None:  # what is left waits since now, at the latest
                     self.backlog.since = self._timer()
@@ -170,6 +175,7 @@ class Writer:
             return pending, pending, error.__cause__ or error
         taken.reverse()
         tried, left, error = sum(len(changes) for _, changes in taken), 0, None
+        self._in_flight = tried
         for repository, changes in taken:
             if not changes:
                 continue
