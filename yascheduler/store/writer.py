@@ -146,11 +146,13 @@ class Writer:
         with self._lock:
             mark = self.backlog.queued
             self.backlog.since = None
-            self._writing_since = self._timer()
+            began = self._writing_since = self._timer()
             try:
                 tried, left, error = self._write_all()
             finally:
                 self._writing_since, self._in_flight = None, 0
+            if tried and self._metrics is not None:
+                self._metrics.store_write_seconds.observe(self._timer() - began)
             if left:
                 if self.backlog.since is None:  # what is left waits since now, at the latest
                     self.backlog.since = self._timer()

@@ -92,6 +92,12 @@ class Metrics:
             buckets=WRITE_DELAY_BUCKETS,
             registry=self.registry,
         )
+        self.store_write_seconds = Histogram(
+            "yascheduler_store_write_seconds",
+            "How long each turn of the store writer took to write what waited",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
         self.store_write_failures = Counter(
             "yascheduler_store_write_failures",
             "Store writes or pings that failed (the store did not answer); retried",
