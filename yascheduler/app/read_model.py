@@ -90,7 +90,7 @@ class ReadModel:
         writer, backlog = self._store, self._store.backlog
         return {
             "reachable": writer.answers(),
-            "unreachable_since": writer.unreachable_since,
+            "unreachable_for": writer.unreachable_for(),
             "last_error": writer.last_error or None,
             "pending": backlog.pending(),
             "max_pending": backlog.limit,

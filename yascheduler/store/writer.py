@@ -81,6 +81,11 @@ class Writer:
         """True while changes queued up to `mark` wait and the store is writing them."""
         return mark > self.written_mark and self.answers()
 
+    def unreachable_for(self) -> float | None:
+        """Seconds since the store stopped answering; None while it answers."""
+        since = self.unreachable_since
+        return None if since is None else self._timer() - since
+
     def unwritten(self) -> int:
         """Changes not yet in the store: waiting, or being written."""
         return self.backlog.pending() + self._in_flight
