@@ -4,10 +4,12 @@ goes; one that changes nothing goes at once; and none waits for a store that doe
 answer."""
 
 import mongoengine
+import pytest
 
 from tests.store_writer.test_writer import DELAY, Parts
 from yascheduler.programming import PlayCommand
 from yascheduler.store import connection as store
+from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.streaming import protocol
 from yascheduler.streaming.bus import Bus
@@ -43,6 +45,20 @@ def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_s
     # sent DELAY later than planned: its delay says the same start
     assert (play["delay"], play["offset"], play["crossfade_duration"]) == (5.0 - DELAY, 0, 1.0)
     assert (bus.holding(), dict(parts.metrics.sent_unstored)) == (0, {})
+
+
+def test_a_message_held_has_what_it_waits_for_written_at_once(db, redis_url, streamers):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    parts.streams.add("r1", "s1", parts.clock.now())
+    assert parts.writer.loop() == pytest.approx(DELAY)  # nothing waits: write_delay
+    bus.publish("s1", protocol.radio_started("r1"))
+    bus.flush()
+    assert parts.writer.loop() == 0  # hurried: written now
+    assert RadioStream.objects.get(uuid="r1").master == "s1"
+    bus.flush()
+    assert s1.expect("radio_started")["radio_uuid"] == "r1"
 
 
 def test_a_join_sent_later_is_at_the_offset_reached_when_it_is_sent(db, redis_url, streamers):

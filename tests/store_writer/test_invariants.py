@@ -94,14 +94,3 @@ def test_a_play_sent_is_stored_first_and_a_restart_plays_that_same_track_in_its_
     assert [name for starts_at, name in plays if abs(starts_at - slot) < 0.5] == [
         prepared["filename"]
     ]
-
-
-def test_replies_that_change_nothing_are_not_held_behind_a_write(make_service, streamers):
-    make_service(basic_catalog(), write_delay=2.0)
-    s1 = streamers("s1")
-    s1.send(type="play_radio", radio_uuid="radio-1")  # held: its master is not stored yet
-    s1.send(type="test", info="now")
-    s1.send(type="user_authentication", token="nobody-knows", session_id="l1")
-    assert s1.expect("test")["info"] == "now"
-    assert s1.expect("user_authentication")["user_id"] is None
-    assert s1.expect("radio_started", timeout=5)["radio_uuid"] == "radio-1"

@@ -11,7 +11,9 @@ dropped.
 
 The barrier: `mark()` numbers the changes queued so far; `holds(mark)` is
 True until they are all written, so that the bus keeps back the messages
-that follow a state change until that state is stored. It holds nothing
+that follow a state change until that state is stored; the bus, holding
+one, calls `hurry()`: what waits is written at once rather than
+`write_delay` after it came, so a `play` waits for one write, not more. It holds nothing
 while the store is known unreachable (a write failed, or one has been in
 flight for more than STALLED_AFTER): then the service runs from memory, and
 the messages go unstored (the bus counts them). While nothing waits, the
@@ -67,11 +69,19 @@ class Writer:
         self._last_ping = timer()
         self._first_failed = ""  # what the first change left unwritten was, for the log
         self.listeners: list[Callable[[], None]] = []  # told when writes moved on
+        self._hurried = False  # a message waits for what is queued: write it now
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
 
     def mark(self) -> int:
         return self.backlog.queued
+
+    def hurry(self) -> None:
+        """A message waits for the changes queued so far: write them without waiting for
+        write_delay (while one waits, writes follow one another, each taking what came
+        during the one before)."""
+        self._hurried = True
+        self.backlog.arrived.set()
 
     def stored(self, mark: int) -> bool:
         """True once the changes queued up to `mark` are written (or dropped)."""
@@ -115,7 +125,8 @@ class Writer:
         since = self.backlog.since
         if since is None:  # nothing waits
             return self._ping_when_due()
-        due = 0.0 if self.failures else since + self.write_delay - self._timer()
+        hurried = self.failures or self._hurried
+        due = 0.0 if hurried else since + self.write_delay - self._timer()
         if due > 0:
             return due
         self.write_pending()
@@ -150,7 +161,7 @@ class Writer:
         """Write what waits; how many changes were left unwritten."""
         with self._lock:
             mark = self.backlog.queued
-            self.backlog.since = None
+            self.backlog.since, self._hurried = None, False
             began = self._writing_since = self._timer()
             try:
                 tried, left, error = self._write_all()

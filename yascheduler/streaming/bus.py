@@ -20,7 +20,8 @@ in the store, so that what a streamer was told survives a crash (a restart
 never sends another track for the same slot). The publisher takes each one's
 mark from the store writer (the barrier) as it first sees it, after the turn
 that published it, which queued that turn's writes, has ended; it holds them,
-in order, until the barrier passes that mark. The barrier holds nothing while
+in order, until the barrier passes that mark, and hurries the writer meanwhile
+(what waits is written at once, not write_delay later). The barrier holds nothing while
 the store is known unreachable: the service runs from memory, and what is
 sent then is counted (`sent_unstored`). The others (test replies, pings,
 user_authentication answers) change nothing and go at once. A `play`'s
@@ -73,6 +74,9 @@ class Barrier(Protocol):
 
     def holds(self, mark: int) -> bool:
         """True while changes up to `mark` wait and the store is writing them."""
+
+    def hurry(self) -> None:
+        """A message waits: write what is queued now."""
 
 
 class Deliveries(Protocol):
@@ -172,6 +176,8 @@ class Bus:
             if not barrier.stored(mark):
                 self.metrics.sent_unstored[message.kind] += 1
             ready.append(message)
+        if held:
+            barrier.hurry()
         return ready
 
     def subscribed(self) -> None:
