@@ -1,16 +1,61 @@
 """The contract of the outbox repository: items queued in seq order, parked ones aside."""
 
+from dataclasses import dataclass
+
 from bson import ObjectId
 
 from tests.store_contract.conftest import raw, skipped
-from yascheduler.store.outbox import OutboxItem, QueuedRecord, StoredOutbox
+from yascheduler.store.counters import StoredCounters
+from yascheduler.store.outbox import SEQ_BLOCK, OutboxItem, QueuedRecord, StoredOutbox
+from yascheduler.store.pending import Backlog
 
 PARKED = {"at": 5.0, "status": 404, "answer": "Not found", "attempts": 1}
 
 
+@dataclass
+class Item:
+    kind: str
+    radio_uuid: str
+    params: dict
+    created_at: float
+    seq: int | None = None
+
+
 def queue(outbox, *seqs, radio_uuid="r1"):
+    """Items stored under these seqs, as the repository stores them (it gives the seqs
+    itself: the tests of the reads plant theirs)."""
     for seq in seqs:
-        outbox.insert(seq, "stopped", radio_uuid, {"listening_duration": seq}, float(seq))
+        raw(OutboxItem).insert_one(
+            {
+                "_id": seq,
+                "kind": "stopped",
+                "radio_uuid": radio_uuid,
+                "params": {"listening_duration": seq},
+                "created_at": float(seq),
+                "attempts": 0,
+            }
+        )
+
+
+def test_items_inserted_are_given_growing_seqs_as_they_are_written(backend):
+    outbox = StoredOutbox(Backlog())
+    stored = []
+    outbox.on_stored = stored.extend
+    items = [Item("stopped", "r1", {"listening_duration": n}, float(n)) for n in range(3)]
+    for item in items:
+        outbox.insert(item)
+    assert [item.seq for item in items] == [None, None, None] and len(outbox) == 3
+    outbox.write_now()
+    assert stored == items and [item.seq for item in items] == [1, 2, 3]
+    assert outbox.queued_after(None, 10).items == [
+        QueuedRecord(n + 1, "stopped", "r1", {"listening_duration": n}, float(n), 0)
+        for n in range(3)
+    ]
+    # another service sharing the store takes its block: the next seqs are past it
+    StoredCounters().reserve("outbox", 5)
+    restarted = StoredOutbox()
+    restarted.insert(later := Item("stopped", "r2", {}, 9.0))
+    assert later.seq == SEQ_BLOCK + 5 + 1
 
 
 def queued_seqs(outbox, after=None, limit=100):
@@ -35,8 +80,8 @@ def test_items_come_back_in_seq_order_page_by_page(backend):
 def test_attempts_are_counted_and_deleted_items_are_gone(backend):
     outbox = StoredOutbox()
     queue(outbox, 1, 2, 3)
-    outbox.record_attempt([1])
-    outbox.record_attempt([1, 2])
+    outbox.attempted({1: 1})
+    outbox.attempted({1: 2, 2: 1})
     assert [record.attempts for record in outbox.queued_after(None, 10).items] == [2, 1, 0]
     outbox.delete([1])
     outbox.delete([2, 3])

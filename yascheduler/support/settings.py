@@ -101,6 +101,14 @@ SETTINGS: tuple[Setting, ...] = (
         "mongo_url is set; one service at a time may use it",
     ),
     Setting(
+        name="write_delay",
+        parse=seconds(0, inclusive=True),
+        default=0.05,
+        metavar="SECONDS",
+        doc="changes are written to the store in bulk, at most this long after they happen "
+        "(plus one write); a crash loses no change older",
+    ),
+    Setting(
         name="catalog",
         parse=optional(path),
         default=None,
@@ -236,6 +244,7 @@ class Settings:
     redis_url: str | None
     mongo_url: str | None
     data_dir: Path
+    write_delay: float
     catalog: Path | None
     http: tuple[str, int]
     ping_interval: float
