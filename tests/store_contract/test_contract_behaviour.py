@@ -17,8 +17,10 @@ written around (each named in the repository that does so):
 from bson import ObjectId
 
 from tests.store_contract.conftest import raw
+from tests.store_contract.test_contract_outbox import Item
 from yascheduler.store.counters import Counter, StoredCounters
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
+from yascheduler.store.pending import Backlog
 from yascheduler.store.radios import Playlist, Radio, StoredRadios
 from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streamers import StoredStreamers, Streamer
@@ -28,15 +30,15 @@ from yascheduler.store.tokens import StoredTokens, VouchedToken
 
 
 def test_the_outbox_queue_comes_in_numeric_seq_order_across_digits(backend):
-    outbox = StoredOutbox()
-    seqs = [5, 23, 1, 10, 2, 19, 100, 9, 11, 3]
-    for seq in seqs:
-        outbox.insert(seq, "stopped", "r1", {}, float(seq))
+    outbox = StoredOutbox(Backlog())
+    for n in range(12):  # seqs 1 to 12: 10 sorts before 2 as text
+        outbox.insert(Item("stopped", "r1", {}, float(n)))
+    outbox.write_now()
     read, after = [], None
     while page := outbox.queued_after(after, 3).items:
         read += [record.seq for record in page]
         after = page[-1].seq
-    assert read == sorted(seqs)
+    assert read == list(range(1, 13))
 
 
 def test_radios_are_found_by_the_ids_of_their_playlists_however_they_were_stored(backend):

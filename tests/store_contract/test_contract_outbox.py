@@ -33,6 +33,7 @@ def queue(outbox, *seqs, radio_uuid="r1"):
                 "params": {"listening_duration": seq},
                 "created_at": float(seq),
                 "attempts": 0,
+                "order": seq,
             }
         )
 
@@ -139,9 +140,11 @@ def test_items_stored_before_their_order_field_get_it_and_come_back_in_seq_order
     """The version before kept the seq as `_id` only: nx-27017 sorts `_id` as text."""
     old = {"kind": "stopped", "radio_uuid": "old", "params": {}, "created_at": 1.0}
     raw(OutboxItem).insert_many([{"_id": seq, **old} for seq in (2, 11, 1, 10, 3)])
+    StoredCounters().reserve("outbox", 11)  # the seqs given so far, as that version left it
     outbox = StoredOutbox()
     outbox.upgrade_legacy_items()
-    outbox.insert(12, "stopped", "new", {}, 2.0)
+    outbox.insert(Item("stopped", "new", {}, 2.0))
+    outbox.write_now()
     assert queued_seqs(outbox) == [1, 2, 3, 10, 11, 12]
     assert raw(OutboxItem).find_one({"_id": 10}) == {"_id": 10, **old, "order": 10}
 
