@@ -76,7 +76,7 @@ class Service:
             settings.yaapp_url,
             settings.yaapp_key,
             settings.timezone,
-            Outbox(stored.outbox, write_now=self.writer.write_now),
+            Outbox(stored.outbox, write_now=self.writer.write_now, hurry=self.writer.hurry),
         )
         self.token_checker = self._token_checker()
         self.users = Users(stored.catalog.users)

@@ -58,7 +58,8 @@ class NotParked(NotFoundError):
 
 class Outbox:
     """`write_now()` writes every change waiting for the store (the store writer's),
-    before an operator's action reads the store again; `on_stored()` is told when
+    before an operator's action reads the store again; `hurry()` asks the writer to
+    write what waits without waiting for write_delay; `on_stored()` is told when
     items were stored (the sender may send them)."""
 
     def __init__(
@@ -66,10 +67,12 @@ class Outbox:
         items: "StoredOutbox",
         window: int = WINDOW,
         write_now: Callable[[], None] | None = None,
+        hurry: Callable[[], None] = lambda: None,
     ):
         self._items = items
         items.on_stored = self._stored
         self._write_now = write_now or items.write_now
+        self._hurry = hurry
         self.on_stored: Callable[[], None] = lambda: None
         self.window = window
         self._head: deque[Item] = deque()
@@ -133,6 +136,9 @@ class Outbox:
     def remove(self, items: list[Item]) -> None:
         """Delete items taken from the head (the web app took them, or they are discarded)."""
         self._items.delete([item.seq for item in items])
+        # the deletion is written at once: until it is, a crash sends them again (the
+        # web app has no way to tell a notification it took already)
+        self._hurry()
         self._forget(items)
         self._count -= len(items)
 
