@@ -19,6 +19,8 @@ from .history import PlayHistory
 from .interface import ProgrammingSettings
 
 REPEAT_WINDOW = 3 * 3600.0
+# the separation rules, in the order they are kept (the last is dropped first)
+RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
 
@@ -58,7 +60,7 @@ def pick_song(
     factors = recency_factors(songs, times)
     # frequency 0: never chosen while another song can be
     eligible = [song for song in songs if song.frequency > 0] or songs
-    windows = (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
+    windows = _windows(settings)
     kept = {song.id: _rules_kept(song, times, history, now, windows) for song in eligible}
     for rules in range(len(windows), 0, -1):
         remaining = [song for song in eligible if kept[song.id] >= rules]
@@ -67,6 +69,20 @@ def pick_song(
     if any(song.artist or song.title for song in eligible):
         return _least_recent(eligible, times)
     return _weighted(eligible, factors, times, rng)
+
+
+def dropped_rule(
+    song: Song, history: PlayHistory, now: float, settings: ProgrammingSettings
+) -> str | None:
+    """The first rule (of RULES) that `song`, starting at `now`, breaks: the one pick_song
+    had to drop to choose it; None if it keeps them all."""
+    times = {song.id: _time(history.song_time(song))}
+    kept = _rules_kept(song, times, history, now, _windows(settings))
+    return RULES[kept] if kept < len(RULES) else None
+
+
+def _windows(settings: ProgrammingSettings) -> tuple[float, float, float]:
+    return (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
 
 
 def _rules_kept(song, times, history, now, windows) -> int:
@@ -122,6 +138,15 @@ class Rotation:
         self._settings = settings
         self._rng = rng
         self._queues: dict[int, _Queue] = {}
+
+    def copy(self, rng: random.Random) -> "Rotation":
+        """The same songs chosen ahead, choosing from now on with `rng`."""
+        copied = Rotation(self._settings, rng)
+        copied._queues = {
+            playlist_id: _Queue(list(queue.songs), queue.starts_at)
+            for playlist_id, queue in self._queues.items()
+        }
+        return copied
 
     def next_song(self, playlist: Playlist, history: PlayHistory, at: float) -> Song | None:
         """The song to start at `at`."""

@@ -58,6 +58,13 @@ def next_show_start(radio: Radio, zone: ZoneInfo, instant: float) -> float | Non
     return min(starts, default=None)
 
 
+def starts_between(show: Show, zone: ZoneInfo, after: float, before: float) -> list[float]:
+    """The show's start instants strictly between `after` and `before`."""
+    first, last = local_date(after, zone), local_date(before, zone)
+    days = (last - first).days
+    return [start for start in _starts(show, zone, first, -1, days + 1) if after < start < before]
+
+
 def _starts(show: Show, zone: ZoneInfo, today, first: int, last: int):
     """The show's start instants on the days today+first .. today+last."""
     wall = time.fromisoformat(show.time)

@@ -1,5 +1,6 @@
 """What the engine keeps in memory about one programmed radio."""
 
+import random
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -24,3 +25,26 @@ class RadioState:
     @property
     def uuid(self) -> str:
         return self.radio.uuid
+
+    def copy(self, rng: random.Random) -> "RadioState":
+        """A copy to run on its own (a preview's dry run): nothing that changes is shared
+        with this state; its rotation chooses with `rng`."""
+        return RadioState(
+            radio=self.radio,  # frozen, as is the zone
+            zone=self.zone,
+            timeline=self.timeline.copy(),
+            history=self.history.overlay(),
+            rotation=self.rotation.copy(rng),
+            show_on_air=self.show_on_air,
+        )
+
+
+@dataclass(frozen=True)
+class RadioCopy:
+    """A programmed radio copied at `at` for a dry run: its state, its pending event
+    (at, kind) if any, and a random generator where the live engine's is."""
+
+    state: RadioState
+    event: tuple[float, str] | None
+    rng: random.Random
+    at: float
