@@ -22,9 +22,10 @@ from tests.programming_support import (
 from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import whole
-from yascheduler.programming.preview import Discarded, PreviewError, preview
+from yascheduler.programming.preview import Discarded, preview
 from yascheduler.store.radios import StoredRadios
 from yascheduler.support.clock import FakeClock
+from yascheduler.support.errors import ParameterError
 
 HOUR = 3600.0
 WEEK = 168
@@ -156,7 +157,7 @@ def test_a_preview_from_a_later_time_lists_what_plays_from_then(db):
 def test_a_preview_too_far_ahead_is_refused_and_an_unknown_radio_has_none(db):
     programme_radio()
     programmer, _, _ = engine()
-    with pytest.raises(PreviewError, match="from: at most 168 hours ahead"):
+    with pytest.raises(ParameterError, match="from: at most 168 hours ahead"):
         preview(programmer, "r1", START + 169 * HOUR, 1)
     assert preview(programmer, "nope", None, 1) is None
 

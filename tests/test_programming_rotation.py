@@ -11,7 +11,6 @@ from yascheduler.programming.history import PlayHistory
 from yascheduler.programming.rotation import (
     QUEUE_DEPTH,
     Rotation,
-    last_starts,
     pick_song,
     recency_factors,
 )
@@ -19,6 +18,10 @@ from yascheduler.programming.rotation import (
 NOW = 1_800_000_000.0
 HOUR = 3600.0
 SETTINGS = ProgrammingSettings()
+
+
+def last_starts(songs, history):
+    return [start[0] for start in history.separation_starts(songs)]
 
 
 def played(history, track, hours_ago):
@@ -30,8 +33,8 @@ def test_recency_factor_falls_linearly_from_longest_ago_to_most_recent():
     history = PlayHistory()
     for track, hours_ago in zip(songs, (10, 8, 6, 4)):
         played(history, track, hours_ago)
-    factors = recency_factors(songs, last_starts(songs, history))
-    assert [round(factors[track.id], 6) for track in songs] == [
+    factors = recency_factors(last_starts(songs, history), range(len(songs)))
+    assert [round(factor, 6) for factor in factors] == [
         1.0,
         round(1 - 0.85 / 3, 6),
         round(1 - 0.85 * 2 / 3, 6),
@@ -43,12 +46,8 @@ def test_never_played_songs_count_as_played_longest_ago():
     songs = [song(1), song(2), song(3)]
     history = PlayHistory()
     played(history, songs[0], 4)
-    factors = recency_factors(songs, last_starts(songs, history))
-    assert {key: round(factor, 9) for key, factor in factors.items()} == {
-        2: 1.0,
-        3: 1.0,
-        1: 0.15,
-    }
+    factors = recency_factors(last_starts(songs, history), range(len(songs)))
+    assert [round(factor, 9) for factor in factors] == [0.15, 1.0, 1.0]
 
 
 def test_catalog_last_play_time_counts_until_a_later_play_is_recorded():

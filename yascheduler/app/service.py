@@ -15,6 +15,7 @@ from gevent.pywsgi import WSGIServer
 from yascheduler.catalog import importer
 from yascheduler.http import api as http_api
 from yascheduler.programming import Programmer, ProgrammingSettings
+from yascheduler.programming.adherence import AdherenceMeter
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.store import connection
@@ -83,6 +84,7 @@ class Service:
             programming_settings(settings),
             stored.timelines,
             observe_lateness=self.metrics.play_lateness.observe,
+            observer=AdherenceMeter(clock, self.metrics.show_start_lateness.observe),
         )
         self.stations = Stations(
             clock,
@@ -123,6 +125,7 @@ class Service:
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
         )
         self.metrics.track(self.reader.gauges())
+        self.metrics.track_adherence(self.reader.adherence)
 
     def _token_checker(self) -> TokenChecker | None:
         if not self.settings.yaapp_url:

@@ -9,12 +9,13 @@ from .catalog_view import Playlist, Radio, Song
 from .interface import ProgrammingSettings, ScheduleObserver
 from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour
-from .rotation import REPEAT_WINDOW, dropped_rule, playable
+from .rotation import REPEAT_WINDOW, dropped_rule, has_playable
 from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
 from .show_starts import begun, taking_over, timed_shows
 from .shows import ShowOnAir, on_air, ordered_songs
 from .state import RadioState
 from .timeline import Segment, Timeline
+from .radio_memo import remember_last_radio
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -162,10 +163,11 @@ class Chooser:
         state.history.record_song(song, at)
 
 
+@remember_last_radio
 def default_playlist(radio: Radio) -> Playlist | None:
     """The playlist named `default`, if it is enabled and has something to play."""
     for playlist in radio.playlists:
-        if playlist.name == "default" and playlist.enabled and playable(playlist.songs):
+        if playlist.name == "default" and playlist.enabled and has_playable(playlist.songs):
             return playlist
     return None
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from yascheduler.support.clock import FakeClock
+from yascheduler.support.errors import ParameterError
 from yascheduler.support.turns import take_turns
 
 from .engine import EVENTS_PER_TURN, Programmer
@@ -36,14 +37,6 @@ PREDICTION = (
 )
 
 
-class PreviewError(ValueError):
-    """A preview that cannot be made as asked: names the parameter."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-
-
 def preview(programmer: Programmer, uuid: str, start=None, hours: float = 24) -> dict | None:
     """What the radio will play from `start` (epoch seconds; a datetime, naive in the
     radio's time zone; None or a past time: now) for `hours`; None if not programmed."""
@@ -53,7 +46,7 @@ def preview(programmer: Programmer, uuid: str, start=None, hours: float = 24) ->
     zone, now = copy.state.zone, copy.at
     begin = max(now, _instant(start, zone) if start is not None else now)
     if begin > now + MAX_AHEAD_HOURS * HOUR:
-        raise PreviewError("from", f"at most {MAX_AHEAD_HOURS} hours ahead")
+        raise ParameterError("from", f"at most {MAX_AHEAD_HOURS} hours ahead")
     until = begin + hours * HOUR
     record = Record()
     clock = FakeClock(now)

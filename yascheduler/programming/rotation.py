@@ -12,6 +12,7 @@ choice among all, the recency factor keeping the newest ones unlikely.
 """
 
 import random
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .catalog_view import Playlist, Song
@@ -24,28 +25,25 @@ RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
 
-NEVER = float("-inf")
-
 
 def playable(songs) -> list[Song]:
     return [song for song in songs if song.enabled and song.duration > 0]
 
 
-def recency_factors(songs: list[Song], times: dict[int, float]) -> dict[int, float]:
-    """Song id -> recency factor, from song id -> last start; equal times share a rank."""
-    ordered = sorted(songs, key=lambda song: times[song.id])
+def has_playable(songs) -> bool:
+    return any(song.enabled and song.duration > 0 for song in songs)
+
+
+def recency_factors(times: list[float], indices) -> list[float]:
+    """The recency factors of the songs at `indices`, from every song's last start
+    (NEVER: never played); a song's rank is the count of songs played before it, so
+    equal times share one."""
+    ordered = sorted(times)
     last = len(ordered) - 1
-    factors, rank = {}, 0
-    for index, song in enumerate(ordered):
-        if index and times[song.id] != times[ordered[index - 1].id]:
-            rank = index
-        factors[song.id] = 1.0 - (1.0 - NEWEST_FACTOR) * rank / last if last else 1.0
-    return factors
-
-
-def last_starts(songs: list[Song], history: PlayHistory) -> dict[int, float]:
-    """Song id -> last start, NEVER for songs never played."""
-    return {song.id: _time(history.song_time(song)) for song in songs}
+    if not last:
+        return [1.0] * len(indices)
+    fall = 1.0 - NEWEST_FACTOR
+    return [1.0 - fall * bisect_left(ordered, times[i]) / last for i in indices]
 
 
 def pick_song(
@@ -55,20 +53,23 @@ def pick_song(
     settings: ProgrammingSettings,
     rng: random.Random,
 ) -> Song:
-    """One of `songs` (playable, not empty), as the module docstring says."""
-    times = last_starts(songs, history)
-    factors = recency_factors(songs, times)
+    """One of `songs` (playable, not empty), as the module docstring says.
+
+    Every choice weighs every song of the playlist: songs are taken by their
+    index in `songs`, their figures in lists, rather than looked up by id.
+    """
+    starts = history.separation_starts(songs)
+    times = [start[0] for start in starts]
+    kept = _rules_kept(starts, now, settings)
     # frequency 0: never chosen while another song can be
-    eligible = [song for song in songs if song.frequency > 0] or songs
-    windows = _windows(settings)
-    kept = {song.id: _rules_kept(song, times, history, now, windows) for song in eligible}
-    for rules in range(len(windows), 0, -1):
-        remaining = [song for song in eligible if kept[song.id] >= rules]
+    eligible = [i for i, song in enumerate(songs) if song.frequency > 0] or range(len(songs))
+    for rules in range(len(RULES), 0, -1):
+        remaining = [i for i in eligible if kept[i] >= rules]
         if remaining:
-            return _weighted(remaining, factors, times, rng)
-    if any(song.artist or song.title for song in eligible):
-        return _least_recent(eligible, times)
-    return _weighted(eligible, factors, times, rng)
+            return _weighted(songs, remaining, times, rng)
+    if any(songs[i].artist or songs[i].title for i in eligible):
+        return _least_recent(songs, eligible, times)
+    return _weighted(songs, eligible, times, rng)
 
 
 def dropped_rule(
@@ -76,47 +77,42 @@ def dropped_rule(
 ) -> str | None:
     """The first rule (of RULES) that `song`, starting at `now`, breaks: the one pick_song
     had to drop to choose it; None if it keeps them all."""
-    times = {song.id: _time(history.song_time(song))}
-    kept = _rules_kept(song, times, history, now, _windows(settings))
+    (kept,) = _rules_kept(history.separation_starts([song]), now, settings)
     return RULES[kept] if kept < len(RULES) else None
 
 
-def _windows(settings: ProgrammingSettings) -> tuple[float, float, float]:
-    return (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
+def _rules_kept(starts: list[tuple], now: float, settings: ProgrammingSettings) -> list[int]:
+    """For each song's (last start, title's, artist's): how many of the rules, taken in
+    order, it keeps before it breaks one."""
+    repeat, title, artist = REPEAT_WINDOW, settings.title_separation, settings.artist_separation
+    return [
+        0
+        if now - song_at < repeat
+        else 1
+        if now - title_at < title
+        else 2
+        if now - artist_at < artist
+        else 3
+        for song_at, title_at, artist_at in starts
+    ]
 
 
-def _rules_kept(song, times, history, now, windows) -> int:
-    """How many of the rules, taken in order, the song keeps before it breaks one."""
-    ages = (
-        now - times[song.id],
-        now - _time(history.title_time(song)),
-        now - _time(history.artist_time(song)),
-    )
-    for kept, (age, window) in enumerate(zip(ages, windows)):
-        if age < window:
-            return kept
-    return len(windows)
-
-
-def _weighted(songs, factors, times, rng) -> Song:
-    weights = [song.frequency**2 * factors[song.id] for song in songs]
+def _weighted(songs, indices, times, rng) -> Song:
+    factors = recency_factors(times, indices)
+    weights = [songs[i].frequency ** 2 * factor for i, factor in zip(indices, factors)]
     total = sum(weights)
     if total <= 0:
-        return _least_recent(songs, times)
+        return _least_recent(songs, indices, times)
     threshold = rng.random() * total
-    for song, weight in zip(songs, weights):
+    for i, weight in zip(indices, weights):
         threshold -= weight
         if threshold < 0:
-            return song
-    return songs[-1]  # rounding left a sliver of the total
+            return songs[i]
+    return songs[indices[-1]]  # rounding left a sliver of the total
 
 
-def _least_recent(songs, times) -> Song:
-    return min(songs, key=lambda song: (times[song.id], song.id))
-
-
-def _time(when: float | None) -> float:
-    return NEVER if when is None else when
+def _least_recent(songs, indices, times) -> Song:
+    return songs[min(indices, key=lambda i: (times[i], songs[i].id))]
 
 
 @dataclass(slots=True)

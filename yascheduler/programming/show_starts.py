@@ -17,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 from .catalog_view import Playlist, Radio
 from .history import PlayHistory
-from .rotation import playable
+from .rotation import has_playable
 from .shows import ShowOnAir, starts_between
 from .timeline import Segment
+from .radio_memo import remember_last_radio
 
 HARD, MAX_WAIT = "hard", "max_wait"  # why a show cut what played before it
 
 
+@remember_last_radio
 def timed_shows(radio: Radio) -> list[Playlist]:
     """The radio's shows on air that will not wait: hard ones, and soft ones with a max_wait."""
     return [
@@ -33,7 +35,7 @@ def timed_shows(radio: Radio) -> list[Playlist]:
         and (playlist.show.start == HARD or playlist.show.max_wait is not None)
         and playlist.enabled
         and playlist.show.enabled
-        and playable(playlist.songs)
+        and has_playable(playlist.songs)
     ]
 
 
