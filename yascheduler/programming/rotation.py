@@ -16,14 +16,17 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from .catalog_view import Playlist, Song
-from .history import PlayHistory
+from .history import PlayHistory, separation_key
 from .interface import ProgrammingSettings
+from .radio_memo import remember_recent
 
 REPEAT_WINDOW = 3 * 3600.0
 # the separation rules, in the order they are kept (the last is dropped first)
 RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
+# a dry run of one radio weighs its default playlist and its random shows, in turn
+PLAYLISTS_REMEMBERED = 8
 
 
 def playable(songs) -> list[Song]:
@@ -46,30 +49,69 @@ def recency_factors(times: list[float], indices) -> list[float]:
     return [1.0 - fall * bisect_left(ordered, times[i]) / last for i in indices]
 
 
+@dataclass(frozen=True, slots=True)
+class Weighing:
+    """Playable songs, and what every choice reads of them, read once: the songs' ids,
+    the keys of their titles and artists, their catalog last_play_time (None when no
+    song has one), which may be chosen (frequency > 0, or all if none), and their
+    frequency squared."""
+
+    songs: tuple[Song, ...]
+    ids: tuple[int, ...]
+    titles: tuple[str | None, ...]
+    artists: tuple[str | None, ...]
+    catalog_starts: tuple[float | None, ...] | None
+    eligible: tuple[int, ...]
+    squares: tuple[float, ...]
+    labelled: bool  # a song that may be chosen has an artist or a title
+
+
+def weighing(songs) -> Weighing:
+    songs = tuple(songs)
+    catalog = tuple(song.last_play_time for song in songs)
+    eligible = tuple(i for i, song in enumerate(songs) if song.frequency > 0)
+    eligible = eligible or tuple(range(len(songs)))
+    return Weighing(
+        songs=songs,
+        ids=tuple(song.id for song in songs),
+        titles=tuple(separation_key(song.title) for song in songs),
+        artists=tuple(separation_key(song.artist) for song in songs),
+        catalog_starts=None if catalog.count(None) == len(catalog) else catalog,
+        eligible=eligible,
+        squares=tuple(song.frequency**2 for song in songs),
+        labelled=any(songs[i].artist or songs[i].title for i in eligible),
+    )
+
+
+@remember_recent(PLAYLISTS_REMEMBERED)
+def playlist_weighing(playlist: Playlist) -> Weighing | None:
+    """The weighing of the playlist's playable songs; None if it has none."""
+    songs = playable(playlist.songs)
+    return weighing(songs) if songs else None
+
+
 def pick_song(
-    songs: list[Song],
+    songs: Weighing,
     history: PlayHistory,
     now: float,
     settings: ProgrammingSettings,
     rng: random.Random,
 ) -> Song:
-    """One of `songs` (playable, not empty), as the module docstring says.
+    """One of the songs (playable, not empty), as the module docstring says.
 
     Every choice weighs every song of the playlist: songs are taken by their
-    index in `songs`, their figures in lists, rather than looked up by id.
+    index, their figures in lists, rather than looked up by id.
     """
     starts = history.separation_starts(songs)
     times = [start[0] for start in starts]
     kept = _rules_kept(starts, now, settings)
-    # frequency 0: never chosen while another song can be
-    eligible = [i for i, song in enumerate(songs) if song.frequency > 0] or range(len(songs))
     for rules in range(len(RULES), 0, -1):
-        remaining = [i for i in eligible if kept[i] >= rules]
+        remaining = [i for i in songs.eligible if kept[i] >= rules]
         if remaining:
             return _weighted(songs, remaining, times, rng)
-    if any(songs[i].artist or songs[i].title for i in eligible):
-        return _least_recent(songs, eligible, times)
-    return _weighted(songs, eligible, times, rng)
+    if songs.labelled:
+        return _least_recent(songs.songs, songs.eligible, times)
+    return _weighted(songs, songs.eligible, times, rng)
 
 
 def dropped_rule(
@@ -77,7 +119,7 @@ def dropped_rule(
 ) -> str | None:
     """The first rule (of RULES) that `song`, starting at `now`, breaks: the one pick_song
     had to drop to choose it; None if it keeps them all."""
-    (kept,) = _rules_kept(history.separation_starts([song]), now, settings)
+    (kept,) = _rules_kept([history.separation_start(song)], now, settings)
     return RULES[kept] if kept < len(RULES) else None
 
 
@@ -97,18 +139,19 @@ def _rules_kept(starts: list[tuple], now: float, settings: ProgrammingSettings) 
     ]
 
 
-def _weighted(songs, indices, times, rng) -> Song:
+def _weighted(songs: Weighing, indices, times, rng) -> Song:
     factors = recency_factors(times, indices)
-    weights = [songs[i].frequency ** 2 * factor for i, factor in zip(indices, factors)]
+    squares = songs.squares
+    weights = [squares[i] * factor for i, factor in zip(indices, factors)]
     total = sum(weights)
     if total <= 0:
-        return _least_recent(songs, indices, times)
+        return _least_recent(songs.songs, indices, times)
     threshold = rng.random() * total
     for i, weight in zip(indices, weights):
         threshold -= weight
         if threshold < 0:
-            return songs[i]
-    return songs[indices[-1]]  # rounding left a sliver of the total
+            return songs.songs[i]
+    return songs.songs[indices[-1]]  # rounding left a sliver of the total
 
 
 def _least_recent(songs, indices, times) -> Song:
@@ -161,8 +204,8 @@ class Rotation:
         self, playlist: Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
     ) -> None:
         """Top the queue up to `depth` songs; `at`: the earliest its first song could start."""
-        songs = playable(playlist.songs)
-        if not songs:
+        songs = playlist_weighing(playlist)
+        if songs is None:
             self._queues.pop(playlist.id, None)
             return
         queue = self._queues.get(playlist.id)
