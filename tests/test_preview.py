@@ -197,3 +197,27 @@ def test_a_week_across_a_clock_change(db, zone, week, sunday_show, change, moved
     until = start + WEEK * HOUR
     run_until(programmer, clock, until)
     assert previewed(answer) == played(player, until)
+
+
+def test_what_the_dry_run_does_stays_out_of_the_log(db, caplog):
+    programme_radio()
+    programmer, clock, _ = engine()
+    caplog.set_level("INFO", logger="yascheduler.programming")
+    preview(programmer, "r1", None, 24)
+    assert [r.message for r in caplog.records if "Evening" in r.message] == []
+    run_until(programmer, clock, START + 24 * HOUR)
+    logged = [r.message for r in caplog.records if "Evening" in r.message]
+    assert logged and all(message.startswith("radio r1: show 'Evening'") for message in logged)
+
+
+def test_a_radio_with_nothing_to_play_previews_its_dead_air_until_its_show(db):
+    noon = show(["MON"], "12:00:00", 1800)
+    radio(playlists=[playlist(2, [song(100, 600.0)], "Noon", noon)], timezone="Europe/Paris")
+    programmer, _, _ = engine()
+    items = preview(programmer, "r1", None, 4)["items"]
+    noon_at = instant("2026-06-01 12:00:00", "Europe/Paris")
+    assert (items[0]["kind"], items[0]["start"], items[0]["end"]) == ("dead air", START, noon_at)
+    # 600 s songs, crossfaded 2 s, from 12:00; the last starts before 12:30 and plays out
+    assert [item["start"] - noon_at for item in items[1:5]] == [0, 598, 1196, 1794]
+    assert [item["kind"] for item in items[1:]] == ["show song"] * 4 + ["dead air"]
+    assert items[5]["start"] == items[4]["end"] == noon_at + 1794 + 600  # silent once it ends

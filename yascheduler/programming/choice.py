@@ -11,7 +11,7 @@ from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour
 from .rotation import REPEAT_WINDOW, dropped_rule, has_playable
 from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
-from .show_starts import begun, taking_over, timed_shows
+from .show_starts import HARD, begun, taking_over, timed_shows
 from .shows import ShowOnAir, on_air, ordered_songs
 from .state import RadioState
 from .timeline import Segment, Timeline
@@ -104,6 +104,14 @@ class Chooser:
             timeline.interrupted = None
             state.unsaved.add("interrupted")
         cut = current is not None and at < natural_boundary(current, self._crossfade)
+        if cut:
+            log.info(
+                "radio %s: show %r cuts what plays at %s (%s)",
+                state.uuid,
+                show.playlist.name,
+                datetime.fromtimestamp(at, UTC).isoformat(),
+                "its hard start" if why == HARD else "its max wait",
+            )
         choice = self._show_song(state, show, at, current, why if cut else None)
         return self._counted(state, choice)
 

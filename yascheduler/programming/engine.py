@@ -275,21 +275,18 @@ class Programmer:
         """How the radios keep to their schedule (the default observer)."""
         return self._observer
 
-    @property
-    def settings(self) -> ProgrammingSettings:
-        return self._settings
-
     # --- dry runs (preview.py) -------------------------------------------------------
 
     def copy_of_radio(self, uuid: str) -> RadioCopy | None:
-        """The radio's state and pending event copied now, and a random generator where
-        this engine's is (read, not advanced); None if the radio is not programmed."""
+        """The radio's state and pending event copied now, a random generator where this
+        engine's is (read, not advanced), the settings; None if the radio is not programmed."""
         with self._lock:
             state = self._radios.get(uuid)
             if state is None:
                 return None
             (rng := random.Random()).setstate(self._rng.getstate())
-            return RadioCopy(state.copy(rng), self._event(state), rng, self._clock.now())
+            now = self._clock.now()
+            return RadioCopy(state.copy(rng), self._event(state), rng, now, self._settings)
 
     def adopt(self, copy: RadioCopy) -> RadioState:
         """Program a copied radio from where it was (a dry run's own engine)."""

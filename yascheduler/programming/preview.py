@@ -14,7 +14,9 @@ prediction: the live engine draws for every radio from one generator, so
 other radios' choices (and a catalog import) change them.
 """
 
+import contextvars
 import itertools
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +26,7 @@ from yascheduler.support.turns import take_turns
 
 from .engine import EVENTS_PER_TURN, Programmer
 from .preview_items import clock_changes, items, local_iso
+from .state import RadioCopy, RadioState
 from .timeline import Segment
 
 HOUR = 3600.0
@@ -37,30 +40,40 @@ PREDICTION = (
 )
 
 
+# set while a dry run runs, in its greenlet alone: what its engine logs (a show on
+# air, a radio broken) did not happen, and stays out of the operator's log
+DRY_RUN = contextvars.ContextVar("yascheduler_dry_run", default=False)
+
+
+class LiveOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not DRY_RUN.get()
+
+
+logging.getLogger("yascheduler.programming").addFilter(LiveOnly())
+
+
 def preview(programmer: Programmer, uuid: str, start=None, hours: float = 24) -> dict | None:
     """What the radio will play from `start` (epoch seconds; a datetime, naive in the
     radio's time zone; None or a past time: now) for `hours`; None if not programmed."""
     copy = programmer.copy_of_radio(uuid)
     if copy is None:
         return None
+    token = DRY_RUN.set(True)
+    try:
+        return _dry_run(copy, uuid, start, hours)
+    finally:
+        DRY_RUN.reset(token)
+
+
+def _dry_run(copy: RadioCopy, uuid: str, start, hours: float) -> dict:
     zone, now = copy.state.zone, copy.at
     begin = max(now, _instant(start, zone) if start is not None else now)
     if begin > now + MAX_AHEAD_HOURS * HOUR:
         raise ParameterError("from", f"at most {MAX_AHEAD_HOURS} hours ahead")
     until = begin + hours * HOUR
     record = Record()
-    clock = FakeClock(now)
-    dry = Programmer(clock, Silent(), programmer.settings, Discarded(), copy.rng, observer=record)
-    state = dry.adopt(copy)
-    if state.timeline.current is not None and not state.timeline.broken:
-        record.segments.append(state.timeline.current)
-    if state.timeline.broken:
-        record.radio_broke(uuid, now)
-    for _ in take_turns(itertools.count(), EVENTS_PER_TURN):  # the live loop gets its turns
-        wait = dry.run_due()
-        if wait is None or clock.now() + wait >= until:
-            break
-        clock.advance(wait)
+    state = _run(copy, record, until)
     radio = state.radio
     changes = clock_changes(radio, zone, begin, until)
     return {
@@ -73,11 +86,26 @@ def preview(programmer: Programmer, uuid: str, start=None, hours: float = 24) ->
         "until_local": local_iso(until, zone),
         "hours": hours,
         "prediction": PREDICTION,
-        "items": items(
-            radio, zone, programmer.settings, record, state.timeline, begin, until, changes
-        ),
+        "items": items(radio, zone, copy.settings, record, state.timeline, begin, until, changes),
         "clock_changes": changes,
     }
+
+
+def _run(copy: RadioCopy, record: "Record", until: float) -> RadioState:
+    """An engine of its own plays the copy until `until`, telling `record`."""
+    clock = FakeClock(copy.at)
+    dry = Programmer(clock, Silent(), copy.settings, Discarded(), copy.rng, observer=record)
+    state = dry.adopt(copy)
+    if state.timeline.broken:
+        record.radio_broke(state.uuid, copy.at)
+    elif state.timeline.current is not None:
+        record.segments.append(state.timeline.current)  # playing now: it started before
+    for _ in take_turns(itertools.count(), EVENTS_PER_TURN):  # the live loop gets its turns
+        wait = dry.run_due()
+        if wait is None or clock.now() + wait >= until:
+            break
+        clock.advance(wait)
+    return state
 
 
 @dataclass

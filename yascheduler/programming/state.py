@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from .catalog_view import Radio
 from .history import PlayHistory
+from .interface import ProgrammingSettings
 from .rotation import Rotation
 from .timeline import Timeline
 
@@ -42,9 +43,11 @@ class RadioState:
 @dataclass(frozen=True)
 class RadioCopy:
     """A programmed radio copied at `at` for a dry run: its state, its pending event
-    (at, kind) if any, and a random generator where the live engine's is."""
+    (at, kind) if any, a random generator where the live engine's is, and the
+    engine's settings."""
 
     state: RadioState
     event: tuple[float, str] | None
     rng: random.Random
     at: float
+    settings: ProgrammingSettings

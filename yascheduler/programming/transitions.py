@@ -192,8 +192,10 @@ class Transitions:
     def _break(self, state: RadioState, at: float, reason: str) -> None:
         """Nothing to play: wait for the next show start, or for the catalog to change."""
         timeline = state.timeline
-        if timeline.broken is None:
-            self._observer.radio_broke(state.uuid, at)
+        if timeline.broken is None:  # silent once what plays has ended
+            playing = timeline.current
+            silent_from = at if playing is None else max(at, ends_at(playing))
+            self._observer.radio_broke(state.uuid, silent_from)
         if timeline.broken != reason:
             log.warning("radio %s broken: %s", state.uuid, reason)
         timeline.broken = reason
