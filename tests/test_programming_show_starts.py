@@ -134,3 +134,17 @@ def test_a_soft_show_with_max_wait_at_the_hour_waits_for_the_jingle_and_cuts_the
         (SHOW_AT + 6.0, first, 600.0),  # the song resumes after the hourly jingle
         (SHOW_AT + 120.0, "songs/101.mp3", 0.0),  # and is cut at the max wait
     ]
+
+
+def test_a_hard_show_imported_while_a_song_plays_cuts_it_at_its_time(db):
+    station = radio(playlists=[playlist(1, default_songs(10, 1000.0))], timezone="Europe/Paris")
+    start = instant(f"{T} 09:50:00", "Europe/Paris")
+    programmer, clock, player = make_programmer(start, SETTINGS)
+    load(programmer)
+    run_until(programmer, clock, start + 60)
+    news = show(["MON"], "10:00:00", 1800, start="hard")
+    station.playlists.append(playlist(2, [song(101, 300.0, order=1)], "News", news))
+    station.save()
+    programmer.set_radio(station)
+    run_until(programmer, clock, SHOW_AT + 60)
+    assert first_show_play(player)[:2] == (SHOW_AT - 5.0, SHOW_AT)

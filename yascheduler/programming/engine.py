@@ -144,6 +144,8 @@ class Programmer:
             state.rotation.clear()
             if state.timeline.broken or self._event(state) is None:
                 self._transitions.recover(state, now)
+            else:  # a show that does not wait may now cut what plays
+                self._transitions.replan(state, now)
         self._save(state)
 
     def remove_radio(self, uuid: str) -> None:

@@ -129,6 +129,18 @@ class Transitions:
         else:
             self.start_fresh(state, at)
 
+    def replan(self, state: RadioState, at: float) -> None:
+        """The radio's catalog changed: where the segment playing ends, again, unless
+        what follows it is chosen already."""
+        timeline = state.timeline
+        if timeline.current is None or timeline.next is not None:
+            return
+        boundary = self._boundary(state, timeline.current)
+        if boundary != timeline.boundary:
+            timeline.boundary = boundary
+            state.unsaved.add("boundary")
+            self._schedule(state, max(at, boundary - self._settings.prepare_seconds), PREPARE)
+
     def start_fresh(self, state: RadioState, at: float) -> None:
         """A first segment from offset 0 at `at`, with nothing before it."""
         timeline = state.timeline
