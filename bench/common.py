@@ -114,6 +114,10 @@ class Process:
     def rss(self) -> int:
         return self.ps.memory_info().rss
 
+    def children_rss(self) -> int:
+        """The resident memory of the processes it started (the embedded store server)."""
+        return sum(child.memory_info().rss for child in self.ps.children(recursive=True))
+
     def cpu_times(self) -> float:
         times = self.ps.cpu_times()
         return times.user + times.system
@@ -181,6 +185,9 @@ def launch_service(
         "3600",
         *extra,
     ]
+    if "--mongo-url" not in extra and "--data-dir" not in extra:
+        # the production-like default: the embedded store server, a data directory each
+        argv += ["--data-dir", str(workdir / f"{name}-data")]
     if catalog is not None:
         argv += ["--catalog", str(catalog)]
     return Process(argv, workdir / f"{name}.log"), port

@@ -51,6 +51,31 @@ def service_lateness(port: int) -> dict:
     }
 
 
+def programmed(process: Process, port: int, radios: int, timeout: float) -> float:
+    """Seconds from launch until /api/status counts every radio (RuntimeError if not)."""
+    wait_http(process, port, timeout)
+    while status(port)["radios"] < radios:
+        if time.time() - process.started > timeout:
+            raise RuntimeError("not every radio programmed")
+        time.sleep(0.2)
+    return time.time() - process.started
+
+
+def first_import(server, workdir: Path, catalog: Path, radios: int, timeout: float, out: dict):
+    """Launch on an empty data directory with the catalog: the first import's start-up."""
+    name = f"service-{radios}"
+    process, port = launch_service(server.url, workdir, catalog, name=name)
+    time.sleep(1.0)
+    spy = profile(process, min(20, timeout), f"first import, {radios} radios", workdir)
+    try:
+        out[f"{radios}_startup_first_import"] = figure(
+            programmed(process, port, radios, timeout), "s"
+        )
+    finally:
+        finish_profile(spy)
+        process.stop(timeout=60)  # its writes are flushed as it stops
+
+
 def scenario_programming(quick: bool, workdir: Path) -> dict:
     plans = [(1000, 40, 180)] if quick else [(1000, 60, 180), (10000, 90, 300), (100000, 150, 300)]
     out = {}
@@ -68,10 +93,11 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
         catalog = make_catalog(workdir / f"catalog-{radios}.json", radios)
         server = Redis()
         prefix = f"{radios}"
+        spy = None
         try:
-            spy = None
             try:
-                # not start_service: the profile must cover the start-up
+                first_import(server, workdir, catalog, radios, startup_timeout, out)
+                # again on the same data directory: every radio already stored
                 process, port = launch_service(
                     server.url, workdir, catalog, name=f"service-{radios}"
                 )
@@ -79,12 +105,7 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
                 spy = profile(
                     process, min(20, startup_timeout), f"start-up, {radios} radios", workdir
                 )
-                wait_http(process, port, startup_timeout)
-                while status(port)["radios"] < radios:
-                    if time.time() - process.started > startup_timeout:
-                        raise RuntimeError("not every radio programmed")
-                    time.sleep(0.2)
-                startup = time.time() - process.started
+                startup = programmed(process, port, radios, startup_timeout)
             except RuntimeError as error:
                 log(f"  start-up did not finish within {startup_timeout}s: {error}")
                 finish_profile(spy)
@@ -93,78 +114,83 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
                 process.stop(timeout=5)
                 break
             finish_profile(spy)
-            out[f"{prefix}_startup"] = figure(startup, "s")
+            out[f"{prefix}_startup"] = figure(startup, "s (every radio stored already)")
             log(f"  started in {startup:.1f}s")
-            streamers = max(1, radios // 1000) if radios > 1000 else 10
-            per = radios // streamers
-            summary_path = workdir / f"simulate-{radios}.json"
-            sim = Process(
-                [
-                    PYTHON,
-                    "-m",
-                    "yascheduler",
-                    "simulate",
-                    "--redis-url",
-                    server.url,
-                    "--streamers",
-                    str(streamers),
-                    "--radios-per-streamer",
-                    str(per),
-                    "--listeners-per-radio",
-                    "0",
-                    "--duration",
-                    str(seconds),
-                    "--catalog",
-                    str(catalog),
-                    "--json",
-                    str(summary_path),
-                    "--quiet",
-                ],
-                workdir / f"simulate-{radios}.log",
-            )
-            settle = min(30.0, seconds / 3)
-            time.sleep(settle)
-            meter = CpuMeter(process).start()
-            spy = profile(process, 20, f"programming, {radios} radios streamed", workdir)
-            sim.popen.wait(timeout=seconds + 120)
-            cpu = meter.stop()
-            finish_profile(spy)
-            rss = process.rss()
-            service_status = status(port)
-            summary = json.loads(summary_path.read_text())
-            lateness = summary["play_lateness_ms"]
-            out[f"{prefix}_radios_streamed"] = figure(summary["radios_started"], "radios")
-            out[f"{prefix}_plays"] = figure(summary["plays"], "plays")
-            out[f"{prefix}_play_lateness_p50"] = figure(lateness["p50"], "ms")
-            out[f"{prefix}_play_lateness_p99"] = figure(lateness["p99"], "ms")
-            out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
-            out[f"{prefix}_gaps"] = figure(
-                summary["gaps"]["count"], "tracks starting > 0.1 s after the previous end"
-            )
-            out[f"{prefix}_simulator_errors"] = figure(summary["errors"]["total"], "errors")
-            join = summary["latency_ms"].get("radio_started") or {}
-            out[f"{prefix}_play_radio_p99"] = figure(join.get("p99"), "ms")
-            inside = service_status.get("play_lateness") or {}
-            out[f"{prefix}_service_lateness_p99"] = figure(
-                inside.get("p99_ms"), "ms (service's own, last sends)"
-            )
-            whole_run = service_lateness(port)
-            out[f"{prefix}_service_sends"] = figure(whole_run["count"], "plays (whole run)")
-            out[f"{prefix}_service_sends_within_50ms"] = figure(
-                whole_run["within_50ms"], "% (service's own, whole run)"
-            )
-            out[f"{prefix}_service_lateness_p99_bound"] = figure(
-                whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
-            )
-            out[f"{prefix}_cpu"] = figure(cpu, "% of one core")
-            out[f"{prefix}_rss"] = figure(rss / 2**20, "MiB")
-            out[f"{prefix}_rss_per_radio"] = figure((rss - base_rss) / radios / 1024, "KiB")
-            out[f"_{prefix}_simulator"] = summary
-            log(
-                f"  lateness {lateness}, gaps {summary['gaps']}, "
-                f"errors {summary['errors']}, cpu {cpu:.0f}%"
-            )
+            run_simulation(process, port, server, workdir, catalog, radios, seconds, base_rss, out)
             process.stop()
         finally:
             server.stop()
     return out
+
+
+def run_simulation(process, port, server, workdir, catalog, radios, seconds, base_rss, out):
+    prefix = f"{radios}"
+    streamers = max(1, radios // 1000) if radios > 1000 else 10
+    per = radios // streamers
+    summary_path = workdir / f"simulate-{radios}.json"
+    sim = Process(
+        [
+            PYTHON,
+            "-m",
+            "yascheduler",
+            "simulate",
+            "--redis-url",
+            server.url,
+            "--streamers",
+            str(streamers),
+            "--radios-per-streamer",
+            str(per),
+            "--listeners-per-radio",
+            "0",
+            "--duration",
+            str(seconds),
+            "--catalog",
+            str(catalog),
+            "--json",
+            str(summary_path),
+            "--quiet",
+        ],
+        workdir / f"simulate-{radios}.log",
+    )
+    settle = min(30.0, seconds / 3)
+    time.sleep(settle)
+    meter = CpuMeter(process).start()
+    spy = profile(process, 20, f"programming, {radios} radios streamed", workdir)
+    sim.popen.wait(timeout=seconds + 120)
+    cpu = meter.stop()
+    finish_profile(spy)
+    rss, store_rss = process.rss(), process.children_rss()
+    service_status = status(port)
+    summary = json.loads(summary_path.read_text())
+    lateness = summary["play_lateness_ms"]
+    out[f"{prefix}_radios_streamed"] = figure(summary["radios_started"], "radios")
+    out[f"{prefix}_plays"] = figure(summary["plays"], "plays")
+    out[f"{prefix}_play_lateness_p50"] = figure(lateness["p50"], "ms")
+    out[f"{prefix}_play_lateness_p99"] = figure(lateness["p99"], "ms")
+    out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
+    out[f"{prefix}_gaps"] = figure(
+        summary["gaps"]["count"], "tracks starting > 0.1 s after the previous end"
+    )
+    out[f"{prefix}_simulator_errors"] = figure(summary["errors"]["total"], "errors")
+    join = summary["latency_ms"].get("radio_started") or {}
+    out[f"{prefix}_play_radio_p99"] = figure(join.get("p99"), "ms")
+    inside = service_status.get("play_lateness") or {}
+    out[f"{prefix}_service_lateness_p99"] = figure(
+        inside.get("p99_ms"), "ms (service's own, last sends)"
+    )
+    whole_run = service_lateness(port)
+    out[f"{prefix}_service_sends"] = figure(whole_run["count"], "plays (whole run)")
+    out[f"{prefix}_service_sends_within_50ms"] = figure(
+        whole_run["within_50ms"], "% (service's own, whole run)"
+    )
+    out[f"{prefix}_service_lateness_p99_bound"] = figure(
+        whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
+    )
+    out[f"{prefix}_cpu"] = figure(cpu, "% of one core")
+    out[f"{prefix}_rss"] = figure(rss / 2**20, "MiB")
+    out[f"{prefix}_rss_per_radio"] = figure((rss - base_rss) / radios / 1024, "KiB")
+    out[f"{prefix}_store_server_rss"] = figure(store_rss / 2**20, "MiB (nx-27017, apart)")
+    out[f"_{prefix}_simulator"] = summary
+    log(
+        f"  lateness {lateness}, gaps {summary['gaps']}, errors {summary['errors']}, cpu {cpu:.0f}%"
+    )

@@ -1,4 +1,4 @@
-"""Shared fixtures: a store per test, a real Redis server per session.
+"""Shared fixtures: a store server and a Redis server per session, a database per test.
 
 The gevent patch comes first, as in the real entry point: the service under
 test runs its greenlets in this process.
@@ -9,30 +9,41 @@ from gevent import monkey
 monkey.patch_all()
 
 import os  # noqa: E402
-import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
 from tests.redis_server import RedisServer  # noqa: E402
+from tests.store_server import StoreServer, database_name, drop_database, on_server  # noqa: E402
 from yascheduler.support.ports import free_port  # noqa: E402
 from yascheduler.store import connection as store  # noqa: E402
 
+# a MongoDB of the tester's own, to run the whole suite against (mongodb://HOST/anything)
 TEST_MONGO_URL = os.environ.get("YASCHEDULER_TEST_MONGO_URL")
 
 
+@pytest.fixture(scope="session")
+def store_server(tmp_path_factory):
+    """nx-27017, the store server `yascheduler run` embeds, for the whole session."""
+    server = StoreServer(tmp_path_factory.mktemp("store"))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def mongo_url():
-    """A fresh, empty database: in memory, or on the real MongoDB if configured."""
-    name = "yastest_" + uuid.uuid4().hex[:12]
+def mongo_url(request):
+    """A fresh, empty database of the test's own, connected; dropped after the test. On
+    the session's store server, or on YASCHEDULER_TEST_MONGO_URL's server when set."""
+    name = database_name("yastest")
     if TEST_MONGO_URL:
-        url = TEST_MONGO_URL.rstrip("/").rsplit("/", 1)[0] + "/" + name
+        url = on_server(TEST_MONGO_URL, name)
     else:
-        url = "mongomock://localhost/" + name
+        url = request.getfixturevalue("store_server").url(name)
     store.connect(url)
     yield url
-    store.drop_everything()
     store.disconnect()
+    drop_database(url)
 
 
 @pytest.fixture

@@ -34,6 +34,12 @@ def wait_for(condition, what: str, timeout: float = 5.0) -> None:
             gevent.sleep(0.01)
 
 
+def stored(service: Service) -> None:
+    """Wait until the store holds every change the service made so far (its store
+    writer writes behind, at most write_delay after a change, plus one write)."""
+    wait_for(service.writer.caught_up, "the service's changes to be stored")
+
+
 def http_base(service: Service) -> str:
     return f"http://127.0.0.1:{service.http_server.server_port}"
 

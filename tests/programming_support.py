@@ -113,4 +113,4 @@ def song_starts(player, radio_uuid):
 
 def timeline_of(player, radio_uuid):
     """(start instant, command) for every play sent, in order."""
-    return [(sent_at + command.delay, command) for sent_at, command in player.plays_for(radio_uuid)]
+    return [(command.starts_at, command) for _, command in player.plays_for(radio_uuid)]

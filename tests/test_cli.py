@@ -24,11 +24,11 @@ def yascheduler(*args):
     return [str(Path(sys.executable).parent / "yascheduler"), *args]
 
 
-def start(args, **env):
+def start(args, cwd=ROOT, **env):
     return subprocess.Popen(
         yascheduler(*args),
         env={**CLEAN_ENV, **env},
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -52,7 +52,9 @@ def wait_healthy(process, port, timeout=20.0):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # not listening yet, or (gunicorn) listening on the arbiter's socket while the
+        # worker still starts: the request waits in the backlog
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.1)
     process.kill()
@@ -99,14 +101,18 @@ def test_settings_come_from_the_environment(redis_url, catalog_file, mongo_url):
     assert code == 0, output
 
 
-def test_run_with_nothing_configured_starts_its_own_redis(tmp_path):
+def test_run_with_nothing_configured_starts_its_own_redis_and_store(tmp_path):
     port = free_port()
-    process = start(["run", "--catalog", str(EXAMPLE_CATALOG), "--http", f"127.0.0.1:{port}"])
+    run = ["run", "--catalog", str(EXAMPLE_CATALOG), "--http", f"127.0.0.1:{port}"]
+    process = start(run, cwd=tmp_path)
     wait_healthy(process, port)
     code, took, output = stop(process)
     assert code == 0, output
     assert "embedded redis-server started at redis://127.0.0.1:" in output
-    assert "lost on exit" in output  # the in-memory store is announced as ephemeral
+    data = tmp_path / "yascheduler-data"
+    assert "at mongodb://127.0.0.1:" in output and f"data in {data}" in output
+    assert "embedded store server stopped" in output
+    assert (data / "store").is_dir()
 
 
 def test_a_broken_catalog_stops_start_up_naming_the_entry(redis_url, tmp_path, mongo_url):

@@ -23,7 +23,8 @@ ALLOWED = {
     "webapp": {"store"},
     "http": set(),
     "tools": set(),
-    "app": {"catalog", "programming", "store", "streaming", "webapp", "http", "tools"},
+    "fleet": set(),
+    "app": {"catalog", "programming", "store", "streaming", "webapp", "http", "tools", "fleet"},
 }
 
 

@@ -13,7 +13,6 @@ from yascheduler.support.ports import free_port
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
 from yascheduler.app import cli
 from yascheduler.support import logs
-from yascheduler.store import connection as store
 from yascheduler.store.catalog import StoredCatalog
 from yascheduler.store.counters import Counter
 from yascheduler.store.outbox import OutboxItem
@@ -125,16 +124,13 @@ def stored_state(db):
     return db
 
 
-def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state, monkeypatch, capsys):
-    # A new mongomock client would be a new, empty store: flush the test's own.
-    monkeypatch.setattr(store, "connect", lambda url: None)
-    monkeypatch.setattr(store, "disconnect", lambda: None)
-    monkeypatch.setattr(store, "IN_MEMORY_SCHEME", "not-mongomock")
+def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state):
     catalog = (Radio.objects.count(), User.objects.count())
     assert catalog[0] > 0 and catalog[1] > 0
-    assert cli.main(["flush", "--yes", "--mongo-url", stored_state]) == 0
-    out = capsys.readouterr().out
-    assert "1 streamers, 1 radio_streams" in out and "users and radios kept" in out
+    result = run_cli("flush", "--yes", "--mongo-url", stored_state)
+    assert result.returncode == 0, result.stderr
+    assert "1 streamers, 1 radio_streams" in result.stdout
+    assert "users and radios kept" in result.stdout
     state = (
         Streamer,
         RadioStream,
@@ -157,7 +153,7 @@ def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal():
 
 
 def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush():
-    result = run_cli("flush", "--yes")
+    result = run_cli("flush", "--yes", "--mongo-url", "mongomock://localhost/yascheduler")
     assert result.returncode == 2
     assert "in memory" in result.stderr
 

@@ -3,14 +3,14 @@
 import pytest
 from bson import ObjectId
 
-from yascheduler.store.counters import Counter, StoredCounters
+from yascheduler.store.counters import Counter
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.webapp.outbox import WINDOW, NotParked, Outbox, Selection
 
 
 def new_outbox(window=WINDOW):
     """An outbox on the test's store, as a new process makes it."""
-    return Outbox(StoredOutbox(), StoredCounters(), window)
+    return Outbox(StoredOutbox(), window)
 
 
 def write(outbox, *radios):

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.catalogs import basic_catalog
-from tests.harness import http_base, wait_for
+from tests.harness import http_base, stored, wait_for
 from tests.test_metrics import scrape
 from yascheduler.support.clock import FakeClock
 
@@ -196,6 +196,7 @@ def test_retry_and_discard_need_the_admin_token(service, make_service):
         assert post(service, "discard", '{"all": true}', headers).status_code == 401
     retry_url = http_base(service) + "/api/outbox/parked/retry"
     assert requests.get(retry_url, timeout=5).status_code == 405
+    stored(service)
     without_token = make_service()  # on the same store: it sees the parked item too
     assert get(without_token, "/api/status")["outbox_parked"] == 1
     answer = post(without_token, "discard", '{"all": true}')

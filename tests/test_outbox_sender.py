@@ -12,7 +12,6 @@ import gevent
 import pytest
 
 from tests.harness import wait_for
-from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.support.clock import FakeClock
 from yascheduler.webapp.sender import OutboxSender, Verdict, classify
@@ -67,7 +66,7 @@ def clock():
 
 @pytest.fixture
 def notifier(db, webapp, clock):
-    return Notifier(clock, webapp.url, KEY, "UTC", Outbox(StoredOutbox(), StoredCounters()))
+    return Notifier(clock, webapp.url, KEY, "UTC", Outbox(StoredOutbox()))
 
 
 @pytest.fixture

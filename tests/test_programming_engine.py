@@ -36,14 +36,14 @@ def test_plays_come_prepare_seconds_ahead_and_leave_no_gap(db):
     programmer, clock, player = make_programmer(T0, settings)
     load(programmer)
     run_until(programmer, clock, T0 + 6 * HOUR)
-    plays = timeline_of(player, "r1")
+    plays = player.plays_for("r1")
     files = durations(station)
-    assert plays[0][1] == PlayCommand(plays[0][1].filename, 0.0, 0.0, 0.0)
-    for (start, previous), (next_start, command) in itertools.pairwise(plays):
-        assert command.delay == 5.0
-        assert command.offset == 0.0
+    assert plays[0] == (T0, PlayCommand(plays[0][1].filename, T0, 0.0, 0.0))
+    for (_, previous), (sent_at, command) in itertools.pairwise(plays):
+        assert command.delay_at(sent_at) == 5.0
+        assert command.offset_at(sent_at) == 0.0
         assert command.crossfade == 2.0
-        assert next_start == start + files[previous.filename] - 2.0
+        assert command.starts_at == previous.starts_at + files[previous.filename] - 2.0
     assert programmer.lateness()["count"] == len(plays) - 1
     assert programmer.lateness()["max_ms"] == 0.0
 
@@ -98,7 +98,9 @@ def test_join_mid_track_gets_the_offset_reached(db):
     load(programmer)
     first = timeline_of(player, "r1")[0][1]
     run_until(programmer, clock, T0 + 50)
-    assert programmer.join("r1") == [PlayCommand(first.filename, 0.0, 50.0, 0.0)]
+    [joined] = programmer.join("r1")
+    assert joined == PlayCommand(first.filename, T0, 0.0, 0.0)
+    assert (joined.delay_at(clock.now()), joined.offset_at(clock.now())) == (0.0, 50.0)
 
 
 def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
@@ -108,10 +110,13 @@ def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
     first = timeline_of(player, "r1")[0][1]
     run_until(programmer, clock, T0 + 196)
     following = timeline_of(player, "r1")[1][1]
-    assert programmer.join("r1") == [
-        PlayCommand(first.filename, 0.0, 196.0, 0.0),
-        PlayCommand(following.filename, 3.0, 0.0, 1.0),
-    ]
+    playing, next_one = programmer.join("r1")
+    assert (playing, next_one) == (
+        PlayCommand(first.filename, T0, 0.0, 0.0),
+        PlayCommand(following.filename, T0 + 199, 0.0, 1.0),
+    )
+    now = clock.now()
+    assert (playing.offset_at(now), next_one.delay_at(now)) == (196.0, 3.0)
     view = programmer.radio_view("r1")
     assert view["next"] == {
         "filename": following.filename,
@@ -142,8 +147,8 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
     later.run_due()
     playing = later.radio_view("r1")
     assert playing["started_at"] <= clock_later.now() < playing["ends_at"]
-    assert [c.delay for _, c in player_later.plays_for("r1")] == [0.0]
-    assert player_later.plays_for("r1")[0][1].offset == playing["offset"]
+    [(sent_at, joined)] = player_later.plays_for("r1")
+    assert (joined.delay_at(sent_at), joined.offset_at(sent_at)) == (0.0, playing["offset"])
     starts = [at for _, at in song_starts(player, "r1")]
     assert all(
         b - a in (200.0, 206.0) for a, b in itertools.pairwise(starts)
@@ -186,7 +191,9 @@ def test_radio_with_nothing_playable_is_broken_and_recovers_on_set_radio(db):
     station.save()
     programmer.set_radio(station)
     assert programmer.radio_view("r1")["broken"] is None
-    assert timeline_of(player, "r1") == [(T0 + HOUR, PlayCommand("songs/1.mp3", 0.0, 0.0, 0.0))]
+    assert timeline_of(player, "r1") == [
+        (T0 + HOUR, PlayCommand("songs/1.mp3", T0 + HOUR, 0.0, 0.0))
+    ]
 
 
 def test_remove_radio_stops_its_plays(db):
@@ -243,7 +250,8 @@ def test_late_sends_are_measured(db):
         "p99_ms": 250.0,
         "max_ms": 250.0,
     }
-    assert player.plays[-1][2].delay == 4.75
+    sent_at, _, command = player.plays[-1]
+    assert command.delay_at(sent_at) == 4.75
 
 
 def test_two_days_of_twenty_radios(db):

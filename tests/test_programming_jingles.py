@@ -143,14 +143,10 @@ def test_hourly_jingle_cuts_the_song_and_the_song_resumes_where_it_was_cut(db):
     run_until(programmer, clock, start + 1500)
     plays = timeline_of(player, "r1")
     first = plays[0][1]
-    assert plays[1] == (
-        instant("2026-06-01 11:00:00"),
-        PlayCommand("jingles/hour.mp3", 5.0, 0.0, 0.0),
-    )
-    assert plays[2] == (
-        instant("2026-06-01 11:00:08"),
-        PlayCommand(first.filename, 5.0, 600.0, 0.0),
-    )
+    top = instant("2026-06-01 11:00:00")
+    assert plays[1] == (top, PlayCommand("jingles/hour.mp3", top, 0.0, 0.0))
+    assert plays[2] == (top + 8.0, PlayCommand(first.filename, top + 8.0, 600.0, 0.0))
+    assert [sent for sent, _ in player.plays_for("r1")[1:3]] == [top - 5.0, top + 3.0]
     assert plays[3][0] == instant("2026-06-01 11:00:08") + 400.0
     assert len(song_starts(player, "r1")) == 2  # the resumed song is not a new start
     assert programmer.radio_view("r1")["kind"] == "song"

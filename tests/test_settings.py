@@ -44,7 +44,8 @@ def test_defaults():
     resolved = resolve({}, {"TZ": "Europe/Paris"})
     assert resolved.config is None
     assert resolved.redis_url is None
-    assert resolved.mongo_url == "mongomock://localhost/yascheduler"
+    assert resolved.mongo_url is None  # the embedded store server, on data_dir
+    assert resolved.data_dir == Path("yascheduler-data")
     assert resolved.catalog is None
     assert resolved.http == ("127.0.0.1", 9000)
     assert resolved.ping_interval == 15.0
@@ -113,6 +114,9 @@ def test_an_empty_environment_variable_clears_an_optional_setting(tmp_path):
     config = write_config(tmp_path, 'redis_url = "redis://example.com/0"\n')
     environ = {"YASCHEDULER_CONFIG": str(config), "YASCHEDULER_REDIS_URL": ""}
     assert resolve({}, environ).redis_url is None
+    store = write_config(tmp_path, 'mongo_url = "mongodb://db.example.com/radio"\n')
+    environ = {"YASCHEDULER_CONFIG": str(store), "YASCHEDULER_MONGO_URL": ""}
+    assert resolve({}, environ).mongo_url is None
 
 
 # --- values ----------------------------------------------------------------------
@@ -152,7 +156,11 @@ def test_toml_numbers_are_seconds(tmp_path):
 
 
 REJECTED = [
-    ("redis_url", "http://localhost", "must be a redis:// or rediss:// or unix:// URL"),
+    (
+        "redis_url",
+        "http://localhost",
+        "must be a redis:// or rediss:// or unix:// or redis+sentinel:// URL",
+    ),
     ("redis_url", "redis://localhost:http/0", "is not a valid URL"),
     ("redis_url", "redis:///0", "names no host"),
     ("redis_url", "unix://", "names no socket path"),
@@ -181,7 +189,7 @@ REJECTED = [
     ("timezone", "", "must not be empty"),
     ("yaapp_url", "ftp://radio.example.com", "must be a http:// or https:// URL"),
     ("log_level", "verbose", "must be one of debug, info, warning, error"),
-    ("mongo_url", "", "must not be empty"),
+    ("data_dir", "", "must not be empty"),
 ]
 
 

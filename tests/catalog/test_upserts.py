@@ -160,7 +160,7 @@ def test_deleted_playlist_entry_removes_that_playlist_alone(db):
 
     after = radio("r1").to_mongo().to_dict()
     assert [playlist["id"] for playlist in after["playlists"]] == [10]
-    assert after == {**before, "playlists": before["playlists"][:1]}
+    assert after == {**before, "playlists": before["playlists"][:1], "playlist_ids": [10]}
     assert [stored["_id"] for stored in change.stored_radios] == ["r1"]
     assert [playlist.id for playlist in radio("r2").playlists] == [20]
 

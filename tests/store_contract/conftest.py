@@ -1,33 +1,37 @@
 """The repository contract: one set of tests per repository, run against every store
 backend the project has (huey's StorageTests, APScheduler's test_jobstores)."""
 
-import uuid
-
 import mongoengine
 import pytest
 
 from tests.conftest import TEST_MONGO_URL
-from tests.redis_server import free_port
+from tests.store_server import database_name, drop_database, on_server
 from yascheduler.store import connection as store
+from yascheduler.support.ports import free_port
 
-BACKENDS = ["memory", "server"]
+# the in-memory store (mongomock), nx-27017 (the embedded store server), and the MongoDB
+# of YASCHEDULER_TEST_MONGO_URL
+BACKENDS = ["memory", "nx", "server"]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """A fresh, empty database on each backend: the in-memory store always, and the
-    server YASCHEDULER_TEST_MONGO_URL names when it is set."""
-    name = "yascontract_" + uuid.uuid4().hex[:12]
+    """A fresh, empty database on each backend: the in-memory store and the session's
+    nx-27017 always, and the server YASCHEDULER_TEST_MONGO_URL names when it is set."""
+    name = database_name("yascontract")
     if request.param == "memory":
         url = "mongomock://localhost/" + name
+    elif request.param == "nx":
+        url = request.getfixturevalue("store_server").url(name)
     elif TEST_MONGO_URL:
-        url = TEST_MONGO_URL.rstrip("/").rsplit("/", 1)[0] + "/" + name
+        url = on_server(TEST_MONGO_URL, name)
     else:
-        pytest.skip("no store server: set YASCHEDULER_TEST_MONGO_URL=mongodb://HOST/anything")
+        pytest.skip("no MongoDB: set YASCHEDULER_TEST_MONGO_URL=mongodb://HOST/anything")
     store.connect(url)
     yield request.param
-    store.drop_everything()
     store.disconnect()
+    if request.param != "memory":  # the in-memory store is gone with its client
+        drop_database(url)
 
 
 @pytest.fixture

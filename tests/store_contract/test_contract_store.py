@@ -7,6 +7,7 @@ from mongoengine.connection import ConnectionFailure
 from pymongo.errors import PyMongoError
 
 from tests.store_contract.conftest import raw
+from tests.store_contract.test_contract_outbox import Item as OutboxEntry
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.store import connection as store
@@ -28,15 +29,15 @@ CALLS = {
     "streamers.names": (lambda: StoredStreamers().names(), "reading the registered streamers"),
     "streamers.register": (
         lambda: StoredStreamers().register("s1", 1.0),
-        "registering streamer s1",
+        "storing streamer s1",
     ),
-    "streamers.seen": (lambda: StoredStreamers().seen("s1", 1.0), "streamer s1 was last seen"),
-    "streamers.remove": (lambda: StoredStreamers().remove("s1"), "removing streamer s1"),
+    "streamers.seen": (lambda: StoredStreamers().seen("s1", 1.0), "storing streamer s1"),
+    "streamers.remove": (lambda: StoredStreamers().remove("s1"), "deleting streamer s1"),
     "streamers.clear": (lambda: StoredStreamers().clear(), "deleting the streamers"),
     "streams.masters": (lambda: StoredStreams().masters(), "reading the radio masters"),
     "streams.add": (lambda: StoredStreams().add("r1", "s1", 1.0), "storing radio r1's master"),
     "streams.change": (lambda: StoredStreams().change("r1", "s", 1.0), "storing radio r1's master"),
-    "streams.remove": (lambda: StoredStreams().remove("r1"), "removing radio r1's master"),
+    "streams.remove": (lambda: StoredStreams().remove("r1"), "deleting radio r1's master"),
     "streams.clear": (lambda: StoredStreams().clear(), "deleting the radio masters"),
     "sessions.open_sessions": (
         lambda: StoredSessions().open_sessions(),
@@ -44,11 +45,11 @@ CALLS = {
     ),
     "sessions.open": (
         lambda: StoredSessions().open("a", "r1", "s1", None, 1.0),
-        "storing listener session 2:s1:a opened",
+        "storing listener session 2:s1:a",
     ),
     "sessions.close": (
         lambda: StoredSessions().close("2:s1:a", 2.0, 1),
-        "storing listener session 2:s1:a closed",
+        "storing listener session 2:s1:a",
     ),
     "sessions.clear": (lambda: StoredSessions().clear(), "deleting the listener sessions"),
     "timelines.load_all": (
@@ -61,7 +62,7 @@ CALLS = {
     ),
     "timelines.insert": (
         lambda: StoredTimelines().insert({"r1": {}}),
-        "storing 1 new radio timelines",
+        "storing radio r1's timeline",
     ),
     "timelines.delete": (lambda: StoredTimelines().delete("r1"), "deleting radio r1's timeline"),
     "timelines.clear": (lambda: StoredTimelines().clear(), "deleting the radio timelines"),
@@ -76,15 +77,12 @@ CALLS = {
         "reading the outbox queue after seq 5",
     ),
     "outbox.insert": (
-        lambda: StoredOutbox().insert(1, "stopped", "r1", {}, 1.0),
-        "storing outbox item 1",
+        lambda: StoredOutbox().insert(OutboxEntry("stopped", "r1", {}, 1.0)),
+        "reserving 1000 values of counter outbox",  # its seq is given as it is written
     ),
-    "outbox.delete": (lambda: StoredOutbox().delete([1, 2]), "deleting 2 outbox items"),
-    "outbox.record_attempt": (
-        lambda: StoredOutbox().record_attempt([1]),
-        "counting an attempt of 1 outbox items",
-    ),
-    "outbox.park": (lambda: StoredOutbox().park(1, {"at": 1.0}), "parking outbox item 1"),
+    "outbox.delete": (lambda: StoredOutbox().delete([1, 2]), "deleting outbox item 1"),
+    "outbox.attempted": (lambda: StoredOutbox().attempted({1: 1}), "storing outbox item 1"),
+    "outbox.park": (lambda: StoredOutbox().park(1, {"at": 1.0}), "storing outbox item 1"),
     "outbox.parked_documents": (
         lambda: StoredOutbox().parked_documents([1]),
         "reading 1 parked outbox items",

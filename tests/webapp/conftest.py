@@ -10,7 +10,6 @@ import gevent.event
 import pytest
 from gevent.pywsgi import WSGIServer
 
-from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import StoredOutbox
 from yascheduler.support.clock import FakeClock
 from yascheduler.webapp.sender import OutboxSender
@@ -25,7 +24,7 @@ DEADLINE = 5.0
 
 def stored_outbox():
     """The outbox on the test's store, as the service makes it."""
-    return Outbox(StoredOutbox(), StoredCounters())
+    return Outbox(StoredOutbox())
 
 
 class FakeWebApp:

@@ -113,7 +113,7 @@ def _operator_commands(subcommands) -> None:
         "radio timelines, web app outbox); users and radios are kept",
     )
     flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    config.add_arguments(flush_parser, only=("config", "mongo_url"))
+    config.add_arguments(flush_parser, only=("config", "mongo_url", "data_dir"))
     flush_parser.set_defaults(command=commands.flush)
 
 

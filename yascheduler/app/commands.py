@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from yascheduler.catalog import importer as catalog
 from yascheduler.store import connection as store
@@ -19,6 +19,7 @@ from .repositories import Repositories
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
 
+from .runner import Running, is_in_memory, open_store
 from .service_client import admin_token_missing, call
 
 # An in-memory store of our own, to validate a catalog without writing anywhere.
@@ -166,18 +167,23 @@ def flush(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
-    shown_url = redact(settings.mongo_url)
-    if urlsplit(settings.mongo_url).scheme == store.IN_MEMORY_SCHEME:
+    if is_in_memory(settings.mongo_url):
         print(
-            f"yascheduler: the store is in memory ({shown_url}): its state lives in the running "
-            "scheduler and goes when it stops; there is nothing to flush",
+            f"yascheduler: the store is in memory ({redact(settings.mongo_url)}): its state "
+            "lives in the running scheduler and goes when it stops; there is nothing to flush",
             file=sys.stderr,
         )
         return 2
+    shown_url = (
+        redact(settings.mongo_url)
+        if settings.mongo_url
+        else f"the embedded store of {settings.data_dir.expanduser().resolve()}"
+    )
     if not args.yes and not confirmed(shown_url):
         return 1
+    running = Running(settings)
     try:
-        store.connect(settings.mongo_url)
+        store.connect(open_store(settings, running))  # the data directory's, if no URL
         deleted = Repositories().clear_state()
     except YaschedulerError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
@@ -186,7 +192,7 @@ def flush(args: argparse.Namespace) -> int:
         print(f"yascheduler: {shown_url}: {error}", file=sys.stderr)
         return 1
     finally:
-        store.disconnect()
+        running.stop()
     counts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     print(f"flushed {shown_url}: {counts}; users and radios kept")
     return 0

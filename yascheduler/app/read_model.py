@@ -11,7 +11,6 @@ from itertools import islice
 from types import MappingProxyType
 
 from yascheduler.programming import preview
-from yascheduler.support.errors import StoreError
 
 # the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
 LOOP_SILENCE_LIMIT = 5.0
@@ -48,7 +47,7 @@ class ReadModel:
         programmer,
         notifier,
         metrics,
-        store_ping,
+        store,
     ):
         self.clock = clock
         self.settings = settings
@@ -59,7 +58,7 @@ class ReadModel:
         self._programmer = programmer
         self._notifier = notifier
         self._metrics = metrics
-        self._store_ping = store_ping
+        self._store = store  # the store writer: what it knows of the store
 
     def now(self) -> float:
         return self.clock.now()
@@ -77,6 +76,7 @@ class ReadModel:
             "outbox": self._notifier.backlog(),
             "outbox_parked": outbox.parked_count(),
             "redis_connected": self._bus.connected,
+            "store": self.store(),
             "messages_received": dict(self._metrics.received),
             "messages_sent": dict(self._metrics.sent),
             "messages_rejected": dict(self._metrics.rejected),
@@ -86,6 +86,21 @@ class ReadModel:
             "outbox_enabled": self._notifier.enabled,
             "outbox_oldest_at": outbox.oldest_created_at(),
             "ping_interval": self.settings.ping_interval,
+        }
+
+    def store(self) -> dict:
+        """The store as the writer knows it: whether it answers, what waits for it."""
+        writer, backlog = self._store, self._store.backlog
+        return {
+            "reachable": writer.answers(),
+            "unreachable_for": writer.unreachable_for(),
+            "last_error": writer.last_error or None,
+            "pending": backlog.pending(),
+            "max_pending": backlog.limit,
+            "full": backlog.full,
+            "dropped": backlog.dropped,
+            "messages_held": self._bus.holding(),
+            "messages_sent_unstored": dict(self._metrics.sent_unstored),
         }
 
     def radio(self, radio_uuid: str) -> dict | None:
@@ -156,13 +171,14 @@ class ReadModel:
         return self._notifier.outbox.parked_page(radio_uuid, offset, limit)
 
     def health(self) -> tuple[bool, str]:
-        """Healthy while Redis is connected, the store answers and the scheduler loop runs."""
+        """Healthy while Redis is connected, the store answers (as the store writer last
+        found it: no request waits for the store) and the scheduler loop runs."""
         if not self._bus.connected:
             return False, "redis is not connected"
-        try:
-            self._store_ping()
-        except StoreError as error:
-            return False, f"the store does not answer: {error}"
+        if not self._store.answers():
+            pending = self._store.backlog.pending()
+            why = self._store.last_error or "a write has not come back"
+            return False, f"store unreachable ({why}; {pending} changes wait)"
         silent = self.now() - self._programmer.last_loop_at
         if silent > LOOP_SILENCE_LIMIT:
             return False, f"the scheduler loop has not run for {silent:.1f}s"
@@ -195,5 +211,26 @@ class ReadModel:
             "yascheduler_outbox_parked": (
                 "Web app notifications refused for good, waiting for an operator",
                 outbox.parked_count,
+            ),
+            "yascheduler_store_pending_changes": (
+                "Changes waiting to be written to the store (one per document)",
+                self._store.backlog.pending,
+            ),
+            "yascheduler_store_up": (
+                "1 while the store answers (its last write or ping went through), else 0",
+                lambda: int(self._store.answers()),
+            ),
+            "yascheduler_store_backlog_full": (
+                "1 while the store's backlog is full: changes to other documents are dropped",
+                lambda: int(self._store.backlog.full),
+            ),
+        }
+
+    def counts(self) -> dict:
+        """The counters /metrics reads at scrape time: {name: (help, read)}."""
+        return {
+            "yascheduler_store_changes_dropped": (
+                "Changes dropped, not stored, because the store's backlog was full",
+                lambda: self._store.backlog.dropped,
             ),
         }

@@ -1,10 +1,14 @@
-"""Every repository of the store, made once and handed to the part that owns its data."""
+"""Every repository of the store, made once and handed to the part that owns its data.
 
-from dataclasses import dataclass, field
+The runtime repositories share one backlog (store/pending.py), which the store
+writer (store/writer.py) writes, in the order of `written_behind()`.
+"""
 
 from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.catalog_files import StoredCatalogFiles
 from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import StoredOutbox
+from yascheduler.store.pending import MAX_PENDING, Backlog, Buffered
 from yascheduler.store.sessions import StoredSessions
 from yascheduler.store.streamers import StoredStreamers
 from yascheduler.store.streams import StoredStreams
@@ -12,16 +16,30 @@ from yascheduler.store.timelines import StoredTimelines
 from yascheduler.store.tokens import StoredTokens
 
 
-@dataclass(frozen=True)
 class Repositories:
-    catalog: StoredCatalog = field(default_factory=StoredCatalog)
-    streamers: StoredStreamers = field(default_factory=StoredStreamers)
-    streams: StoredStreams = field(default_factory=StoredStreams)
-    sessions: StoredSessions = field(default_factory=StoredSessions)
-    timelines: StoredTimelines = field(default_factory=StoredTimelines)
-    outbox: StoredOutbox = field(default_factory=StoredOutbox)
-    counters: StoredCounters = field(default_factory=StoredCounters)
-    tokens: StoredTokens = field(default_factory=StoredTokens)
+    def __init__(self, max_pending: int = MAX_PENDING):
+        self.backlog = backlog = Backlog(max_pending)
+        self.catalog = StoredCatalog()
+        self.catalog_files = StoredCatalogFiles()
+        self.streamers = StoredStreamers(backlog)
+        self.streams = StoredStreams(backlog)
+        self.sessions = StoredSessions(backlog)
+        self.timelines = StoredTimelines(backlog)
+        self.counters = StoredCounters()
+        self.tokens = StoredTokens(backlog)
+        self.outbox = StoredOutbox(backlog, self.counters)
+
+    def written_behind(self) -> list[Buffered]:
+        """The repositories the writer writes, in this order: the outbox last, so that a
+        notification is stored after the changes queued before it."""
+        return [
+            self.streamers,
+            self.streams,
+            self.sessions,
+            self.timelines,
+            self.tokens,
+            self.outbox,
+        ]
 
     def clear_state(self) -> dict[str, int]:
         """Delete what the scheduler keeps as it runs, keep the catalog (`yascheduler

@@ -12,10 +12,12 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import gevent
 
 from yascheduler.store import connection as store
+from yascheduler.store.embedded import EmbeddedStore
 from yascheduler.support import config, logs
 from yascheduler.support.embedded_redis import EmbeddedRedis
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
@@ -28,44 +30,63 @@ log = logging.getLogger("yascheduler")
 
 @dataclass
 class Running:
-    """A started scheduler, and the embedded redis-server it may have started."""
+    """A started scheduler, and the embedded servers it may have started."""
 
     settings: Settings
-    service: Service | None
-    embedded_redis: EmbeddedRedis | None
+    service: Service | None = None
+    embedded_store: EmbeddedStore | None = None
+    embedded_redis: EmbeddedRedis | None = None
 
     def stop(self) -> None:
-        """Stop the service, then its Redis; bounded in time, safe to call twice."""
+        """Stop the service, then its store and Redis; bounded in time, safe to call twice."""
         try:
             if self.service is not None:
                 self.service.stop()
         finally:
+            store.disconnect()
+            if self.embedded_store is not None:
+                self.embedded_store.stop()
+                self.embedded_store = None
+            elif is_in_memory(self.settings.mongo_url):
+                log.warning("the in-memory store is gone: everything it held is lost")
             if self.embedded_redis is not None:
                 self.embedded_redis.stop()
                 self.embedded_redis = None
 
 
 def start(settings: Settings, serve_http: bool = True) -> Running:
-    """Connect the store, start Redis if none is configured, start the service.
+    """Start the store server and Redis if none is configured, connect, start the service.
 
     Raises CatalogError or another YaschedulerError when it cannot start
     (having stopped whatever it had started). `serve_http`: False under
     gunicorn, whose worker serves the HTTP API itself.
     """
     log.info("settings: %s", config.describe(settings))
-    store.connect(settings.mongo_url)
-    embedded_redis = service = None
+    running = Running(settings)
     try:
+        store.connect(open_store(settings, running))
         redis_url = settings.redis_url
         if redis_url is None:
-            embedded_redis = EmbeddedRedis()
-            redis_url = embedded_redis.start()
-        service = Service(settings, redis_url)
-        service.start(serve_http=serve_http)
+            running.embedded_redis = EmbeddedRedis()
+            redis_url = running.embedded_redis.start()
+        running.service = Service(settings, redis_url)
+        running.service.start(serve_http=serve_http)
     except BaseException:
-        Running(settings, service, embedded_redis).stop()
+        running.stop()
         raise
-    return Running(settings, service, embedded_redis)
+    return running
+
+
+def open_store(settings: Settings, running: Running) -> str:
+    """The store's URL: mongo_url, or the embedded store server's, started on data_dir."""
+    if settings.mongo_url is not None:
+        return settings.mongo_url
+    running.embedded_store = EmbeddedStore(settings.data_dir)
+    return running.embedded_store.start()
+
+
+def is_in_memory(mongo_url: str | None) -> bool:
+    return mongo_url is not None and urlsplit(mongo_url).scheme == store.IN_MEMORY_SCHEME
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,8 +7,11 @@ supervisor's one shape (support.supervisor): named, restarted by nobody,
 and stopping the service if it dies.
 """
 
+import hashlib
 import logging
+from pathlib import Path
 
+import gevent
 import gevent.event
 from gevent.pywsgi import WSGIServer
 
@@ -19,6 +22,7 @@ from yascheduler.programming.adherence import AdherenceMeter
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.store import connection
+from yascheduler.store.writer import Writer
 from yascheduler.streaming.auth import Authenticator
 from yascheduler.streaming.bus import Bus, Publisher, Subscriber
 from yascheduler.streaming.handlers import Handlers
@@ -28,6 +32,7 @@ from yascheduler.streaming.sessions import Listeners
 from yascheduler.streaming.stations import MasterPlayer, SessionExpiry, Stations
 from yascheduler.streaming.users import Users
 from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import CatalogError, StoreError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
 from yascheduler.webapp.notifier import Notifier, TokenChecker
@@ -51,11 +56,20 @@ class Service:
         self.clock = clock = clock or SystemClock()
         self.repositories = stored = Repositories()
         self.metrics = Metrics()
+        self.writer = Writer(
+            stored.backlog,
+            stored.written_behind(),
+            settings.write_delay,
+            ping=connection.ping,
+            metrics=self.metrics,
+        )
         self.stopped = gevent.event.Event()
         self.failure: str | None = None
         self.supervisor = Supervisor(self._failed)
         self.http_server: WSGIServer | None = None
         self.bus = Bus(redis_url, self.metrics, clock)
+        self.bus.barrier = self.writer
+        self.writer.listeners.append(self.bus.store_moved_on)
         self.streams = Streams(clock, stored.streams)
         self.listeners = Listeners(clock, stored.sessions)
         self.notifier = Notifier(
@@ -63,7 +77,7 @@ class Service:
             settings.yaapp_url,
             settings.yaapp_key,
             settings.timezone,
-            Outbox(stored.outbox, stored.counters),
+            Outbox(stored.outbox, write_now=self.writer.write_now),
         )
         self.token_checker = self._token_checker()
         self.users = Users(stored.catalog.users)
@@ -119,13 +133,14 @@ class Service:
             self.programmer,
             self.notifier,
             self.metrics,
-            connection.ping,
+            self.writer,
         )
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
         )
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
+        self.metrics.track_counts(self.reader.counts())
 
     def _token_checker(self) -> TokenChecker | None:
         if not self.settings.yaapp_url:
@@ -151,11 +166,7 @@ class Service:
         log.info("yascheduler started: %s", self.reader.status())
 
     def _load(self) -> None:
-        imported = []
-        if self.settings.catalog:
-            change = importer.load_catalog_file(self.settings.catalog, self.repositories.catalog)
-            log.info("catalog %s: %s", self.settings.catalog, change.summary())
-            imported = change.stored_radios
+        imported = self._import_catalog_file() if self.settings.catalog else []
         self.users.load()
         if self.token_checker is not None:
             self.users.vouch(self.token_checker.load())
@@ -170,8 +181,26 @@ class Service:
         self.streamers.load()
         spare_from_the_collector()
 
+    def _import_catalog_file(self) -> list[dict]:
+        """Import --catalog, unless it was imported as it is now: the radios it stored."""
+        path = str(Path(self.settings.catalog).expanduser().resolve())
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise CatalogError(path, f"cannot read: {error.strerror or error}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        files = self.repositories.catalog_files
+        if files.digest(path) == digest:
+            log.info("catalog %s: unchanged since its last import, not imported again", path)
+            return []
+        change = importer.import_catalog(data, self.repositories.catalog)
+        files.imported(path, digest, self.clock.now())
+        log.info("catalog %s: %s", path, change.summary())
+        return change.stored_radios
+
     def _parts(self) -> list:
         parts = [
+            self.writer,
             Subscriber(self.bus, self.handlers.receive),
             Publisher(self.bus),
             self.programmer,
@@ -212,10 +241,19 @@ class Service:
         if self.http_server is not None:
             self.http_server.stop(timeout=1)
         self.supervisor.stop(STOP_GRACE)
+        self._write_what_waits()
         if self.bus.connected:
-            self.bus.flush()  # the replies and plays of the last turns
+            self.bus.flush(final=True)  # the replies and plays of the last turns
         self.bus.close()
         log.info("yascheduler stopped")
+
+    def _write_what_waits(self) -> None:
+        """The changes of the last turns into the store, within STOP_GRACE."""
+        try:
+            with gevent.Timeout(STOP_GRACE, StoreError("the store took too long")):
+                self.writer.write_now()
+        except StoreError as error:
+            log.error("stopping: %d changes not stored (%s)", self.writer.unwritten(), error)
 
     def _streamer_dead(self, name: str, why: str) -> None:
         self.metrics.streamers_dropped.inc()

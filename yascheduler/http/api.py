@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from yascheduler.support.errors import CatalogError, NotFoundError
+from yascheduler.support.errors import CatalogError, NotFoundError, StoreError
 
 from . import outbox as outbox_admin
 from . import views
@@ -79,6 +79,9 @@ def make_app(reader, admin):
             status, body = dispatch(routes, reader, method, path, environ)
         except HttpError as error:
             status, body = error.status, error.body
+        except StoreError as error:  # what the answer needs of the store did not come
+            log.warning("%s %s: %s", method, path, error)
+            status, body = HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(error)}
         return respond(start_response, status, body)
 
     return app

@@ -18,12 +18,21 @@ class ProgrammingSettings:
 
 @dataclass(frozen=True)
 class PlayCommand:
-    """What a master streamer must be told."""
+    """What a master streamer must be told, in absolute times: the `delay` and `offset`
+    of the message are computed when it is sent (a send that waited shifts nothing)."""
 
     filename: str
-    delay: float  # seconds from now until it starts (>= 0)
-    offset: float  # seconds into the file
+    starts_at: float  # when the track starts (or started)
+    offset: float  # seconds into the file at `starts_at`
     crossfade: float
+
+    def delay_at(self, now: float) -> float:
+        """Seconds from `now` until it starts (0 once it has)."""
+        return max(0.0, self.starts_at - now)
+
+    def offset_at(self, now: float) -> float:
+        """Seconds into the file at `now`."""
+        return self.offset + max(0.0, now - self.starts_at)
 
 
 class Player(Protocol):

@@ -67,12 +67,13 @@ def boundary(segment: Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -
 
 
 def play_command(segment: Segment, now: float, crossfade: float) -> PlayCommand | None:
-    """The play that makes a streamer follow `segment` from `now`; None once it has ended."""
+    """The play that makes a streamer follow `segment` (its delay and offset are those of
+    the moment it is sent); None once it has ended at `now`."""
     if now >= ends_at(segment):
         return None
     return PlayCommand(
         filename=segment.filename,
-        delay=max(0.0, segment.starts_at - now),
-        offset=offset_at(segment, now),
+        starts_at=segment.starts_at,
+        offset=segment.offset,
         crossfade=crossfade,
     )

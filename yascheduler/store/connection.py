@@ -8,6 +8,7 @@ from mongoengine.connection import get_db
 
 from yascheduler.support.errors import ConfigError
 from yascheduler.support.redact import redact
+from .catalog_files import CatalogFile
 from .counters import Counter
 from .outbox import OutboxItem
 from .radios import Radio
@@ -22,9 +23,12 @@ from .users import User
 log = logging.getLogger("yascheduler.store")
 
 IN_MEMORY_SCHEME = "mongomock"
-SELECTION_TIMEOUT = "serverSelectionTimeoutMS"
+# unless the URL says otherwise: a store that does not answer fails a call in 5 s, and
+# one that stops answering in the middle of a call (a network cut) fails it in 30 s
+TIMEOUTS = {"serverSelectionTimeoutMS": 5000, "socketTimeoutMS": 30000}
 # each declared by its repository's module, with its indexes
 DOCUMENTS = (
+    CatalogFile,
     User,
     Radio,
     Streamer,
@@ -55,10 +59,9 @@ def connect(url: str) -> None:
         )
         log.warning("store: in memory (%s); everything stored is lost on exit", url)
     elif parts.scheme in ("mongodb", "mongodb+srv"):
-        # a store that does not answer fails in 5 s, unless the URL says otherwise
         given = {name.lower() for name in parse_qs(parts.query)}
-        timeout = {} if SELECTION_TIMEOUT.lower() in given else {SELECTION_TIMEOUT: 5000}
-        mongoengine.connect(host=url, db=database, uuidRepresentation="standard", **timeout)
+        timeouts = {name: ms for name, ms in TIMEOUTS.items() if name.lower() not in given}
+        mongoengine.connect(host=url, db=database, uuidRepresentation="standard", **timeouts)
         log.info("store: %s", redact(url))
     else:
         raise ConfigError(f"mongo_url: unknown scheme {parts.scheme!r} in {redact(url)}")
@@ -71,12 +74,6 @@ def ping() -> None:
     """Raise StoreError unless the store answers."""
     with storing("pinging the store"):
         get_db().command("ping")
-
-
-def drop_everything() -> None:
-    """Remove every stored document and collection (tests)."""
-    for document in DOCUMENTS:
-        document.drop_collection()
 
 
 def disconnect() -> None:

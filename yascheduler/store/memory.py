@@ -8,11 +8,16 @@ all. This client's collections get the `_id` lookup MongoDB gets from its
 `_id` index; answers are unchanged (tests/test_memory_store.py compares
 them with plain mongomock's), and mongomock itself is left as it is for
 everyone else in the process.
+
+Their `bulk_write` runs each operation as its own call: mongomock's builds
+the operations through pymongo's, whose newer arguments it does not know.
 """
 
 import mongomock
 from mongomock.collection import Collection
 from mongomock.database import Database
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError, WriteError
 
 
 def _is_exact_value(value) -> bool:
@@ -33,6 +38,34 @@ class IdLookupCollection(Collection):
 
     def with_options(self, *args, **kwargs):
         return _as(IdLookupCollection, super().with_options(*args, **kwargs))
+
+    def bulk_write(self, requests, ordered=True, **kwargs):
+        """Each operation in turn; the ones that fail reported as the server would (a
+        BulkWriteError's writeErrors, by index), an ordered write stopping at the first.
+        Only what the repositories send: InsertOne, ReplaceOne, UpdateOne, DeleteOne."""
+        errors = []
+        for index, request in enumerate(requests):
+            try:
+                self._run(request)
+            except WriteError as error:
+                errors.append({"index": index, "code": error.code, "errmsg": str(error)})
+                if ordered:
+                    break
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": []})
+
+    def _run(self, request) -> None:
+        # pymongo's operations keep what they were given in these attributes
+        if isinstance(request, InsertOne):
+            self.insert_one(request._doc)
+        elif isinstance(request, ReplaceOne):
+            self.replace_one(request._filter, request._doc, upsert=request._upsert)
+        elif isinstance(request, UpdateOne):
+            self.update_one(request._filter, request._doc, upsert=request._upsert)
+        elif isinstance(request, DeleteOne):
+            self.delete_one(request._filter)
+        else:
+            raise TypeError(f"the in-memory store does not run {type(request).__name__}")
 
 
 class IdLookupDatabase(Database):

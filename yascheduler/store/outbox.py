@@ -1,22 +1,42 @@
 """The web app outbox's items, queued or parked (webapp/outbox.py keeps the head of
 the queue in memory and decides what is written when).
 
-An item's seq is its `_id`: the queue is read in seq order from the `_id`
-index. A parked item has a `parked` sub-document, with its `at` always.
+An item's seq is its `_id`, and its `order` too: the queue is read in
+`order`, indexed, rather than in `_id` order, which nx-27017 sorts as text
+(1, 10, 2) while MongoDB sorts numbers as numbers. Items stored by the
+version before `order` get it at start-up (`upgrade_legacy_items`). A
+parked item has a `parked` sub-document, with its `at` always.
+
+Items are written behind (pending.Buffered), in seq order, and their seq is
+given as they are written, not as they are appended: seqs are reserved from
+a counter a block at a time, and a store that does not answer would
+otherwise stop new notifications. `on_stored` is told of the items written.
 """
 
-from collections.abc import Collection
-from typing import NamedTuple
+from collections.abc import Callable, Collection, Mapping
+from typing import NamedTuple, Protocol
 
 from mongoengine import DictField, Document, FloatField, IntField, StringField
 
+from .changes import INSERT, Change
+from .counters import StoredCounters
+from .pending import Backlog, Buffered
 from .records import decoded, storing
+
+SEQ_COUNTER = "outbox"
+# Seqs are reserved a block at a time: one store write per block instead of one
+# per item, and seqs still grow across restarts.
+SEQ_BLOCK = 1000
 
 # older versions kept seq in a field of its own, unique-indexed
 LEGACY_SEQ_KEY = [("seq", 1)]
-# Every parked sub-document has its `at`: a stray `parked: {}` or null is not parked.
-PARKED = {"parked.at": {"$exists": True}}
-QUEUED = {"parked.at": {"$exists": False}}
+ORDER = "order"
+# Every parked sub-document has its time `at`: a stray `parked: {}`, null, or `at: null`
+# is not parked. Said with `$type`, and the queue as its `$nor`, because null and missing
+# are told apart differently by each server: `$exists: false` matches null on nx-27017
+# (not on MongoDB), and `{"parked.at": null}` misses `parked: null` in mongomock.
+PARKED = {"parked.at": {"$type": "number"}}
+QUEUED = {"$nor": [PARKED]}
 
 
 class OutboxItem(Document):
@@ -30,7 +50,8 @@ class OutboxItem(Document):
     attempts = IntField(default=0)
     # Set once the web app refused it for good: at, status, answer (an excerpt), attempts.
     parked = DictField(default=None)
-    meta = {"collection": "outbox"}  # read in seq order: the `_id` index
+    order = IntField()  # the seq again: the queue is read in this order
+    meta = {"collection": "outbox", "indexes": [ORDER]}
 
 
 class QueuedRecord(NamedTuple):
@@ -49,7 +70,34 @@ class QueuedPage(NamedTuple):
     full: bool  # as many records as asked for were read: more may follow
 
 
-class StoredOutbox:
+class NewItem(Protocol):
+    """An item appended (webapp.outbox.Item): its seq is None until it is given one."""
+
+    seq: int | None
+    kind: str
+    radio_uuid: str
+    params: dict
+    created_at: float
+
+
+class StoredOutbox(Buffered):
+    what = "outbox item %s"
+    ordered = True  # inserted in seq order: a reader never sees a seq before a smaller one
+
+    def __init__(self, backlog: Backlog | None = None, counters: StoredCounters | None = None):
+        super().__init__(backlog)
+        self._counters = counters or StoredCounters()
+        self._new: list[tuple[NewItem, float]] = []  # appended, not yet given a seq
+        self._unconfirmed: dict[int, NewItem] = {}  # given a seq, not yet written
+        self._next_seq = self._seq_limit = 0
+        self.on_stored: Callable[[list[NewItem]], None] | None = None
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._new)
+
+    def collection(self):
+        return _collection()
+
     def upgrade_legacy_items(self) -> None:
         """Give items stored by older versions their seq as `_id`, and drop their seq
         index, which items without a seq field would break (they would all index as
@@ -68,6 +116,7 @@ class StoredOutbox:
                 # writes is redone at next start
                 collection.replace_one({"_id": legacy["seq"]}, upgraded, upsert=True)
                 collection.delete_one({"_id": legacy["_id"]})
+            _order_items_without_order(collection)
 
     def queued_count(self) -> int:
         with storing("counting the queued outbox items"):
@@ -81,35 +130,65 @@ class StoredOutbox:
 
     def queued_after(self, seq: int | None, limit: int) -> QueuedPage:
         """Up to `limit` queued items, in seq order, after `seq` (from the first if None)."""
-        after = {} if seq is None else {"_id": {"$gt": seq}}
+        after = {} if seq is None else {ORDER: {"$gt": seq}}
         with storing("reading the outbox queue after seq %s", seq):
-            stored = list(_collection().find({**after, **QUEUED}).sort("_id", 1).limit(limit))
+            stored = list(_collection().find({**after, **QUEUED}).sort(ORDER, 1).limit(limit))
         return QueuedPage(list(decoded(stored, _queued, "outbox item")), len(stored) == limit)
 
-    def insert(self, seq: int, kind: str, radio_uuid: str, params: dict, created_at: float) -> None:
-        item = {
-            "_id": seq,
-            "kind": kind,
-            "radio_uuid": radio_uuid,
-            "params": params,
-            "created_at": created_at,
-            "attempts": 0,
-        }
-        with storing("storing outbox item %d", seq):
-            _collection().insert_one(item)
+    def insert(self, item: NewItem) -> bool:
+        """Queue a new item, to be given its seq as it is written; False if the backlog
+        is full (it is dropped)."""
+        if not self.backlog.admits_another():
+            return False
+        self._new.append((item, self.backlog.timer()))
+        self.backlog.noted()
+        if self.backlog.immediate:
+            self.write_now()
+        return True
 
     def delete(self, seqs: Collection[int]) -> None:
-        with storing("deleting %d outbox items", len(seqs)):
-            _collection().delete_many(_ids_filter(seqs))
+        for seq in seqs:
+            self._unconfirmed.pop(seq, None)
+            self._delete(seq)
 
-    def record_attempt(self, seqs: Collection[int]) -> None:
-        with storing("counting an attempt of %d outbox items", len(seqs)):
-            _collection().update_many(_ids_filter(seqs), {"$inc": {"attempts": 1}})
+    def attempted(self, attempts: Mapping[int, int]) -> None:
+        """Items tried again: {seq: attempts so far}."""
+        for seq, count in attempts.items():
+            self._set(seq, {"attempts": count})
 
     def park(self, seq: int, parked: dict) -> None:
         """`parked`: when and why (`at` required)."""
-        with storing("parking outbox item %d", seq):
-            _collection().update_one({"_id": seq}, {"$set": {"parked": parked}})
+        self._set(seq, {"parked": parked})
+
+    def take(self) -> dict:
+        """Every change waiting, the new items given their seqs first (StoreError if the
+        seqs cannot be reserved: the new items wait, still without)."""
+        count = len(self._new)
+        if count:
+            seqs = self._reserve(count)  # a round trip: more may be appended meanwhile
+            given, self._new = self._new[:count], self._new[count:]
+            for seq, (item, at) in zip(seqs, given):
+                item.seq = seq
+                self._unconfirmed[seq] = item
+                self._changes[seq] = Change(INSERT, _document(item), at)
+        return super().take()
+
+    def written(self, changes: dict) -> None:
+        stored = [self._unconfirmed.pop(seq) for seq in changes if seq in self._unconfirmed]
+        if stored and self.on_stored is not None:
+            self.on_stored(sorted(stored, key=lambda item: item.seq))
+
+    def _reserve(self, count: int) -> range:
+        """`count` new seqs, in order, from the block in hand or new ones."""
+        if self._seq_limit - self._next_seq < count:
+            block = max(SEQ_BLOCK, count)
+            # the seqs up to the limit from the block's start are ours, whoever else
+            # shares the store; what was left of the block in hand is let go
+            self._seq_limit = self._counters.reserve(SEQ_COUNTER, block)
+            self._next_seq = self._seq_limit - block
+        first = self._next_seq + 1
+        self._next_seq += count
+        return range(first, first + count)
 
     def parked_documents(self, seqs: list[int]) -> list[dict]:
         """The stored documents of these parked items, in the order given (the API shows
@@ -129,6 +208,8 @@ class StoredOutbox:
             _collection().delete_many(_parked(seqs, radio_uuid))
 
     def clear(self) -> int:
+        self._forget_pending()
+        self._new, self._unconfirmed = [], {}
         with storing("deleting the outbox"):
             return _collection().delete_many({}).deleted_count
 
@@ -137,12 +218,22 @@ def _collection():
     return OutboxItem._get_collection()
 
 
-def _ids_filter(seqs: Collection[int]) -> dict:
-    # One item (every notification but songs_started) by its exact _id: the
-    # lookup the in-memory store answers without a scan.
-    if len(seqs) == 1:
-        return {"_id": next(iter(seqs))}
-    return {"_id": {"$in": list(seqs)}}
+def _order_items_without_order(collection) -> None:
+    """Give their `order` (their seq) to the items stored without it (null or missing
+    alike), once: one by one, as mongomock's bulk_write takes no UpdateOne of pymongo 4."""
+    for item in list(collection.find({ORDER: None}, {"_id": 1})):
+        collection.update_one({"_id": item["_id"]}, {"$set": {ORDER: item["_id"]}})
+
+
+def _document(item: NewItem) -> dict:
+    return {
+        "kind": item.kind,
+        "radio_uuid": item.radio_uuid,
+        "params": item.params,
+        "created_at": item.created_at,
+        "attempts": 0,
+        ORDER: item.seq,
+    }
 
 
 def _parked(seqs: list[int] | None, radio_uuid: str | None) -> dict:

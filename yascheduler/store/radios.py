@@ -1,5 +1,12 @@
 """The catalog's radios: written by the catalog import (catalog.ports.RadioStore), read
-at start-up for the radios to program."""
+at start-up for the radios to program.
+
+Each stored radio also keeps `playlist_ids`, the ids of its playlists, for the
+import to find radios by playlist id: a `$in` on a path through an array of
+sub-documents (`playlists.id`) matches nothing on nx-27017, where a `$in` on
+a top-level array of scalars matches on every server. It is the
+repository's own: written with each radio, taken out of what is read back.
+"""
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -21,6 +28,9 @@ from .records import decoded, storing
 
 T = TypeVar("T")
 READY = {"ready": {"$ne": False}}
+PLAYLIST_IDS = "playlist_ids"
+# null or missing, on every server (nx-27017's `$exists: false` also matches null)
+WITHOUT_PLAYLIST_IDS = {PLAYLIST_IDS: None}
 
 
 class Song(EmbeddedDocument):
@@ -73,7 +83,13 @@ class Radio(Document):
     timezone = StringField()
     playlists = EmbeddedDocumentListField(Playlist)
     jingles = EmbeddedDocumentListField(Jingle)
-    meta = {"collection": "radios", "indexes": ["ready", "playlists.id"]}
+    playlist_ids = ListField(IntField())  # of `playlists`, kept by StoredRadios.write
+    meta = {"collection": "radios", "indexes": ["ready", PLAYLIST_IDS]}
+
+    def clean(self):
+        """A radio saved through MongoEngine (by hand, by a test) keeps its playlist ids
+        as StoredRadios.write does."""
+        self.playlist_ids = [playlist.id for playlist in self.playlists]
 
 
 class StoredRadios:
@@ -100,20 +116,22 @@ class StoredRadios:
                 return
             others = {ref["_id"] for ref in collection.find(READY, {"_id": 1})} - known
             if others:
-                for stored in collection.find(READY):
+                for stored in collection.find(READY, {PLAYLIST_IDS: 0}):
                     if stored["_id"] in others:
                         yield stored
 
     def among(self, uuids: Iterable[str], playlist_ids: Iterable[int]) -> list[dict]:
         """The stored radios whose uuid, or the id of one of whose playlists, is given."""
-        query = {
-            "$or": [
-                {"_id": {"$in": list(uuids)}},
-                {"playlists.id": {"$in": list(playlist_ids)}},
-            ]
-        }
+        # Two queries rather than one `$or`, which costs nx-27017 time more than in
+        # proportion (4 s for 20,000 radios, 89 s for 100,000): theirs is linear.
+        queries = ({"_id": {"$in": list(uuids)}}, {PLAYLIST_IDS: {"$in": list(playlist_ids)}})
         with storing("reading the radios an import names"):
-            return list(_collection().find(query))
+            _index_radios_without_playlist_ids()
+            found = {}
+            for query in queries:
+                for stored in _collection().find(query):
+                    found.setdefault(stored["_id"], _without_playlist_ids(stored))
+        return list(found.values())
 
     def write(self, inserted: list[dict], replaced: list[dict], deleted: list[str]) -> None:
         """Insert new radios in one batch, replace stored ones whole (each document's
@@ -121,12 +139,40 @@ class StoredRadios:
         with storing("writing %d radios", len(inserted) + len(replaced) + len(deleted)):
             collection = _collection()
             if inserted:
-                collection.insert_many(inserted)
+                collection.insert_many([_with_playlist_ids(radio) for radio in inserted])
             for radio in replaced:
-                collection.replace_one({"_id": radio["_id"]}, radio)
+                collection.replace_one({"_id": radio["_id"]}, _with_playlist_ids(radio))
             if deleted:
                 collection.delete_many({"_id": {"$in": deleted}})
 
 
 def _collection():
     return Radio._get_collection()
+
+
+def _with_playlist_ids(radio: dict) -> dict:
+    """The radio as stored: with the ids of its playlists (a copy: the caller's is kept)."""
+    return {**radio, PLAYLIST_IDS: _playlist_ids(radio)}
+
+
+def _without_playlist_ids(stored: dict) -> dict:
+    stored.pop(PLAYLIST_IDS, None)
+    return stored
+
+
+def _playlist_ids(radio: dict) -> list[int]:
+    playlists = radio.get("playlists") or []
+    return [
+        playlist["id"] for playlist in playlists if isinstance(playlist, dict) and "id" in playlist
+    ]
+
+
+def _index_radios_without_playlist_ids() -> None:
+    """Give `playlist_ids` to the radios stored without it (by a version before it, or
+    saved by hand; null or missing alike), once: one by one, as mongomock's bulk_write
+    takes no UpdateOne of pymongo 4."""
+    collection = _collection()
+    # whole playlists: nx-27017 projects a path through an array (`playlists.id`) to nothing
+    for radio in list(collection.find(WITHOUT_PLAYLIST_IDS, {"playlists": 1})):
+        ids = _playlist_ids(radio)
+        collection.update_one({"_id": radio["_id"]}, {"$set": {PLAYLIST_IDS: ids}})

@@ -1,14 +1,15 @@
 """Listening sessions, open and closed (streaming/sessions.py holds the open ones).
 
-Sessions are written straight to their collection, by `_id`: streamers open
-and close them by the hundred a second, and MongoEngine's document save and
-query building would cost many times the write itself.
+Sessions are written behind (pending.Buffered), by `_id`, in bulk: streamers
+open and close them by the hundred a second, and a session opened and closed
+within one write costs one.
 """
 
 from typing import NamedTuple
 
 from mongoengine import Document, FloatField, IntField, StringField
 
+from .pending import Buffered
 from .records import decoded, storing
 
 
@@ -48,7 +49,12 @@ def session_key(streamer: str | None, session_id: str) -> str:
     return f"{len(streamer)}:{streamer}:{session_id}"
 
 
-class StoredSessions:
+class StoredSessions(Buffered):
+    what = "listener session %s"
+
+    def collection(self):
+        return _collection()
+
     def open_sessions(self) -> list[OpenRecord]:
         """The sessions stored open, oldest first."""
         with storing("reading the open listener sessions"):
@@ -74,23 +80,15 @@ class StoredSessions:
             "user_id": user_id,
             "started_at": started_at,
         }
-        # as MongoEngine stores it: fields without a value left out; the `_id` in the
-        # replacement too (a server may otherwise give an upserted record one of its own)
-        record = {
-            "_id": key,
-            **{name: value for name, value in fields.items() if value is not None},
-        }
-        with storing("storing listener session %s opened", key):
-            _collection().replace_one({"_id": key}, record, upsert=True)
+        # as MongoEngine stores it: fields without a value left out
+        self._replace(key, {name: value for name, value in fields.items() if value is not None})
         return key
 
     def close(self, key: str, ended_at: float, duration: int) -> None:
-        with storing("storing listener session %s closed", key):
-            _collection().update_one(
-                {"_id": key}, {"$set": {"ended_at": ended_at, "duration": duration}}
-            )
+        self._set(key, {"ended_at": ended_at, "duration": duration})
 
     def clear(self) -> int:
+        self._forget_pending()
         with storing("deleting the listener sessions"):
             return _collection().delete_many({}).deleted_count
 

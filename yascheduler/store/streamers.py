@@ -1,7 +1,9 @@
-"""The registered streamers (streaming/liveness.py holds them in memory)."""
+"""The registered streamers (streaming/liveness.py holds them in memory); written
+behind (pending.Buffered)."""
 
 from mongoengine import Document, FloatField, StringField
 
+from .pending import Buffered
 from .records import decoded, storing
 
 
@@ -12,7 +14,12 @@ class Streamer(Document):
     meta = {"collection": "streamers"}
 
 
-class StoredStreamers:
+class StoredStreamers(Buffered):
+    what = "streamer %s"
+
+    def collection(self):
+        return _collection()
+
     def names(self) -> list[str]:
         """Every registered streamer's name."""
         with storing("reading the registered streamers"):
@@ -20,21 +27,17 @@ class StoredStreamers:
         return list(decoded(stored, _name, "streamer"))
 
     def register(self, name: str, at: float) -> None:
-        with storing("registering streamer %s", name):
-            _collection().update_one(
-                {"_id": name}, {"$set": {"registered_at": at, "last_seen_at": at}}, upsert=True
-            )
+        self._set(name, {"registered_at": at, "last_seen_at": at}, upsert=True)
 
     def seen(self, name: str, at: float) -> None:
-        with storing("recording when streamer %s was last seen", name):
-            _collection().update_one({"_id": name}, {"$set": {"last_seen_at": at}})
+        self._set(name, {"last_seen_at": at})
 
     def remove(self, name: str) -> None:
-        with storing("removing streamer %s", name):
-            _collection().delete_one({"_id": name})
+        self._delete(name)
 
     def clear(self) -> int:
         """Forget every streamer (`yascheduler flush`); how many there were."""
+        self._forget_pending()
         with storing("deleting the streamers"):
             return _collection().delete_many({}).deleted_count
 

@@ -1,14 +1,13 @@
 """Which streamer is the master of each streamed radio (streaming/masters.py holds
 it in memory).
 
-Writes go straight to the collection, by `_id`: a streamer starting
-thousands of radios at once must not pay MongoEngine's query building
-for each.
+Written behind (pending.Buffered), by `_id`, in bulk: a streamer starting
+thousands of radios at once costs a few writes.
 """
 
 from mongoengine import Document, FloatField, StringField
-from pymongo.errors import DuplicateKeyError
 
+from .pending import Buffered
 from .records import keyed, storing
 
 
@@ -21,7 +20,12 @@ class RadioStream(Document):
     meta = {"collection": "radio_streams", "indexes": ["master"]}
 
 
-class StoredStreams:
+class StoredStreams(Buffered):
+    what = "radio %s's master"
+
+    def collection(self):
+        return _collection()
+
     def masters(self) -> dict[str, str]:
         """Radio uuid -> its master streamer's name."""
         with storing("reading the radio masters"):
@@ -29,27 +33,18 @@ class StoredStreams:
         return keyed(stored, _master, "radio stream")
 
     def add(self, radio_uuid: str, master: str, since: float) -> None:
-        """A radio that had no master has one. An insert costs half an upsert in the
-        in-memory store; a record left behind by a stop that failed is overwritten."""
-        fields = {"master": master, "since": since}
-        with storing("storing radio %s's master", radio_uuid):
-            try:
-                _collection().insert_one({"_id": radio_uuid, **fields})
-            except DuplicateKeyError:
-                _collection().update_one({"_id": radio_uuid}, {"$set": fields}, upsert=True)
+        """A radio that had no master has one; a record left behind is overwritten."""
+        self._replace(radio_uuid, {"master": master, "since": since})
 
     def change(self, radio_uuid: str, master: str, since: float) -> None:
         """A radio that had a master has another."""
-        with storing("storing radio %s's master", radio_uuid):
-            _collection().update_one(
-                {"_id": radio_uuid}, {"$set": {"master": master, "since": since}}, upsert=True
-            )
+        self._set(radio_uuid, {"master": master, "since": since}, upsert=True)
 
     def remove(self, radio_uuid: str) -> None:
-        with storing("removing radio %s's master", radio_uuid):
-            _collection().delete_one({"_id": radio_uuid})
+        self._delete(radio_uuid)
 
     def clear(self) -> int:
+        self._forget_pending()
         with storing("deleting the radio masters"):
             return _collection().delete_many({}).deleted_count
 

@@ -2,10 +2,10 @@
 
 Implements programming.interface.TimelineStore. The stored form is the
 engine's (programming/persistence.py computes it, programming/timeline.py
-holds it in memory); this module declares it and applies the engine's
-writes: one `$set` per processed event, of the fields it changed, straight
-to the collection (MongoEngine's query building would cost ten times the
-write itself on every event).
+holds it in memory); this module declares it and queues the engine's
+writes (pending.Buffered): one `$set` per processed event, of the fields it
+changed, merged with the radio's change already waiting, if any, and written
+behind in bulk.
 """
 
 from collections.abc import Callable, Mapping
@@ -22,12 +22,11 @@ from mongoengine import (
     IntField,
     StringField,
 )
-from pymongo.errors import BulkWriteError
 
+from .pending import Buffered
 from .records import keyed, storing
 
 T = TypeVar("T")
-DUPLICATE_KEY = 11000
 
 
 class Segment(EmbeddedDocument):
@@ -84,7 +83,12 @@ class RadioTimeline(Document):
     meta = {"collection": "radio_timelines", "indexes": ["broken"]}
 
 
-class StoredTimelines:
+class StoredTimelines(Buffered):
+    what = "radio %s's timeline"
+
+    def collection(self):
+        return _collection()
+
     def load_all(self, decode: Callable[[dict], T]) -> dict[str, T]:
         """Radio uuid -> decode(its stored timeline); one that cannot be decoded is
         logged and skipped (the engine programs that radio afresh)."""
@@ -94,40 +98,21 @@ class StoredTimelines:
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
-        with storing("storing radio %s's timeline", radio_uuid):
-            _collection().update_one({"_id": radio_uuid}, {"$set": changes}, upsert=True)
+        self._set(radio_uuid, changes, upsert=True)
 
     def insert(self, timelines: Mapping[str, dict]) -> None:
-        """Store the timelines of radios that had none ({radio uuid: its fields}), in one
-        batch; one left behind as undecodable is replaced."""
-        if not timelines:
-            return
-        documents = [{"_id": uuid, **fields} for uuid, fields in timelines.items()]
-        with storing("storing %d new radio timelines", len(documents)):
-            try:
-                _collection().insert_many(documents, ordered=False)
-            except BulkWriteError as error:
-                _replace_duplicates(documents, error)
+        """Store the timelines of radios that had none ({radio uuid: its fields}); one left
+        behind as undecodable is replaced."""
+        self._replace_all(dict(timelines))
 
     def delete(self, radio_uuid: str) -> None:
-        with storing("deleting radio %s's timeline", radio_uuid):
-            _collection().delete_one({"_id": radio_uuid})
+        self._delete(radio_uuid)
 
     def clear(self) -> int:
+        self._forget_pending()
         with storing("deleting the radio timelines"):
             return _collection().delete_many({}).deleted_count
 
 
 def _collection():
     return RadioTimeline._get_collection()
-
-
-def _replace_duplicates(documents: list[dict], error: BulkWriteError) -> None:
-    """Replace the documents an unordered insert_many could not insert for their `_id`."""
-    failures = error.details.get("writeErrors", [])
-    if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
-        raise error
-    for failure in failures:  # rare: one by one
-        document = documents[failure["index"]]
-        # the `_id` stays in the replacement: that one record is replaced, on every server
-        _collection().replace_one({"_id": document["_id"]}, document)

@@ -1,7 +1,8 @@
 """The web app's answers about auth tokens (webapp/notifier.py's TokenChecker).
 
 The web app forgets a token once it has answered for it, so its answer is
-the only copy: it is written as it arrives, and read back at start-up.
+the only copy: it is written as it arrives (behind: pending.Buffered), and read
+back at start-up.
 Only the newest answers are kept, as many as the token checker remembers.
 """
 
@@ -9,6 +10,7 @@ from typing import NamedTuple
 
 from mongoengine import BooleanField, Document, FloatField, IntField, StringField
 
+from .pending import Buffered
 from .records import decoded, storing
 
 
@@ -29,13 +31,15 @@ class Answer(NamedTuple):
     hd: bool
 
 
-class StoredTokens:
+class StoredTokens(Buffered):
+    what = "the web app's answer for a token"
+    secret = True  # a token is never shown
+
+    def collection(self):
+        return _collection()
+
     def save(self, token: str, user_id: int | None, hd: bool, at: float) -> None:
-        # the `_id` in the replacement too: a server may otherwise give an upserted
-        # record one of its own
-        answer = {"_id": token, "user_id": user_id, "hd": hd, "at": at}
-        with storing("storing the web app's answer for a token"):
-            _collection().replace_one({"_id": token}, answer, upsert=True)
+        self._replace(token, {"user_id": user_id, "hd": hd, "at": at})
 
     def newest(self, limit: int) -> list[Answer]:
         """The newest `limit` answers, oldest first; older ones deleted."""
@@ -48,6 +52,7 @@ class StoredTokens:
         return list(decoded(reversed(newest), _answer, "token answer", secret=True))
 
     def clear(self) -> int:
+        self._forget_pending()
         with storing("deleting the web app's token answers"):
             return _collection().delete_many({}).deleted_count
 

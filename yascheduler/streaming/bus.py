@@ -13,19 +13,36 @@ subscriber yields only every MESSAGES_PER_TURN messages while it has more
 to read, so the replies to a burst of requests leave together, in order, in a
 few writes, and a burst of thousands never holds the scheduler loop for
 longer than a few milliseconds.
+
+The messages that follow a state change (`play`, `radio_started`,
+`radio_stopped`: HELD) are sent only once the writes queued before them are
+in the store, so that what a streamer was told survives a crash (a restart
+never sends another track for the same slot). The publisher takes each one's
+mark from the store writer (the barrier) as it first sees it, after the turn
+that published it, which queued that turn's writes, has ended; it holds them,
+in order, until the barrier passes that mark, and hurries the writer meanwhile
+(what waits is written at once, not write_delay later). The barrier holds nothing while
+the store is known unreachable: the service runs from memory, and what is
+sent then is counted (`sent_unstored`). The others (test replies, pings,
+user_authentication answers) change nothing and go at once. A `play`'s
+`delay` and `offset` are computed as it is sent, from the absolute times of
+its PlayCommand.
 """
 
 import logging
+import socket
+from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import gevent
 import gevent.event
-import redis
 
 from . import protocol
+from yascheduler.programming import PlayCommand
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.redact import redact
+from yascheduler.support.redis_client import REDIS_AWAY, redis_client
 from yascheduler.support.turns import take_turns
 
 log = logging.getLogger("yascheduler.bus")
@@ -33,8 +50,37 @@ log = logging.getLogger("yascheduler.bus")
 FIRST_RETRY = 0.1
 # short: a streamer that resubscribed first is brought in step once we are back (PROTOCOL.md)
 MAX_RETRY = 0.5
-REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+# including a Sentinel-managed master being replaced (redis_client.py)
+REDIS_ERRORS = REDIS_AWAY
 MESSAGES_PER_TURN = 100
+# TCP keepalive: probe after 5 s of silence, every 2 s, give up after 3 unanswered probes
+KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
+HELD = frozenset({"play", "radio_started", "radio_stopped"})
+# while messages are held: how often the publisher looks again, whatever it is told
+HOLD_CHECK = 0.25
+
+
+class Outgoing(NamedTuple):
+    streamer: str
+    kind: str
+    payload: bytes | None  # None for a play, encoded when sent
+    play: tuple[str, PlayCommand] | None = None  # (radio uuid, command)
+
+
+class Barrier(Protocol):
+    """The store writer, as the publisher waits on it (store.writer.Writer)."""
+
+    def mark(self) -> int:
+        """The number of changes queued so far."""
+
+    def stored(self, mark: int) -> bool:
+        """True once the changes up to `mark` are in the store."""
+
+    def holds(self, mark: int) -> bool:
+        """True while changes up to `mark` wait and the store is writing them."""
+
+    def hurry(self) -> None:
+        """A message waits: write what is queued now."""
 
 
 class Deliveries(Protocol):
@@ -60,40 +106,90 @@ class Bus:
         self.metrics = metrics
         self.clock = clock
         self.deliveries: Deliveries | None = None
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
+        self.client = redis_client(
+            url,
+            socket_connect_timeout=2,
+            socket_keepalive=True,
+            # a peer gone without a word (a machine lost) is found out in about 11 s, not
+            # after the system's two hours: the subscriber's read then fails and it moves on
+            socket_keepalive_options=KEEPALIVE,
+        )
         self.connected = False
         self.connected_since: float | None = None
         self.subscriptions = 0
-        self._outgoing: list[tuple[str, bytes, str]] = []  # (streamer, payload, type)
+        self._outgoing: list[Outgoing] = []
+        self._held: deque[tuple[int, Outgoing]] = deque()  # (barrier mark, message)
+        self.barrier: Barrier | None = None
         self.queued = gevent.event.Event()
 
     def publish(self, streamer: str, message: dict) -> None:
         """Queue one message to a streamer; the publisher sends it."""
-        self._outgoing.append((streamer, protocol.encode(message), message["type"]))
+        self._outgoing.append(Outgoing(streamer, message["type"], protocol.encode(message)))
         self.queued.set()
 
-    def flush(self) -> None:
-        """Send everything queued, in one pipeline; if Redis is unreachable it is lost (logged)."""
-        batch, self._outgoing = self._outgoing, []
+    def play(self, streamer: str, radio_uuid: str, command: PlayCommand) -> None:
+        """Queue a play; its delay and offset are those of the moment it is sent."""
+        self._outgoing.append(Outgoing(streamer, "play", None, (radio_uuid, command)))
+        self.queued.set()
+
+    def holding(self) -> int:
+        """How many messages wait for their state to be stored."""
+        return len(self._held)
+
+    def store_moved_on(self) -> None:
+        """The barrier moved (writes done, or the store's state changed)."""
+        if self._held:
+            self.queued.set()
+
+    def flush(self, final: bool = False) -> None:
+        """Send everything that may go (`final`: everything), in one pipeline; if Redis is
+        unreachable it is lost (logged)."""
+        batch = self._ready(final)
         if not batch:
             return
+        now = self.clock.now()
         pipeline = self.client.pipeline(transaction=False)
-        for streamer, payload, _ in batch:
-            pipeline.execute_command("PUBLISH", protocol.streamer_channel(streamer), payload)
+        for message in batch:
+            pipeline.execute_command(
+                "PUBLISH", protocol.streamer_channel(message.streamer), _payload(message, now)
+            )
         try:
             receivers = pipeline.execute()
         except REDIS_ERRORS as exc:
             self.metrics.publish_failures.inc(len(batch))
-            log.warning("could not send %d messages (%s ...): %s", len(batch), batch[0][2], exc)
+            log.warning("could not send %d messages (%s ...): %s", len(batch), batch[0].kind, exc)
             if self.deliveries is not None:
-                self.deliveries.undelivered({streamer for streamer, _, _ in batch})
+                self.deliveries.undelivered({message.streamer for message in batch})
             return
-        for (streamer, _, kind), count in zip(batch, receivers):
+        for (streamer, kind, _, _), count in zip(batch, receivers):
             self.metrics.sent[kind] += 1
             if not count:
                 self.metrics.unreceived[kind] += 1
             if self.deliveries is not None:
                 self.deliveries.delivered(streamer, kind, count)
+
+    def _ready(self, final: bool) -> list[Outgoing]:
+        """What may be sent now: the messages that change nothing, and those held whose
+        state is stored (or that cannot be: the store does not answer)."""
+        batch, self._outgoing = self._outgoing, []
+        barrier = self.barrier
+        if barrier is None:
+            return batch
+        ready = []
+        for message in batch:
+            if message.kind in HELD:
+                self._held.append((barrier.mark(), message))
+            else:
+                ready.append(message)
+        held = self._held
+        while held and (final or not barrier.holds(held[0][0])):
+            mark, message = held.popleft()
+            if not barrier.stored(mark):
+                self.metrics.sent_unstored[message.kind] += 1
+            ready.append(message)
+        if held:
+            barrier.hurry()
+        return ready
 
     def subscribed(self) -> None:
         self.connected = True
@@ -122,10 +218,11 @@ class Publisher:
         self.bus = bus
         self.wakeup = bus.queued
 
-    def loop(self) -> None:
+    def loop(self) -> float | None:
         self.wakeup.clear()
         self.bus.flush()
-        return None  # until more is queued
+        # until more is queued, or the store writer moves on (it says so)
+        return HOLD_CHECK if self.bus.holding() else None
 
 
 class Subscriber:
@@ -177,3 +274,18 @@ class Subscriber:
                 pubsub.unsubscribe()
             except REDIS_ERRORS:
                 pass  # Redis is away: nothing more can come
+
+
+def _payload(message: Outgoing, now: float) -> bytes:
+    if message.play is None:
+        return message.payload
+    radio_uuid, command = message.play
+    return protocol.encode(
+        protocol.play(
+            radio_uuid,
+            command.filename,
+            command.delay_at(now),
+            command.offset_at(now),
+            command.crossfade,
+        )
+    )

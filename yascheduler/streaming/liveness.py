@@ -101,7 +101,8 @@ class Streamers:
 
     def register(self, name: str) -> None:
         now = self.clock.now()
-        # Stored first: if the store fails, the streamer is not half-registered in memory.
+        # Queued for the store first: without a store writer the write is at once, and if
+        # it fails the streamer is not half-registered in memory.
         self._store.register(name, now)
         self.peers[name] = Peer(name, now, now)
         log.info("streamer %s registered", name)

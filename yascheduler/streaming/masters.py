@@ -29,7 +29,8 @@ class Streams:
     def start(self, radio_uuid: str, streamer: str) -> None:
         if self.masters.get(radio_uuid) == streamer:
             return
-        # Stored first: if the store fails, memory does not claim a master it never saved.
+        # Queued for the store first: without a store writer (tools, tests) the write is
+        # at once, and if it fails memory does not claim a master it never saved.
         if radio_uuid in self.masters:
             self._store.change(radio_uuid, streamer, self.clock.now())
         else:

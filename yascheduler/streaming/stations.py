@@ -203,13 +203,7 @@ class MasterPlayer:
     def play(self, radio_uuid: str, command: PlayCommand) -> None:
         master = self.streams.master(radio_uuid)
         if master is not None:
-            self.bus.publish(master, play_message(radio_uuid, command))
+            self.bus.play(master, radio_uuid, command)
 
     def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
         self.notifier.song_started(radio_uuid, song_id, started_at)
-
-
-def play_message(radio_uuid: str, command: PlayCommand) -> dict:
-    return protocol.play(
-        radio_uuid, command.filename, command.delay, command.offset, command.crossfade
-    )

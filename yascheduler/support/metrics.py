@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily
 LATENESS_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 # a show's first song: on time (a hard start), within a max_wait, or a song's length late
 SHOW_LATENESS_BUCKETS = (0.05, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+WRITE_DELAY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 30.0, 300.0)
 
 
 class Metrics:
@@ -26,6 +27,7 @@ class Metrics:
         self.sent = Tally()
         self.unreceived = Tally()
         self.rejected = Tally()
+        self.sent_unstored = Tally()
         self.registry.register(
             TallyCollector(
                 (
@@ -45,6 +47,13 @@ class Metrics:
                     "Messages published to streamers that reached no subscriber, by type",
                     "type",
                     self.unreceived,
+                ),
+                (
+                    "yascheduler_messages_sent_unstored",
+                    "Messages that follow a state change sent before that state was stored "
+                    "(the store did not answer), by type",
+                    "type",
+                    self.sent_unstored,
                 ),
                 (
                     "yascheduler_messages_rejected",
@@ -79,6 +88,33 @@ class Metrics:
             "yascheduler_show_start_lateness_seconds",
             "How late each show's first song started against the show's time",
             buckets=SHOW_LATENESS_BUCKETS,
+            registry=self.registry,
+        )
+        self.store_documents_written = Counter(
+            "yascheduler_store_documents_written",
+            "Documents written to the store by the store writer (changes merged per document)",
+            registry=self.registry,
+        )
+        self.store_write_delay = Histogram(
+            "yascheduler_store_write_delay_seconds",
+            "From a change queued to its document written",
+            buckets=WRITE_DELAY_BUCKETS,
+            registry=self.registry,
+        )
+        self.store_write_seconds = Histogram(
+            "yascheduler_store_write_seconds",
+            "How long each turn of the store writer took to write what waited",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
+        self.store_write_failures = Counter(
+            "yascheduler_store_write_failures",
+            "Store writes or pings that failed (the store did not answer); retried",
+            registry=self.registry,
+        )
+        self.store_changes_refused = Counter(
+            "yascheduler_store_changes_refused",
+            "Changes the store refused for good (logged with what they were), dropped",
             registry=self.registry,
         )
 
@@ -119,6 +155,10 @@ class Metrics:
         """The engine's schedule adherence counters, read at scrape time from `read()`
         (programming.adherence.AdherenceMeter.summary)."""
         self.registry.register(AdherenceCollector(read))
+
+    def track_counts(self, counts: dict) -> None:
+        """Counters read at scrape time: {name: (help, function returning the count)}."""
+        self.registry.register(CountCollector(counts))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -165,3 +205,14 @@ class AdherenceCollector:
             "Songs chosen again within 3 hours of their previous start",
             value=figures["repeats_within_3h"],
         )
+
+
+class CountCollector:
+    """Exports counts kept by the parts themselves as Prometheus counters."""
+
+    def __init__(self, counts: dict):
+        self.counts = counts  # name -> (help, read)
+
+    def collect(self):
+        for name, (doc, read) in self.counts.items():
+            yield CounterMetricFamily(name, doc, value=read())

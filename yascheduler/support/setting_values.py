@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .sentinel_url import SENTINEL_SCHEME, is_sentinel_url, sentinel_address
+
 
 def optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`parse`, except that an empty string means unset (YASCHEDULER_X= clears X)."""
@@ -51,6 +53,14 @@ def url(*schemes: str, database: bool = False) -> Callable[[Any], str]:
         return address
 
     return parse_url
+
+
+def redis_url(value: Any) -> str:
+    """A Redis URL as redis-py reads it, or a redis+sentinel:// one (sentinel_url.py)."""
+    address = url("redis", "rediss", "unix", SENTINEL_SCHEME)(value)
+    if is_sentinel_url(address):
+        sentinel_address(address)  # raises ValueError naming what is wrong
+    return address
 
 
 def _split_url(address: str) -> SplitResult:

@@ -18,6 +18,7 @@ from .setting_values import (
     one_of,
     optional,
     path,
+    redis_url,
     seconds,
     text,
     timezone,
@@ -73,18 +74,39 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         name="redis_url",
-        parse=optional(url("redis", "rediss", "unix")),
+        parse=optional(redis_url),
         default=None,
         metavar="URL",
         example="redis://127.0.0.1:6379/0",
-        doc="Redis URL (redis://, rediss://, unix://); unset: start an embedded redis-server",
+        doc="Redis URL (redis://, rediss://, unix://), or "
+        "redis+sentinel://[:PASSWORD@]HOST:26379[,HOST:26379...]/SERVICE[/DB] for the master "
+        "that sentinels name (README: Redis through Sentinel); unset: start an embedded "
+        "redis-server",
     ),
     Setting(
         name="mongo_url",
-        parse=url("mongodb", "mongodb+srv", "mongomock", database=True),
-        default="mongomock://localhost/yascheduler",
+        parse=optional(url("mongodb", "mongodb+srv", "mongomock", database=True)),
+        default=None,
         metavar="URL",
-        doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit)",
+        example="mongodb://mongo.internal/yascheduler",
+        doc="store URL: mongodb://, mongodb+srv://, or mongomock:// (in memory, lost on exit); "
+        "unset: an embedded store server keeping its data in data_dir",
+    ),
+    Setting(
+        name="data_dir",
+        parse=path,
+        default="./yascheduler-data",
+        metavar="PATH",
+        doc="where the embedded store server keeps its data (created if missing), when no "
+        "mongo_url is set; one service at a time may use it",
+    ),
+    Setting(
+        name="write_delay",
+        parse=seconds(0, inclusive=True),
+        default=0.05,
+        metavar="SECONDS",
+        doc="changes are written to the store in bulk, at most this long after they happen "
+        "(plus one write); a crash loses no change older",
     ),
     Setting(
         name="catalog",
@@ -220,7 +242,9 @@ class Settings:
 
     config: Path | None
     redis_url: str | None
-    mongo_url: str
+    mongo_url: str | None
+    data_dir: Path
+    write_delay: float
     catalog: Path | None
     http: tuple[str, int]
     ping_interval: float

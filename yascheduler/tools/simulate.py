@@ -35,7 +35,9 @@ from .simulation import Simulation
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--redis-url", required=True, help="the scheduler's Redis URL")
+    parser.add_argument(
+        "--redis-url", required=True, help="the scheduler's Redis URL (redis+sentinel:// too)"
+    )
     parser.add_argument("--streamers", type=int, default=1, help="simulated streamers")
     parser.add_argument(
         "--radios-per-streamer", type=int, default=1, help="radios each streamer plays"

@@ -8,9 +8,9 @@ from collections import Counter
 
 import gevent
 import gevent.event
-import redis
 import ujson
 
+from yascheduler.support.redis_client import redis_client
 from yascheduler.support.stats import summary as quantiles
 
 from .sim_streamer import GAP_SECONDS, SimStreamer, Stats
@@ -27,7 +27,7 @@ class Simulation:
         self.durations = catalog["durations"] if catalog else None
         self.tokens = args.token
         self.stats = Stats()
-        self.client = redis.Redis.from_url(args.redis_url)
+        self.client = redis_client(args.redis_url)
         self.outgoing: list[str] = []
         self.flushed = gevent.event.Event()
         per = args.radios_per_streamer

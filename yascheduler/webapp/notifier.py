@@ -114,6 +114,7 @@ class Notifier:
         self.enabled = self.base_url is not None
         self.outbox = outbox
         self.wakeup = gevent.event.Event()
+        outbox.on_stored = self.wakeup.set  # what is stored may be sent
 
     def start_listening(self, radio_uuid: str, identity: dict | None) -> None:
         """`identity`: who listens, as the web app is told (Users.identity); None: anonymous."""
@@ -139,9 +140,8 @@ class Notifier:
     def _write(self, kind: str, radio_uuid: str, params: dict) -> None:
         if not self.enabled:
             return
-        item = self.outbox.append(kind, radio_uuid, params, self.clock.now())
-        log.debug("outbox: %s seq %d radio %s", kind, item.seq, radio_uuid)
-        self.wakeup.set()
+        self.outbox.append(kind, radio_uuid, params, self.clock.now())
+        log.debug("outbox: %s radio %s queued", kind, radio_uuid)
 
 
 class TokenChecker:

@@ -1,12 +1,13 @@
 """The web app outbox: notifications waiting for the web app, in seq order, durable.
 
-An item is stored (store/outbox.py, its seq the key) before it counts
-as written, and deleted only once the web app took it, so a restart loses
-nothing. The head of the outbox is kept in memory as well, in seq order,
-so that the sender never asks the store what to send next: the store is
-read at start-up, and again only after more than `window` items waited at
-once (those past the window wait in the store alone, so that a long
-outage of the web app does not fill the memory).
+An item appended is written behind (store/outbox.py gives it its seq, its
+key, as it writes it), and it joins the head of the outbox only once it is
+stored: nothing reaches the web app that the store does not hold. It is
+deleted only once the web app took it, so a restart loses nothing. The head
+is kept in memory, in seq order, so that the sender never asks the store
+what to send next: the store is read at start-up, and again only after more
+than `window` items waited at once (those past the window wait in the store
+alone, so that a long outage of the web app does not fill the memory).
 
 An item the web app refused for good is parked: it stays in the store with
 a `parked` sub-document (when, the HTTP status, an excerpt of the answer,
@@ -15,27 +16,23 @@ retries it (back into the queue, in seq order) or discards it (deleted).
 """
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import gevent.lock
-from yascheduler.support.errors import NotFoundError
+from yascheduler.support.errors import NotFoundError, StoreError
 
 if TYPE_CHECKING:
-    from yascheduler.store.counters import StoredCounters
     from yascheduler.store.outbox import QueuedRecord, StoredOutbox
 
-SEQ_COUNTER = "outbox"
-# Seqs are reserved from the counter a block at a time: one store write per
-# block instead of one per item, and seqs still grow across restarts.
-SEQ_BLOCK = 1000
 WINDOW = 10_000
 
 
 @dataclass(eq=False)  # items are told apart by identity: their seqs differ anyway
 class Item:
-    seq: int
+    seq: int | None  # None until it is written
     kind: str
     radio_uuid: str
     params: dict
@@ -60,9 +57,20 @@ class NotParked(NotFoundError):
 
 
 class Outbox:
-    def __init__(self, items: "StoredOutbox", counters: "StoredCounters", window: int = WINDOW):
+    """`write_now()` writes every change waiting for the store (the store writer's),
+    before an operator's action reads the store again; `on_stored()` is told when
+    items were stored (the sender may send them)."""
+
+    def __init__(
+        self,
+        items: "StoredOutbox",
+        window: int = WINDOW,
+        write_now: Callable[[], None] | None = None,
+    ):
         self._items = items
-        self._counters = counters
+        items.on_stored = self._stored
+        self._write_now = write_now or items.write_now
+        self.on_stored: Callable[[], None] = lambda: None
         self.window = window
         self._head: deque[Item] = deque()
         self._last_seq: int | None = None  # the greatest seq taken into memory
@@ -71,11 +79,10 @@ class Outbox:
         # seq -> radio uuid of every parked item: counted, listed and selected without
         # a scan of the store, which holds the whole backlog.
         self._parked: dict[int, str] = {}
-        self._next_seq = self._seq_limit = 0
-        # Taking a seq, storing the item and queueing it happen under one lock,
-        # so that the queue is in seq order, and a refill sees every item
-        # stored behind it; parking, retrying and discarding too, so that none
-        # crosses a retry reading the memory again.
+        # Taking in items stored and refilling from the store happen under one
+        # lock, so that the queue is in seq order and none is missed or taken
+        # twice; parking, retrying and discarding too, so that none crosses a
+        # retry reading the memory again.
         self._lock = gevent.lock.RLock()
 
     def __len__(self) -> int:
@@ -94,16 +101,27 @@ class Outbox:
             self._reload()
 
     def append(self, kind: str, radio_uuid: str, params: dict, created_at: float) -> Item:
-        with self._lock:
-            item = Item(self._new_seq(), kind, radio_uuid, params, created_at)
-            self._items.insert(item.seq, kind, radio_uuid, params, created_at)
-            self._count += 1
-            if self._spilled or len(self._head) >= self.window:
-                self._spilled = True
-            else:
-                self._head.append(item)
-                self._last_seq = item.seq
+        """Queue a notification; it joins the head once stored. Dropped (logged by the
+        store) if the store's backlog is full."""
+        item = Item(None, kind, radio_uuid, params, created_at)
+        self._count += 1  # before it is stored: it may be at once, and sent
+        if not self._items.insert(item):
+            self._count -= 1
         return item
+
+    def _stored(self, items: list[Item]) -> None:
+        """Items written, in seq order: into the head, unless a refill read them already
+        or they are past the window."""
+        with self._lock:
+            for item in items:
+                if self._last_seq is not None and item.seq <= self._last_seq:
+                    continue
+                if self._spilled or len(self._head) >= self.window:
+                    self._spilled = True
+                else:
+                    self._head.append(item)
+                    self._last_seq = item.seq
+        self.on_stored()
 
     def head(self, count: int) -> list[Item]:
         """Up to `count` items from the head of the outbox, oldest first."""
@@ -127,18 +145,24 @@ class Outbox:
             self._parked[item.seq] = item.radio_uuid
 
     def record_attempt(self, items: list[Item]) -> None:
-        self._items.record_attempt([item.seq for item in items])
         for item in items:
             item.attempts += 1
+        self._items.attempted({item.seq: item.attempts for item in items})
 
     def oldest_created_at(self) -> float | None:
-        head = self.head(1)
+        """Of the oldest item stored; None if none is, or the store cannot say now."""
+        try:
+            head = self.head(1)
+        except StoreError:
+            return None
         return head[0].created_at if head else None
 
     def parked_page(self, radio_uuid: str | None, skip: int, limit: int) -> tuple[int, list]:
         """(how many are parked, of the radio if given; the stored documents of a page of
         them, in seq order)."""
         seqs = self._selected(Selection(radio_uuid=radio_uuid))
+        if seqs:
+            self._write_now()  # the items parked a moment ago too
         return len(seqs), self._items.parked_documents(seqs[skip : skip + limit])
 
     def retry(self, selection: Selection) -> list[int]:
@@ -146,6 +170,8 @@ class Outbox:
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
+                # the store holds what memory knows, before it is changed and read again
+                self._write_now()
                 self._items.unpark(selection.seqs, selection.radio_uuid)
                 self._count += len(seqs)
                 self._unpark(seqs)
@@ -159,6 +185,7 @@ class Outbox:
         with self._lock:
             seqs = self._selected(selection)
             if seqs:
+                self._write_now()
                 self._items.discard_parked(selection.seqs, selection.radio_uuid)
                 self._unpark(seqs)
         return seqs
@@ -203,15 +230,6 @@ class Outbox:
         if page.items:
             self._last_seq = page.items[-1].seq
         self._spilled = page.full
-
-    def _new_seq(self) -> int:
-        if self._next_seq == self._seq_limit:
-            # the seqs up to the limit from the block's start are ours, whoever else
-            # shares the store
-            self._seq_limit = self._counters.reserve(SEQ_COUNTER, SEQ_BLOCK)
-            self._next_seq = self._seq_limit - SEQ_BLOCK
-        self._next_seq += 1
-        return self._next_seq
 
 
 def _item(stored: "QueuedRecord") -> Item:

@@ -18,6 +18,8 @@ from urllib.parse import quote, quote_plus
 import requests
 import ujson
 
+from yascheduler.support.errors import StoreError
+
 from .outbox import Item
 from .notifier import RADIO_KINDS, SONGS_STARTED, Notifier, http_request, webapp_session, with_key
 
@@ -25,6 +27,8 @@ log = logging.getLogger("yascheduler.yaapp")
 
 MAX_SONGS_PER_REQUEST = 100
 FIRST_RETRY_DELAY = 0.5
+# seconds before the queue is read again from a store that did not answer
+STORE_RETRY_DELAY = 1.0
 TEMPORARY_REFUSALS = frozenset({408, 429})  # Request Timeout, Too Many Requests
 ANSWER_EXCERPT = 200  # characters of a refusal's body kept with the parked item
 HIDDEN = "***"
@@ -140,7 +144,12 @@ class OutboxSender:
         # Cleared before reading the outbox: an item written after the
         # read sets it again, so the wait cannot miss it.
         self.notifier.wakeup.clear()
-        if self.deliver_once():
+        try:
+            moved = self.deliver_once()
+        except StoreError as error:  # the items past the window wait in the store
+            log.warning("outbox: %s; retrying in %.1fs", error, STORE_RETRY_DELAY)
+            return STORE_RETRY_DELAY
+        if moved:
             return 0
         if self.failures:
             return self._backoff()

@@ -1,0 +1,108 @@
+"""The barrier between the store writer and the bus's publisher: a message that follows
+a state change goes once that state is stored, its delay and offset computed as it
+goes; one that changes nothing goes at once; and none waits for a store that does not
+answer."""
+
+import mongoengine
+import pytest
+
+from tests.store_writer.test_writer import DELAY, Parts
+from yascheduler.programming import PlayCommand
+from yascheduler.store import connection as store
+from yascheduler.store.streams import RadioStream
+from yascheduler.store.timelines import RadioTimeline
+from yascheduler.streaming import protocol
+from yascheduler.streaming.bus import Bus
+
+
+def bus_on(parts, redis_url) -> Bus:
+    bus = Bus(redis_url, parts.metrics, parts.clock)
+    bus.barrier = parts.writer
+    parts.writer.listeners.append(bus.store_moved_on)
+    return bus
+
+
+def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_sent(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    start = parts.clock.now() + 5.0
+    parts.timelines.save("r1", {"next": {"filename": "b.mp3", "starts_at": start}})
+    bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 1.0))
+    bus.publish("s1", protocol.test_reply("meanwhile"))
+    bus.flush()
+    assert s1.expect("test")["info"] == "meanwhile"  # it changes nothing: not held
+    assert (bus.holding(), s1.drain()) == (1, [])
+
+    parts.clock.advance(DELAY)
+    parts.writer.loop()  # written: the writer tells the bus
+    assert bus.queued.is_set()
+    assert RadioTimeline.objects.get(uuid="r1").next.filename == "b.mp3"
+    bus.flush()
+    play = s1.expect("play")
+    # sent DELAY later than planned: its delay says the same start
+    assert (play["delay"], play["offset"], play["crossfade_duration"]) == (5.0 - DELAY, 0, 1.0)
+    assert (bus.holding(), dict(parts.metrics.sent_unstored)) == (0, {})
+
+
+def test_a_message_held_has_what_it_waits_for_written_at_once(db, redis_url, streamers):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    parts.streams.add("r1", "s1", parts.clock.now())
+    assert parts.writer.loop() == pytest.approx(DELAY)  # nothing waits: write_delay
+    bus.publish("s1", protocol.radio_started("r1"))
+    bus.flush()
+    assert parts.writer.loop() == 0  # hurried: written now
+    assert RadioStream.objects.get(uuid="r1").master == "s1"
+    bus.flush()
+    assert s1.expect("radio_started")["radio_uuid"] == "r1"
+
+
+def test_a_join_sent_later_is_at_the_offset_reached_when_it_is_sent(db, redis_url, streamers):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    started = parts.clock.now() - 30.0
+    parts.streams.add("r1", "s1", parts.clock.now())
+    bus.publish("s1", protocol.radio_started("r1"))
+    bus.play("s1", "r1", PlayCommand("a.mp3", started, 10.0, 0.0))
+    bus.flush()
+    parts.clock.advance(0.25)
+    parts.writer.loop()
+    bus.flush()
+    assert s1.expect("radio_started")["radio_uuid"] == "r1"
+    play = s1.expect("play")
+    assert (play["delay"], play["offset"]) == (0, 40.25)
+
+
+def test_held_messages_go_at_once_when_the_store_does_not_answer_and_are_counted(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    mongoengine.disconnect()  # every call fails at once: MongoEngine has no connection
+    try:
+        held_while_unreachable(parts, bus, s1)
+    finally:
+        store.connect(db)
+
+
+def held_while_unreachable(parts, bus, s1):
+    parts.streams.add("r1", "s1", parts.clock.now())
+    bus.publish("s1", protocol.radio_started("r1"))
+    bus.flush()
+    assert bus.holding() == 1
+    parts.clock.advance(DELAY)
+    parts.writer.loop()  # fails: the store is known unreachable
+    assert not parts.writer.answers()
+    bus.flush()
+    assert s1.expect("radio_started")["radio_uuid"] == "r1"
+    bus.publish("s1", protocol.radio_stopped("r1"))
+    bus.flush()  # while it is unreachable: at once
+    assert s1.expect("radio_stopped")["radio_uuid"] == "r1"
+    assert dict(parts.metrics.sent_unstored) == {"radio_started": 1, "radio_stopped": 1}
+    assert parts.backlog.pending() == 1  # the change waits for the store

@@ -1,0 +1,98 @@
+"""The fleet's leases on the store, with an injected clock: shares, expiry, fencing
+epochs, a second instance with the same id refused."""
+
+import pytest
+
+from yascheduler.fleet.membership import InstanceAlive, Membership
+from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of, streamer_owner
+from yascheduler.store.instances import StoredInstances
+from yascheduler.store.shards import StoredShards
+from yascheduler.support.clock import FakeClock
+
+LEASE = 3.0
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def member(clock, name, changes=None):
+    changes = [] if changes is None else changes
+    return Membership(
+        clock,
+        name,
+        StoredInstances(),
+        StoredShards(),
+        LEASE,
+        on_acquired=lambda shard, epoch: changes.append(("acquired", shard, epoch)),
+        on_lost=lambda shard: changes.append(("lost", shard)),
+    )
+
+
+def test_one_instance_takes_every_shard_and_holds_them_while_it_renews(db, clock):
+    changes = []
+    a = member(clock, "a", changes)
+    a.initialize()
+    assert len(a.leases) == SHARDS and all(kind == "acquired" for kind, *_ in changes)
+    for _ in range(10):
+        clock.advance(LEASE / 3)
+        a.loop()
+    assert all(a.holds(shard) for shard in range(SHARDS))
+    assert a.owns_radio("radio-1") and a.owns_streamer("s1")
+
+
+def test_a_second_instance_gets_its_share_and_the_first_gives_it_back(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.initialize()
+    b.initialize()  # nothing free yet: a holds them all
+    assert len(b.leases) == 0
+    for _ in range(3):
+        clock.advance(LEASE / 3)
+        a.loop()
+        b.loop()
+    assert len(a.leases) == len(b.leases) == fair_share(2) == SHARDS // 2
+    assert not set(a.leases) & set(b.leases)
+    owners = {a.owns_radio(f"r{n}") + b.owns_radio(f"r{n}") for n in range(500)}
+    assert owners == {1}  # every radio owned by exactly one of them
+
+
+def test_an_instance_that_stops_renewing_loses_its_shards_to_another(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.initialize()
+    clock.advance(LEASE - LEASE / 3)  # a is silent: it no longer counts its leases...
+    assert not a.holds(0)
+    clock.advance(LEASE / 3 + 0.01)  # ...before they expire, and another may take them
+    b.initialize()
+    assert len(b.leases) == SHARDS
+    assert all(lease.epoch == 2 for lease in b.leases.values())  # fenced: a held epoch 1
+    a.loop()  # its renewals are refused: it lets the shards go
+    assert a.leases == {}
+
+
+def test_a_clean_stop_hands_every_shard_over_at_once(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.initialize()
+    a.shutdown()
+    b.initialize()
+    assert len(b.leases) == SHARDS
+
+
+def test_a_second_instance_with_a_live_id_is_refused(db, clock):
+    member(clock, "a").initialize()
+    with pytest.raises(InstanceAlive, match="instance_id 'a' is alive already"):
+        member(clock, "a").initialize()
+    clock.advance(LEASE + 0.1)  # dead now: its id may be used again
+    member(clock, "a").initialize()
+
+
+def test_ownership_is_the_same_in_every_process():
+    # pinned: every instance, of any version, must agree on where a radio lives
+    assert (shard_of("radio-1"), shard_of("radio-2")) == (79, 245)
+    live = ["a", "b", "c"]
+    owners = {streamer_owner(f"s{n}", live) for n in range(60)}
+    assert owners == set(live)
+    # only the streamers of an instance that goes change hands
+    before = {f"s{n}": streamer_owner(f"s{n}", live) for n in range(60)}
+    after = {name: streamer_owner(name, ["a", "c"]) for name in before}
+    assert all(after[name] == owner for name, owner in before.items() if owner != "b")

@@ -1,0 +1,123 @@
+"""Writing a repository's changes in bulk, and what became of each.
+
+`write` sends them `CHUNK` at a time (`bulk_write`, unordered unless the
+repository needs its order kept) and sorts the outcome: written, to retry
+(the store did not answer, or answered that it cannot write now: the
+outcome of a chunk is then unknown, and writing it again is harmless, every
+operation being idempotent), or refused for good (the store will never take
+it: logged by the writer, with what it was, and dropped).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bson.errors import BSONError
+from mongoengine.connection import ConnectionFailure as NotConnected
+from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
+
+from .changes import Change, operation
+
+CHUNK = 1000
+# Server answers that mean "not now": no primary (an election), shutting down,
+# interrupted, a network error on the server's side. pymongo's AutoReconnect,
+# NotPrimaryError, NetworkTimeout and ServerSelectionTimeoutError are all
+# ConnectionFailure; MongoEngine's own ConnectionFailure means no connection is set up.
+RETRYABLE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
+
+
+def retryable(error: BaseException) -> bool:
+    """True for an error after which the same write may well succeed."""
+    if isinstance(error, ConnectionFailure | NotConnected):
+        return True
+    return isinstance(error, OperationFailure) and error.code in RETRYABLE_CODES
+
+
+def is_store_error(error: BaseException) -> bool:
+    """True for what the driver raises (anything else is a bug of ours)."""
+    return isinstance(error, PyMongoError | BSONError | NotConnected)
+
+
+@dataclass
+class Outcome:
+    written: dict = field(default_factory=dict)
+    retry: dict = field(default_factory=dict)
+    refused: list[tuple[object, str]] = field(default_factory=list)  # (key, why)
+    error: BaseException | None = None  # what made the writes to retry fail
+
+
+def write(repository, changes: dict, chunk: int = CHUNK, answered=None) -> Outcome:
+    """Write `changes` ({_id: Change}) to the repository's collection; `answered()` is
+    called each time the store answered a chunk, if given."""
+    outcome = Outcome()
+    items = sorted(changes.items()) if repository.ordered else list(changes.items())
+    chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
+    for number, part in enumerate(chunks):
+        try:
+            _write_chunk(repository, part, outcome)
+            if answered is not None:
+                answered()
+        except Exception as error:
+            if not is_store_error(error):
+                raise
+            if not retryable(error):
+                _write_one_by_one(repository, part, outcome)
+                continue
+            outcome.error = error
+            for rest in chunks[number:]:
+                outcome.retry.update(rest)
+            break
+    return outcome
+
+
+def _write_chunk(repository, part: list[tuple[object, Change]], outcome: Outcome) -> None:
+    operations = [operation(key, change) for key, change in part]
+    try:
+        repository.collection().bulk_write(operations, ordered=repository.ordered)
+    except BulkWriteError as error:
+        _sort_bulk_failure(part, error, outcome, repository.ordered)
+        return
+    outcome.written.update(part)
+
+
+def _sort_bulk_failure(part, error: BulkWriteError, outcome: Outcome, ordered: bool) -> None:
+    """The store answered for each operation: some written, some not."""
+    failures = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
+    stopped_at = min(failures) if ordered and failures else len(part)
+    for index, (key, change) in enumerate(part):
+        failure = failures.get(index)
+        if failure is None and index < stopped_at:
+            outcome.written[key] = change
+        elif failure is not None and failure.get("code") not in RETRYABLE_CODES:
+            outcome.refused.append((key, f"code {failure.get('code')}: {failure.get('errmsg')}"))
+        else:
+            outcome.retry[key] = change  # not tried (ordered), or "not now"
+            outcome.error = outcome.error or error
+    if error.details.get("writeConcernErrors"):  # written, but not as durably as asked
+        outcome.retry.update(outcome.written)
+        outcome.written.clear()
+        outcome.error = error
+
+
+def _write_one_by_one(repository, part, outcome: Outcome) -> None:
+    """A chunk refused as a whole (a document the driver cannot encode): each alone, so
+    that only the bad ones are dropped."""
+    for key, change, error in _each_alone(repository, part):
+        if error is None:
+            outcome.written[key] = change
+        elif retryable(error):
+            outcome.retry[key] = change
+            outcome.error = error
+        else:
+            outcome.refused.append((key, f"{type(error).__name__}: {error}"))
+
+
+def _each_alone(repository, part) -> Iterator[tuple[object, Change, BaseException | None]]:
+    for key, change in part:
+        try:
+            repository.collection().bulk_write([operation(key, change)])
+        except Exception as error:
+            if not is_store_error(error):
+                raise
+            yield key, change, error
+        else:
+            yield key, change, None

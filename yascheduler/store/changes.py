@@ -1,0 +1,92 @@
+"""A change to one stored document, waiting to be written, and how two changes of the
+same document merge into one (the writer writes each document once a turn).
+
+Kinds:
+- insert: a whole new document that the store cannot hold yet (a fresh `_id`);
+- replace: a whole document, whatever the store holds under its `_id`;
+- set: fields (dotted paths set one key of a sub-document), creating the document
+  with `upsert`;
+- delete.
+
+Merging (older, newer): a set then a set is one set; an insert or replace then a
+set is that document with the fields set; anything then a delete is a delete,
+but an insert not yet written then deleted vanishes (None); a delete then an
+upserting set is a replace by those fields. Every change is written idempotently
+(an insert as an upserting replace), so one that is written twice, after a
+failure that left its outcome unknown, leaves the same document.
+"""
+
+from dataclasses import dataclass
+
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
+
+INSERT, REPLACE, SET, DELETE = "insert", "replace", "set", "delete"
+WHOLE = (INSERT, REPLACE)
+
+
+@dataclass(slots=True)
+class Change:
+    kind: str
+    fields: dict | None  # the document (insert, replace), the fields (set), None (delete)
+    at: float  # when the oldest change merged into it was queued
+    upsert: bool = False  # a set creates the document
+
+
+def merged(older: Change, newer: Change) -> Change | None:
+    """The one change that does what `older` then `newer` do; None: nothing to write."""
+    kind = newer.kind
+    if kind == DELETE:
+        return None if older.kind == INSERT else Change(DELETE, None, older.at)
+    if kind in WHOLE:
+        # still never written: it stays an insert, which a delete makes vanish
+        kind = INSERT if older.kind == INSERT else REPLACE
+        return Change(kind, newer.fields, older.at)
+    if older.kind in WHOLE:
+        return Change(older.kind, with_fields_set(older.fields, newer.fields), older.at)
+    if older.kind == DELETE:
+        if not newer.upsert:
+            return older  # the update would match nothing
+        return Change(REPLACE, with_fields_set({}, newer.fields), older.at)
+    fields = dict(older.fields)
+    for path, value in newer.fields.items():
+        _set_path(fields, path, value)
+    return Change(SET, fields, older.at, older.upsert or newer.upsert)
+
+
+def with_fields_set(document: dict, fields: dict) -> dict:
+    """A copy of `document` with `fields` ({name or dotted path: value}) set, as `$set`
+    would; the sub-documents on a path are copied, never changed in place."""
+    result = dict(document)
+    for path, value in fields.items():
+        head, dot, rest = path.partition(".")
+        if not dot:
+            result[head] = value
+            continue
+        inner = result.get(head)
+        result[head] = with_fields_set(inner if isinstance(inner, dict) else {}, {rest: value})
+    return result
+
+
+def _set_path(fields: dict, path: str, value) -> None:
+    """Add `path: value` to the fields of a `$set`: it overrides the paths under it, and
+    goes into a field set whole above it (one `$set` may not hold both: MongoDB
+    refuses conflicting paths)."""
+    for name in [name for name in fields if name.startswith(path + ".")]:
+        del fields[name]
+    parts = path.split(".")
+    for end in range(1, len(parts)):
+        above = ".".join(parts[:end])
+        if above in fields and isinstance(fields[above], dict):
+            fields[above] = with_fields_set(fields[above], {".".join(parts[end:]): value})
+            return
+    fields[path] = value
+
+
+def operation(key, change: Change):
+    """The bulk_write operation that writes `change` to the document `_id` = key."""
+    if change.kind == DELETE:
+        return DeleteOne({"_id": key})
+    if change.kind == SET:
+        return UpdateOne({"_id": key}, {"$set": change.fields}, upsert=change.upsert)
+    # the `_id` in the replacement: a server may otherwise give an upserted record its own
+    return ReplaceOne({"_id": key}, {**change.fields, "_id": key}, upsert=True)
