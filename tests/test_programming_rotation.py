@@ -11,14 +11,18 @@ from yascheduler.programming.history import PlayHistory
 from yascheduler.programming.rotation import (
     QUEUE_DEPTH,
     Rotation,
-    last_starts,
     pick_song,
+    weighing,
     recency_factors,
 )
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
 SETTINGS = ProgrammingSettings()
+
+
+def last_starts(songs, history):
+    return [start[0] for start in history.separation_starts(weighing(songs))]
 
 
 def played(history, track, hours_ago):
@@ -30,8 +34,8 @@ def test_recency_factor_falls_linearly_from_longest_ago_to_most_recent():
     history = PlayHistory()
     for track, hours_ago in zip(songs, (10, 8, 6, 4)):
         played(history, track, hours_ago)
-    factors = recency_factors(songs, last_starts(songs, history))
-    assert [round(factors[track.id], 6) for track in songs] == [
+    factors = recency_factors(last_starts(songs, history), range(len(songs)))
+    assert [round(factor, 6) for factor in factors] == [
         1.0,
         round(1 - 0.85 / 3, 6),
         round(1 - 0.85 * 2 / 3, 6),
@@ -43,12 +47,8 @@ def test_never_played_songs_count_as_played_longest_ago():
     songs = [song(1), song(2), song(3)]
     history = PlayHistory()
     played(history, songs[0], 4)
-    factors = recency_factors(songs, last_starts(songs, history))
-    assert {key: round(factor, 9) for key, factor in factors.items()} == {
-        2: 1.0,
-        3: 1.0,
-        1: 0.15,
-    }
+    factors = recency_factors(last_starts(songs, history), range(len(songs)))
+    assert [round(factor, 9) for factor in factors] == [0.15, 1.0, 1.0]
 
 
 def test_catalog_last_play_time_counts_until_a_later_play_is_recorded():
@@ -69,7 +69,9 @@ def test_choices_follow_frequency_squared_times_recency():
     total = sum(weights.values())
     rng = random.Random(1234)
     draws = 20000
-    counts = Counter(pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(draws))
+    counts = Counter(
+        pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(draws)
+    )
     chi_square = sum(
         (counts[key] - draws * w / total) ** 2 / (draws * w / total) for key, w in weights.items()
     )
@@ -81,7 +83,9 @@ def test_choices_follow_frequency_squared_times_recency():
 def test_frequency_zero_is_never_chosen_while_another_song_can_be():
     songs = [song(1, frequency=0.0), song(2, frequency=0.1)]
     rng = random.Random(5)
-    assert {pick_song(songs, PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)} == {2}
+    assert {
+        pick_song(weighing(songs), PlayHistory(), NOW, SETTINGS, rng).id for _ in range(200)
+    } == {2}
 
 
 def test_a_song_played_within_three_hours_is_left_out_while_others_remain():
@@ -90,7 +94,7 @@ def test_a_song_played_within_three_hours_is_left_out_while_others_remain():
     played(history, songs[0], 2.9)
     played(history, songs[1], 0.5)
     rng = random.Random(9)
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(200)} == {3}
+    assert {pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(200)} == {3}
 
 
 def test_when_every_titled_song_was_played_within_three_hours_the_least_recent_wins():
@@ -99,7 +103,7 @@ def test_when_every_titled_song_was_played_within_three_hours_the_least_recent_w
     for track, hours_ago in zip(songs, (1, 2.5, 0.2)):
         played(history, track, hours_ago)
     rng = random.Random(3)
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(50)} == {2}
+    assert {pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(50)} == {2}
 
 
 def test_when_every_untitled_song_was_played_within_three_hours_recency_weighs_the_choice():
@@ -108,7 +112,9 @@ def test_when_every_untitled_song_was_played_within_three_hours_recency_weighs_t
     for track, hours_ago in zip(songs, (1, 2.5, 0.2)):
         played(history, track, hours_ago)
     rng = random.Random(3)
-    counts = Counter(pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(3000))
+    counts = Counter(
+        pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(3000)
+    )
     # factors: song 2 (oldest) 1.0, song 1 0.575, song 3 (newest) 0.15
     assert counts[2] > counts[1] > counts[3] > 0
     assert counts[3] / 3000 == pytest.approx(0.15 / 1.725, abs=0.02)
@@ -126,7 +132,7 @@ def test_same_title_is_kept_three_hours_apart_and_same_artist_thirty_minutes():
     history.record(99, "a", "Something", NOW - 20 * 60)  # artist A 20 minutes ago
     history.record(98, "Z", "INTRO", NOW - 2 * HOUR)  # title "intro" 2 hours ago
     rng = random.Random(11)
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(200)} == {4}
+    assert {pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(200)} == {4}
 
 
 def test_artist_separation_gives_way_first_when_nothing_else_remains():
@@ -134,7 +140,7 @@ def test_artist_separation_gives_way_first_when_nothing_else_remains():
     history = PlayHistory()
     history.record(99, "A", "Zero", NOW - 60)
     rng = random.Random(2)
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(100)} == {
+    assert {pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(100)} == {
         1,
         2,
     }
@@ -146,11 +152,11 @@ def test_separation_windows_are_settings():
     history.record(99, "A", "Zero", NOW - 10 * 60)
     strict = ProgrammingSettings(artist_separation=5 * 60)
     rng = random.Random(2)
-    assert {pick_song(songs, history, NOW, strict, rng).id for _ in range(200)} == {
+    assert {pick_song(weighing(songs), history, NOW, strict, rng).id for _ in range(200)} == {
         1,
         2,
     }
-    assert {pick_song(songs, history, NOW, SETTINGS, rng).id for _ in range(200)} == {2}
+    assert {pick_song(weighing(songs), history, NOW, SETTINGS, rng).id for _ in range(200)} == {2}
 
 
 def test_queue_counts_queued_songs_as_played():

@@ -18,6 +18,7 @@ from yascheduler.support import config  # noqa: E402
 from . import commands, outbox_commands, runner  # noqa: E402
 
 URL_HELP = "the scheduler's HTTP address, http://HOST:PORT"
+DEFAULT_URL = "http://127.0.0.1:9000"  # the `http` setting's default
 TOKEN_HELP = "the scheduler's admin token (default: $YASCHEDULER_ADMIN_TOKEN)"
 
 
@@ -85,6 +86,26 @@ def _operator_commands(subcommands) -> None:
     )
     status_parser.add_argument("--url", required=True, help=URL_HELP)
     status_parser.set_defaults(command=commands.status)
+
+    preview_parser = subcommands.add_parser(
+        "preview",
+        help="what a radio will play, from a dry run of the engine on a copy of the radio "
+        "(GET /api/radios/<uuid>/schedule); random choices are a prediction",
+    )
+    preview_parser.add_argument("--radio", required=True, help="the radio's uuid")
+    preview_parser.add_argument(
+        "--hours", type=int, default=24, help="hours to preview, 1 to 168 (default 24)"
+    )
+    preview_parser.add_argument(
+        "--from",
+        dest="start",
+        metavar="ISO",
+        help="from this ISO 8601 time (without an offset: the radio's local time; default now)",
+    )
+    preview_parser.add_argument(
+        "--url", default=DEFAULT_URL, help=f"{URL_HELP} (default {DEFAULT_URL})"
+    )
+    preview_parser.set_defaults(command=commands.preview)
 
     flush_parser = subcommands.add_parser(
         "flush",

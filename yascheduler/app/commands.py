@@ -1,4 +1,4 @@
-"""Operator commands: `config check`, `status`, `flush`, `catalog import`.
+"""Operator commands: `config check`, `status`, `preview`, `flush`, `catalog import`.
 
 Imported by the console entry point (cli.py), after the gevent patch.
 """
@@ -6,7 +6,9 @@ Imported by the console entry point (cli.py), after the gevent patch.
 import argparse
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from yascheduler.catalog import importer as catalog
 from yascheduler.store import connection as store
@@ -105,6 +107,55 @@ def _shown(value) -> str:
     if isinstance(value, list):
         return ", ".join(_shown(item) for item in value) or "-"
     return str(value)
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+def preview(args: argparse.Namespace) -> int:
+    """What a radio will play (GET /api/radios/<uuid>/schedule), as a table."""
+    params = {"hours": args.hours}
+    if args.start:
+        params["from"] = args.start
+    answer = call(
+        args.url, "GET", f"/api/radios/{quote(args.radio, safe='')}/schedule", params=params
+    )
+    if answer is None:
+        return 1
+    print(
+        f"radio {answer['radio']} ({answer['name'] or 'no name'}), {answer['timezone']}: "
+        f"{_when(answer['from_local'])} to {_when(answer['until_local'])}"
+    )
+    print(f"note: {answer['prediction']}")
+    rows = [("time", "kind", "show", "what")]
+    marks = []
+    for item in answer["items"]:
+        rows.append(_preview_row(item))
+        marks.append([mark["text"] for mark in item["marks"]])
+    widths = [max(len(row[n]) for row in rows) for n in range(3)]
+    print("  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)), rows[0][3])
+    for row, texts in zip(rows[1:], marks):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)), row[3])
+        for text in texts:
+            print(" " * (sum(widths) + 6), f"! {text}")
+    for change in answer["clock_changes"]:
+        print(f"clock change {_when(change['at_local'])}: {change['text']}")
+    return 0
+
+
+def _preview_row(item: dict) -> tuple[str, str, str, str]:
+    show = item["show"]["name"] if item["show"] else "-"
+    if item["kind"] == "dead air":
+        what = "(silence)"
+    else:
+        named = " - ".join(part for part in (item["artist"], item["title"]) if part)
+        what = f"{named} ({item['file']})" if named else item["file"]
+    return _when(item["start_local"]), item["kind"], show, what
+
+
+def _when(local_iso: str) -> str:
+    """A local time to the second, with its UTC offset."""
+    return f"{datetime.fromisoformat(local_iso):%Y-%m-%d %H:%M:%S %z}"
 
 
 # --- flush ------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from itertools import islice
 from types import MappingProxyType
 
+from yascheduler.programming import preview
+
 # the loop wakes at least every HEARTBEAT seconds (programming.engine); allow for load
 LOOP_SILENCE_LIMIT = 5.0
 
@@ -79,6 +81,7 @@ class ReadModel:
             "messages_sent": dict(self._metrics.sent),
             "messages_rejected": dict(self._metrics.rejected),
             "play_lateness": self._programmer.lateness(),
+            "schedule_adherence": self.adherence(),
             "server_time": self.now(),
             "outbox_enabled": self._notifier.enabled,
             "outbox_oldest_at": outbox.oldest_created_at(),
@@ -112,6 +115,15 @@ class ReadModel:
             "listeners": self._listeners.count(radio_uuid),
             **programming,
         }
+
+    def adherence(self) -> dict:
+        """How the radios keep to their schedule (programming.adherence)."""
+        return self._programmer.adherence().summary()
+
+    def schedule(self, radio_uuid: str, start, hours: int) -> dict | None:
+        """What the radio will play from `start` (None: now) for `hours`: a dry run of the
+        engine on a copy of the radio (programming.preview); None if not programmed."""
+        return preview.preview(self._programmer, radio_uuid, start, hours)
 
     def radio_index(self) -> RadioIndex:
         return RadioIndex(

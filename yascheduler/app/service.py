@@ -18,6 +18,7 @@ from gevent.pywsgi import WSGIServer
 from yascheduler.catalog import importer
 from yascheduler.http import api as http_api
 from yascheduler.programming import Programmer, ProgrammingSettings
+from yascheduler.programming.adherence import AdherenceMeter
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.store import connection
@@ -97,6 +98,7 @@ class Service:
             programming_settings(settings),
             stored.timelines,
             observe_lateness=self.metrics.play_lateness.observe,
+            observer=AdherenceMeter(clock, self.metrics.show_start_lateness.observe),
         )
         self.stations = Stations(
             clock,
@@ -137,6 +139,7 @@ class Service:
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
         )
         self.metrics.track(self.reader.gauges())
+        self.metrics.track_adherence(self.reader.adherence)
         self.metrics.track_counts(self.reader.counts())
 
     def _token_checker(self) -> TokenChecker | None:

@@ -25,6 +25,7 @@ log = logging.getLogger("yascheduler.http")
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
 MAX_SELECTION_BYTES = 1024 * 1024
 RADIO_PREFIX = "/api/radios/"
+SCHEDULE_SUFFIX = "/schedule"
 STATIC_PREFIX = "/static/"
 # a dashboard asset: one plain file name, nothing that could climb out of the directory
 ASSET_NAME = re.compile(r"[A-Za-z0-9_-]+\.(html|css|js|svg|png|ico)")
@@ -91,7 +92,10 @@ def dispatch(routes, reader, method: str, path: str, environ):
     if handler is not None:
         return handler(environ)
     if method == "GET" and path.startswith(RADIO_PREFIX) and len(path) > len(RADIO_PREFIX):
-        return radio(reader, path[len(RADIO_PREFIX) :])
+        radio_uuid = path[len(RADIO_PREFIX) :]
+        if radio_uuid.endswith(SCHEDULE_SUFFIX) and len(radio_uuid) > len(SCHEDULE_SUFFIX):
+            return schedule(reader, radio_uuid.removesuffix(SCHEDULE_SUFFIX), environ)
+        return radio(reader, radio_uuid)
     if method == "GET" and path.startswith(STATIC_PREFIX):
         return asset(path[len(STATIC_PREFIX) :])
     if any(route_path == path for _, route_path in routes):
@@ -122,11 +126,11 @@ def healthz(reader):
     return (HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE), reason + "\n"
 
 
-def read(view, reader, environ):
+def read(view, reader, environ, *args):
     """A read-side view (views.py) with the request's query parameters; 400 for a bad one."""
     params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     try:
-        return HTTPStatus.OK, view(reader, params)
+        return HTTPStatus.OK, view(reader, *args, params)
     except views.ParameterError as error:
         raise HttpError(HTTPStatus.BAD_REQUEST, str(error), parameter=error.parameter) from None
 
@@ -148,6 +152,13 @@ def radio(reader, radio_uuid: str):
     if view is None:
         raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
     return HTTPStatus.OK, view
+
+
+def schedule(reader, radio_uuid: str, environ):
+    status, view = read(views.schedule, reader, environ, radio_uuid)
+    if view is None:
+        raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
+    return status, view
 
 
 def import_catalog(admin, environ):

@@ -11,20 +11,18 @@ built only for the radios of the page asked for.
 """
 
 import itertools
+from datetime import datetime
+
+from yascheduler.support.errors import ParameterError
 
 from . import outbox as outbox_admin
 
 DEFAULT_PER_PAGE = 50
+SCHEDULE_HOURS, MAX_SCHEDULE_HOURS = 24, 168
 MAX_PER_PAGE = 500
 RADIO_STATES = ("all", "streaming", "broken", "idle")
 # /api/streamers lists at most this many uuids per streamer; /api/radios?streamer= has them all
 STREAMER_RADIOS_SHOWN = 100
-
-
-class ParameterError(ValueError):
-    def __init__(self, parameter: str, message: str):
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
 
 
 # --- query parameters -------------------------------------------------------------------
@@ -50,6 +48,17 @@ def paging(params: dict) -> tuple[int, int]:
         positive_int(params, "page", 1),
         positive_int(params, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
     )
+
+
+def iso_time(params: dict, name: str) -> datetime | None:
+    """An ISO 8601 time (with its offset, or naive: the caller says in which zone)."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise ParameterError(name, f"not an ISO 8601 time: {raw!r}") from None
 
 
 def choice(params: dict, name: str, choices: tuple[str, ...]) -> str:
@@ -146,6 +155,17 @@ def state_counts(index) -> dict:
         "streaming": streaming,
         "idle": total - len(index.broken) - streaming,
     }
+
+
+def schedule(reader, radio_uuid: str, params: dict) -> dict | None:
+    """What the radio will play (?hours=1..168, default 24; ?from=ISO time, naive in the
+    radio's time zone, default now); None if not programmed."""
+    hours = positive_int(params, "hours", SCHEDULE_HOURS, MAX_SCHEDULE_HOURS)
+    start = iso_time(params, "from")
+    answer = reader.schedule(radio_uuid, start, hours)
+    if answer is None:
+        return None
+    return {**answer, "server_time": reader.now()}
 
 
 def streamers(reader, params: dict | None = None) -> dict:

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .catalog_view import Playlist, Radio, Song
-from .interface import ProgrammingSettings
+from .interface import ProgrammingSettings, ScheduleObserver
 from .jingles import count_song, due_jingle, hourly_jingle, jingle_played
 from .localtime import next_top_of_hour
-from .rotation import playable
+from .rotation import REPEAT_WINDOW, dropped_rule, has_playable
 from .segments import cut_at, jingle_segment, natural_boundary, resume, song_segment
+from .show_starts import HARD, begun, taking_over, timed_shows
 from .shows import ShowOnAir, on_air, ordered_songs
 from .state import RadioState
 from .timeline import Segment, Timeline
+from .radio_memo import remember_last_radio
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -27,9 +29,12 @@ class Choice:
 
 
 class Chooser:
-    def __init__(self, settings: ProgrammingSettings, rng: random.Random):
+    def __init__(
+        self, settings: ProgrammingSettings, rng: random.Random, observer: ScheduleObserver
+    ):
         self._settings = settings
         self._rng = rng
+        self._observer = observer
 
     def next_segment(self, state: RadioState, current: Segment | None, at: float) -> Choice | None:
         """The segment that starts at `at` after `current` (None: a fresh start).
@@ -38,6 +43,9 @@ class Chooser:
         unsaved; None when nothing is playable.
         """
         timeline = state.timeline
+        takeover = self._show_taking_over(state, at)
+        if takeover is not None:
+            return self._show_takes_over(state, current, at, *takeover)
         hourly = hourly_jingle(state.radio)
         if (
             current is not None
@@ -66,27 +74,71 @@ class Chooser:
             jingle_played(timeline.jingle_counters, jingle.id, at)
             state.unsaved.add("jingle_counters")
             return Choice(jingle_segment(jingle, at))
-        choice = self._song(state, at)
-        if choice is not None and count_song(state.radio, timeline.jingle_counters):
-            state.unsaved.add("jingle_counters")
-        return choice
+        return self._counted(state, self._song(state, current, at))
 
     @property
     def _crossfade(self) -> float:
         return self._settings.crossfade_seconds
 
-    def _song(self, state: RadioState, at: float) -> Choice | None:
+    def _counted(self, state: RadioState, choice: Choice | None) -> Choice | None:
+        """A song chosen counts for the between_songs jingles."""
+        if choice is not None and count_song(state.radio, state.timeline.jingle_counters):
+            state.unsaved.add("jingle_counters")
+        return choice
+
+    def _show_taking_over(self, state: RadioState, at: float) -> tuple[ShowOnAir, str] | None:
+        """(the show, why) when a show that does not wait must begin at `at`."""
+        if not timed_shows(state.radio):
+            return None
+        show = on_air(state.radio, state.zone, at)
+        why = None if show is None else taking_over(show, state.history, at)
+        return None if why is None else (show, why)
+
+    def _show_takes_over(
+        self, state: RadioState, current: Segment | None, at: float, show: ShowOnAir, why: str
+    ) -> Choice:
+        """The show's first song at `at`: a due jingle waits for the next boundary, the
+        hourly jingle of this hour is not played, the song cut for the show does not resume."""
+        timeline = state.timeline
+        if timeline.interrupted is not None:
+            timeline.interrupted = None
+            state.unsaved.add("interrupted")
+        cut = current is not None and at < natural_boundary(current, self._crossfade)
+        if cut:
+            log.info(
+                "radio %s: show %r cuts what plays at %s (%s)",
+                state.uuid,
+                show.playlist.name,
+                datetime.fromtimestamp(at, UTC).isoformat(),
+                "its hard start" if why == HARD else "its max wait",
+            )
+        choice = self._show_song(state, show, at, current, why if cut else None)
+        return self._counted(state, choice)
+
+    def _song(self, state: RadioState, current: Segment | None, at: float) -> Choice | None:
         show = on_air(state.radio, state.zone, at)
         if show is not None:
-            return self._show_song(state, show, at)
+            return self._show_song(state, show, at, current)
         state.show_on_air = None
         playlist = default_playlist(state.radio)
         if playlist is None:
             return None
         return self._rotation_song(state, playlist, at)
 
-    def _show_song(self, state: RadioState, show: ShowOnAir, at: float) -> Choice:
+    def _show_song(
+        self,
+        state: RadioState,
+        show: ShowOnAir,
+        at: float,
+        current: Segment | None,
+        cut: str | None = None,
+    ) -> Choice:
         playlist = show.playlist
+        # measured when the radio was on air before the show, or starts with it
+        if (current is not None or at == show.starts_at) and not begun(
+            state.history, playlist, show.starts_at, at
+        ):
+            self._observer.show_started(state.uuid, playlist.id, show.starts_at, at, cut)
         if state.show_on_air != (playlist.id, show.starts_at):
             state.show_on_air = (playlist.id, show.starts_at)
             log.info(
@@ -100,19 +152,30 @@ class Chooser:
             return self._rotation_song(state, playlist, at)
         song = _next_in_order(state.timeline, show)
         state.unsaved.add("show_positions")
-        state.history.record_song(song, at)
+        self._record(state, song, at)
         return Choice(song_segment(song, playlist.id, at))
 
     def _rotation_song(self, state: RadioState, playlist: Playlist, at: float) -> Choice:
         song = state.rotation.next_song(playlist, state.history, at)
-        state.history.record_song(song, at)
+        rule = dropped_rule(song, state.history, at, self._settings)
+        if rule is not None:
+            self._observer.rule_broken(state.uuid, song.id, at, rule)
+        self._record(state, song, at)
         return Choice(song_segment(song, playlist.id, at), playlist)
 
+    def _record(self, state: RadioState, song: Song, at: float) -> None:
+        """The song counts as played from `at`; a repeat within the window is told."""
+        previous = state.history.song_time(song)
+        if previous is not None and 0 <= at - previous < REPEAT_WINDOW:
+            self._observer.repeated(state.uuid, song.id, at, at - previous)
+        state.history.record_song(song, at)
 
+
+@remember_last_radio
 def default_playlist(radio: Radio) -> Playlist | None:
     """The playlist named `default`, if it is enabled and has something to play."""
     for playlist in radio.playlists:
-        if playlist.name == "default" and playlist.enabled and playable(playlist.songs):
+        if playlist.name == "default" and playlist.enabled and has_playable(playlist.songs):
             return playlist
     return None
 

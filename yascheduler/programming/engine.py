@@ -18,17 +18,18 @@ import gevent.lock
 
 from yascheduler.support.turns import take_turns
 from . import persistence
+from .adherence import AdherenceMeter
 from .catalog_view import Radio, radio_from_document
 from .events import EventQueue
 from .history import PlayHistory
-from .interface import PlayCommand, Player, ProgrammingSettings, TimelineStore
+from .interface import PlayCommand, Player, ProgrammingSettings, ScheduleObserver, TimelineStore
 from .lateness import LatenessMeter
 from .localtime import radio_zone
 from .persistence import StoredTimeline
 from .rotation import Rotation
 from .segments import ends_at, offset_at, play_command
 from .shows import on_air
-from .state import RadioState
+from .state import RadioCopy, RadioState
 from .timeline import Timeline
 from .transitions import RETRY, Transitions
 
@@ -48,15 +49,25 @@ class Programmer:
         timelines: TimelineStore,
         rng: random.Random | None = None,
         observe_lateness: Callable[[float], None] | None = None,
+        observer: ScheduleObserver | None = None,
     ):
         self._clock = clock
         self._settings = settings
         self._timelines = timelines
         self._rng = rng or random.Random()
         self._lateness = LatenessMeter(observe=observe_lateness, clock=clock)
+        # told how the radios keep to their schedule: by default what adherence() reads
+        self._observer = observer or AdherenceMeter(clock)
         self._events = EventQueue()
         self._transitions = Transitions(
-            clock, player, settings, self._rng, self._events, self._lateness, self._scheduled
+            clock,
+            player,
+            settings,
+            self._rng,
+            self._events,
+            self._lateness,
+            self._scheduled,
+            self._observer,
         )
         self._radios: dict[str, RadioState] = {}
         # for the dashboard: a listing cached until a radio changes
@@ -133,6 +144,8 @@ class Programmer:
             state.rotation.clear()
             if state.timeline.broken or self._event(state) is None:
                 self._transitions.recover(state, now)
+            else:  # a show that does not wait may now cut what plays
+                self._transitions.replan(state, now)
         self._save(state)
 
     def remove_radio(self, uuid: str) -> None:
@@ -140,6 +153,7 @@ class Programmer:
             if self._radios.pop(uuid, None) is not None:
                 self._listing = None
                 self._transitions.broken.discard(uuid)
+                self._observer.radio_mended(uuid, self._clock.now())
                 self._events.cancel(uuid)
                 log.info("radio %s: no longer programmed", uuid)
             self._timelines.delete(uuid)
@@ -259,6 +273,35 @@ class Programmer:
     def lateness(self) -> dict:
         return self._lateness.summary()
 
+    def adherence(self) -> AdherenceMeter:
+        """How the radios keep to their schedule (the default observer)."""
+        return self._observer
+
+    # --- dry runs (preview.py) -------------------------------------------------------
+
+    def copy_of_radio(self, uuid: str) -> RadioCopy | None:
+        """The radio's state and pending event copied now, a random generator where this
+        engine's is (read, not advanced), the settings; None if the radio is not programmed."""
+        with self._lock:
+            state = self._radios.get(uuid)
+            if state is None:
+                return None
+            (rng := random.Random()).setstate(self._rng.getstate())
+            now = self._clock.now()
+            return RadioCopy(state.copy(rng), self._event(state), rng, now, self._settings)
+
+    def adopt(self, copy: RadioCopy) -> RadioState:
+        """Program a copied radio from where it was (a dry run's own engine)."""
+        with self._lock:
+            state = copy.state
+            self._radios[state.uuid] = state
+            self._listing = None
+            if state.timeline.broken:
+                self._transitions.broken.add(state.uuid)
+            if copy.event is not None:
+                self._transitions.push(state, *copy.event)
+            return state
+
     # --- cheap reads for the dashboard (views.py) ------------------------------------
 
     def recent_lateness(self, seconds: float | None = None) -> dict:
@@ -342,6 +385,7 @@ class Programmer:
         self._listing = None
         if timeline.broken:
             self._transitions.broken.add(radio.uuid)
+            self._observer.radio_broke(radio.uuid, self._clock.now())
         return state
 
     def _playing(self, timeline: Timeline, now: float):

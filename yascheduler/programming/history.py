@@ -1,12 +1,15 @@
 """When each song, title and artist of a radio last started."""
 
 from functools import lru_cache
+from itertools import repeat
 
 from .catalog_view import Song
 
+NEVER = float("-inf")
+
 
 @lru_cache(maxsize=1 << 16)
-def _key(text: str | None) -> str | None:
+def separation_key(text: str | None) -> str | None:
     """Titles and artists compare without case or surrounding blanks (cached: every
     choice looks up every song's title and artist)."""
     text = (text or "").strip().casefold()
@@ -50,8 +53,8 @@ class PlayHistory:
 
     def record(self, song_id: int, artist: str | None, title: str | None, at: float) -> None:
         _keep_latest(self._songs, song_id, at)
-        _keep_latest(self._titles, _key(title), at)
-        _keep_latest(self._artists, _key(artist), at)
+        _keep_latest(self._titles, separation_key(title), at)
+        _keep_latest(self._artists, separation_key(artist), at)
 
     def record_song(self, song: Song, at: float) -> None:
         self.record(song.id, song.artist, song.title, at)
@@ -63,13 +66,29 @@ class PlayHistory:
             return song.last_play_time
         return recorded
 
-    def title_time(self, song: Song) -> float | None:
-        key = _key(song.title)
-        return None if key is None else self._titles.get(key)
+    def separation_start(self, song: Song) -> tuple[float, float, float]:
+        """(the song's last start, its title's, its artist's), NEVER for none."""
+        at = self.song_time(song)
+        return (
+            NEVER if at is None else at,
+            self._titles.get(separation_key(song.title), NEVER),
+            self._artists.get(separation_key(song.artist), NEVER),
+        )
 
-    def artist_time(self, song: Song) -> float | None:
-        key = _key(song.artist)
-        return None if key is None else self._artists.get(key)
+    def separation_starts(self, weighing) -> list[tuple[float, float, float]]:
+        """For each song a rotation.Weighing weighs: (its last start, its title's, its
+        artist's), NEVER for none; song_time for all of them, and the titles' and
+        artists', in one pass (through map(), in C: every choice asks it of every
+        song of a playlist)."""
+        count = len(weighing.ids)
+        starts = list(map(self._songs.get, weighing.ids, repeat(NEVER, count)))
+        if weighing.catalog_starts is not None:  # most catalogs give no last_play_time
+            for index, catalog_at in enumerate(weighing.catalog_starts):
+                if catalog_at is not None and catalog_at > starts[index]:
+                    starts[index] = catalog_at
+        titles = map(self._titles.get, weighing.titles, repeat(NEVER, count))
+        artists = map(self._artists.get, weighing.artists, repeat(NEVER, count))
+        return list(zip(starts, titles, artists))
 
 
 def _keep_latest(times: dict, key, at: float) -> None:

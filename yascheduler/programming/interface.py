@@ -45,6 +45,35 @@ class Player(Protocol):
         """Report a song start to the web app."""
 
 
+class ScheduleObserver(Protocol):
+    """Told how well each radio keeps to its schedule, as it happens: the engine's
+    adherence.AdherenceMeter (for /api/status and the metrics), or a preview's record."""
+
+    def started(self, radio_uuid: str, segment) -> None:
+        """A timeline.Segment became the one playing, at its starts_at."""
+
+    def show_started(
+        self, radio_uuid: str, playlist_id: int, planned_at: float, at: float, cut: str | None
+    ) -> None:
+        """A show's first song was chosen to start at `at`, for a show planned at
+        `planned_at`; `cut`: why the segment before it was cut for it (show_starts.HARD,
+        MAX_WAIT), None if it was not."""
+
+    def rule_broken(self, radio_uuid: str, song_id: int, at: float, rule: str) -> None:
+        """A rotation song was chosen to start at `at` that breaks a separation rule
+        (rotation.RULES: the first it breaks), for want of a song that kept it."""
+
+    def repeated(self, radio_uuid: str, song_id: int, at: float, seconds: float) -> None:
+        """A song was chosen to start at `at`, `seconds` after its previous start, within
+        the repeat window."""
+
+    def radio_broke(self, radio_uuid: str, at: float) -> None:
+        """The radio has nothing to play from `at` (dead air)."""
+
+    def radio_mended(self, radio_uuid: str, at: float) -> None:
+        """The radio plays again from `at`, or is no longer programmed."""
+
+
 class TimelineStore(Protocol):
     """Where the radios' timelines are kept (store/timelines.py). The stored form is
     the engine's (persistence.py): dicts of field -> value."""

@@ -9,10 +9,12 @@ next boundaries, before the next song.
 
 from .catalog_view import Jingle, Radio
 from .timeline import JingleCounter
+from .radio_memo import remember_last_radio
 
 NEVER = float("-inf")
 
 
+@remember_last_radio
 def between_songs_ranges(radio: Radio) -> dict[str, int]:
     """Jingle id -> after how many songs it plays (its smallest range), in catalog order."""
     ranges = {}
@@ -61,6 +63,7 @@ def counters_from_one_count(radio: Radio, songs: int) -> dict[str, JingleCounter
     return {jingle_id: JingleCounter(songs=songs) for jingle_id in between_songs_ranges(radio)}
 
 
+@remember_last_radio
 def hourly_jingle(radio: Radio) -> Jingle | None:
     """The jingle that interrupts songs at the top of every hour."""
     for jingle in radio.jingles:

@@ -10,6 +10,7 @@ log = logging.getLogger("yascheduler.programming")
 # Every UTC offset in use today is a whole number of quarter hours, so the
 # top of a local hour always falls on a UTC quarter hour.
 QUARTER_HOUR = 900.0
+HOUR = 3600.0
 
 
 def radio_zone(timezone: str | None, default: str) -> ZoneInfo:
@@ -59,3 +60,22 @@ def next_top_of_hour(zone: ZoneInfo, instant: float) -> float:
             return candidate
         candidate += QUARTER_HOUR
     return candidate  # a historical offset that is not in quarter hours
+
+
+def offset_changes(zone: ZoneInfo, start: float, end: float) -> list[tuple[float, float, float]]:
+    """The zone's clock changes between `start` and `end`: (instant, UTC offset before,
+    offset after), offsets in seconds. Zones change at most a few times a year, hours
+    apart: looking hour by hour finds each."""
+    changes, at = [], start
+    before = _offset(zone, at)
+    while at < end:
+        step = min(at + HOUR, end)
+        after = _offset(zone, step)
+        if after != before:
+            changes.append((_end_of_gap(at, step, zone), before, after))
+        at, before = step, after
+    return changes
+
+
+def _offset(zone: ZoneInfo, instant: float) -> float:
+    return datetime.fromtimestamp(instant, zone).utcoffset().total_seconds()

@@ -12,95 +12,150 @@ choice among all, the recency factor keeping the newest ones unlikely.
 """
 
 import random
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .catalog_view import Playlist, Song
-from .history import PlayHistory
+from .history import PlayHistory, separation_key
 from .interface import ProgrammingSettings
+from .radio_memo import remember_recent
 
 REPEAT_WINDOW = 3 * 3600.0
+# the separation rules, in the order they are kept (the last is dropped first)
+RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
-
-NEVER = float("-inf")
+# a dry run of one radio weighs its default playlist and its random shows, in turn
+PLAYLISTS_REMEMBERED = 8
 
 
 def playable(songs) -> list[Song]:
     return [song for song in songs if song.enabled and song.duration > 0]
 
 
-def recency_factors(songs: list[Song], times: dict[int, float]) -> dict[int, float]:
-    """Song id -> recency factor, from song id -> last start; equal times share a rank."""
-    ordered = sorted(songs, key=lambda song: times[song.id])
+def has_playable(songs) -> bool:
+    return any(song.enabled and song.duration > 0 for song in songs)
+
+
+def recency_factors(times: list[float], indices) -> list[float]:
+    """The recency factors of the songs at `indices`, from every song's last start
+    (NEVER: never played); a song's rank is the count of songs played before it, so
+    equal times share one."""
+    ordered = sorted(times)
     last = len(ordered) - 1
-    factors, rank = {}, 0
-    for index, song in enumerate(ordered):
-        if index and times[song.id] != times[ordered[index - 1].id]:
-            rank = index
-        factors[song.id] = 1.0 - (1.0 - NEWEST_FACTOR) * rank / last if last else 1.0
-    return factors
+    if not last:
+        return [1.0] * len(indices)
+    fall = 1.0 - NEWEST_FACTOR
+    return [1.0 - fall * bisect_left(ordered, times[i]) / last for i in indices]
 
 
-def last_starts(songs: list[Song], history: PlayHistory) -> dict[int, float]:
-    """Song id -> last start, NEVER for songs never played."""
-    return {song.id: _time(history.song_time(song)) for song in songs}
+@dataclass(frozen=True, slots=True)
+class Weighing:
+    """Playable songs, and what every choice reads of them, read once: the songs' ids,
+    the keys of their titles and artists, their catalog last_play_time (None when no
+    song has one), which may be chosen (frequency > 0, or all if none), and their
+    frequency squared."""
+
+    songs: tuple[Song, ...]
+    ids: tuple[int, ...]
+    titles: tuple[str | None, ...]
+    artists: tuple[str | None, ...]
+    catalog_starts: tuple[float | None, ...] | None
+    eligible: tuple[int, ...]
+    squares: tuple[float, ...]
+    labelled: bool  # a song that may be chosen has an artist or a title
+
+
+def weighing(songs) -> Weighing:
+    songs = tuple(songs)
+    catalog = tuple(song.last_play_time for song in songs)
+    eligible = tuple(i for i, song in enumerate(songs) if song.frequency > 0)
+    eligible = eligible or tuple(range(len(songs)))
+    return Weighing(
+        songs=songs,
+        ids=tuple(song.id for song in songs),
+        titles=tuple(separation_key(song.title) for song in songs),
+        artists=tuple(separation_key(song.artist) for song in songs),
+        catalog_starts=None if catalog.count(None) == len(catalog) else catalog,
+        eligible=eligible,
+        squares=tuple(song.frequency**2 for song in songs),
+        labelled=any(songs[i].artist or songs[i].title for i in eligible),
+    )
+
+
+@remember_recent(PLAYLISTS_REMEMBERED)
+def playlist_weighing(playlist: Playlist) -> Weighing | None:
+    """The weighing of the playlist's playable songs; None if it has none."""
+    songs = playable(playlist.songs)
+    return weighing(songs) if songs else None
 
 
 def pick_song(
-    songs: list[Song],
+    songs: Weighing,
     history: PlayHistory,
     now: float,
     settings: ProgrammingSettings,
     rng: random.Random,
 ) -> Song:
-    """One of `songs` (playable, not empty), as the module docstring says."""
-    times = last_starts(songs, history)
-    factors = recency_factors(songs, times)
-    # frequency 0: never chosen while another song can be
-    eligible = [song for song in songs if song.frequency > 0] or songs
-    windows = (REPEAT_WINDOW, settings.title_separation, settings.artist_separation)
-    kept = {song.id: _rules_kept(song, times, history, now, windows) for song in eligible}
-    for rules in range(len(windows), 0, -1):
-        remaining = [song for song in eligible if kept[song.id] >= rules]
+    """One of the songs (playable, not empty), as the module docstring says.
+
+    Every choice weighs every song of the playlist: songs are taken by their
+    index, their figures in lists, rather than looked up by id.
+    """
+    starts = history.separation_starts(songs)
+    times = [start[0] for start in starts]
+    kept = _rules_kept(starts, now, settings)
+    for rules in range(len(RULES), 0, -1):
+        remaining = [i for i in songs.eligible if kept[i] >= rules]
         if remaining:
-            return _weighted(remaining, factors, times, rng)
-    if any(song.artist or song.title for song in eligible):
-        return _least_recent(eligible, times)
-    return _weighted(eligible, factors, times, rng)
+            return _weighted(songs, remaining, times, rng)
+    if songs.labelled:
+        return _least_recent(songs.songs, songs.eligible, times)
+    return _weighted(songs, songs.eligible, times, rng)
 
 
-def _rules_kept(song, times, history, now, windows) -> int:
-    """How many of the rules, taken in order, the song keeps before it breaks one."""
-    ages = (
-        now - times[song.id],
-        now - _time(history.title_time(song)),
-        now - _time(history.artist_time(song)),
-    )
-    for kept, (age, window) in enumerate(zip(ages, windows)):
-        if age < window:
-            return kept
-    return len(windows)
+def dropped_rule(
+    song: Song, history: PlayHistory, now: float, settings: ProgrammingSettings
+) -> str | None:
+    """The first rule (of RULES) that `song`, starting at `now`, breaks: the one pick_song
+    had to drop to choose it; None if it keeps them all."""
+    (kept,) = _rules_kept([history.separation_start(song)], now, settings)
+    return RULES[kept] if kept < len(RULES) else None
 
 
-def _weighted(songs, factors, times, rng) -> Song:
-    weights = [song.frequency**2 * factors[song.id] for song in songs]
+def _rules_kept(starts: list[tuple], now: float, settings: ProgrammingSettings) -> list[int]:
+    """For each song's (last start, title's, artist's): how many of the rules, taken in
+    order, it keeps before it breaks one."""
+    repeat, title, artist = REPEAT_WINDOW, settings.title_separation, settings.artist_separation
+    return [
+        0
+        if now - song_at < repeat
+        else 1
+        if now - title_at < title
+        else 2
+        if now - artist_at < artist
+        else 3
+        for song_at, title_at, artist_at in starts
+    ]
+
+
+def _weighted(songs: Weighing, indices, times, rng) -> Song:
+    factors = recency_factors(times, indices)
+    squares = songs.squares
+    weights = [squares[i] * factor for i, factor in zip(indices, factors)]
     total = sum(weights)
     if total <= 0:
-        return _least_recent(songs, times)
+        return _least_recent(songs.songs, indices, times)
     threshold = rng.random() * total
-    for song, weight in zip(songs, weights):
+    for i, weight in zip(indices, weights):
         threshold -= weight
         if threshold < 0:
-            return song
-    return songs[-1]  # rounding left a sliver of the total
+            return songs.songs[i]
+    return songs.songs[indices[-1]]  # rounding left a sliver of the total
 
 
-def _least_recent(songs, times) -> Song:
-    return min(songs, key=lambda song: (times[song.id], song.id))
-
-
-def _time(when: float | None) -> float:
-    return NEVER if when is None else when
+def _least_recent(songs, indices, times) -> Song:
+    return songs[min(indices, key=lambda i: (times[i], songs[i].id))]
 
 
 @dataclass(slots=True)
@@ -123,6 +178,15 @@ class Rotation:
         self._rng = rng
         self._queues: dict[int, _Queue] = {}
 
+    def copy(self, rng: random.Random) -> "Rotation":
+        """The same songs chosen ahead, choosing from now on with `rng`."""
+        copied = Rotation(self._settings, rng)
+        copied._queues = {
+            playlist_id: _Queue(list(queue.songs), queue.starts_at)
+            for playlist_id, queue in self._queues.items()
+        }
+        return copied
+
     def next_song(self, playlist: Playlist, history: PlayHistory, at: float) -> Song | None:
         """The song to start at `at`."""
         queue = self._queues.get(playlist.id)
@@ -140,8 +204,8 @@ class Rotation:
         self, playlist: Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
     ) -> None:
         """Top the queue up to `depth` songs; `at`: the earliest its first song could start."""
-        songs = playable(playlist.songs)
-        if not songs:
+        songs = playlist_weighing(playlist)
+        if songs is None:
             self._queues.pop(playlist.id, None)
             return
         queue = self._queues.get(playlist.id)

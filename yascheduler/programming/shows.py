@@ -1,13 +1,15 @@
 """The show calendar: which show is on air at an instant, and when the next one starts."""
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from .catalog_view import Playlist, Radio, Show, Song, WEEKDAYS
 from .localtime import local_date, wall_clock_instant
-from .rotation import playable
+from .rotation import has_playable, playable
+from .radio_memo import remember_last_radio
 
 DAY = 86400.0
 WEEK_DAYS = 7
@@ -20,6 +22,7 @@ class ShowOnAir:
     ends_at: float
 
 
+@remember_last_radio
 def show_playlists(radio: Radio) -> list[Playlist]:
     """The radio's enabled shows, of enabled playlists, that have something to play."""
     return [
@@ -28,7 +31,7 @@ def show_playlists(radio: Radio) -> list[Playlist]:
         if playlist.show is not None
         and playlist.enabled
         and playlist.show.enabled
-        and playable(playlist.songs)
+        and has_playable(playlist.songs)
     ]
 
 
@@ -58,13 +61,28 @@ def next_show_start(radio: Radio, zone: ZoneInfo, instant: float) -> float | Non
     return min(starts, default=None)
 
 
-def _starts(show: Show, zone: ZoneInfo, today, first: int, last: int):
+def starts_between(show: Show, zone: ZoneInfo, after: float, before: float) -> list[float]:
+    """The show's start instants strictly between `after` and `before`."""
+    first, last = local_date(after, zone), local_date(before, zone)
+    days = (last - first).days
+    return [start for start in _starts(show, zone, first, -1, days + 1) if after < start < before]
+
+
+def _starts(show: Show, zone: ZoneInfo, today, first: int, last: int) -> tuple[float, ...]:
     """The show's start instants on the days today+first .. today+last."""
-    wall = time.fromisoformat(show.time)
-    for shift in range(first, last + 1):
-        day = today + timedelta(days=shift)
-        if WEEKDAYS[day.weekday()] in show.days:
-            yield wall_clock_instant(day, wall, zone)
+    return _starts_on_days(tuple(show.days), show.time, zone, today, first, last)
+
+
+@lru_cache(maxsize=1 << 16)
+def _starts_on_days(days: tuple, wall: str, zone: ZoneInfo, today, first: int, last: int):
+    """Cached: each choice asks it of every show, for the days around it, and radios
+    share zones and show times."""
+    at = time.fromisoformat(wall)
+    return tuple(
+        wall_clock_instant(day, at, zone)
+        for shift in range(first, last + 1)
+        if WEEKDAYS[(day := today + timedelta(days=shift)).weekday()] in days
+    )
 
 
 def ordered_songs(playlist: Playlist) -> list[Song]:

@@ -1,10 +1,12 @@
 """What the engine keeps in memory about one programmed radio."""
 
+import random
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .catalog_view import Radio
 from .history import PlayHistory
+from .interface import ProgrammingSettings
 from .rotation import Rotation
 from .timeline import Timeline
 
@@ -24,3 +26,28 @@ class RadioState:
     @property
     def uuid(self) -> str:
         return self.radio.uuid
+
+    def copy(self, rng: random.Random) -> "RadioState":
+        """A copy to run on its own (a preview's dry run): nothing that changes is shared
+        with this state; its rotation chooses with `rng`."""
+        return RadioState(
+            radio=self.radio,  # frozen, as is the zone
+            zone=self.zone,
+            timeline=self.timeline.copy(),
+            history=self.history.overlay(),
+            rotation=self.rotation.copy(rng),
+            show_on_air=self.show_on_air,
+        )
+
+
+@dataclass(frozen=True)
+class RadioCopy:
+    """A programmed radio copied at `at` for a dry run: its state, its pending event
+    (at, kind) if any, a random generator where the live engine's is, and the
+    engine's settings."""
+
+    state: RadioState
+    event: tuple[float, str] | None
+    rng: random.Random
+    at: float
+    settings: ProgrammingSettings

@@ -86,6 +86,20 @@ class Timeline:
     show_positions: dict = field(default_factory=dict)
     broken: str | None = None  # why nothing can be played, while so
 
+    def copy(self) -> "Timeline":
+        """A copy that shares nothing that changes with this one."""
+        return Timeline(
+            current=_copied(self.current),
+            next=_copied(self.next),
+            interrupted=_copied(self.interrupted),
+            boundary=self.boundary,
+            jingle_counters={
+                jingle_id: replace(counter) for jingle_id, counter in self.jingle_counters.items()
+            },
+            show_positions={key: dict(value) for key, value in self.show_positions.items()},
+            broken=self.broken,
+        )
+
     def stored_value(self, name: str):
         value = getattr(self, name)
         if isinstance(value, Segment):
@@ -116,6 +130,10 @@ class Timeline:
 
 
 TIMELINE_FIELDS = tuple(item.name for item in fields(Timeline))
+
+
+def _copied(segment: Segment | None) -> Segment | None:
+    return None if segment is None else replace(segment)
 
 
 def is_number(value) -> bool:

@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from .catalog_view import Radio, Song
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
 from .events import EventQueue
-from .interface import Player, ProgrammingSettings
+from .interface import Player, ProgrammingSettings, ScheduleObserver
 from .jingles import hourly_jingle
 from .lateness import LatenessMeter
 from .persistence import EVENT
 from .segments import boundary, ends_at, play_command
+from .show_starts import show_cut
 from .shows import next_show_start
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Segment
@@ -45,11 +46,13 @@ class Transitions:
         events: EventQueue,
         lateness: LatenessMeter,
         on_scheduled: Callable[[float], None],
+        observer: ScheduleObserver,
     ):
         self._clock = clock
         self._player = player
         self._settings = settings
-        self._chooser = Chooser(settings, rng)
+        self._chooser = Chooser(settings, rng, observer)
+        self._observer = observer
         self._events = events
         self._lateness = lateness
         self._on_scheduled = on_scheduled  # told when each event is pushed
@@ -84,7 +87,7 @@ class Transitions:
         if choice is None:
             self._break(state, starts_at, NOTHING_PLAYABLE)
             return
-        self._mend(state)
+        self._mend(state, starts_at)
         timeline.next = choice.segment
         state.unsaved.add("next")
         self._schedule(state, starts_at, START)
@@ -126,6 +129,18 @@ class Transitions:
         else:
             self.start_fresh(state, at)
 
+    def replan(self, state: RadioState, at: float) -> None:
+        """The radio's catalog changed: where the segment playing ends, again, unless
+        what follows it is chosen already."""
+        timeline = state.timeline
+        if timeline.current is None or timeline.next is not None:
+            return
+        boundary = self._boundary(state, timeline.current)
+        if boundary != timeline.boundary:
+            timeline.boundary = boundary
+            state.unsaved.add("boundary")
+            self._schedule(state, max(at, boundary - self._settings.prepare_seconds), PREPARE)
+
     def start_fresh(self, state: RadioState, at: float) -> None:
         """A first segment from offset 0 at `at`, with nothing before it."""
         timeline = state.timeline
@@ -135,7 +150,7 @@ class Transitions:
         if choice is None:
             self._break(state, at, NOTHING_PLAYABLE)
             return
-        self._mend(state)
+        self._mend(state, at)
         timeline.current = choice.segment
         self._send(state, choice, 0.0)
         self._begin(state, at)
@@ -144,13 +159,21 @@ class Transitions:
         """The current segment starts: record it and plan the next prepare."""
         timeline = state.timeline
         segment = timeline.current
-        hourly = hourly_jingle(state.radio) is not None
-        timeline.boundary = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
+        timeline.boundary = self._boundary(state, segment)
         state.unsaved.update(START_FIELDS)
+        self._observer.started(state.uuid, segment)
         if segment.kind == "song" and not segment.resumed:
             self._record_song_start(state, segment)
         # a segment shorter than prepare_seconds: prepare at once
         self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+
+    def _boundary(self, state: RadioState, segment: Segment) -> float:
+        """Where the next segment takes over: the segment's end less the crossfade, or
+        the top of the hour cutting a song, or a show that does not wait cutting it."""
+        hourly = hourly_jingle(state.radio) is not None
+        until = boundary(segment, state.zone, hourly, self._settings.crossfade_seconds)
+        cut = show_cut(state.radio, state.zone, state.history, segment, until)
+        return until if cut is None else cut
 
     def _record_song_start(self, state: RadioState, segment: Segment) -> None:
         song = _catalog_song(state.radio, segment)
@@ -181,6 +204,10 @@ class Transitions:
     def _break(self, state: RadioState, at: float, reason: str) -> None:
         """Nothing to play: wait for the next show start, or for the catalog to change."""
         timeline = state.timeline
+        if timeline.broken is None:  # silent once what plays has ended
+            playing = timeline.current
+            silent_from = at if playing is None else max(at, ends_at(playing))
+            self._observer.radio_broke(state.uuid, silent_from)
         if timeline.broken != reason:
             log.warning("radio %s broken: %s", state.uuid, reason)
         timeline.broken = reason
@@ -194,9 +221,10 @@ class Transitions:
         else:
             self._schedule(state, retry_at, RETRY)
 
-    def _mend(self, state: RadioState) -> None:
+    def _mend(self, state: RadioState, at: float) -> None:
         if state.timeline.broken:
             log.info("radio %s recovered", state.uuid)
+            self._observer.radio_mended(state.uuid, at)
             state.timeline.broken = None
             state.unsaved.add("broken")
             self.broken.discard(state.uuid)

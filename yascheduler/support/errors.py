@@ -37,3 +37,12 @@ class NotFoundError(YaschedulerError):
     def __init__(self, message: str, **details):
         super().__init__(message)
         self.details = details
+
+
+class ParameterError(YaschedulerError, ValueError):
+    """A request's parameter cannot be understood, or asks too much; `parameter` names it
+    (the HTTP API answers 400)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter

@@ -9,11 +9,14 @@ sixth of the message path's time.
 """
 
 from collections import Counter as Tally
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 
 LATENESS_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# a show's first song: on time (a hard start), within a max_wait, or a song's length late
+SHOW_LATENESS_BUCKETS = (0.05, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 WRITE_DELAY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 30.0, 300.0)
 
 
@@ -81,6 +84,12 @@ class Metrics:
             buckets=LATENESS_BUCKETS,
             registry=self.registry,
         )
+        self.show_start_lateness = Histogram(
+            "yascheduler_show_start_lateness_seconds",
+            "How late each show's first song started against the show's time",
+            buckets=SHOW_LATENESS_BUCKETS,
+            registry=self.registry,
+        )
         self.store_documents_written = Counter(
             "yascheduler_store_documents_written",
             "Documents written to the store by the store writer (changes merged per document)",
@@ -142,6 +151,11 @@ class Metrics:
         for name, (doc, read) in gauges.items():
             Gauge(name, doc, registry=self.registry).set_function(read)
 
+    def track_adherence(self, read: Callable[[], dict]) -> None:
+        """The engine's schedule adherence counters, read at scrape time from `read()`
+        (programming.adherence.AdherenceMeter.summary)."""
+        self.registry.register(AdherenceCollector(read))
+
     def track_counts(self, counts: dict) -> None:
         """Counters read at scrape time: {name: (help, function returning the count)}."""
         self.registry.register(CountCollector(counts))
@@ -162,6 +176,35 @@ class TallyCollector:
             for value, count in sorted(tally.items()):
                 family.add_metric([value], count)
             yield family
+
+
+class AdherenceCollector:
+    """Exports the engine's adherence counters, kept by the engine itself."""
+
+    def __init__(self, read: Callable[[], dict]):
+        self.read = read
+
+    def collect(self):
+        figures = self.read()
+        rules = CounterMetricFamily(
+            "yascheduler_separation_rules_broken",
+            "Rotation songs chosen that break a separation rule for want of one that kept it, "
+            "by rule",
+            labels=["rule"],
+        )
+        for rule, count in sorted(figures["separation_rules_broken"].items()):
+            rules.add_metric([rule], count)
+        yield rules
+        yield CounterMetricFamily(
+            "yascheduler_broken_radio_seconds",
+            "Seconds radios spent with nothing to play (dead air), those broken now counted so far",
+            value=figures["broken_radio_seconds"],
+        )
+        yield CounterMetricFamily(
+            "yascheduler_repeats_within_3h",
+            "Songs chosen again within 3 hours of their previous start",
+            value=figures["repeats_within_3h"],
+        )
 
 
 class CountCollector:
