@@ -25,30 +25,53 @@ from common import (  # noqa: E402
 from profiling import finish_profile, profile  # noqa: E402
 
 
-def service_lateness(port: int) -> dict:
+def scrape(port: int) -> dict:
+    """The service's /metrics: {family name: [samples]}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return {family.name: family.samples for family in text_string_to_metric_families(text)}
+
+
+def histogram(metrics: dict, name: str) -> dict:
+    """{bucket upper bound: count so far} of a histogram."""
+    return {
+        float(sample.labels["le"]): sample.value
+        for sample in metrics.get(name, [])
+        if sample.name.endswith("_bucket")
+    }
+
+
+def p99_bound(buckets: dict) -> float | None:
+    """The upper bound of the bucket where 99 % of the observations are: p99 at most this."""
+    count = buckets.get(float("inf"), 0)
+    if not count:
+        return None
+    bound = next(le for le, seen in sorted(buckets.items()) if seen >= 0.99 * count)
+    return None if bound == float("inf") else bound
+
+
+def service_lateness(metrics: dict) -> dict:
     """The service's own play lateness over the whole run, from its /metrics histogram.
 
     The simulator's figures include its own delays (on this machine it
     shares the two cores); these do not.
     """
-    from prometheus_client.parser import text_string_to_metric_families
-
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    buckets = {}
-    for family in text_string_to_metric_families(text):
-        if family.name == "yascheduler_play_lateness_seconds":
-            for sample in family.samples:
-                if sample.name.endswith("_bucket"):
-                    buckets[float(sample.labels["le"])] = sample.value
+    buckets = histogram(metrics, "yascheduler_play_lateness_seconds")
     count = buckets.get(float("inf"), 0)
     if not count:
         return {"count": 0, "within_50ms": None, "p99_bound_ms": None}
-    p99_bound = next(le for le, seen in sorted(buckets.items()) if seen >= 0.99 * count)
+    bound = p99_bound(buckets)
     return {
         "count": int(count),
         "within_50ms": round(100.0 * buckets[0.05] / count, 3),
-        "p99_bound_ms": None if p99_bound == float("inf") else p99_bound * 1000,
+        "p99_bound_ms": None if bound is None else bound * 1000,
     }
+
+
+def documents_written(metrics: dict) -> float:
+    samples = metrics.get("yascheduler_store_documents_written", [])
+    return sum(sample.value for sample in samples if sample.name.endswith("_total"))
 
 
 def programmed(process: Process, port: int, radios: int, timeout: float) -> float:
@@ -155,10 +178,13 @@ def run_simulation(process, port, server, workdir, catalog, radios, seconds, bas
     settle = min(30.0, seconds / 3)
     time.sleep(settle)
     meter = CpuMeter(process).start()
+    written_before, measured_from = documents_written(scrape(port)), time.time()
     spy = profile(process, 20, f"programming, {radios} radios streamed", workdir)
     sim.popen.wait(timeout=seconds + 120)
     cpu = meter.stop()
     finish_profile(spy)
+    metrics = scrape(port)
+    writes = (documents_written(metrics) - written_before) / (time.time() - measured_from)
     rss, store_rss = process.rss(), process.children_rss()
     service_status = status(port)
     summary = json.loads(summary_path.read_text())
@@ -178,13 +204,18 @@ def run_simulation(process, port, server, workdir, catalog, radios, seconds, bas
     out[f"{prefix}_service_lateness_p99"] = figure(
         inside.get("p99_ms"), "ms (service's own, last sends)"
     )
-    whole_run = service_lateness(port)
+    whole_run = service_lateness(metrics)
     out[f"{prefix}_service_sends"] = figure(whole_run["count"], "plays (whole run)")
     out[f"{prefix}_service_sends_within_50ms"] = figure(
         whole_run["within_50ms"], "% (service's own, whole run)"
     )
     out[f"{prefix}_service_lateness_p99_bound"] = figure(
         whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
+    )
+    out[f"{prefix}_store_writes"] = figure(writes, "documents/s (streamed)")
+    delay = p99_bound(histogram(metrics, "yascheduler_store_write_delay_seconds"))
+    out[f"{prefix}_store_write_delay_p99_bound"] = figure(
+        None if delay is None else delay * 1000, "ms (change queued to stored: p99 at most this)"
     )
     out[f"{prefix}_cpu"] = figure(cpu, "% of one core")
     out[f"{prefix}_rss"] = figure(rss / 2**20, "MiB")
