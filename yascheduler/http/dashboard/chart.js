@@ -7,7 +7,7 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const CHART_HEIGHT = 150;
-const PAD = { left: 44, right: 10, top: 10, bottom: 22 };
+const PAD = { left: 56, right: 10, top: 10, bottom: 22 };
 
 function svgElement(name, attributes, text) {
   const element = document.createElementNS(SVG_NS, name);
