@@ -46,17 +46,17 @@ class Series:
     def __init__(
         self,
         clock,
-        lateness: Callable[[float], dict],
+        lateness_after: Callable[[float], dict],
         radio_listeners: Callable[[], dict[str, int]],
         interval: float = INTERVAL,
         window: float = WINDOW,
         radios_kept: int = RADIOS_KEPT,
     ):
-        """`lateness(seconds)`: the play lateness summary of the sends of the last
-        `seconds` (programming.lateness.LatenessMeter.recent); `radio_listeners()`: radio
+        """`lateness_after(instant)`: the play lateness summary of the sends after
+        `instant` (programming.lateness.LatenessMeter.after); `radio_listeners()`: radio
         uuid -> its open sessions, of the radios listened to."""
         self._clock = clock
-        self._lateness = lateness
+        self._lateness_after = lateness_after
         self._radio_listeners = radio_listeners
         self.interval, self.window = interval, window
         self._radios_kept = radios_kept
@@ -67,10 +67,11 @@ class Series:
         return self.interval
 
     def sample(self) -> Sample:
-        """Take a sample now: the plays since the last one (at most `interval` ago)."""
+        """Take a sample now: the plays sent since the last one (the first: in the last
+        `interval`)."""
         now = self._clock.now()
         since = self._samples[-1].at if self._samples else now - self.interval
-        late = self._lateness(min(self.interval, max(0.0, now - since)))
+        late = self._lateness_after(since)
         counts = self._radio_listeners()
         kept = counts
         if len(counts) > self._radios_kept:

@@ -124,7 +124,7 @@ class Service:
         self.catalog_changes = CatalogChanges(
             self.users, self.programmer, self.stations, self.streams
         )
-        self.series = Series(clock, self.programmer.recent_lateness, self.listeners.counts_by_radio)
+        self.series = Series(clock, self.programmer.lateness_after, self.listeners.counts_by_radio)
         self.reader = ReadModel(
             clock,
             settings,

@@ -273,6 +273,10 @@ class Programmer:
         """lateness() over the plays sent in the last minute (or fewer `seconds`)."""
         return self._lateness.recent(seconds)
 
+    def lateness_after(self, instant: float) -> dict:
+        """lateness() over the plays sent after `instant`, within the last minute."""
+        return self._lateness.after(instant)
+
     def radio_uuids(self) -> tuple[str, ...]:
         """Every programmed radio's uuid, sorted (a tuple kept until a radio changes)."""
         return self._radio_listing()[0]
