@@ -41,8 +41,22 @@ function pathOf(at, values, x, y) {
   return { d, drawn };
 }
 
-function lineChart(svg, { at, from, until, lines, unit = "" }) {
+// a chart whose box changes width (a phone turned, a window resized) is drawn again to fit:
+// its text keeps its size
+const chartResize = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const chart = entry.target;
+    if (chart.drawn && Math.round(entry.contentRect.width) !== chart.drawn.width) {
+      lineChart(chart, chart.drawn.options);
+    }
+  }
+});
+
+function lineChart(svg, options) {
+  const { at, from, until, lines, unit = "" } = options;
   const width = Math.max(200, Math.round(svg.getBoundingClientRect().width) || 600);
+  svg.drawn = { width, options };
+  chartResize.observe(svg);
   svg.setAttribute("viewBox", `0 0 ${width} ${CHART_HEIGHT}`);
   svg.setAttribute("height", CHART_HEIGHT);
   svg.replaceChildren();
