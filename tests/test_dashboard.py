@@ -1,119 +1,22 @@
-"""The dashboard: its assets, and the page rendered by a real headless Chromium.
-
-The Chromium tests need Debian's `chromium` (CI installs it); without it they
-fail, naming what is missing. They write screenshots for review to
-tests/artifacts/ (not committed).
+"""The dashboard: its assets, and the page rendered by a real headless Chromium
+(tests/browser.py), with screenshots for review in tests/artifacts/ (not committed).
 """
 
 import http.client
-import os
-import shutil
-import subprocess
-from pathlib import Path
+import re
 
 import pytest
 import requests
 
-from tests.catalogs import USERS, radio
+from tests.browser import ARTIFACTS, chart_points, run_chromium
+from tests.dashboard_scene import QUICK, scene_catalog, start_scene
 from tests.harness import http_base, wait_for
 from yascheduler.webapp.outbox import Selection
-
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
-
-
-def chromium() -> str:
-    """The Chromium binary, or a failure saying how to get it (not a skip: CI has it)."""
-    given = os.environ.get("YASCHEDULER_TEST_CHROMIUM")
-    for candidate in ([given] if given else []) + [shutil.which(n) for n in CHROMIUM_NAMES]:
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail(
-        "the dashboard test needs a headless Chromium: install Debian's `chromium` "
-        "(apt-get install chromium) or set YASCHEDULER_TEST_CHROMIUM to its path"
-    )
-
-
-def run_chromium(url: str, tmp_path: Path, *args: str) -> str:
-    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
-    command = [
-        chromium(),
-        *CHROMIUM_FLAGS,
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=5000",
-        *args,
-        url,
-    ]
-    # gevent's subprocess (the test process is monkey-patched): the service keeps serving
-    done = subprocess.run(command, capture_output=True, timeout=90, check=False)
-    assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-2000:]!r}"
-    return done.stdout.decode("utf-8", "replace")
-
-
-def scene_catalog() -> dict:
-    """Radios of varied track lengths, one with a show on air, one with nothing to play."""
-    radios = [
-        radio("radio-1", 100, 10, duration=95.0),
-        radio("radio-2", 200, 20, duration=40.0),
-        radio("radio-3", 300, 30, duration=210.0),
-        radio("radio-4", 400, 40, duration=61.0),
-        radio("radio-5", 500, 50, duration=130.0),
-    ]
-    radios[0]["name"] = "Radio One"
-    radios[2]["name"] = "Jazz Corner"
-    radios[2]["playlists"].append(
-        {
-            "id": 31,
-            "name": "Late Night Jazz",
-            "show": {
-                "days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
-                "time": "00:00:00",
-                "duration": 86400,
-            },
-            "songs": [
-                {"id": 3100 + i, "filename": f"jazz/{3100 + i}.mp3", "duration": 210.0}
-                for i in range(3)
-            ],
-        }
-    )
-    empty = {
-        "uuid": "radio-silent",
-        "name": "Silent Radio",
-        "playlists": [{"id": 90, "name": "default", "songs": []}],
-    }
-    return {"users": USERS, "radios": [*radios, empty]}
 
 
 @pytest.fixture
 def scene(make_service, streamers):
-    """A running scheduler with two streamers holding radios, and listeners on them."""
-    service = make_service(scene_catalog(), ping_interval=30)
-    alpha, beta = streamers("streamer-alpha"), streamers("streamer-beta")
-    for streamer, uuid in [(alpha, "radio-1"), (alpha, "radio-3"), (beta, "radio-2")]:
-        streamer.send(type="play_radio", radio_uuid=uuid)
-        streamer.expect("radio_started")
-        streamer.expect("play")
-    for session, uuid, user in [
-        ("l-1", "radio-1", 1),
-        ("l-2", "radio-1", None),
-        ("l-3", "radio-3", 2),
-    ]:
-        alpha.send(type="register_listener", radio_uuid=uuid, session_id=session, user_id=user)
-    alpha.roundtrip()
-    beta.roundtrip()
-    return service
+    return start_scene(make_service, streamers)
 
 
 # --- assets -------------------------------------------------------------------------------
@@ -181,15 +84,18 @@ def test_only_get_is_allowed_on_the_dashboard(service):
 def test_the_rendered_dashboard_shows_radios_tracks_and_streamers(scene, tmp_path):
     base = http_base(scene)
     radios = requests.get(base + "/api/radios", timeout=5).json()["radios"]
-    playing = {r["uuid"]: r["filename"] for r in radios if r["filename"]}
-    assert set(playing) == {"radio-1", "radio-2", "radio-3", "radio-4", "radio-5"}
+    playing = {r["uuid"]: r for r in radios if r["filename"]}
+    assert set(playing) == {"radio-1", "radio-2", "radio-3", "radio-4", "radio-5", QUICK}
+    del playing[QUICK]  # its track changes while the page is drawn
 
     dom = run_chromium(base + "/", tmp_path, "--dump-dom")
 
     assert 'id="radios"' in dom
-    for uuid, filename in playing.items():
-        assert uuid in dom
-        assert filename in dom, f"{uuid} plays {filename}, not on the page"
+    for uuid, now in playing.items():
+        assert f'<a href="/radios/{uuid}">' in dom  # its page
+        track = f"{now['artist']} – {now['title']}"
+        assert track in dom, f"{uuid} plays {track}, not on the page"
+        assert now["filename"] in dom, f"{uuid} plays {now['filename']}, not on the page"
     assert "radio-silent" in dom and "nothing playable" in dom
     # broken first
     assert dom.index("radio-silent") < dom.index("radio-1")
@@ -204,7 +110,7 @@ def test_the_dashboard_filters_server_side_from_the_url(scene, tmp_path):
     table = dom[dom.index('id="radios"') : dom.index('id="page-info"')]
     for uuid in ("radio-1", "radio-2", "radio-3"):
         assert f'data-uuid="{uuid}"' in table
-    for uuid in ("radio-4", "radio-5", "radio-silent"):
+    for uuid in ("radio-4", "radio-5", QUICK, "radio-silent"):
         assert f'data-uuid="{uuid}"' not in table
 
 
@@ -231,8 +137,34 @@ def test_the_dashboard_shows_parked_notifications_only_when_there_are(
     assert 'id="parked-panel" hidden' in dom
 
 
+def test_the_dashboard_charts_the_last_hour_and_shows_schedule_adherence(scene, tmp_path):
+    series = requests.get(http_base(scene) + "/api/series", timeout=5).json()
+    adherence = requests.get(http_base(scene) + "/api/status", timeout=5).json()[
+        "schedule_adherence"
+    ]
+    assert series["listeners"][-1] == 3 and sum(series["plays"]) >= 1
+
+    dom = run_chromium(http_base(scene) + "/", tmp_path, "--dump-dom")
+
+    lateness = chart_points(dom, "chart-lateness")
+    assert lateness["p99"] >= 1 and lateness["max"] >= 1, lateness
+    assert chart_points(dom, "chart-listeners")["listeners"] == len(series["at"]) >= 2
+    legend = dom[dom.index('id="legend-listeners"') : dom.index('id="chart-listeners"')]
+    assert "listeners <b>3</b>" in legend
+    panel = dom[dom.index('id="adherence-panel"') : dom.index('id="radios-panel"')]
+    for text in ("Show starts", "Separation rules broken", "Dead air", "Repeats within 3 h"):
+        assert text in panel
+    # counters since the start, read before the page was: the page's are no lower
+    figures = dict(re.findall(r'id="a-([\w-]+)">([\d,]+)<', panel))
+    rules_broken = sum(adherence["separation_rules_broken"].values())
+    assert rules_broken >= 1  # the quick radio's one song cannot keep its separation
+    assert int(figures["rules"].replace(",", "")) >= rules_broken, panel
+    assert int(figures["repeats"]) >= adherence["repeats_within_3h"]
+    assert 'id="a-dead-air">0:00<' not in panel  # radio-silent: dead air since the start
+
+
 @pytest.mark.parametrize(
-    "name, size", [("dashboard.png", "1280,900"), ("dashboard-phone.png", "390,844")]
+    "name, size", [("dashboard.png", "1366,768"), ("dashboard-phone.png", "390,844")]
 )
 def test_the_dashboard_screenshots_are_written_for_review(scene, tmp_path, name, size):
     ARTIFACTS.mkdir(exist_ok=True)

@@ -121,6 +121,9 @@ def test_join_in_the_last_prepare_seconds_gets_both_tracks(db):
     assert view["next"] == {
         "filename": following.filename,
         "kind": "song",
+        "song_id": int(following.filename.removeprefix("songs/").removesuffix(".mp3")),
+        "artist": None,  # the catalog names none
+        "title": None,
         "starts_at": T0 + 199,
     }
     assert view["offset"] == 196.0 and view["ends_at"] == T0 + 200

@@ -48,6 +48,7 @@ class ReadModel:
         notifier,
         metrics,
         store,
+        series,
     ):
         self.clock = clock
         self.settings = settings
@@ -59,6 +60,7 @@ class ReadModel:
         self._notifier = notifier
         self._metrics = metrics
         self._store = store  # the store writer: what it knows of the store
+        self._series = series  # the last hour's samples (series.Series)
 
     def now(self) -> float:
         return self.clock.now()
@@ -124,6 +126,13 @@ class ReadModel:
         """What the radio will play from `start` (None: now) for `hours`: a dry run of the
         engine on a copy of the radio (programming.preview); None if not programmed."""
         return preview.preview(self._programmer, radio_uuid, start, hours)
+
+    def series(self) -> tuple[float, float, list]:
+        """(seconds between samples, seconds kept, the samples oldest first: series.Sample)."""
+        return self._series.interval, self._series.window, self._series.samples()
+
+    def is_programmed(self, radio_uuid: str) -> bool:
+        return self._programmer.is_programmed(radio_uuid)
 
     def radio_index(self) -> RadioIndex:
         return RadioIndex(

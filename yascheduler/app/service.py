@@ -43,6 +43,7 @@ from .admin import Admin
 from .catalog_changes import CatalogChanges, spare_from_the_collector
 from .read_model import ReadModel
 from .repositories import Repositories
+from .series import Series
 
 log = logging.getLogger("yascheduler.service")
 
@@ -123,6 +124,7 @@ class Service:
         self.catalog_changes = CatalogChanges(
             self.users, self.programmer, self.stations, self.streams
         )
+        self.series = Series(clock, self.programmer.lateness_after, self.listeners.counts_by_radio)
         self.reader = ReadModel(
             clock,
             settings,
@@ -134,6 +136,7 @@ class Service:
             self.notifier,
             self.metrics,
             self.writer,
+            self.series,
         )
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
@@ -206,6 +209,7 @@ class Service:
             self.programmer,
             self.streamers,
             SessionExpiry(self.stations),
+            self.series,
         ]
         if self.notifier.enabled:
             parts.append(

@@ -27,6 +27,7 @@ MAX_SELECTION_BYTES = 1024 * 1024
 RADIO_PREFIX = "/api/radios/"
 SCHEDULE_SUFFIX = "/schedule"
 STATIC_PREFIX = "/static/"
+RADIO_PAGE_PREFIX = "/radios/"  # the dashboard's page of one radio: /radios/<uuid>
 # a dashboard asset: one plain file name, nothing that could climb out of the directory
 ASSET_NAME = re.compile(r"[A-Za-z0-9_-]+\.(html|css|js|svg|png|ico)")
 CONTENT_TYPES = {
@@ -62,6 +63,7 @@ def make_app(reader, admin):
         ("GET", "/api/radios"): lambda environ: read(views.radios, reader, environ),
         ("GET", "/api/listeners"): lambda environ: read(views.listeners, reader, environ),
         ("GET", "/api/events"): lambda environ: read(views.events, reader, environ),
+        ("GET", "/api/series"): lambda environ: read(views.series, reader, environ),
         ("GET", "/metrics"): lambda environ: (HTTPStatus.OK, reader.metrics()),
         ("GET", "/api/outbox/parked"): lambda environ: read(views.outbox_parked, reader, environ),
         ("POST", "/api/catalog"): lambda environ: import_catalog(admin, environ),
@@ -96,6 +98,12 @@ def dispatch(routes, reader, method: str, path: str, environ):
         if radio_uuid.endswith(SCHEDULE_SUFFIX) and len(radio_uuid) > len(SCHEDULE_SUFFIX):
             return schedule(reader, radio_uuid.removesuffix(SCHEDULE_SUFFIX), environ)
         return radio(reader, radio_uuid)
+    if (
+        method == "GET"
+        and path.startswith(RADIO_PAGE_PREFIX)
+        and len(path) > len(RADIO_PAGE_PREFIX)
+    ):
+        return asset("radio.html")  # the page asks the API for the radio, by its own path
     if method == "GET" and path.startswith(STATIC_PREFIX):
         return asset(path[len(STATIC_PREFIX) :])
     if any(route_path == path for _, route_path in routes):

@@ -248,3 +248,27 @@ def outbox_parked(reader, params: dict) -> dict:
         "items": [outbox_admin.shown(document) for document in documents],
         "server_time": reader.now(),
     }
+
+
+def series(reader, params: dict) -> dict:
+    """The last hour's samples (app.series), a column a figure; with ?radio=<uuid> that
+    radio's listeners too (None where it was not among the radios a sample kept)."""
+    radio_uuid = params.get("radio") or None
+    if radio_uuid is not None and not reader.is_programmed(radio_uuid):
+        raise ParameterError("radio", f"not a programmed radio: {radio_uuid!r}")
+    interval, window, samples = reader.series()
+    return {
+        "interval": interval,
+        "window": window,
+        "at": [sample.at for sample in samples],
+        "plays": [sample.plays for sample in samples],
+        "lateness_p50_ms": [sample.lateness_p50_ms for sample in samples],
+        "lateness_p99_ms": [sample.lateness_p99_ms for sample in samples],
+        "lateness_max_ms": [sample.lateness_max_ms for sample in samples],
+        "listeners": [sample.listeners for sample in samples],
+        "radio": radio_uuid,
+        "radio_listeners": None
+        if radio_uuid is None
+        else [sample.listeners_of(radio_uuid) for sample in samples],
+        "server_time": reader.now(),
+    }

@@ -17,7 +17,7 @@ import gevent.event
 import gevent.lock
 
 from yascheduler.support.turns import take_turns
-from . import persistence
+from . import now_playing, persistence
 from .adherence import AdherenceMeter
 from .catalog_view import Radio, radio_from_document
 from .events import EventQueue
@@ -27,8 +27,7 @@ from .lateness import LatenessMeter
 from .localtime import radio_zone
 from .persistence import StoredTimeline
 from .rotation import Rotation
-from .segments import ends_at, offset_at, play_command
-from .shows import on_air
+from .segments import play_command
 from .state import RadioCopy, RadioState
 from .timeline import Timeline
 from .transitions import RETRY, Transitions
@@ -215,7 +214,7 @@ class Programmer:
         if state is None or state.timeline.broken:
             return []
         now = self._clock.now()
-        playing, following = self._playing(state.timeline, now)
+        playing, following = now_playing.playing(state.timeline, now)
         plays = []
         if playing is not None:
             plays.append(play_command(playing, now, 0.0))
@@ -225,43 +224,9 @@ class Programmer:
         return [play for play in plays if play is not None]
 
     def radio_view(self, uuid: str) -> dict | None:
+        """The radio now (now_playing.radio_view); None if not programmed."""
         state = self._radios.get(uuid)
-        if state is None:
-            return None
-        now = self._clock.now()
-        playing, following = self._playing(state.timeline, now)
-        show = on_air(state.radio, state.zone, now)
-        view = {
-            "filename": None,
-            "kind": None,
-            "song_id": None,
-            "offset": None,
-            "duration": None,
-            "started_at": None,
-            "ends_at": None,
-            "next": None,
-            "show": None
-            if show is None
-            else {"playlist_id": show.playlist.id, "name": show.playlist.name},
-            "broken": state.timeline.broken,
-        }
-        if playing is not None:
-            view.update(
-                filename=playing.filename,
-                kind=playing.kind,
-                song_id=playing.song_id,
-                offset=offset_at(playing, now),
-                duration=playing.duration,
-                started_at=playing.starts_at,
-                ends_at=ends_at(playing),
-            )
-        if following is not None:
-            view["next"] = {
-                "filename": following.filename,
-                "kind": following.kind,
-                "starts_at": following.starts_at,
-            }
-        return view
+        return None if state is None else now_playing.radio_view(state, self._clock.now())
 
     def counts(self) -> dict:
         return {
@@ -307,6 +272,10 @@ class Programmer:
     def recent_lateness(self, seconds: float | None = None) -> dict:
         """lateness() over the plays sent in the last minute (or fewer `seconds`)."""
         return self._lateness.recent(seconds)
+
+    def lateness_after(self, instant: float) -> dict:
+        """lateness() over the plays sent after `instant`, within the last minute."""
+        return self._lateness.after(instant)
 
     def radio_uuids(self) -> tuple[str, ...]:
         """Every programmed radio's uuid, sorted (a tuple kept until a radio changes)."""
@@ -387,12 +356,3 @@ class Programmer:
             self._transitions.broken.add(radio.uuid)
             self._observer.radio_broke(radio.uuid, self._clock.now())
         return state
-
-    def _playing(self, timeline: Timeline, now: float):
-        """(segment playing at `now`, segment chosen to follow it), either may be None."""
-        playing, following = timeline.current, timeline.next
-        if following is not None and now >= following.starts_at:
-            playing, following = following, None
-        if playing is not None and now >= ends_at(playing):
-            playing = None
-        return playing, following

@@ -49,6 +49,12 @@ class LatenessMeter:
             **_summarise([late for at, late in self._recent if at >= since]),
         }
 
+    def after(self, instant: float) -> dict:
+        """summary() over the sends after `instant` (within the meter's recent window): a
+        send at `instant` itself was counted by whoever asked for that instant."""
+        self._forget_before(self._now() - self._recent_seconds)
+        return _summarise([late for at, late in self._recent if at > instant])
+
     def _forget_before(self, instant: float) -> None:
         while self._recent and self._recent[0][0] < instant:
             self._recent.popleft()

@@ -155,6 +155,10 @@ class Listeners:
             return len(self.sessions)
         return len(self.by_radio.get(radio_uuid, ()))
 
+    def counts_by_radio(self) -> dict[str, int]:
+        """Radio uuid -> its open sessions, of the radios listened to (a new dict)."""
+        return {radio_uuid: len(members) for radio_uuid, members in self.by_radio.items()}
+
     def of_radio(self, radio_uuid: str) -> list[OpenSession]:
         """The radio's open sessions, oldest first."""
         return list(self.by_radio.get(radio_uuid, {}).values())

@@ -1,6 +1,5 @@
-// The yascheduler dashboard: fetches the JSON API every 2 s and renders it.
-// Times shown are computed from the server's own clock (server_time in each
-// answer) plus the time elapsed here since, so a skewed client clock does not matter.
+// The yascheduler dashboard: fetches the JSON API every 2 s and renders it (the helpers
+// it shares with the radio page are in shared.js, the charts in chart.js).
 "use strict";
 
 const REFRESH_MS = 2000;
@@ -9,53 +8,15 @@ const PER_PAGE = 50;
 const PARKED_SHOWN = 10;
 
 const view = { state: "all", q: "", page: 1 };
-let serverAt = null; // {server: seconds, local: performance.now() ms} of the last answer
 let radioTotal = 0;
 let timer = null;
 let generation = 0; // only the latest refresh renders and plans the next one
 
-const $ = (id) => document.getElementById(id);
-
-function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => (
-    { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]
-  ));
-}
-
-function serverNow() {
-  if (serverAt === null) return Date.now() / 1000;
-  return serverAt.server + (performance.now() - serverAt.local) / 1000;
-}
-
-function clock(seconds) {
-  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "–";
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
-}
-
-function ago(seconds) {
-  if (seconds === null || seconds === undefined) return "never";
-  if (seconds < 1) return "just now";
-  if (seconds < 90) return Math.round(seconds) + " s ago";
-  if (seconds < 5400) return Math.round(seconds / 60) + " min ago";
-  return Math.round(seconds / 3600) + " h ago";
-}
-
-function number(n) { return (n ?? 0).toLocaleString("en-US"); }
 function sum(counts) { return Object.values(counts || {}).reduce((a, b) => a + b, 0); }
-function ms(value) { return value === null || value === undefined ? "–" : value.toFixed(1) + " ms"; }
 
 function breakdown(counts) {
   return Object.entries(counts || {}).sort((a, b) => b[1] - a[1])
     .map(([k, v]) => k + ": " + v).join("\n");
-}
-
-async function getJSON(url) {
-  const response = await fetch(url, { cache: "no-store" });
-  if (!response.ok) throw new Error(url + ": " + response.status);
-  return response.json();
 }
 
 // --- the summary cards -------------------------------------------------------------
@@ -111,12 +72,7 @@ const STATE_PILL = { streaming: "ok", broken: "bad", idle: "idle" };
 function progressCell(radio) {
   if (radio.broken) return `<span class="reason">${esc(radio.broken)}</span>`;
   if (!radio.filename) return `<span class="muted">nothing playing</span>`;
-  return `<div><span class="file">${esc(radio.filename)}</span>` +
-    `<span class="kind ${esc(radio.kind)}">${esc(radio.kind)}</span></div>` +
-    // the instant the file was (or would have been) at 0 s: a track may start mid-file
-    `<div class="progress" data-zero="${radio.server_time - radio.offset}"` +
-    ` data-duration="${radio.duration}" data-end="${radio.ends_at}">` +
-    `<span class="bar"><i></i></span><span class="left"></span></div>`;
+  return trackHTML(radio) + progressHTML(radio);
 }
 
 function renderRadios(answer) {
@@ -129,12 +85,11 @@ function renderRadios(answer) {
     body.innerHTML = answer.radios.map((r) => `
       <tr class="${r.state}" data-uuid="${esc(r.uuid)}">
         <td data-label="State" class="c-state"><span class="pill ${STATE_PILL[r.state] || "idle"}">${esc(r.state)}</span></td>
-        <td data-label="Radio" class="c-radio"><div class="radio-name">${esc(r.name || r.uuid)}</div>
+        <td data-label="Radio" class="c-radio"><div class="radio-name">${radioLink(r.uuid, r.name || r.uuid)}</div>
           <div class="mono muted">${esc(r.uuid)}</div></td>
         <td data-label="Master" class="c-master">${r.master_streamer ? esc(r.master_streamer) : '<span class="muted">–</span>'}</td>
         <td data-label="Playing" class="c-playing">${progressCell(r)}</td>
-        <td data-label="Next" class="c-next${r.next ? "" : " none"}">${r.next ? `<span class="file">${esc(r.next.filename)}</span>` +
-          `<span class="kind ${esc(r.next.kind)}">${esc(r.next.kind)}</span>` : '<span class="muted">–</span>'}</td>
+        <td data-label="Next" class="c-next${r.next ? "" : " none"}">${r.next ? trackHTML(r.next) : '<span class="muted">–</span>'}</td>
         <td data-label="Show" class="c-show${r.show ? "" : " none"}">${r.show ? esc(r.show.name) : '<span class="muted">–</span>'}</td>
         <td data-label="Listeners" class="num c-listeners">${number(r.listeners)}</td>
       </tr>`).join("");
@@ -150,26 +105,7 @@ function renderRadios(answer) {
   $("page-info").textContent = `${number(first)}–${number(last)} of ${number(answer.total)} · page ${answer.page} of ${pages}`;
   $("prev").disabled = answer.page <= 1;
   $("next").disabled = answer.page >= pages;
-  tick();
-}
-
-// progress bars and time left move between two fetches
-function tick() {
-  const now = serverNow();
-  for (const bar of document.querySelectorAll(".progress")) {
-    const zero = parseFloat(bar.dataset.zero), end = parseFloat(bar.dataset.end);
-    const duration = parseFloat(bar.dataset.duration);
-    const fraction = duration > 0 ? Math.min(1, Math.max(0, (now - zero) / duration)) : 1;
-    bar.querySelector("i").style.width = (fraction * 100).toFixed(1) + "%";
-    bar.querySelector(".left").textContent = clock(end - now) + " left";
-  }
-  for (const cell of document.querySelectorAll("[data-at]")) {
-    cell.textContent = "in " + clock(parseFloat(cell.dataset.at) - now);
-  }
-  for (const cell of document.querySelectorAll("[data-since]")) {
-    cell.textContent = clock(now - parseFloat(cell.dataset.since));
-  }
-  $("server-time").textContent = new Date(now * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+  tickTimes();
 }
 
 // --- streamers, events, listeners ---------------------------------------------------
@@ -193,7 +129,7 @@ function renderEvents(answer) {
     <tr>
       <td data-label="In" class="tnum" data-at="${e.at}"></td>
       <td data-label="Event">${esc(e.kind)}</td>
-      <td data-label="Radio" class="mono">${esc(e.radio_uuid)}</td>
+      <td data-label="Radio" class="mono">${radioLink(e.radio_uuid, e.radio_uuid)}</td>
     </tr>`).join("") : `<tr><td colspan="3" class="empty">No event pending.</td></tr>`;
 }
 
@@ -203,7 +139,7 @@ function renderListeners(answer) {
   $("listeners").innerHTML = answer.listeners.length ? answer.listeners.map((l) => `
     <tr>
       <td data-label="Session" class="mono">${esc(l.session_id)}</td>
-      <td data-label="Radio" class="mono">${esc(l.radio_uuid)}</td>
+      <td data-label="Radio" class="mono">${radioLink(l.radio_uuid, l.radio_uuid)}</td>
       <td data-label="User">${l.user_id === null ? '<span class="muted">anonymous</span>' : "#" + esc(l.user_id)}</td>
       <td data-label="For" class="num" data-since="${l.started_at}"></td>
     </tr>`).join("") : `<tr><td colspan="4" class="empty">No one is listening.</td></tr>`;
@@ -219,10 +155,43 @@ function renderParked(answer) {
     <tr>
       <td data-label="Seq" class="mono">${esc(p.seq)}</td>
       <td data-label="Kind">${esc(p.kind)}</td>
-      <td data-label="Radio" class="mono">${esc(p.radio_uuid)}</td>
+      <td data-label="Radio" class="mono">${p.radio_uuid ? radioLink(p.radio_uuid, p.radio_uuid) : "–"}</td>
       <td data-label="Answer"><span class="pill bad">HTTP ${esc(p.status)}</span></td>
       <td data-label="Parked" class="muted">${ago(answer.server_time - p.parked_at)}</td>
     </tr>`).join("");
+}
+
+// --- schedule adherence and the last hour ---------------------------------------------
+
+const RULES = { repeat_window: "3-hour repeat window", title: "title separation", artist: "artist separation" };
+
+function renderAdherence(adherence) {
+  const late = adherence.show_start_lateness;
+  const broken = adherence.separation_rules_broken;
+  $("a-show-starts").textContent = number(late.count);
+  $("a-show-starts-sub").textContent = late.count
+    ? `late p50 ${seconds(late.p50_seconds)} · p99 ${seconds(late.p99_seconds)} · max ${seconds(late.max_seconds)}`
+    : "no show started yet";
+  $("a-rules").textContent = number(sum(broken));
+  $("a-rules-sub").innerHTML = Object.entries(RULES)
+    .map(([rule, label]) => `${esc(label)}: <b>${number(broken[rule])}</b>`).join(" · ");
+  $("a-rules").parentElement.classList.toggle("alert", sum(broken) > 0);
+  $("a-dead-air").textContent = clock(adherence.broken_radio_seconds);
+  $("a-dead-air").parentElement.classList.toggle("alert", adherence.broken_radio_seconds > 0);
+  $("a-repeats").textContent = number(adherence.repeats_within_3h);
+}
+
+function renderCharts(series) {
+  const span = seriesSpan(series);
+  const lateness = [
+    { values: series.lateness_p99_ms, cls: "p99", label: "p99" },
+    { values: series.lateness_max_ms, cls: "max", label: "max" },
+  ];
+  lineChart($("chart-lateness"), { at: series.at, ...span, lines: lateness, unit: "ms" });
+  chartLegend($("legend-lateness"), lateness, "ms");
+  const listeners = [{ values: series.listeners, cls: "listeners", label: "listeners" }];
+  lineChart($("chart-listeners"), { at: series.at, ...span, lines: listeners });
+  chartLegend($("legend-listeners"), listeners);
 }
 
 // --- the loop ------------------------------------------------------------------------
@@ -238,13 +207,13 @@ async function refresh() {
   const mine = ++generation;
   const asked = performance.now();
   try {
-    const [status, radios, streamers, events, listeners, parked] = await Promise.all([
+    const [status, radios, streamers, events, listeners, parked, series] = await Promise.all([
       getJSON("/api/status"), getJSON(radiosURL()), getJSON("/api/streamers"),
       getJSON("/api/events?per_page=10"), getJSON("/api/listeners?per_page=20"),
-      getJSON("/api/outbox/parked?per_page=" + PARKED_SHOWN),
+      getJSON("/api/outbox/parked?per_page=" + PARKED_SHOWN), getJSON("/api/series"),
     ]);
     if (mine !== generation) return;
-    serverAt = { server: status.server_time, local: (asked + performance.now()) / 2 };
+    serverClock.set(status.server_time, asked);
     if (radios.page > 1 && !radios.radios.length && radios.total) {
       view.page = Math.ceil(radios.total / radios.per_page); // the list shrank under us
       saveView();
@@ -256,14 +225,12 @@ async function refresh() {
     renderEvents(events);
     renderListeners(listeners);
     renderParked(parked);
-    const connection = $("connection");
-    connection.textContent = "live";
-    connection.className = "pill ok";
+    renderAdherence(status.schedule_adherence);
+    renderCharts(series);
+    showConnection(null);
   } catch (error) {
     if (mine !== generation) return;
-    const connection = $("connection");
-    connection.textContent = "no answer: " + error.message;
-    connection.className = "pill bad";
+    showConnection(error);
   } finally {
     if (mine === generation) timer = setTimeout(refresh, REFRESH_MS);
   }
@@ -305,4 +272,4 @@ $("next").addEventListener("click", () => change({ page: view.page + 1 }));
 
 loadView();
 refresh();
-setInterval(tick, TICK_MS);
+setInterval(tickTimes, TICK_MS);
