@@ -22,12 +22,14 @@ from .adherence import AdherenceMeter
 from .catalog_view import Radio, radio_from_document
 from .events import EventQueue
 from .history import PlayHistory
-from .interface import PlayCommand, Player, ProgrammingSettings, ScheduleObserver, TimelineStore
+from .interface import PlayCommand, Player, ProgrammingSettings, RequestStore, ScheduleObserver
+from .interface import TimelineStore, TrackLog
 from .lateness import LatenessMeter
 from .localtime import radio_zone
 from .persistence import StoredTimeline
+from .requests import RequestDesk
 from .rotation import Rotation
-from .segments import ends_at, offset_at, play_command
+from .segments import ends_at, offset_at, play_command, playing_at
 from .shows import on_air
 from .state import RadioCopy, RadioState
 from .timeline import Timeline
@@ -50,6 +52,8 @@ class Programmer:
         rng: random.Random | None = None,
         observe_lateness: Callable[[float], None] | None = None,
         observer: ScheduleObserver | None = None,
+        tracks: TrackLog | None = None,
+        requests: RequestStore | None = None,
     ):
         self._clock = clock
         self._settings = settings
@@ -68,12 +72,14 @@ class Programmer:
             self._lateness,
             self._scheduled,
             self._observer,
+            tracks,
         )
         self._radios: dict[str, RadioState] = {}
         # for the dashboard: a listing cached until a radio changes
         self._listing: tuple[tuple[str, ...], Mapping[str, str]] | None = None
         # set_radio and the loop may interleave wherever the store yields
         self._lock = gevent.lock.RLock()
+        self.requests = RequestDesk(clock, settings, self._radios, self._lock, requests)
         self._running = False
         self._sleeping_until: float | None = None
         self.wakeup = gevent.event.Event()
@@ -150,7 +156,8 @@ class Programmer:
 
     def remove_radio(self, uuid: str) -> None:
         with self._lock:
-            if self._radios.pop(uuid, None) is not None:
+            if (state := self._radios.pop(uuid, None)) is not None:
+                self.requests.radio_gone(state)
                 self._listing = None
                 self._transitions.broken.discard(uuid)
                 self._observer.radio_mended(uuid, self._clock.now())
@@ -215,7 +222,7 @@ class Programmer:
         if state is None or state.timeline.broken:
             return []
         now = self._clock.now()
-        playing, following = self._playing(state.timeline, now)
+        playing, following = playing_at(state.timeline, now)
         plays = []
         if playing is not None:
             plays.append(play_command(playing, now, 0.0))
@@ -229,7 +236,7 @@ class Programmer:
         if state is None:
             return None
         now = self._clock.now()
-        playing, following = self._playing(state.timeline, now)
+        playing, following = playing_at(state.timeline, now)
         show = on_air(state.radio, state.zone, now)
         view = {
             "filename": None,
@@ -365,6 +372,7 @@ class Programmer:
 
     def _save(self, state: RadioState) -> None:
         """Write what changed in the radio's state since the last save, if anything."""
+        self.requests.taken(state)
         if state.unsaved or state.unsaved_song_starts:
             self._timelines.save(state.uuid, persistence.changes(state, self._event(state)))
 
@@ -387,12 +395,3 @@ class Programmer:
             self._transitions.broken.add(radio.uuid)
             self._observer.radio_broke(radio.uuid, self._clock.now())
         return state
-
-    def _playing(self, timeline: Timeline, now: float):
-        """(segment playing at `now`, segment chosen to follow it), either may be None."""
-        playing, following = timeline.current, timeline.next
-        if following is not None and now >= following.starts_at:
-            playing, following = following, None
-        if playing is not None and now >= ends_at(playing):
-            playing = None
-        return playing, following

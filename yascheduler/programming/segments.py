@@ -77,3 +77,14 @@ def play_command(segment: Segment, now: float, crossfade: float) -> PlayCommand 
         offset=segment.offset,
         crossfade=crossfade,
     )
+
+
+def playing_at(timeline, now: float) -> tuple[Segment | None, Segment | None]:
+    """(segment of the timeline playing at `now`, segment chosen to follow it), either may
+    be None."""
+    playing, following = timeline.current, timeline.next
+    if following is not None and now >= following.starts_at:
+        playing, following = following, None
+    if playing is not None and now >= ends_at(playing):
+        playing = None
+    return playing, following
