@@ -48,6 +48,8 @@ class ReadModel:
         notifier,
         metrics,
         store,
+        history=None,
+        requests=None,
     ):
         self.clock = clock
         self.settings = settings
@@ -59,6 +61,8 @@ class ReadModel:
         self._notifier = notifier
         self._metrics = metrics
         self._store = store  # the store writer: what it knows of the store
+        self.history = history  # play_history.PlayHistoryReader: what played
+        self.requests = requests  # song_requests.SongRequests: listener requests
 
     def now(self) -> float:
         return self.clock.now()

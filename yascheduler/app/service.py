@@ -41,8 +41,11 @@ from yascheduler.webapp.sender import OutboxSender
 
 from .admin import Admin
 from .catalog_changes import CatalogChanges, spare_from_the_collector
+from .play_history import PlayHistoryReader
+from .play_log import PlayLog, Retention
 from .read_model import ReadModel
 from .repositories import Repositories
+from .song_requests import SongRequests
 
 log = logging.getLogger("yascheduler.service")
 
@@ -99,7 +102,10 @@ class Service:
             stored.timelines,
             observe_lateness=self.metrics.play_lateness.observe,
             observer=AdherenceMeter(clock, self.metrics.show_start_lateness.observe),
+            tracks=PlayLog(stored.plays, self.listeners),
+            requests=stored.requests,
         )
+        self.retention = Retention(clock, stored.plays, settings.history_days)
         self.stations = Stations(
             clock,
             self.bus,
@@ -134,9 +140,11 @@ class Service:
             self.notifier,
             self.metrics,
             self.writer,
+            PlayHistoryReader(stored.plays, stored.catalog.radios, settings.timezone),
+            song_requests := SongRequests(self.programmer),
         )
         self.admin = Admin(
-            settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
+            settings.admin_token, stored.catalog, self.catalog_changes, self.notifier, song_requests
         )
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
@@ -177,6 +185,8 @@ class Service:
             self.repositories.catalog.radios.ready(radio_from_stored, imported),
             self.repositories.timelines.load_all(timeline_from_stored),
         )
+        self.programmer.requests.load(self.repositories.requests.load_all())
+        self.repositories.plays.keep_for(self.settings.history_days)
         self.catalog_changes.stop_streams_of_unprogrammed_radios()
         self.streamers.load()
         spare_from_the_collector()
@@ -206,6 +216,7 @@ class Service:
             self.programmer,
             self.streamers,
             SessionExpiry(self.stations),
+            self.retention,
         ]
         if self.notifier.enabled:
             parts.append(
@@ -267,4 +278,7 @@ def programming_settings(settings) -> ProgrammingSettings:
         default_timezone=settings.timezone,
         title_separation=settings.title_separation,
         artist_separation=settings.artist_separation,
+        request_repeat_seconds=settings.request_repeat_minutes * 60.0,
+        requests_per_user=settings.requests_per_user,
+        requests_per_radio=settings.requests_per_radio,
     )

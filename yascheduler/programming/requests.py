@@ -114,8 +114,8 @@ class RequestDesk:
         played = state.history.song_time(found[1])
         if played is not None and now - played < settings.request_repeat_seconds:
             when = datetime.fromtimestamp(played, UTC).isoformat()
-            refuse(RECENTLY_PLAYED, f"song {song_id} plays at {when}, within "
-                   f"{settings.request_repeat_seconds / 60:g} minutes")  # fmt: skip
+            minutes = settings.request_repeat_seconds / 60
+            refuse(RECENTLY_PLAYED, f"song {song_id} plays at {when}, within {minutes:g} minutes")
         rule, _ = refusal_at(state, song_id, next_boundary(state, now), settings)
         if rule == HARD_SHOW:
             refuse(HARD_SHOW, f"a hard show is on air and song {song_id} is not one of its songs")
@@ -148,8 +148,7 @@ def take_request(
             log.info("radio %s: request %s of song %d by user %d plays", *_shown(request))
             return request, *found
         if rule == NOT_IN_CATALOG:
-            log.info("radio %s: request %s of song %d by user %d dropped: no longer in the "
-                     "catalog", *_shown(request))  # fmt: skip
+            log.info("radio %s: request %s of song %d by user %d dropped: gone", *_shown(request))
     return None
 
 

@@ -1,0 +1,67 @@
+"""Pending listener requests (programming/requests.py): each stored when accepted, and
+deleted when it plays, written behind (pending.Buffered) with the other changes; read
+back at start-up."""
+
+from mongoengine import Document, FloatField, IntField, StringField
+
+from yascheduler.programming.interface import SongRequest
+
+from .pending import Buffered
+from .records import decoded, storing
+
+
+class PendingRequest(Document):
+    """A listener's request of a song, waiting for a song boundary of its radio."""
+
+    id = StringField(primary_key=True)
+    radio_uuid = StringField(required=True)
+    song_id = IntField(required=True)
+    user_id = IntField(required=True)
+    requested_at = FloatField(required=True)
+    meta = {"collection": "song_requests"}
+
+
+class StoredRequests(Buffered):
+    what = "song request %s"
+
+    def collection(self):
+        return _collection()
+
+    def add(self, request: SongRequest) -> None:
+        self._insert(
+            request.id,
+            {
+                "radio_uuid": request.radio_uuid,
+                "song_id": request.song_id,
+                "user_id": request.user_id,
+                "requested_at": request.requested_at,
+            },
+        )
+
+    def delete(self, request_id: str) -> None:
+        self._delete(request_id)
+
+    def load_all(self) -> list[SongRequest]:
+        """Every pending request stored; one that cannot be decoded is logged and skipped."""
+        with storing("reading the song requests"):
+            stored = list(_collection().find())
+        return list(decoded(stored, _request, "song request"))
+
+    def clear(self) -> int:
+        self._forget_pending()
+        with storing("deleting the song requests"):
+            return _collection().delete_many({}).deleted_count
+
+
+def _request(stored: dict) -> SongRequest:
+    return SongRequest(
+        str(stored["_id"]),
+        str(stored["radio_uuid"]),
+        int(stored["song_id"]),
+        int(stored["user_id"]),
+        float(stored["requested_at"]),
+    )
+
+
+def _collection():
+    return PendingRequest._get_collection()
