@@ -53,7 +53,7 @@ class RequestDesk:
         self._settings = settings
         self._radios = radios  # the engine's: uuid -> RadioState
         self._lock = lock
-        self._store: RequestStore = store or _Unkept()
+        self._store: RequestStore = _Unkept() if store is None else store
         self._per_user: dict[int, int] = {}  # user id -> requests pending
 
     def load(self, requests) -> None:
