@@ -20,10 +20,11 @@ from tests.programming_support import (
     timeline_of,
 )
 from yascheduler.programming import Programmer, ProgrammingSettings, preview
-from yascheduler.programming.requests import RequestRefused
+from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.requests import StoredRequests
 from yascheduler.store.timelines import StoredTimelines
 from yascheduler.support.clock import FakeClock
+from yascheduler.support.errors import RequestRefused
 
 START = instant("2026-06-01 12:00:00")  # a Monday
 SETTINGS = ProgrammingSettings(prepare_seconds=5.0)
@@ -223,19 +224,19 @@ def test_a_pending_request_is_stored_and_survives_a_restart(db):
             requests=StoredRequests(),
         )
         load(programmer)
-        programmer.requests.load(StoredRequests().load_all())
+        programmer.requests.load(StoredRequests().load_all(request_from_stored))
         return programmer, player
 
     first, _ = engine()
     wanted = next(n for n in range(1, 21) if n != playing(first))
     request = first.requests.submit("r1", wanted, user_id=4)
-    assert StoredRequests().load_all() == [request]
+    assert StoredRequests().load_all(request_from_stored) == [request]
     second, player = engine()  # the first is gone, as if the service restarted
     assert second.requests.pending("r1") == [request]
     boundary = second.radio_view("r1")["ends_at"]
     run_until(second, clock, boundary + 1)
     assert files_started_after(player, boundary)[0] == f"songs/{wanted}.mp3"
-    assert StoredRequests().load_all() == []  # played: no longer stored
+    assert StoredRequests().load_all(request_from_stored) == []  # played: no longer stored
 
 
 def test_the_preview_shows_the_request_at_the_next_boundary_and_changes_nothing(db):

@@ -21,6 +21,7 @@ from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.adherence import AdherenceMeter
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.programming.requests import request_from_stored
 from yascheduler.store import connection
 from yascheduler.store.writer import Writer
 from yascheduler.streaming.auth import Authenticator
@@ -185,7 +186,7 @@ class Service:
             self.repositories.catalog.radios.ready(radio_from_stored, imported),
             self.repositories.timelines.load_all(timeline_from_stored),
         )
-        self.programmer.requests.load(self.repositories.requests.load_all())
+        self.programmer.requests.load(self.repositories.requests.load_all(request_from_stored))
         self.repositories.plays.keep_for(self.settings.history_days)
         self.catalog_changes.stop_streams_of_unprogrammed_radios()
         self.streamers.load()

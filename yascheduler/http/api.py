@@ -15,8 +15,13 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from yascheduler.programming.requests import RequestRefused
-from yascheduler.support.errors import CatalogError, NotFoundError, ParameterError, StoreError
+from yascheduler.support.errors import (
+    CatalogError,
+    NotFoundError,
+    ParameterError,
+    RequestRefused,
+    StoreError,
+)
 
 from . import outbox as outbox_admin
 from . import views

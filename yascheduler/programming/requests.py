@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from yascheduler.support.errors import NotFoundError
+from yascheduler.support.errors import NotFoundError, RequestRefused
 
 from .catalog_view import Playlist, Radio, Song
 from .interface import ProgrammingSettings, RequestStore, SongRequest
@@ -34,14 +34,6 @@ log = logging.getLogger("yascheduler.requests")
 NOT_IN_CATALOG, USER_LIMIT, RADIO_LIMIT = "not_in_catalog", "user_limit", "radio_limit"
 RECENTLY_PLAYED, HARD_SHOW, SEPARATION = "recently_played", "hard_show", "separation"
 RULES = (NOT_IN_CATALOG, USER_LIMIT, RADIO_LIMIT, RECENTLY_PLAYED, HARD_SHOW, SEPARATION)
-
-
-class RequestRefused(Exception):
-    """A rule of RULES refuses the request; the message says why."""
-
-    def __init__(self, rule: str, message: str):
-        super().__init__(message)
-        self.rule = rule
 
 
 class RequestDesk:
@@ -202,6 +194,18 @@ def next_boundary(state: RadioState, now: float) -> float:
     if timeline.next is not None:
         return max(now, ends_at(timeline.next))
     return max(now, timeline.boundary or now)
+
+
+def request_from_stored(stored: dict) -> SongRequest:
+    """A stored request (store/requests.py) decoded; KeyError, TypeError or ValueError if
+    it cannot be."""
+    return SongRequest(
+        str(stored["_id"]),
+        str(stored["radio_uuid"]),
+        int(stored["song_id"]),
+        int(stored["user_id"]),
+        float(stored["requested_at"]),
+    )
 
 
 def _shown(request: SongRequest) -> tuple:

@@ -19,8 +19,6 @@ from bson import ObjectId
 from mongoengine import DateTimeField, Document, FloatField, IntField, StringField
 from pymongo import DESCENDING
 
-from yascheduler.programming.interface import TrackStart
-
 from .pending import Buffered
 from .records import storing
 
@@ -51,7 +49,8 @@ class StoredPlays(Buffered):
     def collection(self):
         return _collection()
 
-    def add(self, track: TrackStart, listeners: int) -> None:
+    def add(self, track, listeners: int) -> None:
+        """Store a programming.interface.TrackStart, with the listeners at its start."""
         self._insert(ObjectId(), stored(track, listeners))
 
     def keep_for(self, days: float) -> None:
@@ -90,7 +89,7 @@ class StoredPlays(Buffered):
             yield from _collection().find(_between(radio_uuid, since, until)).sort("started_at")
 
 
-def stored(track: TrackStart, listeners: int) -> dict:
+def stored(track, listeners: int) -> dict:
     return {
         "radio_uuid": track.radio_uuid,
         "kind": track.kind,

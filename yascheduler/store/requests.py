@@ -1,13 +1,16 @@
 """Pending listener requests (programming/requests.py): each stored when accepted, and
 deleted when it plays, written behind (pending.Buffered) with the other changes; read
-back at start-up."""
+back at start-up. Implements programming.interface.RequestStore."""
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from mongoengine import Document, FloatField, IntField, StringField
 
-from yascheduler.programming.interface import SongRequest
-
 from .pending import Buffered
 from .records import decoded, storing
+
+T = TypeVar("T")
 
 
 class PendingRequest(Document):
@@ -27,7 +30,8 @@ class StoredRequests(Buffered):
     def collection(self):
         return _collection()
 
-    def add(self, request: SongRequest) -> None:
+    def add(self, request) -> None:
+        """Store a programming.interface.SongRequest."""
         self._insert(
             request.id,
             {
@@ -41,26 +45,17 @@ class StoredRequests(Buffered):
     def delete(self, request_id: str) -> None:
         self._delete(request_id)
 
-    def load_all(self) -> list[SongRequest]:
-        """Every pending request stored; one that cannot be decoded is logged and skipped."""
+    def load_all(self, decode: Callable[[dict], T]) -> list[T]:
+        """decode(request) of every pending request stored; one that decode refuses is
+        logged and skipped."""
         with storing("reading the song requests"):
             stored = list(_collection().find())
-        return list(decoded(stored, _request, "song request"))
+        return list(decoded(stored, decode, "song request"))
 
     def clear(self) -> int:
         self._forget_pending()
         with storing("deleting the song requests"):
             return _collection().delete_many({}).deleted_count
-
-
-def _request(stored: dict) -> SongRequest:
-    return SongRequest(
-        str(stored["_id"]),
-        str(stored["radio_uuid"]),
-        int(stored["song_id"]),
-        int(stored["user_id"]),
-        float(stored["requested_at"]),
-    )
 
 
 def _collection():
