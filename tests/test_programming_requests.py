@@ -248,3 +248,17 @@ def test_the_preview_shows_the_request_at_the_next_boundary_and_changes_nothing(
     following = next(item for item in items if item["start"] == boundary)
     assert following["song_id"] == wanted
     assert programmer.requests.pending("r1") == [request]
+
+
+def test_the_planned_start_is_when_the_request_then_plays(db):
+    programmer, clock, player = programmed([playlist(1, songs(1, 20))])
+    free = [n for n in range(1, 21) if n != playing(programmer)]
+    for user_id in range(3):
+        programmer.requests.submit("r1", free[user_id], user_id)
+    zone, planned = preview.planned_starts(programmer, "r1", free[:3])
+    assert (
+        zone.key == "UTC" and sorted(planned.values())[0] == programmer.radio_view("r1")["ends_at"]
+    )
+    run_until(programmer, clock, START + 3600)
+    started = {int(command.filename[6:-4]): at for at, command in timeline_of(player, "r1")}
+    assert planned == {song_id: started[song_id] for song_id in free[:3]}

@@ -13,7 +13,7 @@ from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.requests import StoredRequests
 
 ADMIN = "admin-test-token"
-SONG_SECONDS = 4.0
+SONG_SECONDS = 6.0
 ON_TIME = 0.3  # seconds of tolerance on a play's arrival, for a loaded machine
 
 
@@ -128,3 +128,11 @@ def test_a_pending_request_is_stored_and_kept_across_a_restart(make_service):
         (answer["id"], wanted, 2)
     ]
     assert listed[0]["planned_start"] == answer["planned_start"]
+
+
+def test_the_limits_are_the_services_settings(make_service):
+    service = make_service(catalog(), admin_token=ADMIN, requests_per_user=2, requests_per_radio=1)
+    free = [n for n in range(100, 106) if n != song_id_playing(service)]
+    assert request_song(service, {"song_id": free[0], "user_id": 1}).status_code == 201
+    response = request_song(service, {"song_id": free[1], "user_id": 1})
+    assert (response.status_code, response.json()["rule"]) == (409, "radio_limit")

@@ -1,10 +1,10 @@
 """Listener requests through the HTTP API: a request taken in (POST
 /api/radios/<uuid>/requests, the web app for its listeners) and the radio's pending
 ones (GET), each with when it is planned to start, from a dry run of the engine
-(programming.preview) on a copy of the radio, its requests in it."""
+(programming.preview.planned_starts) on a copy of the radio, its requests in it, that
+ends once they have all started."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import ujson
 
@@ -14,7 +14,6 @@ from yascheduler.support.errors import ParameterError
 
 # how far ahead a request's start is looked for: five requests of long songs, and a show
 HORIZON_HOURS = 24
-PLAYED_KINDS = ("song", "show song")  # preview_items' kinds of the songs
 
 
 class SongRequests:
@@ -36,26 +35,26 @@ class SongRequests:
         return {"radio": radio_uuid, "requests": self._shown(radio_uuid, pending)}
 
     def _shown(self, radio_uuid: str, requests: list[SongRequest]) -> list[dict]:
-        answer = preview.preview(self._programmer, radio_uuid, None, HORIZON_HOURS)
-        if answer is None:  # gone meanwhile
-            return [shown(request, None, None, UTC) for request in requests]
-        zone = ZoneInfo(answer["timezone"])
-        planned = {}
-        for item in answer["items"]:
-            if item["kind"] in PLAYED_KINDS and item["start"] >= answer["from"]:
-                planned.setdefault(item["song_id"], item)
-        return [shown(request, planned.get(request.song_id), zone) for request in requests]
+        song_ids = [request.song_id for request in requests]
+        planned = preview.planned_starts(self._programmer, radio_uuid, song_ids, HORIZON_HOURS)
+        zone, starts = planned if planned is not None else (UTC, {})  # gone meanwhile
+        desk = self._programmer.requests
+        return [
+            shown(
+                request, desk.song(radio_uuid, request.song_id), starts.get(request.song_id), zone
+            )
+            for request in requests
+        ]
 
 
-def shown(request: SongRequest, planned: dict | None, zone) -> dict:
-    at = None if planned is None else planned["start"]
+def shown(request: SongRequest, song, at: float | None, zone) -> dict:
     return {
         "id": request.id,
         "radio": request.radio_uuid,
         "song_id": request.song_id,
         "user_id": request.user_id,
-        "artist": None if planned is None else planned["artist"],
-        "title": None if planned is None else planned["title"],
+        "artist": None if song is None else song.artist,
+        "title": None if song is None else song.title,
         "requested_at": datetime.fromtimestamp(request.requested_at, UTC).isoformat(),
         "planned_start": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
         "planned_start_local": None if at is None else datetime.fromtimestamp(at, zone).isoformat(),

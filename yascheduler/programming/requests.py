@@ -18,7 +18,7 @@ again after it, with the request counted as played.
 import logging
 from datetime import UTC, datetime
 
-from bson import ObjectId
+from uuid import uuid4
 
 from yascheduler.support.errors import NotFoundError, RequestRefused
 
@@ -66,12 +66,18 @@ class RequestDesk:
                 raise NotFoundError(f"unknown radio {radio_uuid}")
             now = self._clock.now()
             self._admit(state, song_id, user_id, now)
-            request = SongRequest(str(ObjectId()), radio_uuid, song_id, user_id, now)
+            request = SongRequest(uuid4().hex, radio_uuid, song_id, user_id, now)
             state.requests.append(request)
             self._count(user_id, 1)
             self._store.add(request)
         log.info("radio %s: request %s of song %d by user %d queued", *_shown(request))
         return request
+
+    def song(self, radio_uuid: str, song_id: int) -> Song | None:
+        """The song of the radio's catalog a request names, if it is there."""
+        state = self._radios.get(radio_uuid)
+        found = None if state is None else requested_song(state.radio, song_id, None)
+        return None if found is None else found[1]
 
     def pending(self, radio_uuid: str) -> list[SongRequest] | None:
         """The radio's pending requests, oldest first; None if it is not programmed."""
