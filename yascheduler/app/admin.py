@@ -1,5 +1,5 @@
 """What the HTTP API's admin endpoints do: import a catalog into the running service,
-resend or drop parked web app notifications."""
+take a listener's request, resend or drop parked web app notifications."""
 
 import logging
 
@@ -12,8 +12,11 @@ SEQS_LOGGED = 10
 
 
 class Admin:
-    def __init__(self, admin_token: str | None, catalog_store, catalog_changes, notifier):
+    def __init__(
+        self, admin_token: str | None, catalog_store, catalog_changes, notifier, song_requests
+    ):
         self.admin_token = admin_token
+        self._song_requests = song_requests  # song_requests.SongRequests
         self._catalog_store = catalog_store
         self._catalog_changes = catalog_changes
         self._notifier = notifier
@@ -27,6 +30,10 @@ class Admin:
             "deleted": change.deleted,
             "users": change.users,
         }
+
+    def request_song(self, radio_uuid: str, body: bytes) -> dict:
+        """A listener's request, taken (song_requests.SongRequests.submit)."""
+        return self._song_requests.submit(radio_uuid, body)
 
     def retry_parked(self, named: dict) -> dict:
         """Parked items back into the queue (NotParked for a seq named that is not one)."""

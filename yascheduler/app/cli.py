@@ -15,7 +15,7 @@ from pathlib import Path  # noqa: E402
 
 from yascheduler.support import config  # noqa: E402
 
-from . import commands, outbox_commands, runner  # noqa: E402
+from . import commands, history_commands, outbox_commands, runner  # noqa: E402
 
 URL_HELP = "the scheduler's HTTP address, http://HOST:PORT"
 DEFAULT_URL = "http://127.0.0.1:9000"  # the `http` setting's default
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _operator_commands(subcommands)
     _outbox_commands(subcommands)
+    history_commands.add_parser(subcommands)
     return parser
 
 
@@ -110,7 +111,8 @@ def _operator_commands(subcommands) -> None:
     flush_parser = subcommands.add_parser(
         "flush",
         help="delete the scheduler's stored state (streamers, streams, listener sessions, "
-        "radio timelines, web app outbox); users and radios are kept",
+        "radio timelines, web app outbox, pending song requests); users, radios and the play "
+        "history are kept",
     )
     flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     config.add_arguments(flush_parser, only=("config", "mongo_url", "data_dir"))

@@ -194,7 +194,7 @@ def flush(args: argparse.Namespace) -> int:
     finally:
         running.stop()
     counts = ", ".join(f"{count} {name}" for name, count in deleted.items())
-    print(f"flushed {shown_url}: {counts}; users and radios kept")
+    print(f"flushed {shown_url}: {counts}; users and radios kept, and the play history")
     return 0
 
 
@@ -208,7 +208,8 @@ def confirmed(shown_url: str) -> bool:
     print(
         f"This deletes the scheduler state stored in {shown_url}: streamers, radio streams, "
         "listener sessions, radio timelines, counters, the web app's token answers and the web app "
-        "outbox (undelivered notifications are lost). Users and radios are kept.\n"
+        "outbox (undelivered notifications are lost) and pending song requests. Users, radios and "
+        "the play history are kept.\n"
         "Stop the scheduler first: a running one writes its state back."
     )
     try:

@@ -49,6 +49,8 @@ class ReadModel:
         metrics,
         store,
         series,
+        history=None,
+        requests=None,
     ):
         self.clock = clock
         self.settings = settings
@@ -61,6 +63,8 @@ class ReadModel:
         self._metrics = metrics
         self._store = store  # the store writer: what it knows of the store
         self._series = series  # the last hour's samples (series.Series)
+        self.history = history  # play_history.PlayHistoryReader: what played
+        self.requests = requests  # song_requests.SongRequests: listener requests
 
     def now(self) -> float:
         return self.clock.now()

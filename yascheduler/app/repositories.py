@@ -9,6 +9,8 @@ from yascheduler.store.catalog_files import StoredCatalogFiles
 from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import StoredOutbox
 from yascheduler.store.pending import MAX_PENDING, Backlog, Buffered
+from yascheduler.store.plays import StoredPlays
+from yascheduler.store.requests import StoredRequests
 from yascheduler.store.sessions import StoredSessions
 from yascheduler.store.streamers import StoredStreamers
 from yascheduler.store.streams import StoredStreams
@@ -27,6 +29,8 @@ class Repositories:
         self.timelines = StoredTimelines(backlog)
         self.counters = StoredCounters()
         self.tokens = StoredTokens(backlog)
+        self.plays = StoredPlays(backlog)
+        self.requests = StoredRequests(backlog)
         self.outbox = StoredOutbox(backlog, self.counters)
 
     def written_behind(self) -> list[Buffered]:
@@ -38,12 +42,15 @@ class Repositories:
             self.sessions,
             self.timelines,
             self.tokens,
+            self.plays,
+            self.requests,
             self.outbox,
         ]
 
     def clear_state(self) -> dict[str, int]:
-        """Delete what the scheduler keeps as it runs, keep the catalog (`yascheduler
-        flush`): how many records each collection lost, by collection name."""
+        """Delete what the scheduler keeps as it runs, keep the catalog and the play
+        history, a record (`yascheduler flush`): how many records each collection lost,
+        by collection name."""
         state = {
             "streamers": self.streamers,
             "radio_streams": self.streams,
@@ -52,5 +59,6 @@ class Repositories:
             "outbox": self.outbox,
             "counters": self.counters,
             "vouched_tokens": self.tokens,
+            "song_requests": self.requests,
         }
         return {name: repository.clear() for name, repository in state.items()}

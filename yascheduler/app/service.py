@@ -21,6 +21,7 @@ from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.adherence import AdherenceMeter
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.programming.requests import request_from_stored
 from yascheduler.store import connection
 from yascheduler.store.writer import Writer
 from yascheduler.streaming.auth import Authenticator
@@ -41,9 +42,12 @@ from yascheduler.webapp.sender import OutboxSender
 
 from .admin import Admin
 from .catalog_changes import CatalogChanges, spare_from_the_collector
+from .play_history import PlayHistoryReader
+from .play_log import PlayLog, Retention
 from .read_model import ReadModel
 from .repositories import Repositories
 from .series import Series
+from .song_requests import SongRequests
 
 log = logging.getLogger("yascheduler.service")
 
@@ -100,7 +104,10 @@ class Service:
             stored.timelines,
             observe_lateness=self.metrics.play_lateness.observe,
             observer=AdherenceMeter(clock, self.metrics.show_start_lateness.observe),
+            tracks=PlayLog(stored.plays, self.listeners),
+            requests=stored.requests,
         )
+        self.retention = Retention(clock, stored.plays, settings.history_days)
         self.stations = Stations(
             clock,
             self.bus,
@@ -137,9 +144,11 @@ class Service:
             self.metrics,
             self.writer,
             self.series,
+            PlayHistoryReader(stored.plays, stored.catalog.radios, settings.timezone),
+            song_requests := SongRequests(self.programmer),
         )
         self.admin = Admin(
-            settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
+            settings.admin_token, stored.catalog, self.catalog_changes, self.notifier, song_requests
         )
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
@@ -180,6 +189,8 @@ class Service:
             self.repositories.catalog.radios.ready(radio_from_stored, imported),
             self.repositories.timelines.load_all(timeline_from_stored),
         )
+        self.programmer.requests.load(self.repositories.requests.load_all(request_from_stored))
+        self.repositories.plays.keep_for(self.settings.history_days)
         self.catalog_changes.stop_streams_of_unprogrammed_radios()
         self.streamers.load()
         spare_from_the_collector()
@@ -210,6 +221,7 @@ class Service:
             self.streamers,
             SessionExpiry(self.stations),
             self.series,
+            self.retention,
         ]
         if self.notifier.enabled:
             parts.append(
@@ -271,4 +283,7 @@ def programming_settings(settings) -> ProgrammingSettings:
         default_timezone=settings.timezone,
         title_separation=settings.title_separation,
         artist_separation=settings.artist_separation,
+        request_repeat_seconds=settings.request_repeat_minutes * 60.0,
+        requests_per_user=settings.requests_per_user,
+        requests_per_radio=settings.requests_per_radio,
     )

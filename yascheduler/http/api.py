@@ -15,7 +15,13 @@ from urllib.parse import parse_qsl
 
 import ujson
 
-from yascheduler.support.errors import CatalogError, NotFoundError, StoreError
+from yascheduler.support.errors import (
+    CatalogError,
+    NotFoundError,
+    ParameterError,
+    RequestRefused,
+    StoreError,
+)
 
 from . import outbox as outbox_admin
 from . import views
@@ -24,8 +30,8 @@ log = logging.getLogger("yascheduler.http")
 
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
 MAX_SELECTION_BYTES = 1024 * 1024
+MAX_REQUEST_BYTES = 4096
 RADIO_PREFIX = "/api/radios/"
-SCHEDULE_SUFFIX = "/schedule"
 STATIC_PREFIX = "/static/"
 RADIO_PAGE_PREFIX = "/radios/"  # the dashboard's page of one radio: /radios/<uuid>
 # a dashboard asset: one plain file name, nothing that could climb out of the directory
@@ -74,11 +80,17 @@ def make_app(reader, admin):
             admin, environ, admin.discard_parked
         ),
     }
+    radio_routes = {
+        **RADIO_ROUTES,
+        ("POST", "requests"): lambda reader, radio_uuid, environ: request_song(
+            admin, radio_uuid, environ
+        ),
+    }
 
     def app(environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
         try:
-            status, body = dispatch(routes, reader, method, path, environ)
+            status, body = dispatch(routes, radio_routes, reader, method, path, environ)
         except HttpError as error:
             status, body = error.status, error.body
         except StoreError as error:  # what the answer needs of the store did not come
@@ -89,15 +101,15 @@ def make_app(reader, admin):
     return app
 
 
-def dispatch(routes, reader, method: str, path: str, environ):
+def dispatch(routes, radio_routes, reader, method: str, path: str, environ):
     handler = routes.get((method, path))
     if handler is not None:
         return handler(environ)
-    if method == "GET" and path.startswith(RADIO_PREFIX) and len(path) > len(RADIO_PREFIX):
-        radio_uuid = path[len(RADIO_PREFIX) :]
-        if radio_uuid.endswith(SCHEDULE_SUFFIX) and len(radio_uuid) > len(SCHEDULE_SUFFIX):
-            return schedule(reader, radio_uuid.removesuffix(SCHEDULE_SUFFIX), environ)
-        return radio(reader, radio_uuid)
+    radio_uuid, _, subpath = path.removeprefix(RADIO_PREFIX).partition("/")
+    if path.startswith(RADIO_PREFIX) and radio_uuid:
+        handler = radio_routes.get((method, subpath))
+        if handler is not None:
+            return handler(reader, radio_uuid, environ)
     if (
         method == "GET"
         and path.startswith(RADIO_PAGE_PREFIX)
@@ -106,7 +118,9 @@ def dispatch(routes, reader, method: str, path: str, environ):
         return asset("radio.html")  # the page asks the API for the radio, by its own path
     if method == "GET" and path.startswith(STATIC_PREFIX):
         return asset(path[len(STATIC_PREFIX) :])
-    if any(route_path == path for _, route_path in routes):
+    if any(route_path == path for _, route_path in routes) or (
+        radio_uuid and any(route == subpath for _, route in radio_routes)
+    ):
         raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}")
     raise HttpError(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
 
@@ -162,11 +176,39 @@ def radio(reader, radio_uuid: str):
     return HTTPStatus.OK, view
 
 
-def schedule(reader, radio_uuid: str, environ):
-    status, view = read(views.schedule, reader, environ, radio_uuid)
-    if view is None:
-        raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
-    return status, view
+def radio_read(view):
+    """A view of one radio (views.py): 404 when it gives None."""
+
+    def handler(reader, radio_uuid: str, environ):
+        status, answer = read(view, reader, environ, radio_uuid)
+        if answer is None:
+            raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
+        return status, answer
+
+    return handler
+
+
+def request_song(admin, radio_uuid: str, environ):
+    """A listener's request (the web app's): 201, or 409 naming the rule refusing it."""
+    require_admin(admin.admin_token, environ)
+    body = read_body(environ, MAX_REQUEST_BYTES)
+    try:
+        return HTTPStatus.CREATED, admin.request_song(radio_uuid, body)
+    except ParameterError as error:
+        raise HttpError(HTTPStatus.BAD_REQUEST, str(error), parameter=error.parameter) from None
+    except NotFoundError as error:
+        raise HttpError(HTTPStatus.NOT_FOUND, str(error)) from None
+    except RequestRefused as error:
+        log.info("radio %s: request refused (%s): %s", radio_uuid, error.rule, error)
+        raise HttpError(HTTPStatus.CONFLICT, str(error), rule=error.rule) from None
+
+
+RADIO_ROUTES = {  # (method, what follows /api/radios/<uuid>/) -> handler
+    ("GET", ""): lambda reader, radio_uuid, environ: radio(reader, radio_uuid),
+    ("GET", "schedule"): radio_read(views.schedule),
+    ("GET", "history"): radio_read(views.history),
+    ("GET", "requests"): radio_read(views.requests),
+}
 
 
 def import_catalog(admin, environ):

@@ -168,6 +168,22 @@ def schedule(reader, radio_uuid: str, params: dict) -> dict | None:
     return {**answer, "server_time": reader.now()}
 
 
+def history(reader, radio_uuid: str, params: dict) -> dict | None:
+    """The tracks the radio started, newest first, 100 a page (?page=, from 1), from
+    ?since= until ?until= (ISO 8601 times, naive in the radio's time zone); None if the
+    catalog has no such radio."""
+    page = positive_int(params, "page", 1)
+    since, until = iso_time(params, "since"), iso_time(params, "until")
+    return reader.history.page(radio_uuid, since, until, page)
+
+
+def requests(reader, radio_uuid: str, params: dict) -> dict | None:
+    """The radio's pending listener requests, oldest first, each with its planned start;
+    None if the radio is not programmed."""
+    answer = reader.requests.pending(radio_uuid)
+    return None if answer is None else {**answer, "server_time": reader.now()}
+
+
 def streamers(reader, params: dict | None = None) -> dict:
     """Every registered streamer: alive or missing, when last heard from, the radios it holds."""
     now = reader.now()

@@ -16,6 +16,7 @@ from .shows import ShowOnAir, on_air, ordered_songs
 from .state import RadioState
 from .timeline import Segment, Timeline
 from .radio_memo import remember_last_radio
+from .requests import take_request
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -116,6 +117,10 @@ class Chooser:
         return self._counted(state, choice)
 
     def _song(self, state: RadioState, current: Segment | None, at: float) -> Choice | None:
+        if state.requests:
+            requested = self._requested(state, at)
+            if requested is not None:
+                return requested
         show = on_air(state.radio, state.zone, at)
         if show is not None:
             return self._show_song(state, show, at, current)
@@ -152,6 +157,17 @@ class Chooser:
             return self._rotation_song(state, playlist, at)
         song = _next_in_order(state.timeline, show)
         state.unsaved.add("show_positions")
+        self._record(state, song, at)
+        return Choice(song_segment(song, playlist.id, at))
+
+    def _requested(self, state: RadioState, at: float) -> Choice | None:
+        """A listener's request that may play at `at`; the rotation chooses afresh after it
+        (a queued choice may be the song requested)."""
+        taken = take_request(state, at, self._settings)
+        if taken is None:
+            return None
+        _, playlist, song = taken
+        state.rotation.clear()
         self._record(state, song, at)
         return Choice(song_segment(song, playlist.id, at))
 

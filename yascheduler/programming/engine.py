@@ -22,10 +22,12 @@ from .adherence import AdherenceMeter
 from .catalog_view import Radio, radio_from_document
 from .events import EventQueue
 from .history import PlayHistory
-from .interface import PlayCommand, Player, ProgrammingSettings, ScheduleObserver, TimelineStore
+from .interface import PlayCommand, Player, ProgrammingSettings, RequestStore, ScheduleObserver
+from .interface import TimelineStore, TrackLog
 from .lateness import LatenessMeter
 from .localtime import radio_zone
 from .persistence import StoredTimeline
+from .requests import RequestDesk
 from .rotation import Rotation
 from .segments import play_command
 from .state import RadioCopy, RadioState
@@ -49,6 +51,8 @@ class Programmer:
         rng: random.Random | None = None,
         observe_lateness: Callable[[float], None] | None = None,
         observer: ScheduleObserver | None = None,
+        tracks: TrackLog | None = None,
+        requests: RequestStore | None = None,
     ):
         self._clock = clock
         self._settings = settings
@@ -67,12 +71,14 @@ class Programmer:
             self._lateness,
             self._scheduled,
             self._observer,
+            tracks,
         )
         self._radios: dict[str, RadioState] = {}
         # for the dashboard: a listing cached until a radio changes
         self._listing: tuple[tuple[str, ...], Mapping[str, str]] | None = None
         # set_radio and the loop may interleave wherever the store yields
         self._lock = gevent.lock.RLock()
+        self.requests = RequestDesk(clock, settings, self._radios, self._lock, requests)
         self._running = False
         self._sleeping_until: float | None = None
         self.wakeup = gevent.event.Event()
@@ -149,7 +155,8 @@ class Programmer:
 
     def remove_radio(self, uuid: str) -> None:
         with self._lock:
-            if self._radios.pop(uuid, None) is not None:
+            if (state := self._radios.pop(uuid, None)) is not None:
+                self.requests.radio_gone(state)
                 self._listing = None
                 self._transitions.broken.discard(uuid)
                 self._observer.radio_mended(uuid, self._clock.now())
@@ -334,6 +341,7 @@ class Programmer:
 
     def _save(self, state: RadioState) -> None:
         """Write what changed in the radio's state since the last save, if anything."""
+        self.requests.taken(state)
         if state.unsaved or state.unsaved_song_starts:
             self._timelines.save(state.uuid, persistence.changes(state, self._event(state)))
 

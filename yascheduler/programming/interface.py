@@ -14,6 +14,11 @@ class ProgrammingSettings:
     default_timezone: str = "UTC"  # for radios whose Radio.timezone is None
     title_separation: float = 3 * 3600.0
     artist_separation: float = 30 * 60.0
+    # listener requests (requests.py): a song played or requested this recently is
+    # refused; pending requests at most per user (across radios) and per radio
+    request_repeat_seconds: float = 15 * 60.0
+    requests_per_user: int = 1
+    requests_per_radio: int = 5
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,32 @@ class PlayCommand:
     def offset_at(self, now: float) -> float:
         """Seconds into the file at `now`."""
         return self.offset + max(0.0, now - self.starts_at)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackStart:
+    """A track that started on a radio, as its play history keeps it (tracks.py)."""
+
+    radio_uuid: str
+    kind: str  # tracks.KINDS: song, jingle, hourly_jingle, show_song
+    song_id: int | None
+    file: str
+    artist: str | None
+    title: str | None  # a jingle's name
+    show: str | None  # the show it belongs to (a song), or is on air (a jingle)
+    starts_at: float
+    lateness: float  # seconds its play was sent late, as the engine measures play lateness
+
+
+@dataclass(frozen=True, slots=True)
+class SongRequest:
+    """A listener's request of a song of the radio's catalog, pending until it plays."""
+
+    id: str
+    radio_uuid: str
+    song_id: int
+    user_id: int
+    requested_at: float
 
 
 class Player(Protocol):
@@ -72,6 +103,23 @@ class ScheduleObserver(Protocol):
 
     def radio_mended(self, radio_uuid: str, at: float) -> None:
         """The radio plays again from `at`, or is no longer programmed."""
+
+
+class TrackLog(Protocol):
+    """Told of every track started (the service's play history; a dry run has none)."""
+
+    def track_started(self, track: TrackStart) -> None:
+        """`track` became the one playing, at its starts_at."""
+
+
+class RequestStore(Protocol):
+    """Where pending listener requests are kept (store/requests.py)."""
+
+    def add(self, request: SongRequest) -> None:
+        """A request accepted."""
+
+    def delete(self, request_id: str) -> None:
+        """A request taken to play (or of a radio gone)."""
 
 
 class TimelineStore(Protocol):

@@ -19,6 +19,7 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import ParameterError
@@ -66,6 +67,24 @@ def preview(programmer: Programmer, uuid: str, start=None, hours: float = 24) ->
         DRY_RUN.reset(token)
 
 
+def planned_starts(
+    programmer: Programmer, uuid: str, song_ids, hours: float = 24
+) -> tuple[ZoneInfo, dict[int, float]] | None:
+    """(the radio's zone, {song id: when it first starts from now}) for `song_ids`, from a
+    dry run that ends once they have all started, or after `hours` (one that has not is
+    left out); None if the radio is not programmed."""
+    copy = programmer.copy_of_radio(uuid)
+    if copy is None:
+        return None
+    record = Watch(set(song_ids), copy.at)
+    token = DRY_RUN.set(True)
+    try:
+        _run(copy, record, copy.at + hours * HOUR, record.all_found)
+    finally:
+        DRY_RUN.reset(token)
+    return copy.state.zone, record.found
+
+
 def _dry_run(copy: RadioCopy, uuid: str, start, hours: float) -> dict:
     zone, now = copy.state.zone, copy.at
     begin = max(now, _instant(start, zone) if start is not None else now)
@@ -91,8 +110,9 @@ def _dry_run(copy: RadioCopy, uuid: str, start, hours: float) -> dict:
     }
 
 
-def _run(copy: RadioCopy, record: "Record", until: float) -> RadioState:
-    """An engine of its own plays the copy until `until`, telling `record`."""
+def _run(copy: RadioCopy, record: "Record", until: float, done=None) -> RadioState:
+    """An engine of its own plays the copy until `until` (or until done() is true),
+    telling `record`."""
     clock = FakeClock(copy.at)
     dry = Programmer(clock, Silent(), copy.settings, Discarded(), copy.rng, observer=record)
     state = dry.adopt(copy)
@@ -102,7 +122,7 @@ def _run(copy: RadioCopy, record: "Record", until: float) -> RadioState:
         record.segments.append(state.timeline.current)  # playing now: it started before
     for _ in take_turns(itertools.count(), EVENTS_PER_TURN):  # the live loop gets its turns
         wait = dry.run_due()
-        if wait is None or clock.now() + wait >= until:
+        if wait is None or clock.now() + wait >= until or (done is not None and done()):
             break
         clock.advance(wait)
     return state
@@ -135,6 +155,22 @@ class Record:
     def radio_mended(self, radio_uuid, at) -> None:
         if self.broken and self.broken[-1][1] is None:
             self.broken[-1][1] = at
+
+
+class Watch(Record):
+    """A Record that notes when each of `song_ids` first starts from `since`."""
+
+    def __init__(self, song_ids: set[int], since: float):
+        super().__init__()
+        self.song_ids, self.since = song_ids, since
+        self.found: dict[int, float] = {}
+
+    def started(self, radio_uuid: str, segment: Segment) -> None:
+        if segment.song_id in self.song_ids and segment.starts_at >= self.since:
+            self.found.setdefault(segment.song_id, segment.starts_at)
+
+    def all_found(self) -> bool:
+        return len(self.found) == len(self.song_ids)
 
 
 class Silent:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from .catalog_view import Radio
 from .history import PlayHistory
-from .interface import ProgrammingSettings
+from .interface import ProgrammingSettings, SongRequest
 from .rotation import Rotation
 from .timeline import Timeline
 
@@ -22,6 +22,10 @@ class RadioState:
     # what changed since the last write (Programmer._save): field names, and song starts
     unsaved: set[str] = field(default_factory=set)
     unsaved_song_starts: dict[int, float] = field(default_factory=dict)
+    # listener requests (requests.py): pending, oldest first; taken since the last write
+    requests: list[SongRequest] = field(default_factory=list)
+    requests_done: list[SongRequest] = field(default_factory=list)
+    sent_lateness: float = 0.0  # how late the play of the segment chosen last was sent
 
     @property
     def uuid(self) -> str:
@@ -37,6 +41,7 @@ class RadioState:
             history=self.history.overlay(),
             rotation=self.rotation.copy(rng),
             show_on_air=self.show_on_air,
+            requests=list(self.requests),
         )
 
 

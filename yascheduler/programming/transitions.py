@@ -14,10 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from .catalog_view import Radio, Song
 from .choice import NOTHING_PLAYABLE, Choice, Chooser
 from .events import EventQueue
-from .interface import Player, ProgrammingSettings, ScheduleObserver
+from .interface import Player, ProgrammingSettings, ScheduleObserver, TrackLog
 from .jingles import hourly_jingle
 from .lateness import LatenessMeter
 from .persistence import EVENT
@@ -26,6 +25,7 @@ from .show_starts import show_cut
 from .shows import next_show_start
 from .state import RadioState
 from .timeline import TIMELINE_FIELDS, Segment
+from .tracks import catalog_song, track_start
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -47,8 +47,10 @@ class Transitions:
         lateness: LatenessMeter,
         on_scheduled: Callable[[float], None],
         observer: ScheduleObserver,
+        tracks: TrackLog | None = None,
     ):
         self._clock = clock
+        self._tracks = tracks  # told of every track started: the play history
         self._player = player
         self._settings = settings
         self._chooser = Chooser(settings, rng, observer)
@@ -162,8 +164,11 @@ class Transitions:
         timeline.boundary = self._boundary(state, segment)
         state.unsaved.update(START_FIELDS)
         self._observer.started(state.uuid, segment)
+        heard = self._clock.now() < ends_at(segment)  # not one that ended while we caught up
+        if self._tracks is not None and heard and not segment.resumed:
+            self._tracks.track_started(track_start(state, segment, state.sent_lateness))
         if segment.kind == "song" and not segment.resumed:
-            self._record_song_start(state, segment)
+            self._record_song_start(state, segment, heard)
         # a segment shorter than prepare_seconds: prepare at once
         self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
 
@@ -175,13 +180,12 @@ class Transitions:
         cut = show_cut(state.radio, state.zone, state.history, segment, until)
         return until if cut is None else cut
 
-    def _record_song_start(self, state: RadioState, segment: Segment) -> None:
-        song = _catalog_song(state.radio, segment)
+    def _record_song_start(self, state: RadioState, segment: Segment, heard: bool) -> None:
+        _, song = catalog_song(state.radio, segment)
         artist, title = (song.artist, song.title) if song is not None else (None, None)
         state.history.record(segment.song_id, artist, title, segment.starts_at)
         state.unsaved_song_starts[segment.song_id] = segment.starts_at
-        # a song that ended while we were catching up was never heard
-        if self._clock.now() < ends_at(segment):
+        if heard:
             self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
 
     def _send(
@@ -194,9 +198,11 @@ class Transitions:
         """Tell the player; then top up the rotation queue, off the critical path."""
         now = self._clock.now()
         command = play_command(choice.segment, now, crossfade)
+        # a fresh start's play is due when its segment starts
+        state.sent_lateness = now - (choice.segment.starts_at if planned_at is None else planned_at)
         if command is not None:
             if planned_at is not None:
-                self._lateness.add(now - planned_at)
+                self._lateness.add(state.sent_lateness)
             self._player.play(state.uuid, command)
         if choice.rotation_playlist is not None:
             self.top_ups[state.uuid] = (state, choice.rotation_playlist, choice.segment.starts_at)
@@ -238,15 +244,6 @@ class Transitions:
         """The radio's next event, in memory only (it is stored already, or need not be)."""
         self._events.push(state.uuid, at, kind)
         self._on_scheduled(at)
-
-
-def _catalog_song(radio: Radio, segment: Segment) -> Song | None:
-    for playlist in radio.playlists:
-        if playlist.id == segment.playlist_id:
-            for song in playlist.songs:
-                if song.id == segment.song_id:
-                    return song
-    return None
 
 
 def _iso(instant: float) -> str:

@@ -120,6 +120,12 @@ class StoredRadios:
                     if stored["_id"] in others:
                         yield stored
 
+    def timezone(self, uuid: str) -> tuple[bool, str | None]:
+        """(whether the catalog has the radio, its time zone if it has one)."""
+        with storing("reading radio %s", uuid):
+            found = _collection().find_one({"_id": uuid}, {"timezone": 1})
+        return found is not None, None if found is None else found.get("timezone")
+
     def among(self, uuids: Iterable[str], playlist_ids: Iterable[int]) -> list[dict]:
         """The stored radios whose uuid, or the id of one of whose playlists, is given."""
         # Two queries rather than one `$or`, which costs nx-27017 time more than in

@@ -46,3 +46,12 @@ class ParameterError(YaschedulerError, ValueError):
     def __init__(self, parameter: str, message: str):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
+
+
+class RequestRefused(YaschedulerError):
+    """A listener request is refused by a rule (programming/requests.py RULES); `rule`
+    names it (the HTTP API answers 409)."""
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule

@@ -93,12 +93,12 @@ def host_port(value: Any) -> tuple[str, int]:
     return host, int(port)
 
 
-def seconds(minimum: float, inclusive: bool) -> Callable[[Any], float]:
-    """A parser of a finite number of seconds above (or at) `minimum`."""
+def seconds(minimum: float, inclusive: bool, unit: str = "seconds") -> Callable[[Any], float]:
+    """A parser of a finite number of seconds (or of `unit`) above (or at) `minimum`."""
     bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
 
     def parse_seconds(value: Any) -> float:
-        number = _number(value)
+        number = _number(value, unit)
         if not (number >= minimum if inclusive else number > minimum):
             raise ValueError(f"must be {bound}")
         return number
@@ -106,16 +106,33 @@ def seconds(minimum: float, inclusive: bool) -> Callable[[Any], float]:
     return parse_seconds
 
 
-def _number(value: Any) -> float:
+def whole_number(minimum: int) -> Callable[[Any], int]:
+    """A parser of a whole number at or above `minimum`."""
+
+    def parse_whole(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"must be a whole number, not a TOML {type(value).__name__}")
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if number < minimum:
+            raise ValueError(f"must be >= {minimum}")
+        return number
+
+    return parse_whole
+
+
+def _number(value: Any, unit: str = "seconds") -> float:
     # bool is an int in Python, but `ping_interval = true` is a mistake.
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"must be a number of seconds, not a TOML {type(value).__name__}")
+        raise ValueError(f"must be a number of {unit}, not a TOML {type(value).__name__}")
     try:
         number = float(value)
     except ValueError:
-        raise ValueError("must be a number of seconds") from None
+        raise ValueError(f"must be a number of {unit}") from None
     if not math.isfinite(number):
-        raise ValueError("must be a finite number of seconds")
+        raise ValueError(f"must be a finite number of {unit}")
     return number
 
 

@@ -23,6 +23,7 @@ from .setting_values import (
     text,
     timezone,
     url,
+    whole_number,
 )
 
 ENV_PREFIX = "YASCHEDULER_"
@@ -219,6 +220,35 @@ SETTINGS: tuple[Setting, ...] = (
         doc="seconds before an artist may be played again on a radio, if others remain",
     ),
     Setting(
+        name="history_days",
+        parse=seconds(0, inclusive=False, unit="days"),
+        default=30,
+        metavar="DAYS",
+        doc="days the play history keeps each track started (a TTL index, and an hourly "
+        "deletion of what is older)",
+    ),
+    Setting(
+        name="request_repeat_minutes",
+        parse=seconds(0, inclusive=True, unit="minutes"),
+        default=15,
+        metavar="MINUTES",
+        doc="a listener request of a song played, or requested, this recently is refused",
+    ),
+    Setting(
+        name="requests_per_user",
+        parse=whole_number(1),
+        default=1,
+        metavar="COUNT",
+        doc="pending listener requests a user may have, on all radios",
+    ),
+    Setting(
+        name="requests_per_radio",
+        parse=whole_number(1),
+        default=5,
+        metavar="COUNT",
+        doc="pending listener requests a radio may have",
+    ),
+    Setting(
         name="log_level",
         parse=one_of(*LOG_LEVELS),
         default="info",
@@ -259,5 +289,9 @@ class Settings:
     admin_token: str | None = field(repr=False)
     title_separation: float
     artist_separation: float
+    history_days: float
+    request_repeat_minutes: float
+    requests_per_user: int
+    requests_per_radio: int
     log_level: str
     log_format: str

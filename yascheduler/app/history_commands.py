@@ -1,0 +1,91 @@
+"""`yascheduler history export`: a radio's play history as CSV, the report a station
+sends its rights societies. It reads the store itself (the embedded store of data_dir
+when no mongo_url is set, as `yascheduler flush` does), so the service may be stopped.
+
+Imported by the console entry point (cli.py), after the gevent patch.
+"""
+
+import argparse
+import sys
+from contextlib import nullcontext
+from datetime import datetime
+
+from yascheduler.store import connection as store
+from yascheduler.store.plays import StoredPlays
+from yascheduler.store.radios import StoredRadios
+from yascheduler.support import config
+from yascheduler.support.errors import ConfigError, ParameterError, YaschedulerError
+from yascheduler.support.redact import redact
+
+from .play_history import PlayHistoryReader
+from .runner import Running, open_store
+
+
+def export(args: argparse.Namespace) -> int:
+    try:
+        settings = config.resolve(args)
+        since, until = _time(args.since, "since"), _time(args.until, "until")
+    except (ConfigError, ParameterError) as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 2
+    running = Running(settings)
+    try:
+        store.connect(open_store(settings, running))
+        reader = PlayHistoryReader(StoredPlays(), StoredRadios(), settings.timezone)
+        with _output(args.output) as out:
+            count = reader.export(args.radio, since, until, out)
+    except ParameterError as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"yascheduler: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 1
+    except YaschedulerError as error:
+        print(f"yascheduler: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the driver's own: server unreachable, auth...
+        print(f"yascheduler: {redact(settings.mongo_url or '')}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        running.stop()
+    if count is None:
+        print(f"yascheduler: unknown radio {args.radio}", file=sys.stderr)
+        return 1
+    if args.output:
+        print(f"{count} tracks of radio {args.radio} written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _time(text: str, name: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(name, f"not an ISO 8601 time: {text!r}") from None
+
+
+def _output(path: str | None):
+    if not path:
+        return nullcontext(sys.stdout)
+    return open(path, "w", encoding="utf-8", newline="")
+
+
+def add_parser(subcommands) -> None:
+    history_parser = subcommands.add_parser("history", help="the play history")
+    actions = history_parser.add_subparsers(metavar="ACTION", required=True)
+    export_parser = actions.add_parser(
+        "export",
+        help="a radio's tracks started, oldest first, as CSV (started_at_utc, "
+        "started_at_local, kind, song_id, artist, title, file, show, listeners), read from "
+        "the store: the service may be stopped",
+    )
+    export_parser.add_argument("--radio", required=True, help="the radio's uuid")
+    for name in ("since", "until"):
+        export_parser.add_argument(
+            f"--{name}",
+            required=True,
+            metavar="ISO",
+            help=f"{name} this ISO 8601 time (without an offset: the radio's local time)",
+        )
+    export_parser.add_argument("--output", metavar="FILE", help="the CSV file (default: stdout)")
+    config.add_arguments(export_parser, only=("config", "mongo_url", "data_dir", "timezone"))
+    export_parser.set_defaults(command=export)

@@ -1,0 +1,45 @@
+"""The play history as it is written: every track started, with the radio's listeners at
+its start (the engine's interface.TrackLog), and the hourly deletion of what is older
+than `history_days` (store/plays.py: why the TTL index is not enough)."""
+
+import logging
+
+from yascheduler.programming.interface import TrackStart
+from yascheduler.store.plays import DAY, StoredPlays
+from yascheduler.support.errors import StoreError
+
+log = logging.getLogger("yascheduler.history")
+
+SWEEP_EVERY = 3600.0
+RETRY_AFTER = 60.0  # the store did not answer: soon again, not in an hour
+
+
+class PlayLog:
+    def __init__(self, plays: StoredPlays, listeners):
+        self._plays = plays
+        self._listeners = listeners  # streaming.sessions.Listeners
+
+    def track_started(self, track: TrackStart) -> None:
+        self._plays.add(track, self._listeners.count(track.radio_uuid))
+
+
+class Retention:
+    """A part (support.supervisor): once an hour, the plays older than `days` go."""
+
+    name = "history-retention"
+
+    def __init__(self, clock, plays: StoredPlays, days: float):
+        self._clock = clock
+        self._plays = plays
+        self.days = days
+
+    def loop(self) -> float:
+        cutoff = self._clock.now() - self.days * DAY
+        try:
+            deleted = self._plays.delete_before(cutoff)
+        except StoreError as error:
+            log.warning("history: deleting plays older than %g days failed: %s", self.days, error)
+            return RETRY_AFTER
+        if deleted:
+            log.info("history: %d plays older than %g days deleted", deleted, self.days)
+        return SWEEP_EVERY
