@@ -20,7 +20,6 @@ from common import (  # noqa: E402
     make_catalog,
     start_service,
     status,
-    wait_http,
 )
 from profiling import finish_profile, profile  # noqa: E402
 
@@ -75,13 +74,19 @@ def documents_written(metrics: dict) -> float:
 
 
 def programmed(process: Process, port: int, radios: int, timeout: float) -> float:
-    """Seconds from launch until /api/status counts every radio (RuntimeError if not)."""
-    wait_http(process, port, timeout)
-    while status(port)["radios"] < radios:
-        if time.time() - process.started > timeout:
-            raise RuntimeError("not every radio programmed")
+    """Seconds from launch until /api/status counts every radio programmed (RuntimeError
+    if not in time). Not /healthz: a service that falls behind its radios says 503 there
+    while it programs them."""
+    while time.time() - process.started < timeout:
+        if not process.alive():
+            raise RuntimeError(f"the service exited: see {process.log_path}")
+        try:
+            if status(port)["radios"] >= radios:
+                return time.time() - process.started
+        except requests.RequestException:
+            pass  # not listening yet
         time.sleep(0.2)
-    return time.time() - process.started
+    raise RuntimeError(f"not every radio programmed within {timeout}s")
 
 
 def first_import(server, workdir: Path, catalog: Path, radios: int, timeout: float, out: dict):
@@ -94,6 +99,10 @@ def first_import(server, workdir: Path, catalog: Path, radios: int, timeout: flo
         out[f"{radios}_startup_first_import"] = figure(
             programmed(process, port, radios, timeout), "s"
         )
+    except RuntimeError:
+        out[f"{radios}_startup_first_import"] = figure(None, f"s (not done within {timeout} s)")
+        out[f"{radios}_rss_during_first_import"] = figure(process.rss() / 2**20, "MiB")
+        raise
     finally:
         finish_profile(spy)
         process.stop(timeout=60)  # its writes are flushed as it stops
@@ -116,7 +125,7 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
         catalog = make_catalog(workdir / f"catalog-{radios}.json", radios)
         server = Redis()
         prefix = f"{radios}"
-        spy = None
+        spy = process = None
         try:
             try:
                 first_import(server, workdir, catalog, radios, startup_timeout, out)
@@ -133,8 +142,9 @@ def scenario_programming(quick: bool, workdir: Path) -> dict:
                 log(f"  start-up did not finish within {startup_timeout}s: {error}")
                 finish_profile(spy)
                 out[f"{prefix}_startup"] = figure(None, f"s (not done within {startup_timeout} s)")
-                out[f"{prefix}_rss_during_startup"] = figure(process.rss() / 2**20, "MiB")
-                process.stop(timeout=5)
+                if process is not None and process.alive():  # the stored start-up's
+                    out[f"{prefix}_rss_during_startup"] = figure(process.rss() / 2**20, "MiB")
+                    process.stop(timeout=5)
                 break
             finish_profile(spy)
             out[f"{prefix}_startup"] = figure(startup, "s (every radio stored already)")
@@ -196,6 +206,9 @@ def run_simulation(process, port, server, workdir, catalog, radios, seconds, bas
     out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
     out[f"{prefix}_gaps"] = figure(
         summary["gaps"]["count"], "tracks starting > 0.1 s after the previous end"
+    )
+    out[f"{prefix}_gaps_after_join"] = figure(
+        summary["gaps"]["after_join"], "of them after a track joined midway (play_radio, resync)"
     )
     out[f"{prefix}_simulator_errors"] = figure(summary["errors"]["total"], "errors")
     join = summary["latency_ms"].get("radio_started") or {}

@@ -22,6 +22,9 @@ class Stats:
         self.lateness: list[float] = []
         self.intervals: list[float] = []
         self.gaps: list[float] = []
+        # gaps after a track joined midway (a play_radio's, a resync's): its play
+        # came at once, delay 0, and the one after it late
+        self.gaps_after_join = 0
         self.plays = 0
         self._offered = Counter()  # id(sample list) -> values offered to it
 
@@ -172,6 +175,7 @@ class SimStreamer:
                 gap = start - previous.end
                 if gap > GAP_SECONDS:
                     stats.gaps.append(gap)
+                    stats.gaps_after_join += not previous.timed
         self.tracks[radio] = Track(message["filename"], start, end, arrival, delay > 0)
         if end is not None:
             self.sim.watch_silence(self, radio, end)

@@ -185,6 +185,7 @@ class Simulation:
             "gaps": {
                 "count": len(stats.gaps),
                 "max_s": round(max(stats.gaps), 3) if stats.gaps else None,
+                "after_join": stats.gaps_after_join,
             },
             "errors": {"total": sum(errors.values()), **errors},
         }
