@@ -25,15 +25,15 @@ def member(clock, name, changes=None):
         StoredInstances(),
         StoredShards(),
         LEASE,
-        on_acquired=lambda shard, epoch: changes.append(("acquired", shard, epoch)),
-        on_lost=lambda shard: changes.append(("lost", shard)),
+        on_acquired=lambda taken: changes.extend(("acquired", *t) for t in taken.items()),
+        on_lost=lambda shards: changes.extend(("lost", shard) for shard in shards),
     )
 
 
 def test_one_instance_takes_every_shard_and_holds_them_while_it_renews(db, clock):
     changes = []
     a = member(clock, "a", changes)
-    a.initialize()
+    a.join()
     assert len(a.leases) == SHARDS and all(kind == "acquired" for kind, *_ in changes)
     for _ in range(10):
         clock.advance(LEASE / 3)
@@ -44,8 +44,8 @@ def test_one_instance_takes_every_shard_and_holds_them_while_it_renews(db, clock
 
 def test_a_second_instance_gets_its_share_and_the_first_gives_it_back(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
-    b.initialize()  # nothing free yet: a holds them all
+    a.join()
+    b.join()  # nothing free yet: a holds them all
     assert len(b.leases) == 0
     for _ in range(3):
         clock.advance(LEASE / 3)
@@ -59,11 +59,11 @@ def test_a_second_instance_gets_its_share_and_the_first_gives_it_back(db, clock)
 
 def test_an_instance_that_stops_renewing_loses_its_shards_to_another(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
+    a.join()
     clock.advance(LEASE - LEASE / 3)  # a is silent: it no longer counts its leases...
     assert not a.holds(0)
     clock.advance(LEASE / 3 + 0.01)  # ...before they expire, and another may take them
-    b.initialize()
+    b.join()
     assert len(b.leases) == SHARDS
     assert all(lease.epoch == 2 for lease in b.leases.values())  # fenced: a held epoch 1
     a.loop()  # its renewals are refused: it lets the shards go
@@ -72,18 +72,18 @@ def test_an_instance_that_stops_renewing_loses_its_shards_to_another(db, clock):
 
 def test_a_clean_stop_hands_every_shard_over_at_once(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
-    a.shutdown()
-    b.initialize()
+    a.join()
+    a.leave()
+    b.join()
     assert len(b.leases) == SHARDS
 
 
 def test_a_second_instance_with_a_live_id_is_refused(db, clock):
-    member(clock, "a").initialize()
+    member(clock, "a").join()
     with pytest.raises(InstanceAlive, match="instance_id 'a' is alive already"):
-        member(clock, "a").initialize()
+        member(clock, "a").join()
     clock.advance(LEASE + 0.1)  # dead now: its id may be used again
-    member(clock, "a").initialize()
+    member(clock, "a").join()
 
 
 def test_ownership_is_the_same_in_every_process():

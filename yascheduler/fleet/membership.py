@@ -8,6 +8,17 @@ those above that share, so that a new instance gets its share at its next
 beats. A shard counts as held until its lease's expiry minus
 a margin for clocks that drift: an instance that cannot renew stops
 acting for those radios before another may take them.
+
+The store unreachable: an instance that was alone at its last beat keeps
+counting its shards (nobody can take them from a store it cannot reach
+either, and one instance must stay on air through a store outage); one that
+had company stops counting them at the margin, as above. When the store is
+back, a renewal refused all the same lets the shard go, and the epoch in
+the store refuses what it wrote meanwhile.
+
+The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
+after the shards are taken, `on_lost({shard, ...})` before those given back
+are released (so that what their radios changed can be stored first).
 """
 
 import logging
@@ -44,8 +55,8 @@ class Membership:
         instances,
         shards,
         lease_seconds: float,
-        on_acquired: Callable[[int, int], None],
-        on_lost: Callable[[int], None],
+        on_acquired: Callable[[dict[int, int]], None],
+        on_lost: Callable[[set[int]], None],
         facts: Callable[[], dict] = dict,
     ):
         self.clock = clock
@@ -58,28 +69,40 @@ class Membership:
         self._facts = facts
         self.leases: dict[int, Lease] = {}
         self.live: tuple[str, ...] = (instance_id,)
+        self.last_beat_at: float | None = None
+        self._alone_and_cut_off = False  # alone at the last beat, and the store away since
 
     # --- what the others ask ------------------------------------------------------------
 
     def holds(self, shard: int) -> bool:
         lease = self.leases.get(shard)
+        if lease is None:
+            return False
         margin = self.lease_seconds * MARGIN
-        return lease is not None and self.clock.now() < lease.expires_at - margin
+        return self._alone_and_cut_off or self.clock.now() < lease.expires_at - margin
+
+    def steady(self) -> bool:
+        """Every shard leased still counts: False while renewals are overdue (the process
+        was paused, or the store is slow) until they are renewed, or let go."""
+        return all(self.holds(shard) for shard in self.leases)
 
     def owns_radio(self, radio_uuid: str) -> bool:
         return self.holds(shard_of(radio_uuid))
 
-    def epoch_of(self, radio_uuid: str) -> int | None:
+    def epoch_of(self, radio_uuid: str) -> int:
+        """The fencing token of a write for the radio: its shard's epoch, 0 if not leased
+        (a write the store refuses once an owner has written)."""
         lease = self.leases.get(shard_of(radio_uuid))
-        return None if lease is None else lease.epoch
+        return 0 if lease is None else lease.epoch
 
     def owns_streamer(self, streamer: str) -> bool:
         return streamer_owner(streamer, self.live) == self.instance_id
 
     # --- the part -----------------------------------------------------------------------
 
-    def initialize(self) -> None:
-        """Join the fleet; InstanceAlive if an instance with this id runs already."""
+    def join(self) -> None:
+        """Join the fleet and take a share; InstanceAlive if an instance with this id runs
+        already. Called by the service before it starts its parts (a refusal stops it)."""
         now = self.clock.now()
         if not self._instances.claim(
             self.instance_id, now, now - self.lease_seconds, self._facts()
@@ -95,27 +118,34 @@ class Membership:
         try:
             self._beat()
         except StoreError as error:  # the leases run out by themselves: held ones stop counting
+            self._alone_and_cut_off = self.live == (self.instance_id,)
             log.warning("fleet: %s; retrying", error)
         return self.lease_seconds / BEATS_PER_LEASE
 
     def _beat(self) -> None:
         now = self.clock.now()
         self._instances.beat(self.instance_id, now, self._facts())
+        self._alone_and_cut_off = False
+        self.last_beat_at = now
         stale = now - self.lease_seconds
         self.live = tuple(
             sorted(i["id"] for i in self._instances.all() if i["heartbeat_at"] >= stale)
         )
         expires_at = now + self.lease_seconds
+        lost = set()
         for shard, lease in list(self.leases.items()):
             if self._shards.renew(shard, self.instance_id, lease.epoch, expires_at):
                 lease.expires_at = expires_at
             else:
-                self._lose(shard, "taken by another instance")
+                del self.leases[shard]
+                lost.add(shard)
+        if lost:
+            log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
+            self._on_lost(lost)
         share = fair_share(len(self.live))
         if len(self.leases) < share:
             self._take(share - len(self.leases), now, expires_at)
-        for shard in sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)]:
-            self.give_back(shard)  # a newcomer's share, at once
+        self.give_back(sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)])
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
         free = [
@@ -123,28 +153,36 @@ class Membership:
             for s in self._shards.all()
             if s["expires_at"] < now and s["number"] not in self.leases
         ]
+        taken = {}
         for shard in free[:wanted]:
             epoch = self._shards.take(shard["number"], self.instance_id, now, expires_at)
             if epoch is not None:
                 self.leases[shard["number"]] = Lease(epoch, expires_at)
-                log.info("fleet: shard %d taken (epoch %d)", shard["number"], epoch)
-                self._on_acquired(shard["number"], epoch)
+                taken[shard["number"]] = epoch
+        if taken:
+            log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
+            self._on_acquired(taken)
 
-    def _lose(self, shard: int, why: str) -> None:
-        self.leases.pop(shard, None)
-        log.warning("fleet: shard %d lost: %s", shard, why)
-        self._on_lost(shard)
-
-    def give_back(self, shard: int) -> None:
-        lease = self.leases.pop(shard, None)
-        if lease is None:
+    def give_back(self, shards) -> None:
+        """Hand shards over (a newcomer's share, or a clean stop): their radios are let go
+        first (on_lost), then the leases are released, for another to take at its beat."""
+        given = {shard: self.leases.pop(shard) for shard in shards if shard in self.leases}
+        if not given:
             return
-        self._on_lost(shard)
-        self._shards.release(shard, self.instance_id, lease.epoch)
-        log.info("fleet: shard %d given back", shard)
+        self._on_lost(set(given))
+        for shard, lease in given.items():
+            self._shards.release(shard, self.instance_id, lease.epoch)
+        log.info("fleet: %d shards given back: %s", len(given), _listed(given))
 
-    def shutdown(self) -> None:
-        """A clean stop hands every shard over at once."""
-        for shard in list(self.leases):
-            self.give_back(shard)
-        self._instances.remove(self.instance_id)
+    def leave(self) -> None:
+        """A clean stop hands every shard over at once (the service calls it once its
+        parts have stopped and their changes are stored)."""
+        try:
+            self.give_back(list(self.leases))
+            self._instances.remove(self.instance_id)
+        except StoreError as error:  # the leases expire by themselves
+            log.warning("fleet: leaving: %s", error)
+
+
+def _listed(shards) -> str:
+    return ",".join(str(shard) for shard in sorted(shards))

@@ -123,7 +123,7 @@ class Listeners:
         self._unindex(session)
         ended_at = self.clock.now() if ended_at is None else ended_at
         duration = whole_seconds(session.started_at, ended_at)
-        self._store.close(session.stored_id, ended_at, duration)
+        self._store.close(session.stored_id, ended_at, duration, session.radio_uuid)
         return session, duration
 
     def close_radio(self, radio_uuid: str, keep_streamer: str | None = None) -> list[Closed]:
