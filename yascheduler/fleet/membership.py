@@ -71,6 +71,7 @@ class Membership:
         self.live: tuple[str, ...] = (instance_id,)
         self.last_beat_at: float | None = None
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
+        self.joined = False
 
     # --- what the others ask ------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class Membership:
                 f"instance_id {self.instance_id!r} is alive already (its heartbeat is under "
                 f"{self.lease_seconds:g}s old): stop it, or give this one another instance_id"
             )
+        self.joined = True
         self._shards.ensure(SHARDS)
         self.loop()
 
@@ -177,6 +179,9 @@ class Membership:
     def leave(self) -> None:
         """A clean stop hands every shard over at once (the service calls it once its
         parts have stopped and their changes are stored)."""
+        if not self.joined:
+            return  # refused at start-up: the record is the live instance's
+        self.joined = False
         try:
             self.give_back(list(self.leases))
             self._instances.remove(self.instance_id)

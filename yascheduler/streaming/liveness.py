@@ -20,7 +20,9 @@ its first message out is usually lost. While Redis itself is away nobody
 is pinged, and nobody is dropped.
 
 One loop (`run`) sends every ping and finds the dead; the others only
-record what they saw.
+record what they saw. Among several instances, each pings, and finds dead,
+only the streamers it `owns` (fleet.ownership.streamer_owner): the others
+learn of a death from it (app/fleet_events.py).
 """
 
 import logging
@@ -76,6 +78,7 @@ class Streamers:
         self.on_back = on_back
         self.peers: dict[str, Peer] = {}
         self.tick_seconds = min(PROBE_INTERVAL, ping_interval / 2)
+        self.owns: Callable[[str], bool] = lambda name: True  # the streamers this one pings
 
     def load(self) -> None:
         """Take back the streamers registered before a restart, with a fresh chance to answer."""
@@ -195,6 +198,8 @@ class Streamers:
             return  # Redis is away: a ping could not go, a pong could not come
         now = self.clock.now()
         for peer in list(self.peers.values()):
+            if not self.owns(peer.name):
+                continue
             why = self._death(peer, now)
             if why is not None:
                 self._drop(peer, why)

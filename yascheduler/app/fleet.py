@@ -1,0 +1,213 @@
+"""This instance in the fleet: the membership wired to the parts that keep radios.
+
+When the membership takes shards, their radios' stored timelines, masters and
+open sessions are read and programmed (what the previous owner's writer
+stored: all of it after a clean hand-over, what reached the store after a
+kill -9). When it loses shards, their radios stop being programmed at once
+(no further play) and are dropped from memory, and the changes waiting are
+written before the leases are released, so that the next owner reads them.
+
+A streamer's death is decided by its owner (the one that pings it): it drops
+the radios it owns of that streamer and tells the others on the Redis
+channel FLEET_CHANNEL, and each drops the radios it owns; the same for a
+streamer back in step. Redis rather than the store: the others act within a
+publish, and while Redis is away nobody is pinged, so nobody is found dead.
+
+The outbox (the web app's notifications) is sent by one instance for the
+fleet: the holder of shard 0, a lease like any other. Each instance stores
+the items of its radios; the sender reads the stored outbox again when it
+takes shard 0, and every OUTBOX_RELOAD seconds, so it carries on the items of
+an instance that died.
+"""
+
+import logging
+import os
+import socket
+import time
+
+import ujson
+
+from yascheduler.fleet.dispatch import Dispatch
+from yascheduler.fleet.membership import Membership
+from yascheduler.fleet.ownership import shard_of
+from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.store.instances import StoredInstances
+from yascheduler.store.shards import StoredShards
+from yascheduler.streaming.bus import REDIS_ERRORS
+from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import StoreError
+
+log = logging.getLogger("yascheduler.fleet")
+
+FLEET_CHANNEL = "yascheduler:fleet"
+OUTBOX_SHARD = 0
+OUTBOX_RELOAD = 1.0
+NOT_STEADY_WAIT = 0.05
+
+
+class Fleet:
+    def __init__(self, service, clock=None):
+        self.service = service
+        settings = service.settings
+        self.instance_id = settings.instance_id
+        self.membership = Membership(
+            clock or SystemClock(),
+            settings.instance_id,
+            StoredInstances(),
+            StoredShards(),
+            settings.lease_seconds,
+            on_acquired=self.acquired,
+            on_lost=self.lost,
+            facts=self.facts,
+        )
+        self.dispatch = Dispatch(self.membership, self._holds_session)
+        self.imported: list[dict] = []  # radios just imported at start-up: not read back
+        repositories = service.repositories
+        for repository in (repositories.timelines, repositories.streams, repositories.sessions):
+            repository.epoch_of = self.membership.epoch_of
+        service.streamers.owns = self.membership.owns_streamer
+        service.bus.sends_play_of = self.membership.owns_radio
+        service.catalog_changes.owns = self.membership.owns_radio
+
+    def _holds_session(self, session_id: str, streamer: str | None) -> bool:
+        return self.service.listeners.find(session_id, streamer) is not None
+
+    def facts(self) -> dict:
+        service = self.service
+        http = service.http_server
+        return {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "http": None if http is None else f"{http.server_host}:{http.server_port}",
+            "shards": len(self.membership.leases),
+            "radios": service.programmer.counts()["radios"],
+            "streams": service.streams.count(),
+            "listeners": service.listeners.count(),
+        }
+
+    # --- shards taken and lost ------------------------------------------------------
+
+    def acquired(self, taken: dict[int, int]) -> None:
+        service, stored = self.service, self.service.repositories
+
+        def owned(radio_uuid: str) -> bool:
+            return shard_of(radio_uuid) in taken
+
+        imported, self.imported = self.imported, []
+        radios = [
+            r for r in stored.catalog.radios.ready(radio_from_stored, imported) if owned(r.uuid)
+        ]
+        timelines = {
+            uuid: timeline
+            for uuid, timeline in stored.timelines.load_all(timeline_from_stored).items()
+            if owned(uuid)
+        }
+        service.streams.adopt(owned)
+        service.listeners.adopt(owned)
+        service.programmer.load(radios, timelines)
+        for radio_uuid in [r for r in service.streams.masters if owned(r)]:
+            if not service.programmer.is_programmed(radio_uuid):
+                service.stations.stop_stream(
+                    radio_uuid, "no longer in the catalog", tell_master=True
+                )
+        if OUTBOX_SHARD in taken and service.notifier.enabled:
+            service.notifier.outbox.load()
+        log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
+
+    def lost(self, shards: set[int]) -> None:
+        service = self.service
+
+        def lost_radio(radio_uuid: str) -> bool:
+            return shard_of(radio_uuid) in shards
+
+        radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
+        for radio_uuid in radios:
+            service.programmer.remove_radio(radio_uuid, forget_stored=False)
+        service.streams.release([r for r in service.streams.masters if lost_radio(r)])
+        service.listeners.release([r for r in list(service.listeners.by_radio) if lost_radio(r)])
+        try:
+            service.writer.write_now()  # for the next owner to read
+        except StoreError as error:
+            log.warning("fleet: changes of the radios let go not all stored: %s", error)
+        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
+
+    # --- streamers dead or back, told to the others ----------------------------------
+
+    def streamer_dead(self, name: str, why: str) -> None:
+        self.service.drop_streamer(name, why)
+        self._tell("streamer_dead", name, why)
+
+    def streamer_back(self, name: str) -> None:
+        self.service.stations.resync(name)
+        if self.membership.owns_streamer(name):
+            self._tell("streamer_back", name, "")
+
+    def _tell(self, kind: str, streamer: str, why: str) -> None:
+        event = {"type": kind, "streamer": streamer, "why": why, "from": self.instance_id}
+        try:
+            self.service.bus.client.publish(FLEET_CHANNEL, ujson.dumps(event))
+        except REDIS_ERRORS as error:
+            log.warning("fleet: could not tell the others %s %s: %s", kind, streamer, error)
+
+    def heard(self, raw: bytes) -> None:
+        """What another instance told on FLEET_CHANNEL."""
+        try:
+            event = ujson.loads(raw)
+            kind, streamer, sender = event["type"], event["streamer"], event["from"]
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("fleet: a message on %s dropped: %r", FLEET_CHANNEL, error)
+            return
+        if sender == self.instance_id:
+            return
+        if kind == "streamer_dead":
+            log.info("fleet: streamer %s dead, says %s", streamer, sender)
+            self.service.drop_streamer(streamer, str(event.get("why", "")))
+        elif kind == "streamer_back":
+            self.service.stations.resync(streamer)
+
+    # --- parts that run only while the fleet lets them ----------------------------------
+
+    def steady(self, part) -> "WhileSteady":
+        return WhileSteady(part, self.membership)
+
+    def outbox_sender(self, sender) -> "WhileHolding":
+        return WhileHolding(sender, self.membership, self.service.notifier.outbox)
+
+
+class WhileSteady:
+    """The scheduler loop, waiting while its leases are overdue for renewal (a pause, a
+    slow store) until the membership renews or lets them go: it neither plays for a radio
+    it may have lost nor skips one it keeps."""
+
+    def __init__(self, part, membership):
+        self.part, self.membership = part, membership
+        self.name, self.wakeup = part.name, part.wakeup
+
+    def loop(self):
+        if not self.membership.steady():
+            return NOT_STEADY_WAIT
+        return self.part.loop()
+
+
+class WhileHolding:
+    """The outbox sender, on the holder of OUTBOX_SHARD only (see the module docstring)."""
+
+    def __init__(self, sender, membership, outbox, timer=time.monotonic):
+        self.sender, self.membership, self.outbox = sender, membership, outbox
+        self.name = sender.name
+        self._timer = timer
+        self._reloaded_at = timer()
+
+    @property
+    def wakeup(self):
+        return self.sender.wakeup
+
+    def loop(self):
+        if not self.membership.holds(OUTBOX_SHARD):
+            return OUTBOX_RELOAD
+        if len(self.membership.live) > 1 and self._timer() - self._reloaded_at > OUTBOX_RELOAD:
+            self._reloaded_at = self._timer()
+            self.outbox.load()  # the items the others stored
+        wait = self.sender.loop()
+        return OUTBOX_RELOAD if wait is None else min(wait, OUTBOX_RELOAD)
