@@ -69,6 +69,7 @@ class Fleet:
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.owns_radio
         service.catalog_changes.owns = self.membership.owns_radio
+        service.reader.holds_shards = lambda: bool(self.membership.leases)
 
     def _holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None

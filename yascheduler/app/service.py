@@ -123,7 +123,6 @@ class Service:
         self.catalog_changes = CatalogChanges(
             self.users, self.programmer, self.stations, self.streams
         )
-        self.fleet = Fleet(self)
         self.reader = ReadModel(
             clock,
             settings,
@@ -136,6 +135,7 @@ class Service:
             self.metrics,
             self.writer,
         )
+        self.fleet = Fleet(self)
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
         )
