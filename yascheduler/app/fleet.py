@@ -63,6 +63,7 @@ class Fleet:
         )
         self.dispatch = Dispatch(self.membership, self._holds_session)
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
+        self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
             repository.epoch_of = self.membership.epoch_of
@@ -112,8 +113,9 @@ class Fleet:
                 service.stations.stop_stream(
                     radio_uuid, "no longer in the catalog", tell_master=True
                 )
-        if OUTBOX_SHARD in taken and service.notifier.enabled:
-            service.notifier.outbox.load()
+        if OUTBOX_SHARD in taken and service.notifier.enabled and not self._outbox_loaded:
+            service.notifier.outbox.load()  # the items of the instance that held it
+        self._outbox_loaded = False
         log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
 
     def lost(self, shards: set[int]) -> None:
