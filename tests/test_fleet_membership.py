@@ -78,6 +78,42 @@ def test_a_clean_stop_hands_every_shard_over_at_once(db, clock):
     assert len(b.leases) == SHARDS
 
 
+def test_a_restarted_instance_waits_for_every_orphan_and_takes_each_as_it_expires(db, clock):
+    a = member(clock, "a")
+    a.join()  # then killed -9: its leases run on until they expire
+    # a slow store: its last heartbeat landed a second before its last renewals
+    StoredInstances().beat("a", clock.now() - 1, {})
+    clock.advance(LEASE - 0.5)
+    b = member(clock, "b")  # the same process restarted, with a new pid: a new id
+    b.join()
+    assert b.live == ("b",) and b.leases == {}
+    assert b.taking_over() == SHARDS  # /healthz: not ready, radios wait for an owner
+    wait = b.loop()
+    assert wait == pytest.approx(0.5 + 0.01)  # its next beat: as the first lease expires
+    clock.advance(wait)
+    assert b.loop() == LEASE / 3
+    assert len(b.leases) == SHARDS and b.taking_over() == 0
+
+
+def test_an_instance_at_its_share_is_not_taking_over(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    for _ in range(3):
+        clock.advance(LEASE / 3)
+        a.loop()
+        b.loop()
+    c = member(clock, "c")
+    c.join()
+    a.loop()  # a's share is now a third: it gives some back, for c to take
+    assert len(a.leases) == fair_share(3) and a.taking_over() == 0
+    b.loop()
+    assert len(b.leases) == fair_share(3) and b.taking_over() == 0
+    assert c.leases == {}
+    c.loop()
+    assert len(c.leases) == SHARDS - 2 * fair_share(3) and c.taking_over() == 0
+
+
 def test_a_second_instance_with_a_live_id_is_refused(db, clock):
     member(clock, "a").join()
     with pytest.raises(InstanceAlive, match="instance_id 'a' is alive already"):

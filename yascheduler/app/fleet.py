@@ -70,10 +70,22 @@ class Fleet:
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.owns_radio
         service.catalog_changes.owns = self.membership.owns_radio
-        service.reader.holds_shards = lambda: bool(self.membership.leases)
+        service.reader.fleet_waits = self.waits
 
     def _holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
+
+    def waits(self) -> str | None:
+        """Why this instance is not ready yet (/healthz 503), None once it is."""
+        orphans = self.membership.taking_over()
+        if orphans:
+            return (
+                f"taking over the radios of a stopped instance ({orphans} shards without "
+                "a live owner)"
+            )
+        if not self.membership.leases:
+            return "no radios held yet: waiting for a share of the shards"
+        return None
 
     def facts(self) -> dict:
         service = self.service
@@ -105,6 +117,11 @@ class Fleet:
             for uuid, timeline in stored.timelines.load_all(timeline_from_stored).items()
             if owned(uuid)
         }
+        if OUTBOX_SHARD in taken and service.notifier.enabled and not self._outbox_loaded:
+            service.notifier.outbox.load()  # the items of the instance that held it
+        self._outbox_loaded = False
+        # what reads the store comes first: from the load on, nothing here waits, so
+        # that the radios are held (membership) as soon as they are programmed
         service.streams.adopt(owned)
         service.listeners.adopt(owned)
         service.programmer.load(radios, timelines)
@@ -113,9 +130,6 @@ class Fleet:
                 service.stations.stop_stream(
                     radio_uuid, "no longer in the catalog", tell_master=True
                 )
-        if OUTBOX_SHARD in taken and service.notifier.enabled and not self._outbox_loaded:
-            service.notifier.outbox.load()  # the items of the instance that held it
-        self._outbox_loaded = False
         log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
 
     def lost(self, shards: set[int]) -> None:

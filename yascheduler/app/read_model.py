@@ -58,7 +58,7 @@ class ReadModel:
         self._programmer = programmer
         self._notifier = notifier
         self._metrics = metrics
-        self.holds_shards = lambda: True  # among several instances: app/fleet.py
+        self.fleet_waits = lambda: None  # why the fleet is not ready yet: app/fleet.py
         self._store = store  # the store writer: what it knows of the store
 
     def now(self) -> float:
@@ -180,8 +180,9 @@ class ReadModel:
             pending = self._store.backlog.pending()
             why = self._store.last_error or "a write has not come back"
             return False, f"store unreachable ({why}; {pending} changes wait)"
-        if not self.holds_shards():
-            return False, "no radios held yet: waiting for the leases of an instance gone"
+        waits = self.fleet_waits()
+        if waits is not None:
+            return False, waits
         silent = self.now() - self._programmer.last_loop_at
         if silent > LOOP_SILENCE_LIMIT:
             return False, f"the scheduler loop has not run for {silent:.1f}s"

@@ -16,8 +16,14 @@ had company stops counting them at the margin, as above. When the store is
 back, a renewal refused all the same lets the shard go, and the epoch in
 the store refuses what it wrote meanwhile.
 
+Shards without a live owner (free, expired, or leased by an instance whose
+heartbeat stopped: killed before it could release them) are counted at each
+beat: while some wait and this instance is under its fair share it is
+`taking_over()` (the service answers /healthz 503), and its next beat comes
+as soon as the first of their leases expires, not a whole beat later.
+
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
-after the shards are taken, `on_lost({shard, ...})` before those given back
+after the shards are taken (they count as held once it returns), `on_lost({shard, ...})` before those given back
 are released (so that what their radios changed can be stored first).
 """
 
@@ -33,6 +39,7 @@ log = logging.getLogger("yascheduler.fleet")
 
 BEATS_PER_LEASE = 3
 MARGIN = 1 / 3  # of the lease: how long before its expiry a lease stops counting
+EXPIRY_SLACK = 0.01  # beat this long after an orphan's lease expires (take's `$lt`)
 
 
 class InstanceAlive(YaschedulerError):
@@ -68,10 +75,16 @@ class Membership:
         self._on_lost = on_lost
         self._facts = facts
         self.leases: dict[int, Lease] = {}
+        # taken, their radios still loading: fenced by their epoch, not yet held (no
+        # message for them is acted on, no play sent, before they are loaded)
+        self._arriving: dict[int, Lease] = {}
         self.live: tuple[str, ...] = (instance_id,)
         self.last_beat_at: float | None = None
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
         self.joined = False
+        self.share = fair_share(1)
+        self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
+        self._orphans_expire_at: float | None = None  # the first of their leases to expire
 
     # --- what the others ask ------------------------------------------------------------
 
@@ -87,13 +100,19 @@ class Membership:
         was paused, or the store is slow) until they are renewed, or let go."""
         return all(self.holds(shard) for shard in self.leases)
 
+    def taking_over(self) -> int:
+        """How many shards wait for a live owner while this instance is under its fair
+        share (it will take them as their leases expire); 0 once it holds its share."""
+        return self.orphans if len(self.leases) < self.share else 0
+
     def owns_radio(self, radio_uuid: str) -> bool:
         return self.holds(shard_of(radio_uuid))
 
     def epoch_of(self, radio_uuid: str) -> int:
         """The fencing token of a write for the radio: its shard's epoch, 0 if not leased
         (a write the store refuses once an owner has written)."""
-        lease = self.leases.get(shard_of(radio_uuid))
+        shard = shard_of(radio_uuid)
+        lease = self.leases.get(shard) or self._arriving.get(shard)
         return 0 if lease is None else lease.epoch
 
     def owns_streamer(self, streamer: str) -> bool:
@@ -122,7 +141,10 @@ class Membership:
         except StoreError as error:  # the leases run out by themselves: held ones stop counting
             self._alone_and_cut_off = self.live == (self.instance_id,)
             log.warning("fleet: %s; retrying", error)
-        return self.lease_seconds / BEATS_PER_LEASE
+        wait = self.lease_seconds / BEATS_PER_LEASE
+        if self._orphans_expire_at is not None:
+            wait = min(wait, max(0.0, self._orphans_expire_at - self.clock.now()) + EXPIRY_SLACK)
+        return wait
 
     def _beat(self) -> None:
         now = self.clock.now()
@@ -144,26 +166,40 @@ class Membership:
         if lost:
             log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
             self._on_lost(lost)
-        share = fair_share(len(self.live))
+        self.share = share = fair_share(len(self.live))
         if len(self.leases) < share:
             self._take(share - len(self.leases), now, expires_at)
+        else:
+            self.orphans, self._orphans_expire_at = 0, None
         self.give_back(sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)])
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
-        free = [
-            s
-            for s in self._shards.all()
-            if s["expires_at"] < now and s["number"] not in self.leases
-        ]
-        taken = {}
+        others = [s for s in self._shards.all() if s["number"] not in self.leases]
+        self._count_orphans(others, now)  # while they are taken, they still wait
+        free = [s for s in others if s["expires_at"] < now]
         for shard in free[:wanted]:
             epoch = self._shards.take(shard["number"], self.instance_id, now, expires_at)
             if epoch is not None:
-                self.leases[shard["number"]] = Lease(epoch, expires_at)
-                taken[shard["number"]] = epoch
+                self._arriving[shard["number"]] = Lease(epoch, expires_at)
+        taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
         if taken:
             log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
-            self._on_acquired(taken)
+            try:
+                self._on_acquired(taken)
+            finally:  # held from now on: their radios are loaded
+                self.leases.update(self._arriving)
+                self._arriving.clear()
+        self._count_orphans([s for s in others if s["number"] not in taken], now)
+
+    def _count_orphans(self, others: list[dict], now: float) -> None:
+        """The shards of others with no live owner: free, expired, or their owner's
+        heartbeat stopped (its leases run on until they expire)."""
+        orphans = [s for s in others if s["expires_at"] < now or s["owner"] not in self.live]
+        self.orphans = len(orphans)
+        pending = [s["expires_at"] for s in orphans if s["expires_at"] >= now]
+        self._orphans_expire_at = min(pending, default=None)
+        if orphans:
+            log.info("fleet: %d shards without a live owner", len(orphans))
 
     def give_back(self, shards) -> None:
         """Hand shards over (a newcomer's share, or a clean stop): their radios are let go
