@@ -23,8 +23,9 @@ beat: while some wait and this instance is under its fair share it is
 as soon as the first of their leases expires, not a whole beat later.
 
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
-after the shards are taken (they count as held once it returns), `on_lost({shard, ...})` before those given back
-are released (so that what their radios changed can be stored first).
+after the shards are taken (they count as held once it returns),
+`on_lost({shard, ...})` before those given back are released (so that what
+their radios changed can be stored first).
 """
 
 import logging
