@@ -38,6 +38,8 @@ from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
 
+from .fleet_view import FleetView
+
 log = logging.getLogger("yascheduler.fleet")
 
 FLEET_CHANNEL = "yascheduler:fleet"
@@ -71,6 +73,8 @@ class Fleet:
         service.bus.sends_play_of = self.membership.owns_radio
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
+        service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
+        service.metrics.instance.info({"instance": self.instance_id})
 
     def _holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
@@ -90,14 +94,18 @@ class Fleet:
     def facts(self) -> dict:
         service = self.service
         http = service.http_server
+        programming = service.programmer.counts()
         return {
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "http": None if http is None else f"{http.server_host}:{http.server_port}",
             "shards": len(self.membership.leases),
-            "radios": service.programmer.counts()["radios"],
-            "streams": service.streams.count(),
+            "radios": programming["radios"],
+            "streaming_radios": service.streams.count(),
             "listeners": service.listeners.count(),
+            "streamers": sum(map(self.membership.owns_streamer, service.streamers.names())),
+            "events": programming["events"],
+            "play_lateness_p99_ms": service.programmer.lateness()["p99_ms"],
         }
 
     # --- shards taken and lost ------------------------------------------------------

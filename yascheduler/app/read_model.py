@@ -59,6 +59,7 @@ class ReadModel:
         self._notifier = notifier
         self._metrics = metrics
         self.fleet_waits = lambda: None  # why the fleet is not ready yet: app/fleet.py
+        self.fleet = None  # the fleet as this instance sees it: app/fleet_view.py
         self._store = store  # the store writer: what it knows of the store
 
     def now(self) -> float:
@@ -87,6 +88,8 @@ class ReadModel:
             "outbox_enabled": self._notifier.enabled,
             "outbox_oldest_at": outbox.oldest_created_at(),
             "ping_interval": self.settings.ping_interval,
+            "instance": self.settings.instance_id,
+            "fleet": None if self.fleet is None else self.fleet.totals(),
         }
 
     def store(self) -> dict:
@@ -114,8 +117,17 @@ class ReadModel:
             "name": self._programmer.radio_name(radio_uuid),
             "master_streamer": self._streams.master(radio_uuid),
             "listeners": self._listeners.count(radio_uuid),
+            "owner": self.settings.instance_id,
             **programming,
         }
+
+    def instances(self) -> list[dict]:
+        """Every instance of the fleet, as their heartbeats told (app/fleet_view.py)."""
+        return [] if self.fleet is None else self.fleet.instances()
+
+    def radio_owner(self, radio_uuid: str) -> dict | None:
+        """Who programs a radio this instance does not (one read of the store)."""
+        return None if self.fleet is None else self.fleet.owner_of(radio_uuid)
 
     def adherence(self) -> dict:
         """How the radios keep to their schedule (programming.adherence)."""
@@ -219,6 +231,10 @@ class ReadModel:
             "yascheduler_store_pending_changes": (
                 "Changes waiting to be written to the store (one per document)",
                 self._store.backlog.pending,
+            ),
+            "yascheduler_shards_held": (
+                "Shards of the radios this instance leases and programs",
+                lambda: 0 if self.fleet is None else len(self.fleet.membership.leases),
             ),
             "yascheduler_store_up": (
                 "1 while the store answers (its last write or ping went through), else 0",

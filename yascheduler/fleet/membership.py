@@ -39,6 +39,7 @@ from .ownership import SHARDS, fair_share, shard_of, streamer_owner
 log = logging.getLogger("yascheduler.fleet")
 
 BEATS_PER_LEASE = 3
+DEAD_SHOWN = 3600.0  # seconds a dead instance stays listed (api/instances) before it is forgotten
 MARGIN = 1 / 3  # of the lease: how long before its expiry a lease stops counting
 EXPIRY_SLACK = 0.01  # beat this long after an orphan's lease expires (take's `$lt`)
 
@@ -80,6 +81,7 @@ class Membership:
         # message for them is acted on, no play sent, before they are loaded)
         self._arriving: dict[int, Lease] = {}
         self.live: tuple[str, ...] = (instance_id,)
+        self.instances: list[dict] = []  # every instance's record, as read at the last beat
         self.last_beat_at: float | None = None
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
         self.joined = False
@@ -153,9 +155,13 @@ class Membership:
         self._alone_and_cut_off = False
         self.last_beat_at = now
         stale = now - self.lease_seconds
-        self.live = tuple(
-            sorted(i["id"] for i in self._instances.all() if i["heartbeat_at"] >= stale)
-        )
+        self.instances = self._instances.all()
+        self.live = tuple(sorted(i["id"] for i in self.instances if i["heartbeat_at"] >= stale))
+        forgotten = now - DEAD_SHOWN
+        if self.live[:1] == (self.instance_id,) and any(
+            i["heartbeat_at"] < forgotten for i in self.instances
+        ):  # one instance of the fleet cleans up: the first live one
+            self._instances.forget_dead(forgotten)
         expires_at = now + self.lease_seconds
         lost = set()
         for shard, lease in list(self.leases.items()):
