@@ -13,6 +13,12 @@ channel FLEET_CHANNEL, and each drops the radios it owns; the same for a
 streamer back in step. Redis rather than the store: the others act within a
 publish, and while Redis is away nobody is pinged, so nobody is found dead.
 
+A catalog imported through one instance (POST /api/catalog) is applied there
+to the radios it programs and told on FLEET_CHANNEL (the uuids changed and
+deleted): each other instance reads back from the store those it programs
+and applies them. One that misses the message (Redis away) programs them as
+stored when their shards next change hands.
+
 The outbox (the web app's notifications) is sent by one instance for the
 fleet: the holder of shard 0, a lease like any other. Each instance stores
 the items of its radios; the sender reads the stored outbox again when it
@@ -27,6 +33,7 @@ import time
 
 import ujson
 
+from yascheduler.catalog.importer import CatalogChange
 from yascheduler.fleet.dispatch import Dispatch
 from yascheduler.fleet.membership import Membership
 from yascheduler.fleet.ownership import shard_of
@@ -73,6 +80,7 @@ class Fleet:
         service.bus.sends_play_of = self.membership.owns_radio
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
+        service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
 
@@ -169,23 +177,60 @@ class Fleet:
             self._tell("streamer_back", name, "")
 
     def _tell(self, kind: str, streamer: str, why: str) -> None:
-        event = {"type": kind, "streamer": streamer, "why": why, "from": self.instance_id}
+        self._publish({"type": kind, "streamer": streamer, "why": why})
+
+    def catalog_imported(self, change) -> None:
+        """An import through this instance: the others take in the radios they program."""
+        radios = [stored["_id"] for stored in change.stored_radios]
+        self._publish(
+            {
+                "type": "catalog_changed",
+                "radios": radios,
+                "deleted": change.deleted,
+                "users": change.users,
+            }  # fmt: skip
+        )
+
+    def _catalog_changed(self, event: dict, sender: str) -> None:
+        owns = self.membership.owns_radio
+        radios = [uuid for uuid in event.get("radios") or () if owns(uuid)]
+        deleted = [uuid for uuid in event.get("deleted") or () if owns(uuid)]
+        users = int(event.get("users") or 0)
+        log.info(
+            "fleet: catalog imported through %s: %d of its radios programmed here",
+            sender, len(radios) + len(deleted),
+        )  # fmt: skip
+        if not (radios or deleted or users):
+            return
+        try:
+            stored = self.service.repositories.catalog.radios.among(radios, ())
+        except StoreError as error:  # taken in when their shards next change hands
+            log.error("fleet: the radios of an import not read: %s", error)
+            return
+        self.service.catalog_changes.apply(CatalogChange(stored, deleted, users))
+
+    def _publish(self, event: dict) -> None:
+        event = {**event, "from": self.instance_id}
+        kind = event["type"]
         try:
             self.service.bus.client.publish(FLEET_CHANNEL, ujson.dumps(event))
         except REDIS_ERRORS as error:
-            log.warning("fleet: could not tell the others %s %s: %s", kind, streamer, error)
+            log.warning("fleet: could not tell the others %s: %s", kind, error)
 
     def heard(self, raw: bytes) -> None:
         """What another instance told on FLEET_CHANNEL."""
         try:
             event = ujson.loads(raw)
-            kind, streamer, sender = event["type"], event["streamer"], event["from"]
+            kind, sender = event["type"], event["from"]
+            streamer = event["streamer"] if kind != "catalog_changed" else None
         except (ValueError, TypeError, KeyError) as error:
             log.warning("fleet: a message on %s dropped: %r", FLEET_CHANNEL, error)
             return
         if sender == self.instance_id:
             return
-        if kind == "streamer_dead":
+        if kind == "catalog_changed":
+            self._catalog_changed(event, sender)
+        elif kind == "streamer_dead":
             log.info("fleet: streamer %s dead, says %s", streamer, sender)
             self.service.drop_streamer(streamer, str(event.get("why", "")))
         elif kind == "streamer_back":

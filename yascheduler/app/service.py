@@ -135,10 +135,10 @@ class Service:
             self.metrics,
             self.writer,
         )
-        self.fleet = Fleet(self)
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier
         )
+        self.fleet = Fleet(self)
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
         self.metrics.track_counts(self.reader.counts())
