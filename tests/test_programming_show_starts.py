@@ -46,7 +46,7 @@ def played(start, until, settings=SETTINGS):
 def first_show_play(player):
     """(sent at, start instant, command) of the first play of a show song."""
     return next(
-        (sent_at, sent_at + command.delay, command)
+        (sent_at, command.starts_at, command)
         for sent_at, command in player.plays_for("r1")
         if command.filename.startswith("songs/10")
     )
@@ -59,7 +59,7 @@ def test_a_hard_show_cuts_the_song_at_its_time_and_the_song_does_not_resume(db):
     programmer, player = played(start, SHOW_AT + 3600)
     sent_at, starts_at, command = first_show_play(player)
     assert (sent_at, starts_at) == (SHOW_AT - 5.0, SHOW_AT)
-    assert command == PlayCommand("songs/101.mp3", 5.0, 0.0, 2.0)  # crossfaded
+    assert command == PlayCommand("songs/101.mp3", SHOW_AT, 0.0, 2.0)  # crossfaded
     cut = timeline_of(player, "r1")[0][1].filename
     assert [c for _, c in timeline_of(player, "r1") if c.filename == cut and c.offset] == []
     assert (101, SHOW_AT) in song_starts(player, "r1")
@@ -120,7 +120,7 @@ def test_a_hard_show_at_the_top_of_the_hour_takes_the_hourly_jingles_place(db):
     # within the show, the hourly jingle cuts a show song, which resumes
     # (the jingle's 8 s less the crossfade; the song was cut 1602 s in)
     resumed = [c for at, c in plays if at == SHOW_AT + 3600 + 6.0]
-    assert resumed == [PlayCommand("songs/102.mp3", 5.0, 1602.0, 2.0)]
+    assert resumed == [PlayCommand("songs/102.mp3", SHOW_AT + 3600 + 6.0, 1602.0, 2.0)]
 
 
 def test_a_soft_show_with_max_wait_at_the_hour_waits_for_the_jingle_and_cuts_the_rest(db):

@@ -10,9 +10,10 @@ a margin for clocks that drift: an instance that cannot renew stops
 acting for those radios before another may take them.
 
 The store unreachable: an instance that was alone at its last beat keeps
-counting its shards (nobody can take them from a store it cannot reach
-either, and one instance must stay on air through a store outage); one that
-had company stops counting them at the margin, as above. When the store is
+counting its shards, from the moment a beat begun in time waits on the store
+(nobody can take them from a store it cannot reach either, and one instance
+must stay on air through a store outage); one that had company stops
+counting them at the margin, as above. When the store is
 back, a renewal refused all the same lets the shard go, and the epoch in
 the store refuses what it wrote meanwhile.
 
@@ -84,6 +85,7 @@ class Membership:
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
         self.last_beat_at: float | None = None
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
+        self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
         self.joined = False
         self.share = fair_share(1)
         self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
@@ -95,8 +97,9 @@ class Membership:
         lease = self.leases.get(shard)
         if lease is None:
             return False
-        margin = self.lease_seconds * MARGIN
-        return self._alone_and_cut_off or self.clock.now() < lease.expires_at - margin
+        if self._alone_and_cut_off or self._alone_and_waiting:
+            return True
+        return self.clock.now() < lease.expires_at - self.lease_seconds * MARGIN
 
     def steady(self) -> bool:
         """Every shard leased still counts: False while renewals are overdue (the process
@@ -139,11 +142,18 @@ class Membership:
         self.loop()
 
     def loop(self) -> float:
+        alone = self.live == (self.instance_id,)
+        # a beat begun in time, alone, that the store is slow to answer (it may be away:
+        # the first call takes the driver's timeout to fail) keeps the shards meanwhile;
+        # not one begun late (the process was paused): it renews first
+        self._alone_and_waiting = alone and self.steady()
         try:
             self._beat()
         except StoreError as error:  # the leases run out by themselves: held ones stop counting
-            self._alone_and_cut_off = self.live == (self.instance_id,)
+            self._alone_and_cut_off = alone
             log.warning("fleet: %s; retrying", error)
+        finally:
+            self._alone_and_waiting = False
         wait = self.lease_seconds / BEATS_PER_LEASE
         if self._orphans_expire_at is not None:
             wait = min(wait, max(0.0, self._orphans_expire_at - self.clock.now()) + EXPIRY_SLACK)
