@@ -9,7 +9,15 @@ import subprocess
 import requests
 
 from tests.catalogs import USERS, radio
-from tests.fleet.test_three_instances import LEASE, RADIOS, SONG, Plays, instances, owners
+from tests.fleet.test_three_instances import (
+    LEASE,
+    RADIOS,
+    SONG,
+    Plays,
+    instances,
+    owners,
+    until_owners,
+)
 from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import CLEAN_ENV, stop, yascheduler
@@ -31,8 +39,8 @@ def test_every_instance_shows_the_fleet_and_who_owns_each_radio(mongo_url, redis
     processes, ports = instances(redis_url, mongo_url, catalog_file, ["a", "b"])
     s1 = StreamerEmulator(redis_url, "s1")
     try:
-        wait_for(lambda: set(owners().values()) == {"a", "b"}, "the shards shared", 10)
-        wait_for(lambda: len(owners()) == SHARDS, "every shard owned", 10)
+        until_owners(lambda: set(owners().values()) == {"a", "b"}, "the shards shared", 10)
+        until_owners(lambda: len(owners()) == SHARDS, "every shard owned", 10)
         plays = Plays(s1)  # the replies, whatever plays come between them
         for uuid in RADIOS[:4]:
             s1.send(type="play_radio", radio_uuid=uuid)

@@ -31,6 +31,7 @@ import os
 import socket
 import time
 
+import gevent.event
 import ujson
 
 from yascheduler.catalog.importer import CatalogChange
@@ -50,6 +51,7 @@ from .fleet_view import FleetView
 log = logging.getLogger("yascheduler.fleet")
 
 FLEET_CHANNEL = "yascheduler:fleet"
+WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left"})  # kinds told on it
 OUTBOX_SHARD = 0
 OUTBOX_RELOAD = 1.0
 NOT_STEADY_WAIT = 0.05
@@ -70,6 +72,7 @@ class Fleet:
             on_lost=self.lost,
             facts=self.facts,
         )
+        self.membership.wakeup = gevent.event.Event()
         self.dispatch = Dispatch(self.membership, self._holds_session)
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
@@ -77,7 +80,7 @@ class Fleet:
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
             repository.epoch_of = self.membership.epoch_of
         service.streamers.owns = self.membership.owns_streamer
-        service.bus.sends_play_of = self.membership.owns_radio
+        service.bus.sends_play_of = self.membership.sends_for
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
         service.admin.imported = self.catalog_imported
@@ -163,7 +166,18 @@ class Fleet:
             service.writer.write_now()  # for the next owner to read
         except StoreError as error:
             log.warning("fleet: changes of the radios let go not all stored: %s", error)
+        # the plays held until their state was stored: the next owner reads them as sent
+        # (given back, they go; a shard taken by another: the membership says no)
+        if service.bus.connected:
+            service.bus.flush()
         log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
+
+    def leave(self) -> None:
+        """A clean stop: every shard released, and the others told, to take them at once
+        rather than at their next beat."""
+        self.membership.leave()
+        if self.service.bus.connected:
+            self._publish({"type": "instance_left"})
 
     # --- streamers dead or back, told to the others ----------------------------------
 
@@ -222,7 +236,7 @@ class Fleet:
         try:
             event = ujson.loads(raw)
             kind, sender = event["type"], event["from"]
-            streamer = event["streamer"] if kind != "catalog_changed" else None
+            streamer = event["streamer"] if kind not in WITHOUT_STREAMER else None
         except (ValueError, TypeError, KeyError) as error:
             log.warning("fleet: a message on %s dropped: %r", FLEET_CHANNEL, error)
             return
@@ -230,6 +244,9 @@ class Fleet:
             return
         if kind == "catalog_changed":
             self._catalog_changed(event, sender)
+        elif kind == "instance_left":
+            log.info("fleet: %s left: taking its share now", sender)
+            self.membership.wakeup.set()
         elif kind == "streamer_dead":
             log.info("fleet: streamer %s dead, says %s", streamer, sender)
             self.service.drop_streamer(streamer, str(event.get("why", "")))
@@ -246,13 +263,15 @@ class Fleet:
 
 
 class WhileSteady:
-    """The scheduler loop, waiting while its leases are overdue for renewal (a pause, a
-    slow store) until the membership renews or lets them go: it neither plays for a radio
-    it may have lost nor skips one it keeps."""
+    """A part waiting while its leases are overdue for renewal (a pause, a slow store)
+    until the membership renews or lets them go: the scheduler loop neither plays for a
+    radio it may have lost nor skips one it keeps; the streamers' liveness, back from a
+    pause, finds no streamer dead for the pongs it could not read, by an owner's view of
+    the fleet that may be stale."""
 
     def __init__(self, part, membership):
         self.part, self.membership = part, membership
-        self.name, self.wakeup = part.name, part.wakeup
+        self.name, self.wakeup = part.name, getattr(part, "wakeup", None)
 
     def loop(self):
         if not self.membership.steady():

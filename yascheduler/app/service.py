@@ -202,7 +202,7 @@ class Service:
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
             self.fleet.steady(self.programmer),
-            self.streamers,
+            self.fleet.steady(self.streamers),
             SessionExpiry(self.stations),
         ]
         if self.notifier.enabled:
@@ -239,7 +239,7 @@ class Service:
             self.http_server.stop(timeout=1)
         self.supervisor.stop(STOP_GRACE)
         self._write_what_waits()
-        self.fleet.membership.leave()  # every radio handed over at once
+        self.fleet.leave()  # every radio handed over at once
         if self.bus.connected:
             self.bus.flush(final=True)  # the replies and plays of the last turns
         self.bus.close()

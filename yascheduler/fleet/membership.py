@@ -81,12 +81,14 @@ class Membership:
         # taken, their radios still loading: fenced by their epoch, not yet held (no
         # message for them is acted on, no play sent, before they are loaded)
         self._arriving: dict[int, Lease] = {}
+        self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
         self.last_beat_at: float | None = None
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
         self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
         self.joined = False
+        self.wakeup = None  # an event set to beat at once (an instance left: app/fleet.py)
         self.share = fair_share(1)
         self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
         self._orphans_expire_at: float | None = None  # the first of their leases to expire
@@ -113,6 +115,13 @@ class Membership:
 
     def owns_radio(self, radio_uuid: str) -> bool:
         return self.holds(shard_of(radio_uuid))
+
+    def sends_for(self, radio_uuid: str) -> bool:
+        """A play for the radio may go: it is owned, or its shard is being given back and
+        the plays its last turns computed (stored with its timeline, which the next owner
+        reads as sent) go out before the lease is released."""
+        shard = shard_of(radio_uuid)
+        return shard in self._releasing or self.holds(shard)
 
     def epoch_of(self, radio_uuid: str) -> int:
         """The fencing token of a write for the radio: its shard's epoch, 0 if not leased
@@ -142,6 +151,8 @@ class Membership:
         self.loop()
 
     def loop(self) -> float:
+        if self.wakeup is not None:
+            self.wakeup.clear()
         alone = self.live == (self.instance_id,)
         # a beat begun in time, alone, that the store is slow to answer (it may be away:
         # the first call takes the driver's timeout to fail) keeps the shards meanwhile;
@@ -224,7 +235,11 @@ class Membership:
         given = {shard: self.leases.pop(shard) for shard in shards if shard in self.leases}
         if not given:
             return
-        self._on_lost(set(given))
+        self._releasing.update(given)
+        try:
+            self._on_lost(set(given))
+        finally:
+            self._releasing.difference_update(given)
         for shard, lease in given.items():
             self._shards.release(shard, self.instance_id, lease.epoch)
         log.info("fleet: %d shards given back: %s", len(given), _listed(given))

@@ -22,7 +22,7 @@ is pinged, and nobody is dropped.
 One loop (`run`) sends every ping and finds the dead; the others only
 record what they saw. Among several instances, each pings, and finds dead,
 only the streamers it `owns` (fleet.ownership.streamer_owner): the others
-learn of a death from it (app/fleet_events.py).
+learn of a death from it (app/fleet.py).
 """
 
 import logging
