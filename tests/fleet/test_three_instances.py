@@ -59,12 +59,9 @@ def owners() -> dict[int, str]:
 
 
 def run_args(redis_url, mongo_url, name):
-    # a pong has the ping interval to come back: 2 s, as three schedulers, the store server,
-    # Redis and this test share two loaded cores (at 1 s a burst of messages made a pong
-    # late now and then: s1 found dead, its radios stopped)
     return ["run", "--redis-url", redis_url, "--mongo-url", mongo_url, "--instance-id", name,
                 "--lease-seconds", str(LEASE), "--prepare-seconds", "5",
-                "--ping-interval", "2", "--timezone", "UTC"]  # fmt: skip
+                "--ping-interval", "1", "--timezone", "UTC"]  # fmt: skip
 
 
 def instances(redis_url, mongo_url, catalog_file, names):

@@ -56,6 +56,8 @@ class Peer:
     unreachable_since: float | None = None  # publishes reach nobody since then
     behind: str | None = None  # MISSED or LOST: its radios are to be brought back in step
     forgiven: int = 0  # unanswered pings still forgiven, after an outage
+    heard: int = 0  # messages seen from it so far
+    heard_at_ping: int = -1  # `heard` when the last ping was queued
 
 
 class Streamers:
@@ -120,6 +122,7 @@ class Streamers:
         if peer is not None:
             peer.last_seen = self.clock.now()
             peer.awaiting_since = None
+            peer.heard += 1
 
     def pong(self, name: str) -> None:
         peer = self.peers.get(name)
@@ -148,7 +151,9 @@ class Streamers:
             )
             peer.unreachable_since = None
             peer.forgiven = 1  # its first message out is usually lost
-        if kind == "ping" and peer.awaiting_since is None:
+        # awaited from now, unless it answered already: its pong may be read before the
+        # count of the publish comes back (a busy process reads both sockets at once)
+        if kind == "ping" and peer.awaiting_since is None and peer.heard == peer.heard_at_ping:
             peer.awaiting_since = self.clock.now()
         if peer.behind == MISSED:
             self._catch_up(peer)
@@ -205,6 +210,7 @@ class Streamers:
                 self._drop(peer, why)
             elif now >= peer.next_ping_at:
                 self.bus.publish(peer.name, protocol.PING)
+                peer.heard_at_ping = peer.heard
                 probing = peer.behind is not None or peer.unreachable_since is not None
                 peer.next_ping_at = now + (self.tick_seconds if probing else self.ping_interval)
 
