@@ -30,6 +30,7 @@ their radios changed can be stored first).
 """
 
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -204,11 +205,15 @@ class Membership:
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
         others = [s for s in self._shards.all() if s["number"] not in self.leases]
         self._count_orphans(others, now)  # while they are taken, they still wait
-        free = [s for s in others if s["expires_at"] < now]
-        for shard in free[:wanted]:
-            epoch = self._shards.take(shard["number"], self.instance_id, now, expires_at)
+        free = [s["number"] for s in others if s["expires_at"] < now]
+        # each instance tries them in an order of its own: those that take at the same
+        # moment (an instance left) take different shards, not one in two of the same
+        for number in sorted(free, key=self._preference):
+            if len(self._arriving) >= wanted:
+                break
+            epoch = self._shards.take(number, self.instance_id, now, expires_at)
             if epoch is not None:
-                self._arriving[shard["number"]] = Lease(epoch, expires_at)
+                self._arriving[number] = Lease(epoch, expires_at)
         taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
         if taken:
             log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
@@ -218,6 +223,9 @@ class Membership:
                 self.leases.update(self._arriving)
                 self._arriving.clear()
         self._count_orphans([s for s in others if s["number"] not in taken], now)
+
+    def _preference(self, shard: int) -> int:
+        return zlib.crc32(f"{self.instance_id}\x00{shard}".encode("utf-8", "surrogatepass"))
 
     def _count_orphans(self, others: list[dict], now: float) -> None:
         """The shards of others with no live owner: free, expired, or their owner's
