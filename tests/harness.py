@@ -5,6 +5,8 @@ import gevent
 from yascheduler.catalog import importer as catalog_module
 from yascheduler.app.service import Service
 from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.instances import Instance
+from yascheduler.store.shards import Shard
 from yascheduler.support.config import resolve
 
 TEST_SETTINGS = {
@@ -45,6 +47,10 @@ def http_base(service: Service) -> str:
 
 
 def hard_kill(service: Service) -> None:
-    """As if the process died: no clean-up, nothing but the store and Redis survive."""
+    """As if the process died: no clean-up, nothing but the store and Redis survive; its
+    fleet leases and heartbeat are expired, as they are lease_seconds after a death (the
+    services of one test process share their instance_id)."""
     service.http_server.stop(timeout=0)
     service.supervisor.group.kill()
+    Shard.objects(owner=service.settings.instance_id).update(expires_at=0.0)
+    Instance.objects(id=service.settings.instance_id).update(heartbeat_at=0.0)

@@ -164,6 +164,20 @@ def test_a_delivered_ping_left_unanswered_drops_the_streamer(liveness):
     assert dead == ["no pong for 10.0s"]
 
 
+def test_a_pong_read_before_the_count_of_its_ping_keeps_the_streamer(liveness, db):
+    clock, bus, registry, dead, _ = liveness
+    registry.tick()  # the ping queued, and published...
+    registry.pong("s1")  # ...its pong read first (a busy process reads both sockets at once)
+    registry.delivered("s1", "ping", 1)  # then the count of the publish
+    clock.advance(10)
+    registry.tick()
+    assert dead == []  # answered: not awaited, and pinged again
+    registry.delivered("s1", "ping", 1)
+    clock.advance(10)
+    registry.tick()
+    assert dead == ["no pong for 20.0s"]  # that one went unanswered
+
+
 def test_pings_that_reach_nobody_never_drop_before_the_unreachable_timeout(liveness):
     clock, bus, registry, dead, _ = liveness
     for _ in range(59):

@@ -25,15 +25,15 @@ def member(clock, name, changes=None):
         StoredInstances(),
         StoredShards(),
         LEASE,
-        on_acquired=lambda shard, epoch: changes.append(("acquired", shard, epoch)),
-        on_lost=lambda shard: changes.append(("lost", shard)),
+        on_acquired=lambda taken: changes.extend(("acquired", *t) for t in taken.items()),
+        on_lost=lambda shards: changes.extend(("lost", shard) for shard in shards),
     )
 
 
 def test_one_instance_takes_every_shard_and_holds_them_while_it_renews(db, clock):
     changes = []
     a = member(clock, "a", changes)
-    a.initialize()
+    a.join()
     assert len(a.leases) == SHARDS and all(kind == "acquired" for kind, *_ in changes)
     for _ in range(10):
         clock.advance(LEASE / 3)
@@ -44,8 +44,8 @@ def test_one_instance_takes_every_shard_and_holds_them_while_it_renews(db, clock
 
 def test_a_second_instance_gets_its_share_and_the_first_gives_it_back(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
-    b.initialize()  # nothing free yet: a holds them all
+    a.join()
+    b.join()  # nothing free yet: a holds them all
     assert len(b.leases) == 0
     for _ in range(3):
         clock.advance(LEASE / 3)
@@ -59,11 +59,11 @@ def test_a_second_instance_gets_its_share_and_the_first_gives_it_back(db, clock)
 
 def test_an_instance_that_stops_renewing_loses_its_shards_to_another(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
+    a.join()
     clock.advance(LEASE - LEASE / 3)  # a is silent: it no longer counts its leases...
     assert not a.holds(0)
     clock.advance(LEASE / 3 + 0.01)  # ...before they expire, and another may take them
-    b.initialize()
+    b.join()
     assert len(b.leases) == SHARDS
     assert all(lease.epoch == 2 for lease in b.leases.values())  # fenced: a held epoch 1
     a.loop()  # its renewals are refused: it lets the shards go
@@ -72,18 +72,54 @@ def test_an_instance_that_stops_renewing_loses_its_shards_to_another(db, clock):
 
 def test_a_clean_stop_hands_every_shard_over_at_once(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
-    a.initialize()
-    a.shutdown()
-    b.initialize()
+    a.join()
+    a.leave()
+    b.join()
     assert len(b.leases) == SHARDS
 
 
+def test_a_restarted_instance_waits_for_every_orphan_and_takes_each_as_it_expires(db, clock):
+    a = member(clock, "a")
+    a.join()  # then killed -9: its leases run on until they expire
+    # a slow store: its last heartbeat landed a second before its last renewals
+    StoredInstances().beat("a", clock.now() - 1, {})
+    clock.advance(LEASE - 0.5)
+    b = member(clock, "b")  # the same process restarted, with a new pid: a new id
+    b.join()
+    assert b.live == ("b",) and b.leases == {}
+    assert b.taking_over() == SHARDS  # /healthz: not ready, radios wait for an owner
+    wait = b.loop()
+    assert wait == pytest.approx(0.5 + 0.01)  # its next beat: as the first lease expires
+    clock.advance(wait)
+    assert b.loop() == LEASE / 3
+    assert len(b.leases) == SHARDS and b.taking_over() == 0
+
+
+def test_an_instance_at_its_share_is_not_taking_over(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    for _ in range(3):
+        clock.advance(LEASE / 3)
+        a.loop()
+        b.loop()
+    c = member(clock, "c")
+    c.join()
+    a.loop()  # a's share is now a third: it gives some back, for c to take
+    assert len(a.leases) == fair_share(3) and a.taking_over() == 0
+    b.loop()
+    assert len(b.leases) == fair_share(3) and b.taking_over() == 0
+    assert c.leases == {}
+    c.loop()
+    assert len(c.leases) == SHARDS - 2 * fair_share(3) and c.taking_over() == 0
+
+
 def test_a_second_instance_with_a_live_id_is_refused(db, clock):
-    member(clock, "a").initialize()
+    member(clock, "a").join()
     with pytest.raises(InstanceAlive, match="instance_id 'a' is alive already"):
-        member(clock, "a").initialize()
+        member(clock, "a").join()
     clock.advance(LEASE + 0.1)  # dead now: its id may be used again
-    member(clock, "a").initialize()
+    member(clock, "a").join()
 
 
 def test_ownership_is_the_same_in_every_process():

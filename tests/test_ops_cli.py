@@ -94,7 +94,14 @@ def test_config_check_of_a_missing_file(tmp_path):
 def test_status_prints_a_table(make_service, capsys):
     service = make_service(basic_catalog())
     assert cli.main(["status", "--url", http_base(service)]) == 0
-    rows = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    status, instances = capsys.readouterr().out.split("\n\n")
+    rows = dict(line.split(None, 1) for line in status.splitlines())
+    assert rows["instance"] == service.settings.instance_id
+    assert rows["fleet.instances_alive"] == "1"
+    header, line = instances.splitlines()  # the fleet: this instance alone
+    assert header == "instances (1)"
+    assert line.split()[:3] == [service.settings.instance_id, "alive", "(this"]
+    assert "256 shards, 2 radios" in line
     assert rows["radios"] == "2"
     assert rows["streamers"] == "0"
     assert rows["redis_connected"] == "yes"

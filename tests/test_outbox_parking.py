@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.catalogs import basic_catalog
-from tests.harness import http_base, stored, wait_for
+from tests.harness import hard_kill, http_base, stored, wait_for
 from tests.test_metrics import scrape
 from yascheduler.support.clock import FakeClock
 
@@ -197,18 +197,14 @@ def test_retry_and_discard_need_the_admin_token(service, make_service):
     retry_url = http_base(service) + "/api/outbox/parked/retry"
     assert requests.get(retry_url, timeout=5).status_code == 405
     stored(service)
-    without_token = make_service()  # on the same store: it sees the parked item too
+    # on the same store, beside the first (a second instance of the fleet): it sees the
+    # parked item too
+    without_token = make_service(instance_id="second")
     assert get(without_token, "/api/status")["outbox_parked"] == 1
     answer = post(without_token, "discard", '{"all": true}')
     assert answer.status_code == 403
     assert "no admin token is configured" in answer.json()["error"]
     assert get(service, "/api/outbox/parked")["total"] == 1
-
-
-def hard_kill(service):
-    """As if the process died: nothing but the store and Redis survive."""
-    service.http_server.stop(timeout=0)
-    service.supervisor.group.kill()
 
 
 def test_a_restart_finds_the_parked_items_still_parked(

@@ -20,11 +20,14 @@ class Admin:
         self._catalog_store = catalog_store
         self._catalog_changes = catalog_changes
         self._notifier = notifier
+        # among several instances: the others told, for the radios they program (app/fleet.py)
+        self.imported = lambda change: None
 
     def import_catalog(self, body: bytes) -> dict:
         """Import and apply a catalog (CatalogError if it breaks a rule: nothing changed)."""
         change = importer.import_catalog(body, self._catalog_store)
         self._catalog_changes.apply(change)
+        self.imported(change)
         return {
             "radios": [stored["_id"] for stored in change.stored_radios],
             "deleted": change.deleted,

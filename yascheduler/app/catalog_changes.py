@@ -16,16 +16,20 @@ class CatalogChanges:
         self.programmer = programmer
         self.stations = stations
         self.streams = streams
+        # among several instances: the radios this one programs (app/fleet.py); the
+        # others take in the import when they next take those radios' shards
+        self.owns = lambda radio_uuid: True
 
     def apply(self, change: CatalogChange) -> None:
         if change.users:
             self.users.load()
         radios = [radio_from_stored(stored) for stored in change.stored_radios]
+        radios = [radio for radio in radios if self.owns(radio.uuid)]
         self.programmer.set_radios([radio for radio in radios if radio.ready])
         for radio in radios:
             if not radio.ready:
                 self._retire(radio.uuid, "not ready")
-        for radio_uuid in change.deleted:
+        for radio_uuid in filter(self.owns, change.deleted):
             self._retire(radio_uuid, "deleted")
         spare_from_the_collector()
         log.info("catalog applied: %s", change.summary())

@@ -6,7 +6,7 @@ Imported by the console entry point (cli.py), after the gevent patch.
 import argparse
 import logging
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -79,7 +79,27 @@ def status(args: argparse.Namespace) -> int:
     if body is None:
         return 1
     print(table(body if isinstance(body, dict) else {"status": body}))
+    fleet = call(args.url, "GET", "/api/instances")
+    if fleet is None:
+        return 1
+    print(f"\ninstances ({len(fleet['instances'])})")
+    for instance in fleet["instances"]:
+        print(instance_line(instance))
     return 0
+
+
+def instance_line(instance: dict) -> str:
+    """One instance of the fleet: id, alive, last heartbeat, what it holds, its load."""
+    state = "alive" if instance["alive"] else "dead"
+    if instance.get("this"):
+        state += " (this one)"
+    beat = datetime.fromtimestamp(instance["last_heartbeat_at"], UTC).strftime("%H:%M:%S")
+    held = ", ".join(
+        f"{instance.get(name, '-')} {name.replace('_', ' ')}"
+        for name in ("shards", "radios", "streaming_radios", "listeners", "streamers")
+    )
+    http = instance.get("http") or "-"
+    return f"  {instance['id']}  {state}, heartbeat {beat} UTC, http {http}: {held}"
 
 
 def table(values: dict, indent: str = "") -> str:

@@ -61,6 +61,8 @@ class ReadModel:
         self._programmer = programmer
         self._notifier = notifier
         self._metrics = metrics
+        self.fleet_waits = lambda: None  # why the fleet is not ready yet: app/fleet.py
+        self.fleet = None  # the fleet as this instance sees it: app/fleet_view.py
         self._store = store  # the store writer: what it knows of the store
         self._series = series  # the last hour's samples (series.Series)
         self.history = history  # play_history.PlayHistoryReader: what played
@@ -92,6 +94,8 @@ class ReadModel:
             "outbox_enabled": self._notifier.enabled,
             "outbox_oldest_at": outbox.oldest_created_at(),
             "ping_interval": self.settings.ping_interval,
+            "instance": self.settings.instance_id,
+            "fleet": None if self.fleet is None else self.fleet.totals(),
         }
 
     def store(self) -> dict:
@@ -119,8 +123,17 @@ class ReadModel:
             "name": self._programmer.radio_name(radio_uuid),
             "master_streamer": self._streams.master(radio_uuid),
             "listeners": self._listeners.count(radio_uuid),
+            "owner": self.settings.instance_id,
             **programming,
         }
+
+    def instances(self) -> list[dict]:
+        """Every instance of the fleet, as their heartbeats told (app/fleet_view.py)."""
+        return [] if self.fleet is None else self.fleet.instances()
+
+    def radio_owner(self, radio_uuid: str) -> dict | None:
+        """Who programs a radio this instance does not (one read of the store)."""
+        return None if self.fleet is None else self.fleet.owner_of(radio_uuid)
 
     def adherence(self) -> dict:
         """How the radios keep to their schedule (programming.adherence)."""
@@ -192,6 +205,9 @@ class ReadModel:
             pending = self._store.backlog.pending()
             why = self._store.last_error or "a write has not come back"
             return False, f"store unreachable ({why}; {pending} changes wait)"
+        waits = self.fleet_waits()
+        if waits is not None:
+            return False, waits
         silent = self.now() - self._programmer.last_loop_at
         if silent > LOOP_SILENCE_LIMIT:
             return False, f"the scheduler loop has not run for {silent:.1f}s"
@@ -228,6 +244,10 @@ class ReadModel:
             "yascheduler_store_pending_changes": (
                 "Changes waiting to be written to the store (one per document)",
                 self._store.backlog.pending,
+            ),
+            "yascheduler_shards_held": (
+                "Shards of the radios this instance leases and programs",
+                lambda: 0 if self.fleet is None else len(self.fleet.membership.leases),
             ),
             "yascheduler_store_up": (
                 "1 while the store answers (its last write or ping went through), else 0",

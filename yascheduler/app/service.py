@@ -19,9 +19,6 @@ from yascheduler.catalog import importer
 from yascheduler.http import api as http_api
 from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.adherence import AdherenceMeter
-from yascheduler.programming.catalog_view import radio_from_stored
-from yascheduler.programming.persistence import timeline_from_stored
-from yascheduler.programming.requests import request_from_stored
 from yascheduler.store import connection
 from yascheduler.store.writer import Writer
 from yascheduler.streaming.auth import Authenticator
@@ -44,6 +41,7 @@ from .admin import Admin
 from .catalog_changes import CatalogChanges, spare_from_the_collector
 from .play_history import PlayHistoryReader
 from .play_log import PlayLog, Retention
+from .fleet import FLEET_CHANNEL, Fleet
 from .read_model import ReadModel
 from .repositories import Repositories
 from .series import Series
@@ -92,8 +90,8 @@ class Service:
             stored.streamers,
             settings.ping_interval,
             settings.unreachable_timeout,
-            on_dead=self._streamer_dead,
-            on_back=lambda name: self.stations.resync(name),
+            on_dead=lambda name, why: self.fleet.streamer_dead(name, why),
+            on_back=lambda name: self.fleet.streamer_back(name),
         )
         self.bus.deliveries = self.streamers
         player = MasterPlayer(self.bus, self.streams, self.notifier)
@@ -127,6 +125,7 @@ class Service:
             self.stations,
             Authenticator(self.users, self.token_checker),
             self.metrics,
+            acts_on=lambda message: self.fleet.dispatch.acts_on(message),
         )
         self.catalog_changes = CatalogChanges(
             self.users, self.programmer, self.stations, self.streams
@@ -150,6 +149,7 @@ class Service:
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier, song_requests
         )
+        self.fleet = Fleet(self)
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
         self.metrics.track_counts(self.reader.counts())
@@ -171,6 +171,7 @@ class Service:
         """Load the state and start every part; `serve_http`: False when the HTTP
         server is someone else's (gunicorn's worker serves `http_app()`)."""
         self._load()
+        self.fleet.membership.join()  # InstanceAlive: this id runs already
         for part in self._parts():
             self.supervisor.run(part)
         if serve_http:
@@ -183,15 +184,9 @@ class Service:
         if self.token_checker is not None:
             self.users.vouch(self.token_checker.load())
         self.notifier.outbox.load()
-        self.streams.load()
-        self.listeners.load()
-        self.programmer.load(
-            self.repositories.catalog.radios.ready(radio_from_stored, imported),
-            self.repositories.timelines.load_all(timeline_from_stored),
-        )
-        self.programmer.requests.load(self.repositories.requests.load_all(request_from_stored))
         self.repositories.plays.keep_for(self.settings.history_days)
-        self.catalog_changes.stop_streams_of_unprogrammed_radios()
+        # the radios, their timelines, masters and sessions: as the shards are taken
+        self.fleet.imported = imported
         self.streamers.load()
         spare_from_the_collector()
 
@@ -215,22 +210,22 @@ class Service:
     def _parts(self) -> list:
         parts = [
             self.writer,
-            Subscriber(self.bus, self.handlers.receive),
+            self.fleet.membership,
+            Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
-            self.programmer,
-            self.streamers,
+            self.fleet.steady(self.programmer),
+            self.fleet.steady(self.streamers),
             SessionExpiry(self.stations),
             self.series,
             self.retention,
         ]
         if self.notifier.enabled:
-            parts.append(
-                OutboxSender(
-                    self.notifier,
-                    observe=self.metrics.observe_webapp,
-                    on_park=self.metrics.count_parked,
-                )
+            sender = OutboxSender(
+                self.notifier,
+                observe=self.metrics.observe_webapp,
+                on_park=self.metrics.count_parked,
             )
+            parts.append(self.fleet.outbox_sender(sender))
         if self.token_checker is not None:
             parts.extend(self.token_checker.workers())
         return parts
@@ -258,6 +253,7 @@ class Service:
             self.http_server.stop(timeout=1)
         self.supervisor.stop(STOP_GRACE)
         self._write_what_waits()
+        self.fleet.leave()  # every radio handed over at once
         if self.bus.connected:
             self.bus.flush(final=True)  # the replies and plays of the last turns
         self.bus.close()
@@ -271,7 +267,8 @@ class Service:
         except StoreError as error:
             log.error("stopping: %d changes not stored (%s)", self.writer.unwritten(), error)
 
-    def _streamer_dead(self, name: str, why: str) -> None:
+    def drop_streamer(self, name: str, why: str) -> None:
+        """The streamer is dead: the radios this instance owns of it stop being streamed."""
         self.metrics.streamers_dropped.inc()
         self.stations.drop_streamer(name, why)
 

@@ -8,9 +8,29 @@ those above that share, so that a new instance gets its share at its next
 beats. A shard counts as held until its lease's expiry minus
 a margin for clocks that drift: an instance that cannot renew stops
 acting for those radios before another may take them.
+
+The store unreachable: an instance that was alone at its last beat keeps
+counting its shards, from the moment a beat begun in time waits on the store
+(nobody can take them from a store it cannot reach either, and one instance
+must stay on air through a store outage); one that had company stops
+counting them at the margin, as above. When the store is
+back, a renewal refused all the same lets the shard go, and the epoch in
+the store refuses what it wrote meanwhile.
+
+Shards without a live owner (free, expired, or leased by an instance whose
+heartbeat stopped: killed before it could release them) are counted at each
+beat: while some wait and this instance is under its fair share it is
+`taking_over()` (the service answers /healthz 503), and its next beat comes
+as soon as the first of their leases expires, not a whole beat later.
+
+The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
+after the shards are taken (they count as held once it returns),
+`on_lost({shard, ...})` before those given back are released (so that what
+their radios changed can be stored first).
 """
 
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +41,9 @@ from .ownership import SHARDS, fair_share, shard_of, streamer_owner
 log = logging.getLogger("yascheduler.fleet")
 
 BEATS_PER_LEASE = 3
+DEAD_SHOWN = 3600.0  # seconds a dead instance stays listed (api/instances) before it is forgotten
 MARGIN = 1 / 3  # of the lease: how long before its expiry a lease stops counting
+EXPIRY_SLACK = 0.01  # beat this long after an orphan's lease expires (take's `$lt`)
 
 
 class InstanceAlive(YaschedulerError):
@@ -44,8 +66,8 @@ class Membership:
         instances,
         shards,
         lease_seconds: float,
-        on_acquired: Callable[[int, int], None],
-        on_lost: Callable[[int], None],
+        on_acquired: Callable[[dict[int, int]], None],
+        on_lost: Callable[[set[int]], None],
         facts: Callable[[], dict] = dict,
     ):
         self.clock = clock
@@ -57,29 +79,66 @@ class Membership:
         self._on_lost = on_lost
         self._facts = facts
         self.leases: dict[int, Lease] = {}
+        # taken, their radios still loading: fenced by their epoch, not yet held (no
+        # message for them is acted on, no play sent, before they are loaded)
+        self._arriving: dict[int, Lease] = {}
+        self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
+        self.instances: list[dict] = []  # every instance's record, as read at the last beat
+        self.last_beat_at: float | None = None
+        self._alone_and_cut_off = False  # alone at the last beat, and the store away since
+        self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
+        self.joined = False
+        self.wakeup = None  # an event set to beat at once (an instance left: app/fleet.py)
+        self.share = fair_share(1)
+        self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
+        self._orphans_expire_at: float | None = None  # the first of their leases to expire
 
     # --- what the others ask ------------------------------------------------------------
 
     def holds(self, shard: int) -> bool:
         lease = self.leases.get(shard)
-        margin = self.lease_seconds * MARGIN
-        return lease is not None and self.clock.now() < lease.expires_at - margin
+        if lease is None:
+            return False
+        if self._alone_and_cut_off or self._alone_and_waiting:
+            return True
+        return self.clock.now() < lease.expires_at - self.lease_seconds * MARGIN
+
+    def steady(self) -> bool:
+        """Every shard leased still counts: False while renewals are overdue (the process
+        was paused, or the store is slow) until they are renewed, or let go."""
+        return all(self.holds(shard) for shard in self.leases)
+
+    def taking_over(self) -> int:
+        """How many shards wait for a live owner while this instance is under its fair
+        share (it will take them as their leases expire); 0 once it holds its share."""
+        return self.orphans if len(self.leases) < self.share else 0
 
     def owns_radio(self, radio_uuid: str) -> bool:
         return self.holds(shard_of(radio_uuid))
 
-    def epoch_of(self, radio_uuid: str) -> int | None:
-        lease = self.leases.get(shard_of(radio_uuid))
-        return None if lease is None else lease.epoch
+    def sends_for(self, radio_uuid: str) -> bool:
+        """A play for the radio may go: it is owned, or its shard is being given back and
+        the plays its last turns computed (stored with its timeline, which the next owner
+        reads as sent) go out before the lease is released."""
+        shard = shard_of(radio_uuid)
+        return shard in self._releasing or self.holds(shard)
+
+    def epoch_of(self, radio_uuid: str) -> int:
+        """The fencing token of a write for the radio: its shard's epoch, 0 if not leased
+        (a write the store refuses once an owner has written)."""
+        shard = shard_of(radio_uuid)
+        lease = self.leases.get(shard) or self._arriving.get(shard)
+        return 0 if lease is None else lease.epoch
 
     def owns_streamer(self, streamer: str) -> bool:
         return streamer_owner(streamer, self.live) == self.instance_id
 
     # --- the part -----------------------------------------------------------------------
 
-    def initialize(self) -> None:
-        """Join the fleet; InstanceAlive if an instance with this id runs already."""
+    def join(self) -> None:
+        """Join the fleet and take a share; InstanceAlive if an instance with this id runs
+        already. Called by the service before it starts its parts (a refusal stops it)."""
         now = self.clock.now()
         if not self._instances.claim(
             self.instance_id, now, now - self.lease_seconds, self._facts()
@@ -88,63 +147,123 @@ class Membership:
                 f"instance_id {self.instance_id!r} is alive already (its heartbeat is under "
                 f"{self.lease_seconds:g}s old): stop it, or give this one another instance_id"
             )
+        self.joined = True
         self._shards.ensure(SHARDS)
         self.loop()
 
     def loop(self) -> float:
+        if self.wakeup is not None:
+            self.wakeup.clear()
+        alone = self.live == (self.instance_id,)
+        # a beat begun in time, alone, that the store is slow to answer (it may be away:
+        # the first call takes the driver's timeout to fail) keeps the shards meanwhile;
+        # not one begun late (the process was paused): it renews first
+        self._alone_and_waiting = alone and self.steady()
         try:
             self._beat()
         except StoreError as error:  # the leases run out by themselves: held ones stop counting
+            self._alone_and_cut_off = alone
             log.warning("fleet: %s; retrying", error)
-        return self.lease_seconds / BEATS_PER_LEASE
+        finally:
+            self._alone_and_waiting = False
+        wait = self.lease_seconds / BEATS_PER_LEASE
+        if self._orphans_expire_at is not None:
+            wait = min(wait, max(0.0, self._orphans_expire_at - self.clock.now()) + EXPIRY_SLACK)
+        return wait
 
     def _beat(self) -> None:
         now = self.clock.now()
         self._instances.beat(self.instance_id, now, self._facts())
+        self._alone_and_cut_off = False
+        self.last_beat_at = now
         stale = now - self.lease_seconds
-        self.live = tuple(
-            sorted(i["id"] for i in self._instances.all() if i["heartbeat_at"] >= stale)
-        )
+        self.instances = self._instances.all()
+        self.live = tuple(sorted(i["id"] for i in self.instances if i["heartbeat_at"] >= stale))
+        forgotten = now - DEAD_SHOWN
+        if self.live[:1] == (self.instance_id,) and any(
+            i["heartbeat_at"] < forgotten for i in self.instances
+        ):  # one instance of the fleet cleans up: the first live one
+            self._instances.forget_dead(forgotten)
         expires_at = now + self.lease_seconds
+        lost = set()
         for shard, lease in list(self.leases.items()):
             if self._shards.renew(shard, self.instance_id, lease.epoch, expires_at):
                 lease.expires_at = expires_at
             else:
-                self._lose(shard, "taken by another instance")
-        share = fair_share(len(self.live))
+                del self.leases[shard]
+                lost.add(shard)
+        if lost:
+            log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
+            self._on_lost(lost)
+        self.share = share = fair_share(len(self.live))
         if len(self.leases) < share:
             self._take(share - len(self.leases), now, expires_at)
-        for shard in sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)]:
-            self.give_back(shard)  # a newcomer's share, at once
+        else:
+            self.orphans, self._orphans_expire_at = 0, None
+        self.give_back(sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)])
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
-        free = [
-            s
-            for s in self._shards.all()
-            if s["expires_at"] < now and s["number"] not in self.leases
-        ]
-        for shard in free[:wanted]:
-            epoch = self._shards.take(shard["number"], self.instance_id, now, expires_at)
+        others = [s for s in self._shards.all() if s["number"] not in self.leases]
+        self._count_orphans(others, now)  # while they are taken, they still wait
+        free = [s["number"] for s in others if s["expires_at"] < now]
+        # each instance tries them in an order of its own: those that take at the same
+        # moment (an instance left) take different shards, not one in two of the same
+        for number in sorted(free, key=self._preference):
+            if len(self._arriving) >= wanted:
+                break
+            epoch = self._shards.take(number, self.instance_id, now, expires_at)
             if epoch is not None:
-                self.leases[shard["number"]] = Lease(epoch, expires_at)
-                log.info("fleet: shard %d taken (epoch %d)", shard["number"], epoch)
-                self._on_acquired(shard["number"], epoch)
+                self._arriving[number] = Lease(epoch, expires_at)
+        taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
+        if taken:
+            log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
+            try:
+                self._on_acquired(taken)
+            finally:  # held from now on: their radios are loaded
+                self.leases.update(self._arriving)
+                self._arriving.clear()
+        self._count_orphans([s for s in others if s["number"] not in taken], now)
 
-    def _lose(self, shard: int, why: str) -> None:
-        self.leases.pop(shard, None)
-        log.warning("fleet: shard %d lost: %s", shard, why)
-        self._on_lost(shard)
+    def _preference(self, shard: int) -> int:
+        return zlib.crc32(f"{self.instance_id}\x00{shard}".encode("utf-8", "surrogatepass"))
 
-    def give_back(self, shard: int) -> None:
-        lease = self.leases.pop(shard, None)
-        if lease is None:
+    def _count_orphans(self, others: list[dict], now: float) -> None:
+        """The shards of others with no live owner: free, expired, or their owner's
+        heartbeat stopped (its leases run on until they expire)."""
+        orphans = [s for s in others if s["expires_at"] < now or s["owner"] not in self.live]
+        self.orphans = len(orphans)
+        pending = [s["expires_at"] for s in orphans if s["expires_at"] >= now]
+        self._orphans_expire_at = min(pending, default=None)
+        if orphans:
+            log.info("fleet: %d shards without a live owner", len(orphans))
+
+    def give_back(self, shards) -> None:
+        """Hand shards over (a newcomer's share, or a clean stop): their radios are let go
+        first (on_lost), then the leases are released, for another to take at its beat."""
+        given = {shard: self.leases.pop(shard) for shard in shards if shard in self.leases}
+        if not given:
             return
-        self._on_lost(shard)
-        self._shards.release(shard, self.instance_id, lease.epoch)
-        log.info("fleet: shard %d given back", shard)
+        self._releasing.update(given)
+        try:
+            self._on_lost(set(given))
+        finally:
+            self._releasing.difference_update(given)
+        for shard, lease in given.items():
+            self._shards.release(shard, self.instance_id, lease.epoch)
+        log.info("fleet: %d shards given back: %s", len(given), _listed(given))
 
-    def shutdown(self) -> None:
-        """A clean stop hands every shard over at once."""
-        for shard in list(self.leases):
-            self.give_back(shard)
-        self._instances.remove(self.instance_id)
+    def leave(self) -> None:
+        """A clean stop hands every shard over at once (the service calls it once its
+        parts have stopped and their changes are stored)."""
+        if not self.joined:
+            return  # refused at start-up: the record is the live instance's
+        self.joined = False
+        try:
+            self.give_back(list(self.leases))
+            self._instances.remove(self.instance_id)
+        except StoreError as error:  # the leases expire by themselves
+            log.warning("fleet: leaving: %s", error)
+
+
+def _listed(shards) -> str:
+    return ",".join(str(shard) for shard in sorted(shards))

@@ -65,6 +65,7 @@ def make_app(reader, admin):
         ("GET", "/healthz"): lambda environ: healthz(reader),
         ("GET", "/"): lambda environ: asset("index.html"),
         ("GET", "/api/status"): lambda environ: read(views.status, reader, environ),
+        ("GET", "/api/instances"): lambda environ: read(views.instances, reader, environ),
         ("GET", "/api/streamers"): lambda environ: read(views.streamers, reader, environ),
         ("GET", "/api/radios"): lambda environ: read(views.radios, reader, environ),
         ("GET", "/api/listeners"): lambda environ: read(views.listeners, reader, environ),
@@ -172,7 +173,7 @@ def asset(name: str):
 def radio(reader, radio_uuid: str):
     view = views.radio(reader, radio_uuid)
     if view is None:
-        raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
+        raise not_here(reader, radio_uuid)
     return HTTPStatus.OK, view
 
 
@@ -182,7 +183,7 @@ def radio_read(view):
     def handler(reader, radio_uuid: str, environ):
         status, answer = read(view, reader, environ, radio_uuid)
         if answer is None:
-            raise HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
+            raise not_here(reader, radio_uuid)
         return status, answer
 
     return handler
@@ -209,6 +210,20 @@ RADIO_ROUTES = {  # (method, what follows /api/radios/<uuid>/) -> handler
     ("GET", "history"): radio_read(views.history),
     ("GET", "requests"): radio_read(views.requests),
 }
+
+
+def not_here(reader, radio_uuid: str) -> HttpError:
+    """A radio this instance does not program: unknown, or programmed by another instance
+    (named, with its HTTP address, for the caller to ask it)."""
+    owner = reader.radio_owner(radio_uuid)
+    if owner is None or owner["instance"] in (None, reader.settings.instance_id):
+        return HttpError(HTTPStatus.NOT_FOUND, f"unknown radio {radio_uuid}")
+    return HttpError(
+        HTTPStatus.NOT_FOUND,
+        f"radio {radio_uuid} is not programmed here: its shard is held by instance "
+        f"{owner['instance']}",
+        owner=owner,
+    )
 
 
 def import_catalog(admin, environ):

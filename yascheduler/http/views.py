@@ -80,6 +80,11 @@ def status(reader, params: dict | None = None) -> dict:
     return reader.status()
 
 
+def instances(reader, params: dict | None = None) -> dict:
+    """Every instance of the fleet: alive or not, its last heartbeat, what it holds."""
+    return {"instances": reader.instances(), "server_time": reader.now()}
+
+
 def radio_state(broken, master) -> str:
     """broken (nothing playable, streamed or not), streaming (it has a master), or idle."""
     if broken:

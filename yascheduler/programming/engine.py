@@ -153,16 +153,18 @@ class Programmer:
                 self._transitions.replan(state, now)
         self._save(state)
 
-    def remove_radio(self, uuid: str) -> None:
+    def remove_radio(self, uuid: str, forget_stored: bool = True) -> None:
+        """No longer program the radio; `forget_stored` False: another instance now does."""
         with self._lock:
             if (state := self._radios.pop(uuid, None)) is not None:
-                self.requests.radio_gone(state)
+                self.requests.radio_gone(state, forget_stored)
                 self._listing = None
                 self._transitions.broken.discard(uuid)
                 self._observer.radio_mended(uuid, self._clock.now())
                 self._events.cancel(uuid)
-                log.info("radio %s: no longer programmed", uuid)
-            self._timelines.delete(uuid)
+                (log.info if forget_stored else log.debug)("radio %s: no longer programmed", uuid)
+            if forget_stored:
+                self._timelines.delete(uuid)
 
     def is_programmed(self, uuid: str) -> bool:
         return uuid in self._radios

@@ -91,11 +91,16 @@ class RequestDesk:
             self._store.delete(request.id)
         state.requests_done.clear()
 
-    def radio_gone(self, state: RadioState) -> None:
-        """The radio is no longer programmed: its requests are dropped."""
-        state.requests_done.extend(state.requests)
+    def radio_gone(self, state: RadioState, forget_stored: bool = True) -> None:
+        """The radio is no longer programmed: its requests are dropped (`forget_stored`
+        False: another instance programs it now, and takes them from the store)."""
+        if forget_stored:
+            state.requests_done.extend(state.requests)
+            self.taken(state)
+        else:
+            for request in state.requests:
+                self._count(request.user_id, -1)
         state.requests.clear()
-        self.taken(state)
 
     def _admit(self, state: RadioState, song_id: int, user_id: int, now: float) -> None:
         settings = self._settings

@@ -14,6 +14,18 @@ but an insert not yet written then deleted vanishes (None); a delete then an
 upserting set is a replace by those fields. Every change is written idempotently
 (an insert as an upserting replace), so one that is written twice, after a
 failure that left its outcome unknown, leaves the same document.
+
+Fencing: a change of a radio's document may carry its owner's `epoch` (the
+lease's, fleet/membership.py). It is written with `epoch: E` in the document,
+and only where the stored document's epoch is not above E (`$or` of `$lte E`
+and `None`, which a document written before fencing, with no epoch, matches;
+nx-27017 has no `$not`; the `_id` beside it finds the one document). On
+MongoDB and on nx-27017 alike, one document's filter and update are one
+atomic operation; an upsert whose filter misses because a newer owner wrote
+there inserts the same `_id` and is refused by the unique `_id` index
+(E11000, refused for good: the writer logs and drops it), a delete or a plain
+update matches nothing. So once a new owner wrote with its epoch, nothing an
+old owner still writes lands (tests/store_contract checks it on both).
 """
 
 from dataclasses import dataclass
@@ -30,10 +42,19 @@ class Change:
     fields: dict | None  # the document (insert, replace), the fields (set), None (delete)
     at: float  # when the oldest change merged into it was queued
     upsert: bool = False  # a set creates the document
+    epoch: int | None = None  # the writer's fencing token (see above), if fenced
 
 
 def merged(older: Change, newer: Change) -> Change | None:
-    """The one change that does what `older` then `newer` do; None: nothing to write."""
+    """The one change that does what `older` then `newer` do, fenced by the newer's
+    epoch; None: nothing to write."""
+    combined = _merged(older, newer)
+    if combined is not None and newer.epoch is not None:
+        combined.epoch = newer.epoch
+    return combined
+
+
+def _merged(older: Change, newer: Change) -> Change | None:
     kind = newer.kind
     if kind == DELETE:
         return None if older.kind == INSERT else Change(DELETE, None, older.at)
@@ -84,9 +105,13 @@ def _set_path(fields: dict, path: str, value) -> None:
 
 def operation(key, change: Change):
     """The bulk_write operation that writes `change` to the document `_id` = key."""
+    where, fence = {"_id": key}, {}
+    if change.epoch is not None:
+        where["$or"] = [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]
+        fence = {"epoch": change.epoch}
     if change.kind == DELETE:
-        return DeleteOne({"_id": key})
+        return DeleteOne(where)
     if change.kind == SET:
-        return UpdateOne({"_id": key}, {"$set": change.fields}, upsert=change.upsert)
+        return UpdateOne(where, {"$set": {**change.fields, **fence}}, upsert=change.upsert)
     # the `_id` in the replacement: a server may otherwise give an upserted record its own
-    return ReplaceOne({"_id": key}, {**change.fields, "_id": key}, upsert=True)
+    return ReplaceOne(where, {**change.fields, **fence, "_id": key}, upsert=True)

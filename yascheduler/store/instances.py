@@ -50,6 +50,12 @@ class StoredInstances:
         with storing("removing instance %s", instance_id):
             _collection().delete_one({"_id": instance_id})
 
+    def forget_dead(self, before: float) -> int:
+        """Remove the records whose last heartbeat is older than `before` (one that
+        claims its id meanwhile has a new heartbeat: it stays)."""
+        with storing("removing the instances dead since %.0f", before):
+            return _collection().delete_many({"heartbeat_at": {"$lt": before}}).deleted_count
+
     def clear(self) -> int:
         with storing("deleting the instances"):
             return _collection().delete_many({}).deleted_count

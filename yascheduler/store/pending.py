@@ -80,6 +80,8 @@ class Buffered:
         self.backlog = backlog if backlog is not None else Backlog(immediate=True)
         self.backlog.queues.append(self)
         self._changes: dict = {}  # _id -> Change, the oldest first
+        # radio uuid -> the fencing token its writes carry (changes.py); None: unfenced
+        self.epoch_of: Callable[[str], int] | None = None
 
     def __len__(self) -> int:
         return len(self._changes)
@@ -96,22 +98,30 @@ class Buffered:
     def _insert(self, key, document: dict) -> None:
         self._queue(key, Change(INSERT, document, self.backlog.timer()))
 
-    def _replace(self, key, document: dict) -> None:
-        self._queue(key, Change(REPLACE, document, self.backlog.timer()))
+    def _replace(self, key, document: dict, radio: str | None = None) -> None:
+        self._queue(key, self._fenced(Change(REPLACE, document, self.backlog.timer()), radio))
 
-    def _replace_all(self, documents: dict) -> None:
-        """Replace many documents ({_id: document}); without a writer, in one write."""
+    def _replace_all(self, documents: dict, radio_keyed: bool = False) -> None:
+        """Replace many documents ({_id: document}, fenced if keyed by radio uuid);
+        without a writer, in one write."""
         at = self.backlog.timer()
         for key, document in documents.items():
-            self._queue(key, Change(REPLACE, document, at), at_once=False)
+            change = self._fenced(Change(REPLACE, document, at), key if radio_keyed else None)
+            self._queue(key, change, at_once=False)
         if self.backlog.immediate and documents:
             self.write_now()
 
-    def _set(self, key, fields: dict, upsert: bool = False) -> None:
-        self._queue(key, Change(SET, fields, self.backlog.timer(), upsert))
+    def _set(self, key, fields: dict, upsert: bool = False, radio: str | None = None) -> None:
+        self._queue(key, self._fenced(Change(SET, fields, self.backlog.timer(), upsert), radio))
 
-    def _delete(self, key) -> None:
-        self._queue(key, Change(DELETE, None, self.backlog.timer()))
+    def _delete(self, key, radio: str | None = None) -> None:
+        self._queue(key, self._fenced(Change(DELETE, None, self.backlog.timer()), radio))
+
+    def _fenced(self, change: Change, radio: str | None) -> Change:
+        """A change of a radio's document carries the fencing token of its owner now."""
+        if radio is not None and self.epoch_of is not None:
+            change.epoch = self.epoch_of(radio)
+        return change
 
     def _queue(self, key, change: Change, at_once: bool = True) -> None:
         older = self._changes.get(key)

@@ -24,6 +24,7 @@ class ListenerSession(Document):
     started_at = FloatField(required=True)
     ended_at = FloatField()
     duration = IntField()
+    epoch = IntField()  # its radio's owner's fencing token (store/changes.py)
     meta = {
         "collection": "listener_sessions",
         "indexes": [("radio_uuid", "ended_at"), "ended_at"],
@@ -81,11 +82,15 @@ class StoredSessions(Buffered):
             "started_at": started_at,
         }
         # as MongoEngine stores it: fields without a value left out
-        self._replace(key, {name: value for name, value in fields.items() if value is not None})
+        stored = {name: value for name, value in fields.items() if value is not None}
+        self._replace(key, stored, radio=radio_uuid)
         return key
 
-    def close(self, key: str, ended_at: float, duration: int) -> None:
-        self._set(key, {"ended_at": ended_at, "duration": duration})
+    def close(
+        self, key: str, ended_at: float, duration: int, radio_uuid: str | None = None
+    ) -> None:
+        """Store a session closed; fenced by its radio's owner when it is named."""
+        self._set(key, {"ended_at": ended_at, "duration": duration}, radio=radio_uuid)
 
     def clear(self) -> int:
         self._forget_pending()

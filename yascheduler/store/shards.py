@@ -44,6 +44,12 @@ class StoredShards:
             stored = list(_collection().find())
         return sorted(decoded(stored, _shard, "shard"), key=lambda shard: shard["number"])
 
+    def owner_of(self, number: int, now: float) -> str | None:
+        """The instance holding the shard's lease now; None if it is free or expired."""
+        with storing("reading shard %d", number):
+            stored = _collection().find_one({"_id": number, "expires_at": {"$gte": now}})
+        return None if stored is None else stored.get("owner")
+
     def take(self, number: int, owner: str, now: float, expires_at: float) -> int | None:
         """Take a shard that is free or whose lease expired before `now`: its new epoch,
         or None if another owner holds it."""

@@ -5,7 +5,7 @@ Written behind (pending.Buffered), by `_id`, in bulk: a streamer starting
 thousands of radios at once costs a few writes.
 """
 
-from mongoengine import Document, FloatField, StringField
+from mongoengine import Document, FloatField, IntField, StringField
 
 from .pending import Buffered
 from .records import keyed, storing
@@ -17,6 +17,7 @@ class RadioStream(Document):
     uuid = StringField(primary_key=True)
     master = StringField(required=True)
     since = FloatField(required=True)
+    epoch = IntField()  # its owner's fencing token (store/changes.py)
     meta = {"collection": "radio_streams", "indexes": ["master"]}
 
 
@@ -34,14 +35,14 @@ class StoredStreams(Buffered):
 
     def add(self, radio_uuid: str, master: str, since: float) -> None:
         """A radio that had no master has one; a record left behind is overwritten."""
-        self._replace(radio_uuid, {"master": master, "since": since})
+        self._replace(radio_uuid, {"master": master, "since": since}, radio=radio_uuid)
 
     def change(self, radio_uuid: str, master: str, since: float) -> None:
         """A radio that had a master has another."""
-        self._set(radio_uuid, {"master": master, "since": since}, upsert=True)
+        self._set(radio_uuid, {"master": master, "since": since}, upsert=True, radio=radio_uuid)
 
     def remove(self, radio_uuid: str) -> None:
-        self._delete(radio_uuid)
+        self._delete(radio_uuid, radio=radio_uuid)
 
     def clear(self) -> int:
         self._forget_pending()

@@ -80,6 +80,7 @@ class RadioTimeline(Document):
     event_kind = StringField()
     # str(song id) -> when the song last started: the rotation's memory across restarts
     song_starts = DictField()
+    epoch = IntField()  # its owner's fencing token (store/changes.py)
     meta = {"collection": "radio_timelines", "indexes": ["broken"]}
 
 
@@ -98,15 +99,15 @@ class StoredTimelines(Buffered):
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
-        self._set(radio_uuid, changes, upsert=True)
+        self._set(radio_uuid, changes, upsert=True, radio=radio_uuid)
 
     def insert(self, timelines: Mapping[str, dict]) -> None:
         """Store the timelines of radios that had none ({radio uuid: its fields}); one left
         behind as undecodable is replaced."""
-        self._replace_all(dict(timelines))
+        self._replace_all(dict(timelines), radio_keyed=True)
 
     def delete(self, radio_uuid: str) -> None:
-        self._delete(radio_uuid)
+        self._delete(radio_uuid, radio=radio_uuid)
 
     def clear(self) -> int:
         self._forget_pending()

@@ -121,6 +121,9 @@ class Bus:
         self._held: deque[tuple[int, Outgoing]] = deque()  # (barrier mark, message)
         self.barrier: Barrier | None = None
         self.queued = gevent.event.Event()
+        # among several instances: a play goes only while this one owns its radio (a
+        # paused instance, back, sends nothing for a radio another took meanwhile)
+        self.sends_play_of: Callable[[str], bool] = lambda radio_uuid: True
 
     def publish(self, streamer: str, message: dict) -> None:
         """Queue one message to a streamer; the publisher sends it."""
@@ -144,7 +147,7 @@ class Bus:
     def flush(self, final: bool = False) -> None:
         """Send everything that may go (`final`: everything), in one pipeline; if Redis is
         unreachable it is lost (logged)."""
-        batch = self._ready(final)
+        batch = [m for m in self._ready(final) if m.play is None or self.sends_play_of(m.play[0])]
         if not batch:
             return
         now = self.clock.now()
@@ -230,9 +233,15 @@ class Subscriber:
 
     name = "redis-subscriber"
 
-    def __init__(self, bus: Bus, on_message: Callable[[bytes], None]):
+    def __init__(
+        self,
+        bus: Bus,
+        on_message: Callable[[bytes], None],
+        side_channels: dict[str, Callable[[bytes], None]] | None = None,
+    ):
         self.bus = bus
         self.on_message = on_message
+        self.side_channels = side_channels or {}  # channel -> what hears it (the fleet's)
         self._attempt = 0
         self._pubsub = None
 
@@ -254,14 +263,17 @@ class Subscriber:
     def _listen(self) -> None:
         self._pubsub = pubsub = self.bus.client.pubsub()
         try:
-            pubsub.subscribe(protocol.INBOX_CHANNEL)
+            pubsub.subscribe(*self.side_channels, protocol.INBOX_CHANNEL)
+            inbox = protocol.INBOX_CHANNEL.encode()
             for item in take_turns(pubsub.listen(), MESSAGES_PER_TURN):
                 if item is None:
                     continue
-                if item["type"] == "subscribe":
+                if item["type"] == "subscribe" and item["channel"] == inbox:
                     self.bus.subscribed()
-                elif item["type"] == "message":
+                elif item["type"] == "message" and item["channel"] == inbox:
                     self.on_message(item["data"])
+                elif item["type"] == "message":
+                    self.side_channels[item["channel"].decode()](item["data"])
         finally:
             self._pubsub = None
             pubsub.close()

@@ -17,8 +17,10 @@ log = logging.getLogger("yascheduler.handlers")
 
 
 class Handlers:
-    def __init__(self, bus, streamers, stations, authenticator, metrics):
+    def __init__(self, bus, streamers, stations, authenticator, metrics, acts_on=None):
         self.bus = bus
+        # whether this instance handles the message, among several (fleet/dispatch.py)
+        self.acts_on = acts_on or (lambda message: True)
         self.streamers = streamers
         self.stations = stations
         self.authenticator = authenticator
@@ -43,6 +45,12 @@ class Handlers:
     def handle(self, message: dict) -> None:
         if "streamer" in message:
             self.streamers.seen(message["streamer"])
+        if message["type"] == "play_radio" and not self.streamers.is_registered(
+            message["streamer"]
+        ):  # on every instance: the streamer's owner pings it, whoever owns the radio
+            self.streamers.register(message["streamer"])
+        if not self.acts_on(message):
+            return
         getattr(self, "on_" + message["type"])(message)
 
     def reply(self, message: dict, answer: dict) -> None:
@@ -72,10 +80,7 @@ class Handlers:
         self.authenticator.authenticate(message, answer)
 
     def on_play_radio(self, message: dict) -> None:
-        name = message["streamer"]
-        if not self.streamers.is_registered(name):
-            self.streamers.register(name)
-        self.stations.play_radio(name, message["radio_uuid"])
+        self.stations.play_radio(message["streamer"], message["radio_uuid"])
 
     def on_stop_radio(self, message: dict) -> None:
         self.stations.stop_radio(message["streamer"], message["radio_uuid"])

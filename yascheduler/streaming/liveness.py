@@ -20,7 +20,9 @@ its first message out is usually lost. While Redis itself is away nobody
 is pinged, and nobody is dropped.
 
 One loop (`run`) sends every ping and finds the dead; the others only
-record what they saw.
+record what they saw. Among several instances, each pings, and finds dead,
+only the streamers it `owns` (fleet.ownership.streamer_owner): the others
+learn of a death from it (app/fleet.py).
 """
 
 import logging
@@ -54,6 +56,8 @@ class Peer:
     unreachable_since: float | None = None  # publishes reach nobody since then
     behind: str | None = None  # MISSED or LOST: its radios are to be brought back in step
     forgiven: int = 0  # unanswered pings still forgiven, after an outage
+    heard: int = 0  # messages seen from it so far
+    heard_at_ping: int = -1  # `heard` when the last ping was queued
 
 
 class Streamers:
@@ -76,6 +80,7 @@ class Streamers:
         self.on_back = on_back
         self.peers: dict[str, Peer] = {}
         self.tick_seconds = min(PROBE_INTERVAL, ping_interval / 2)
+        self.owns: Callable[[str], bool] = lambda name: True  # the streamers this one pings
 
     def load(self) -> None:
         """Take back the streamers registered before a restart, with a fresh chance to answer."""
@@ -117,6 +122,7 @@ class Streamers:
         if peer is not None:
             peer.last_seen = self.clock.now()
             peer.awaiting_since = None
+            peer.heard += 1
 
     def pong(self, name: str) -> None:
         peer = self.peers.get(name)
@@ -145,7 +151,9 @@ class Streamers:
             )
             peer.unreachable_since = None
             peer.forgiven = 1  # its first message out is usually lost
-        if kind == "ping" and peer.awaiting_since is None:
+        # awaited from now, unless it answered already: its pong may be read before the
+        # count of the publish comes back (a busy process reads both sockets at once)
+        if kind == "ping" and peer.awaiting_since is None and peer.heard == peer.heard_at_ping:
             peer.awaiting_since = self.clock.now()
         if peer.behind == MISSED:
             self._catch_up(peer)
@@ -195,11 +203,14 @@ class Streamers:
             return  # Redis is away: a ping could not go, a pong could not come
         now = self.clock.now()
         for peer in list(self.peers.values()):
+            if not self.owns(peer.name):
+                continue
             why = self._death(peer, now)
             if why is not None:
                 self._drop(peer, why)
             elif now >= peer.next_ping_at:
                 self.bus.publish(peer.name, protocol.PING)
+                peer.heard_at_ping = peer.heard
                 probing = peer.behind is not None or peer.unreachable_since is not None
                 peer.next_ping_at = now + (self.tick_seconds if probing else self.ping_interval)
 

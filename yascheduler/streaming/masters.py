@@ -1,5 +1,6 @@
 """Which streamer is the master of each streamed radio: in memory, and stored."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,8 +18,19 @@ class Streams:
     def load(self) -> None:
         self.masters = {}
         self._held = {}
+        self.adopt(lambda radio_uuid: True)
+
+    def adopt(self, owned: Callable[[str], bool]) -> None:
+        """Take in the stored masters of the radios this instance now owns (fleet)."""
         for radio_uuid, master in self._store.masters().items():
-            self._remember(radio_uuid, master)
+            if owned(radio_uuid):
+                self._forget(radio_uuid)
+                self._remember(radio_uuid, master)
+
+    def release(self, radio_uuids) -> None:
+        """Forget radios another instance owns now; their records stay, for it."""
+        for radio_uuid in radio_uuids:
+            self._forget(radio_uuid)
 
     def master(self, radio_uuid: str) -> str | None:
         return self.masters.get(radio_uuid)

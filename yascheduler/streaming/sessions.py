@@ -52,7 +52,17 @@ class Listeners:
     def load(self) -> None:
         """Sessions open before a restart stay open, accounted from their real start."""
         self.sessions, self.by_radio, self.by_id = {}, {}, {}
+        self.adopt(lambda radio_uuid: True)
+
+    def adopt(self, owned) -> None:
+        """Take in the stored open sessions of the radios this instance now owns (fleet);
+        the sessions are kept in opening order, for the expiry."""
         for stored in self._store.open_sessions():  # oldest first
+            if (
+                not owned(stored.radio_uuid)
+                or (stored.streamer, stored.session_id) in self.sessions
+            ):
+                continue
             self._index(
                 OpenSession(
                     stored.session_id,
@@ -63,6 +73,14 @@ class Listeners:
                     stored.key,
                 )
             )
+
+        self.sessions = dict(sorted(self.sessions.items(), key=lambda item: item[1].started_at))
+
+    def release(self, radio_uuids) -> None:
+        """Forget the sessions of radios another instance owns now (they stay open, stored)."""
+        for radio_uuid in radio_uuids:
+            for session in list(self.by_radio.get(radio_uuid, {}).values()):
+                self._unindex(session)
 
     def _index(self, session: OpenSession) -> None:
         self.sessions[session.key] = session
@@ -123,7 +141,7 @@ class Listeners:
         self._unindex(session)
         ended_at = self.clock.now() if ended_at is None else ended_at
         duration = whole_seconds(session.started_at, ended_at)
-        self._store.close(session.stored_id, ended_at, duration)
+        self._store.close(session.stored_id, ended_at, duration, session.radio_uuid)
         return session, duration
 
     def close_radio(self, radio_uuid: str, keep_streamer: str | None = None) -> list[Closed]:

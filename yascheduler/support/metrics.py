@@ -11,7 +11,7 @@ sixth of the message path's time.
 from collections import Counter as Tally
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import CounterMetricFamily
 
 LATENESS_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -63,6 +63,8 @@ class Metrics:
                 ),
             )
         )
+        # yascheduler_instance_info{instance="..."} 1: which instance of the fleet this is
+        self.instance = Info("yascheduler_instance", "This instance's id", registry=self.registry)
         self.publish_failures = Counter(
             "yascheduler_publish_failures",
             "Messages that could not be published (Redis down)",

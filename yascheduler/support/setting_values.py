@@ -4,6 +4,7 @@ repeat the value (the caller adds it, redacted, and where it came from)."""
 
 import math
 import os
+import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,11 @@ def one_of(*choices: str) -> Callable[[Any], str]:
         return word
 
     return parse_choice
+
+
+def default_instance_id(environ: Mapping[str, str]) -> str:
+    """This machine's host name and this process's id: unique among running instances."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def machine_timezone(environ: Mapping[str, str]) -> str:

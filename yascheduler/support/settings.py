@@ -13,6 +13,7 @@ from typing import Any
 
 from .setting_values import (
     base_url,
+    default_instance_id,
     host_port,
     machine_timezone,
     one_of,
@@ -123,6 +124,24 @@ SETTINGS: tuple[Setting, ...] = (
         default="127.0.0.1:9000",
         metavar="HOST:PORT",
         doc="where the HTTP API listens; an IPv6 address goes in brackets: [::1]:9000",
+    ),
+    Setting(
+        name="instance_id",
+        parse=text,
+        default=default_instance_id,
+        default_text="host name-process id",
+        metavar="ID",
+        example="sched-1",
+        doc="this instance's name among those sharing one Redis and one store; a second "
+        "instance with the id of a live one refuses to start",
+    ),
+    Setting(
+        name="lease_seconds",
+        parse=seconds(0, inclusive=False),
+        default=3,
+        metavar="SECONDS",
+        doc="how long an instance's hold on its radios outlives its last heartbeat: within "
+        "this, another instance takes over the radios of one that died",
     ),
     Setting(
         name="ping_interval",
@@ -277,6 +296,8 @@ class Settings:
     write_delay: float
     catalog: Path | None
     http: tuple[str, int]
+    instance_id: str
+    lease_seconds: float
     ping_interval: float
     master_policy: str
     unreachable_timeout: float

@@ -1,0 +1,53 @@
+"""Fencing (store/changes.py): a radio's documents written by an owner whose epoch is
+behind the one stored are refused, on every backend; the new owner's writes land."""
+
+import pytest
+
+from tests.store_contract.conftest import raw
+from yascheduler.store.sessions import ListenerSession, StoredSessions
+from yascheduler.store.streams import RadioStream, StoredStreams
+from yascheduler.store.timelines import RadioTimeline, StoredTimelines
+from yascheduler.support.errors import StoreError
+
+
+def fenced(repository, epochs: dict):
+    repository.epoch_of = lambda radio: epochs[radio]
+    return repository
+
+
+def test_a_stale_owner_cannot_overwrite_or_delete_a_timeline(backend):
+    epochs = {"r1": 1}
+    timelines = fenced(StoredTimelines(), epochs)
+    timelines.save("r1", {"broken": "old owner"})
+    epochs["r1"] = 2  # another instance took the shard
+    timelines.save("r1", {"broken": "new owner"})
+    epochs["r1"] = 1  # the old owner, paused meanwhile, writes what it had
+    with pytest.raises(StoreError, match="radio r1's timeline"):
+        timelines.save("r1", {"broken": "stale"})
+    with pytest.raises(StoreError):
+        timelines.insert({"r1": {"broken": "stale whole"}})
+    timelines.delete("r1")
+    stored = raw(RadioTimeline).find_one({"_id": "r1"})
+    assert (stored["broken"], stored["epoch"]) == ("new owner", 2)
+
+
+def test_a_document_stored_before_fencing_takes_a_fenced_write(backend):
+    raw(RadioStream).insert_one({"_id": "r1", "master": "s1", "since": 1.0})
+    streams = fenced(StoredStreams(), {"r1": 5})
+    streams.change("r1", "s2", 2.0)
+    assert raw(RadioStream).find_one({"_id": "r1"})["master"] == "s2"
+    streams.epoch_of = lambda radio: 4
+    streams.remove("r1")  # matches nothing: the newer owner's master stays
+    assert raw(RadioStream).find_one({"_id": "r1"})["epoch"] == 5
+
+
+def test_a_stale_owner_cannot_close_a_session_the_new_owner_holds(backend):
+    epochs = {"r1": 3}
+    sessions = fenced(StoredSessions(), epochs)
+    key = sessions.open("l1", "r1", "s1", None, 10.0)
+    epochs["r1"] = 2
+    sessions.close(key, 20.0, 10, radio_uuid="r1")
+    assert raw(ListenerSession).find_one({"_id": key}).get("ended_at") is None
+    epochs["r1"] = 3
+    sessions.close(key, 30.0, 20, radio_uuid="r1")
+    assert raw(ListenerSession).find_one({"_id": key})["ended_at"] == 30.0

@@ -1,0 +1,309 @@
+"""This instance in the fleet: the membership wired to the parts that keep radios.
+
+When the membership takes shards, their radios' stored timelines, masters and
+open sessions are read and programmed (what the previous owner's writer
+stored: all of it after a clean hand-over, what reached the store after a
+kill -9). When it loses shards, their radios stop being programmed at once
+(no further play) and are dropped from memory, and the changes waiting are
+written before the leases are released, so that the next owner reads them.
+
+A streamer's death is decided by its owner (the one that pings it): it drops
+the radios it owns of that streamer and tells the others on the Redis
+channel FLEET_CHANNEL, and each drops the radios it owns; the same for a
+streamer back in step. Redis rather than the store: the others act within a
+publish, and while Redis is away nobody is pinged, so nobody is found dead.
+
+A catalog imported through one instance (POST /api/catalog) is applied there
+to the radios it programs and told on FLEET_CHANNEL (the uuids changed and
+deleted): each other instance reads back from the store those it programs
+and applies them. One that misses the message (Redis away) programs them as
+stored when their shards next change hands.
+
+The outbox (the web app's notifications) is sent by one instance for the
+fleet: the holder of shard 0, a lease like any other. Each instance stores
+the items of its radios; the sender reads the stored outbox again when it
+takes shard 0, and every OUTBOX_RELOAD seconds, so it carries on the items of
+an instance that died.
+"""
+
+import logging
+import os
+import socket
+import time
+
+import gevent.event
+import ujson
+
+from yascheduler.catalog.importer import CatalogChange
+from yascheduler.fleet.dispatch import Dispatch
+from yascheduler.fleet.membership import Membership
+from yascheduler.fleet.ownership import shard_of
+from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.programming.requests import request_from_stored
+from yascheduler.store.instances import StoredInstances
+from yascheduler.store.shards import StoredShards
+from yascheduler.streaming.bus import REDIS_ERRORS
+from yascheduler.support.clock import SystemClock
+from yascheduler.support.errors import StoreError
+
+from .fleet_view import FleetView
+
+log = logging.getLogger("yascheduler.fleet")
+
+FLEET_CHANNEL = "yascheduler:fleet"
+WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left"})  # kinds told on it
+OUTBOX_SHARD = 0
+OUTBOX_RELOAD = 1.0
+NOT_STEADY_WAIT = 0.05
+
+
+class Fleet:
+    def __init__(self, service, clock=None):
+        self.service = service
+        settings = service.settings
+        self.instance_id = settings.instance_id
+        self.membership = Membership(
+            clock or SystemClock(),
+            settings.instance_id,
+            StoredInstances(),
+            StoredShards(),
+            settings.lease_seconds,
+            on_acquired=self.acquired,
+            on_lost=self.lost,
+            facts=self.facts,
+        )
+        self.membership.wakeup = gevent.event.Event()
+        self.dispatch = Dispatch(self.membership, self._holds_session)
+        self.imported: list[dict] = []  # radios just imported at start-up: not read back
+        self._outbox_loaded = True  # by the service, at start-up: not again at the join
+        repositories = service.repositories
+        for repository in (repositories.timelines, repositories.streams, repositories.sessions):
+            repository.epoch_of = self.membership.epoch_of
+        service.streamers.owns = self.membership.owns_streamer
+        service.bus.sends_play_of = self.membership.sends_for
+        service.catalog_changes.owns = self.membership.owns_radio
+        service.reader.fleet_waits = self.waits
+        service.admin.imported = self.catalog_imported
+        service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
+        service.metrics.instance.info({"instance": self.instance_id})
+
+    def _holds_session(self, session_id: str, streamer: str | None) -> bool:
+        return self.service.listeners.find(session_id, streamer) is not None
+
+    def waits(self) -> str | None:
+        """Why this instance is not ready yet (/healthz 503), None once it is."""
+        orphans = self.membership.taking_over()
+        if orphans:
+            return (
+                f"taking over the radios of a stopped instance ({orphans} shards without "
+                "a live owner)"
+            )
+        if not self.membership.leases:
+            return "no radios held yet: waiting for a share of the shards"
+        return None
+
+    def facts(self) -> dict:
+        service = self.service
+        http = service.http_server
+        programming = service.programmer.counts()
+        return {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "http": None if http is None else f"{http.server_host}:{http.server_port}",
+            "shards": len(self.membership.leases),
+            "radios": programming["radios"],
+            "streaming_radios": service.streams.count(),
+            "listeners": service.listeners.count(),
+            "streamers": sum(map(self.membership.owns_streamer, service.streamers.names())),
+            "events": programming["events"],
+            "play_lateness_p99_ms": service.programmer.lateness()["p99_ms"],
+        }
+
+    # --- shards taken and lost ------------------------------------------------------
+
+    def acquired(self, taken: dict[int, int]) -> None:
+        service, stored = self.service, self.service.repositories
+
+        def owned(radio_uuid: str) -> bool:
+            return shard_of(radio_uuid) in taken
+
+        imported, self.imported = self.imported, []
+        radios = [
+            r for r in stored.catalog.radios.ready(radio_from_stored, imported) if owned(r.uuid)
+        ]
+        timelines = {
+            uuid: timeline
+            for uuid, timeline in stored.timelines.load_all(timeline_from_stored).items()
+            if owned(uuid)
+        }
+        requests = [
+            request
+            for request in stored.requests.load_all(request_from_stored)
+            if owned(request.radio_uuid)
+        ]
+        if OUTBOX_SHARD in taken and service.notifier.enabled and not self._outbox_loaded:
+            service.notifier.outbox.load()  # the items of the instance that held it
+        self._outbox_loaded = False
+        # what reads the store comes first: from the load on, nothing here waits, so
+        # that the radios are held (membership) as soon as they are programmed
+        service.streams.adopt(owned)
+        service.listeners.adopt(owned)
+        service.programmer.load(radios, timelines)
+        service.programmer.requests.load(requests)
+        for radio_uuid in [r for r in service.streams.masters if owned(r)]:
+            if not service.programmer.is_programmed(radio_uuid):
+                service.stations.stop_stream(
+                    radio_uuid, "no longer in the catalog", tell_master=True
+                )
+        log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
+
+    def lost(self, shards: set[int]) -> None:
+        service = self.service
+
+        def lost_radio(radio_uuid: str) -> bool:
+            return shard_of(radio_uuid) in shards
+
+        radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
+        for radio_uuid in radios:
+            service.programmer.remove_radio(radio_uuid, forget_stored=False)
+        service.streams.release([r for r in service.streams.masters if lost_radio(r)])
+        service.listeners.release([r for r in list(service.listeners.by_radio) if lost_radio(r)])
+        try:
+            service.writer.write_now()  # for the next owner to read
+        except StoreError as error:
+            log.warning("fleet: changes of the radios let go not all stored: %s", error)
+        # the plays held until their state was stored: the next owner reads them as sent
+        # (given back, they go; a shard taken by another: the membership says no)
+        if service.bus.connected:
+            service.bus.flush()
+        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
+
+    def leave(self) -> None:
+        """A clean stop: every shard released, and the others told, to take them at once
+        rather than at their next beat."""
+        self.membership.leave()
+        if self.service.bus.connected:
+            self._publish({"type": "instance_left"})
+
+    # --- streamers dead or back, told to the others ----------------------------------
+
+    def streamer_dead(self, name: str, why: str) -> None:
+        self.service.drop_streamer(name, why)
+        self._tell("streamer_dead", name, why)
+
+    def streamer_back(self, name: str) -> None:
+        self.service.stations.resync(name)
+        if self.membership.owns_streamer(name):
+            self._tell("streamer_back", name, "")
+
+    def _tell(self, kind: str, streamer: str, why: str) -> None:
+        self._publish({"type": kind, "streamer": streamer, "why": why})
+
+    def catalog_imported(self, change) -> None:
+        """An import through this instance: the others take in the radios they program."""
+        radios = [stored["_id"] for stored in change.stored_radios]
+        self._publish(
+            {
+                "type": "catalog_changed",
+                "radios": radios,
+                "deleted": change.deleted,
+                "users": change.users,
+            }  # fmt: skip
+        )
+
+    def _catalog_changed(self, event: dict, sender: str) -> None:
+        owns = self.membership.owns_radio
+        radios = [uuid for uuid in event.get("radios") or () if owns(uuid)]
+        deleted = [uuid for uuid in event.get("deleted") or () if owns(uuid)]
+        users = int(event.get("users") or 0)
+        log.info(
+            "fleet: catalog imported through %s: %d of its radios programmed here",
+            sender, len(radios) + len(deleted),
+        )  # fmt: skip
+        if not (radios or deleted or users):
+            return
+        try:
+            stored = self.service.repositories.catalog.radios.among(radios, ())
+        except StoreError as error:  # taken in when their shards next change hands
+            log.error("fleet: the radios of an import not read: %s", error)
+            return
+        self.service.catalog_changes.apply(CatalogChange(stored, deleted, users))
+
+    def _publish(self, event: dict) -> None:
+        event = {**event, "from": self.instance_id}
+        kind = event["type"]
+        try:
+            self.service.bus.client.publish(FLEET_CHANNEL, ujson.dumps(event))
+        except REDIS_ERRORS as error:
+            log.warning("fleet: could not tell the others %s: %s", kind, error)
+
+    def heard(self, raw: bytes) -> None:
+        """What another instance told on FLEET_CHANNEL."""
+        try:
+            event = ujson.loads(raw)
+            kind, sender = event["type"], event["from"]
+            streamer = event["streamer"] if kind not in WITHOUT_STREAMER else None
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("fleet: a message on %s dropped: %r", FLEET_CHANNEL, error)
+            return
+        if sender == self.instance_id:
+            return
+        if kind == "catalog_changed":
+            self._catalog_changed(event, sender)
+        elif kind == "instance_left":
+            log.info("fleet: %s left: taking its share now", sender)
+            self.membership.wakeup.set()
+        elif kind == "streamer_dead":
+            log.info("fleet: streamer %s dead, says %s", streamer, sender)
+            self.service.drop_streamer(streamer, str(event.get("why", "")))
+        elif kind == "streamer_back":
+            self.service.stations.resync(streamer)
+
+    # --- parts that run only while the fleet lets them ----------------------------------
+
+    def steady(self, part) -> "WhileSteady":
+        return WhileSteady(part, self.membership)
+
+    def outbox_sender(self, sender) -> "WhileHolding":
+        return WhileHolding(sender, self.membership, self.service.notifier.outbox)
+
+
+class WhileSteady:
+    """A part waiting while its leases are overdue for renewal (a pause, a slow store)
+    until the membership renews or lets them go: the scheduler loop neither plays for a
+    radio it may have lost nor skips one it keeps; the streamers' liveness, back from a
+    pause, finds no streamer dead for the pongs it could not read, by an owner's view of
+    the fleet that may be stale."""
+
+    def __init__(self, part, membership):
+        self.part, self.membership = part, membership
+        self.name, self.wakeup = part.name, getattr(part, "wakeup", None)
+
+    def loop(self):
+        if not self.membership.steady():
+            return NOT_STEADY_WAIT
+        return self.part.loop()
+
+
+class WhileHolding:
+    """The outbox sender, on the holder of OUTBOX_SHARD only (see the module docstring)."""
+
+    def __init__(self, sender, membership, outbox, timer=time.monotonic):
+        self.sender, self.membership, self.outbox = sender, membership, outbox
+        self.name = sender.name
+        self._timer = timer
+        self._reloaded_at = timer()
+
+    @property
+    def wakeup(self):
+        return self.sender.wakeup
+
+    def loop(self):
+        if not self.membership.holds(OUTBOX_SHARD):
+            return OUTBOX_RELOAD
+        if len(self.membership.live) > 1 and self._timer() - self._reloaded_at > OUTBOX_RELOAD:
+            self._reloaded_at = self._timer()
+            self.outbox.load()  # the items the others stored
+        wait = self.sender.loop()
+        return OUTBOX_RELOAD if wait is None else min(wait, OUTBOX_RELOAD)
