@@ -26,7 +26,7 @@ def backend(request):
     elif TEST_MONGO_URL:
         url = on_server(TEST_MONGO_URL, name)
     else:
-        pytest.skip("no MongoDB: set YASCHEDULER_TEST_MONGO_URL=mongodb://HOST/anything")
+        pytest.skip(reason="no MongoDB: set YASCHEDULER_TEST_MONGO_URL=mongodb://HOST/anything")
     store.connect(url)
     yield request.param
     store.disconnect()
