@@ -19,7 +19,7 @@ from .repositories import Repositories
 from yascheduler.support.errors import CatalogError, ConfigError, YaschedulerError
 from yascheduler.support.redact import redact
 
-from .runner import Running, is_in_memory, open_store
+from .runner import is_in_memory, store_of
 from .service_client import admin_token_missing, call
 
 # An in-memory store of our own, to validate a catalog without writing anywhere.
@@ -201,18 +201,15 @@ def flush(args: argparse.Namespace) -> int:
     )
     if not args.yes and not confirmed(shown_url):
         return 1
-    running = Running(settings)
     try:
-        store.connect(open_store(settings, running))  # the data directory's, if no URL
-        deleted = Repositories().clear_state()
+        with store_of(settings):  # the data directory's, if no URL
+            deleted = Repositories().clear_state()
     except YaschedulerError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # the driver's own: server unreachable, auth...
         print(f"yascheduler: {shown_url}: {error}", file=sys.stderr)
         return 1
-    finally:
-        running.stop()
     counts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     print(f"flushed {shown_url}: {counts}; users and radios kept, and the play history")
     return 0

@@ -10,7 +10,6 @@ import sys
 from contextlib import nullcontext
 from datetime import datetime
 
-from yascheduler.store import connection as store
 from yascheduler.store.plays import StoredPlays
 from yascheduler.store.radios import StoredRadios
 from yascheduler.support import config
@@ -18,7 +17,7 @@ from yascheduler.support.errors import ConfigError, ParameterError, YaschedulerE
 from yascheduler.support.redact import redact
 
 from .play_history import PlayHistoryReader
-from .runner import Running, open_store
+from .runner import store_of
 
 
 def export(args: argparse.Namespace) -> int:
@@ -28,11 +27,9 @@ def export(args: argparse.Namespace) -> int:
     except (ConfigError, ParameterError) as error:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
-    running = Running(settings)
     try:
-        store.connect(open_store(settings, running))
-        reader = PlayHistoryReader(StoredPlays(), StoredRadios(), settings.timezone)
-        with _output(args.output) as out:
+        with store_of(settings), _output(args.output) as out:
+            reader = PlayHistoryReader(StoredPlays(), StoredRadios(), settings.timezone)
             count = reader.export(args.radio, since, until, out)
     except ParameterError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
@@ -46,8 +43,6 @@ def export(args: argparse.Namespace) -> int:
     except Exception as error:  # the driver's own: server unreachable, auth...
         print(f"yascheduler: {redact(settings.mongo_url or '')}: {error}", file=sys.stderr)
         return 1
-    finally:
-        running.stop()
     if count is None:
         print(f"yascheduler: unknown radio {args.radio}", file=sys.stderr)
         return 1

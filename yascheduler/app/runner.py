@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -83,6 +84,19 @@ def open_store(settings: Settings, running: Running) -> str:
         return settings.mongo_url
     running.embedded_store = EmbeddedStore(settings.data_dir)
     return running.embedded_store.start()
+
+
+@contextmanager
+def store_of(settings: Settings):
+    """The store connected for a command that reads it with the service stopped or not
+    (`flush`, `history export`): mongo_url's, or the embedded store server's on
+    data_dir; disconnected, and that server stopped, after."""
+    running = Running(settings)
+    try:
+        store.connect(open_store(settings, running))
+        yield
+    finally:
+        running.stop()
 
 
 def is_in_memory(mongo_url: str | None) -> bool:

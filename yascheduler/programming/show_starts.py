@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .catalog_view import Playlist, Radio
 from .history import PlayHistory
-from .rotation import has_playable
-from .shows import ShowOnAir, starts_between
+from .shows import ShowOnAir, show_playlists, starts_between
 from .timeline import Segment
 from .radio_memo import remember_last_radio
 
@@ -30,12 +29,8 @@ def timed_shows(radio: Radio) -> list[Playlist]:
     """The radio's shows on air that will not wait: hard ones, and soft ones with a max_wait."""
     return [
         playlist
-        for playlist in radio.playlists
-        if playlist.show is not None
-        and (playlist.show.start == HARD or playlist.show.max_wait is not None)
-        and playlist.enabled
-        and playlist.show.enabled
-        and has_playable(playlist.songs)
+        for playlist in show_playlists(radio)
+        if playlist.show.start == HARD or playlist.show.max_wait is not None
     ]
 
 

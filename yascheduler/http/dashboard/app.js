@@ -134,15 +134,7 @@ function renderEvents(answer) {
 }
 
 function renderListeners(answer) {
-  $("listeners-info").textContent = answer.total > answer.listeners.length
-    ? `${answer.listeners.length} of ${number(answer.total)} shown` : `${number(answer.total)} open`;
-  $("listeners").innerHTML = answer.listeners.length ? answer.listeners.map((l) => `
-    <tr>
-      <td data-label="Session" class="mono">${esc(l.session_id)}</td>
-      <td data-label="Radio" class="mono">${radioLink(l.radio_uuid, l.radio_uuid)}</td>
-      <td data-label="User">${l.user_id === null ? '<span class="muted">anonymous</span>' : "#" + esc(l.user_id)}</td>
-      <td data-label="For" class="num" data-since="${l.started_at}"></td>
-    </tr>`).join("") : `<tr><td colspan="4" class="empty">No one is listening.</td></tr>`;
+  renderListenerTable(answer, { label: "Radio", cell: (l) => radioLink(l.radio_uuid, l.radio_uuid) });
 }
 
 // refused for good by the web app: shown until an operator retries or discards them

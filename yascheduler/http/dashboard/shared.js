@@ -107,3 +107,16 @@ function showConnection(error) {
   connection.textContent = error ? "no answer: " + error.message : "live";
   connection.className = "pill " + (error ? "bad" : "ok");
 }
+
+// The listeners table of a page: `column` is its second column, {label, cell(listener)}.
+function renderListenerTable(answer, column) {
+  $("listeners-info").textContent = answer.total > answer.listeners.length
+    ? `${answer.listeners.length} of ${number(answer.total)} shown` : `${number(answer.total)} open`;
+  $("listeners").innerHTML = answer.listeners.length ? answer.listeners.map((l) => `
+    <tr>
+      <td data-label="Session" class="mono">${esc(l.session_id)}</td>
+      <td data-label="${column.label}" class="mono">${column.cell(l)}</td>
+      <td data-label="User">${l.user_id === null ? '<span class="muted">anonymous</span>' : "#" + esc(l.user_id)}</td>
+      <td data-label="For" class="num" data-since="${l.started_at}"></td>
+    </tr>`).join("") : `<tr><td colspan="4" class="empty">No one is listening.</td></tr>`;
+}
