@@ -129,14 +129,9 @@ class Fleet:
             return shard_of(radio_uuid) in taken
 
         imported, self.imported = self.imported, []
-        radios = [
-            r for r in stored.catalog.radios.ready(radio_from_stored, imported) if owned(r.uuid)
-        ]
-        timelines = {
-            uuid: timeline
-            for uuid, timeline in stored.timelines.load_all(timeline_from_stored).items()
-            if owned(uuid)
-        }
+        # the stored radios and timelines of the shards taken alone are decoded
+        radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
+        timelines = stored.timelines.load_all(timeline_from_stored, wanted=owned)
         requests = [
             request
             for request in stored.requests.load_all(request_from_stored)

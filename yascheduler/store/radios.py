@@ -24,7 +24,7 @@ from mongoengine import (
 )
 
 from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKDAYS
-from .records import decoded, storing
+from .records import decoded, of_wanted, storing
 
 T = TypeVar("T")
 READY = {"ready": {"$ne": False}}
@@ -93,16 +93,22 @@ class Radio(Document):
 
 
 class StoredRadios:
-    def ready(self, decode: Callable[[dict], T], imported: Iterable[dict] = ()) -> Iterator[T]:
-        """decode(radio) for every ready radio, read without building documents; one that
-        cannot be decoded is logged and skipped.
+    def ready(
+        self,
+        decode: Callable[[dict], T],
+        imported: Iterable[dict] = (),
+        wanted: Callable[[str], bool] | None = None,
+    ) -> Iterator[T]:
+        """decode(radio) for every ready radio (those whose uuid is `wanted`, if given: the
+        others are not decoded), read without building documents; one that cannot be
+        decoded is logged and skipped.
 
         `imported`: radios as just written by a catalog import. When they are
         all the stored radios (a first start), the store is not read back;
         otherwise it is read once, in full (a `$in` of thousands of ids would be
         a scan per document in the in-memory store).
         """
-        return decoded(self._ready_records(list(imported)), decode, "radio")
+        return decoded(of_wanted(self._ready_records(list(imported)), wanted), decode, "radio")
 
     def _ready_records(self, imported: list[dict]) -> Iterator[dict]:
         known = set()

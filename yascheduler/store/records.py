@@ -74,3 +74,11 @@ def keyed(records: Iterable[dict], decode: Callable[[dict], T], what: str) -> di
         return key, decode(record)
 
     return dict(decoded(records, decode_keyed, what))
+
+
+def of_wanted(records: Iterable[dict], wanted: Callable[[str], bool] | None) -> Iterable[dict]:
+    """The records whose `_id` is `wanted` (all if None), left undecoded otherwise; one
+    whose `_id` is no text is kept, for the decoder to log and skip."""
+    if wanted is None:
+        return records
+    return (r for r in records if not isinstance(r.get("_id"), str) or wanted(r["_id"]))

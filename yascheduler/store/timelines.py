@@ -24,7 +24,7 @@ from mongoengine import (
 )
 
 from .pending import Buffered
-from .records import keyed, storing
+from .records import keyed, of_wanted, storing
 
 T = TypeVar("T")
 
@@ -90,12 +90,15 @@ class StoredTimelines(Buffered):
     def collection(self):
         return _collection()
 
-    def load_all(self, decode: Callable[[dict], T]) -> dict[str, T]:
-        """Radio uuid -> decode(its stored timeline); one that cannot be decoded is
-        logged and skipped (the engine programs that radio afresh)."""
+    def load_all(
+        self, decode: Callable[[dict], T], wanted: Callable[[str], bool] | None = None
+    ) -> dict[str, T]:
+        """Radio uuid -> decode(its stored timeline), of the radios `wanted` if given (the
+        others are not decoded); one that cannot be decoded is logged and skipped (the
+        engine programs that radio afresh)."""
         with storing("reading the radio timelines"):
             stored = list(_collection().find())
-        return keyed(stored, decode, "radio timeline")
+        return keyed(of_wanted(stored, wanted), decode, "radio timeline")
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
