@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"yascheduler: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    signals = StopSignals()  # from now on: a SIGTERM during start-up stops it once started
     try:
         running = start(settings)
     except CatalogError as error:
@@ -120,23 +121,33 @@ def run(args: argparse.Namespace) -> int:
         log.error("%s", error)
         return 2
     try:
-        install_signal_handlers(running.service)
+        signals.stop_when_told(running.service)
         running.service.stopped.wait()
     finally:
         running.stop()
     return 1 if running.service.failure else 0
 
 
-def install_signal_handlers(service) -> None:
-    """First SIGTERM/SIGINT: stop cleanly. A second one: exit at once."""
-    signals_seen = []
+class StopSignals:
+    """First SIGTERM/SIGINT: stop cleanly (the service told at once, or as soon as it
+    has started: the HTTP API may say healthy before start-up returns). A second one:
+    exit at once."""
 
-    def on_signal(signum):
-        signals_seen.append(signum)
-        if len(signals_seen) > 1:
+    def __init__(self):
+        self._seen: list[int] = []
+        self._service = None
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(signum, self._on_signal, signum)
+
+    def stop_when_told(self, service) -> None:
+        self._service = service
+        if self._seen:
+            service.request_stop()
+
+    def _on_signal(self, signum: int) -> None:
+        self._seen.append(signum)
+        if len(self._seen) > 1:
             os._exit(128 + signum)
         log.info("%s received: stopping", signal.Signals(signum).name)
-        service.request_stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        gevent.signal_handler(signum, on_signal, signum)
+        if self._service is not None:
+            self._service.request_stop()
