@@ -95,6 +95,28 @@ def test_a_restarted_instance_waits_for_every_orphan_and_takes_each_as_it_expire
     assert len(b.leases) == SHARDS and b.taking_over() == 0
 
 
+def test_an_instance_killed_in_the_middle_of_a_beat_is_not_counted_live(db, clock, caplog):
+    a = member(clock, "a")
+    a.join()
+    clock.advance(LEASE / 3)
+    # a beats: its heartbeat lands, then it is killed after renewing half its leases
+    StoredInstances().beat("a", clock.now(), {})
+    half = {shard: a.leases[shard].epoch for shard in range(SHARDS // 2)}
+    StoredShards().renew_all(half, "a", clock.now() + LEASE)
+    clock.advance(LEASE - LEASE / 3 + 0.01)  # the other half expired; a's heartbeat is fresh
+    b = member(clock, "b")  # restarted with a new pid: a new id
+    caplog.set_level("INFO", "yascheduler.fleet")
+    b.join()
+    assert b.live == ("b",) and len(b.leases) == SHARDS // 2
+    assert "fleet: a stopped renewing its leases: not counted live" in caplog.text
+    assert "shards taken: 128-255" in caplog.text  # runs, not 128 numbers
+    # /healthz stays 503 until the half that a renewed is taken too, not at half
+    assert b.taking_over() == SHARDS // 2
+    clock.advance(b.loop())
+    b.loop()
+    assert len(b.leases) == SHARDS and b.taking_over() == 0
+
+
 def test_an_instance_at_its_share_is_not_taking_over(db, clock):
     a, b = member(clock, "a"), member(clock, "b")
     a.join()

@@ -11,8 +11,14 @@ written around (each named in the repository that does so):
 - `$exists: false` matches null, and `$ne: null` matches missing, on nx-27017
   (and mongomock misses `parked: null` in `{"parked.at": null}`): the queries
   that tell null from missing say it in a way every server reads alike;
-- index names differ (`idx_<collection>_<field>`): indexes are found by key.
+- index names differ (`idx_<collection>_<field>`): indexes are found by key;
+- a double is stored rounded to 15 significant digits on nx-27017 (10 µs of a
+  Unix time): the shards' leases are read back by a claim mark of the write,
+  never by an equality on the expiry just written.
 """
+
+import time
+
 
 from bson import ObjectId
 
@@ -22,6 +28,7 @@ from yascheduler.store.counters import Counter, StoredCounters
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.store.pending import Backlog
 from yascheduler.store.radios import Playlist, Radio, StoredRadios
+from yascheduler.store.shards import Shard, StoredShards
 from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streamers import StoredStreamers, Streamer
 from yascheduler.store.streams import RadioStream, StoredStreams
@@ -118,3 +125,18 @@ def test_a_radio_is_ready_unless_stored_ready_false(backend):
         ]
     )
     assert sorted(StoredRadios().ready(lambda stored: stored["_id"])) == ["missing", "null", "true"]
+
+
+def test_shards_taken_and_renewed_at_unix_times_are_read_back_as_such(backend):
+    shards = StoredShards()
+    shards.ensure(4)
+    now = time.time()  # a Unix time: more digits than nx-27017 keeps
+    expires_at = now + 3.0 + 1e-7
+    assert shards.take_all([0, 1, 2], "a", now, expires_at) == {0: 1, 1: 1, 2: 1}
+    assert shards.take_all([2, 3], "b", now, expires_at) == {3: 1}  # 2 is a's
+    stored = raw(Shard).find_one({"_id": 0})["expires_at"]
+    assert abs(stored - expires_at) < 1e-4
+    later = expires_at + 1.0 + 1e-7
+    raw(Shard).update_one({"_id": 1}, {"$set": {"owner": "b", "epoch": 2}})  # b took it
+    assert shards.renew_all({0: 1, 1: 1, 2: 1}, "a", later) == {0, 2}
+    assert shards.renew_all({0: 1, 2: 1}, "a", later + 1) == {0, 2}

@@ -185,13 +185,13 @@ class Membership:
         ):  # one instance of the fleet cleans up: the first live one
             self._instances.forget_dead(forgotten)
         expires_at = now + self.lease_seconds
-        lost = set()
-        for shard, lease in list(self.leases.items()):
-            if self._shards.renew(shard, self.instance_id, lease.epoch, expires_at):
-                lease.expires_at = expires_at
-            else:
-                del self.leases[shard]
-                lost.add(shard)
+        held = {shard: lease.epoch for shard, lease in self.leases.items()}
+        renewed = self._shards.renew_all(held, self.instance_id, expires_at)
+        for shard in renewed:
+            self.leases[shard].expires_at = expires_at
+        lost = set(held) - renewed
+        for shard in lost:
+            del self.leases[shard]
         if lost:
             log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
             self._on_lost(lost)
@@ -204,16 +204,19 @@ class Membership:
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
         others = [s for s in self._shards.all() if s["number"] not in self.leases]
+        wanted += self._count_out_the_silent(others, now)
         self._count_orphans(others, now)  # while they are taken, they still wait
         free = [s["number"] for s in others if s["expires_at"] < now]
         # each instance tries them in an order of its own: those that take at the same
         # moment (an instance left) take different shards, not one in two of the same
-        for number in sorted(free, key=self._preference):
-            if len(self._arriving) >= wanted:
-                break
-            epoch = self._shards.take(number, self.instance_id, now, expires_at)
-            if epoch is not None:
-                self._arriving[number] = Lease(epoch, expires_at)
+        free.sort(key=self._preference)
+        while free and len(self._arriving) < wanted:  # again if another took some first
+            count = wanted - len(self._arriving)
+            tried, free = free[:count], free[count:]
+            taken = self._shards.take_all(tried, self.instance_id, now, expires_at)
+            self._arriving.update(
+                (shard, Lease(epoch, expires_at)) for shard, epoch in taken.items()
+            )
         taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
         if taken:
             log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
@@ -223,6 +226,20 @@ class Membership:
                 self.leases.update(self._arriving)
                 self._arriving.clear()
         self._count_orphans([s for s in others if s["number"] not in taken], now)
+
+    def _count_out_the_silent(self, others: list[dict], now: float) -> int:
+        """Drop from the live ones an instance with an expired lease (it renews them all
+        at each beat: one it let expire means it stopped, killed in the middle of a beat
+        before its heartbeat went stale); how many more shards this one's share is then."""
+        silent = {s["owner"] for s in others if s["expires_at"] < now} & set(self.live)
+        silent.discard(self.instance_id)
+        if not silent:
+            return 0
+        self.live = tuple(name for name in self.live if name not in silent)
+        share, self.share = self.share, fair_share(len(self.live))
+        names = ", ".join(sorted(silent))
+        log.info("fleet: %s stopped renewing its leases: not counted live", names)
+        return self.share - share
 
     def _preference(self, shard: int) -> int:
         return zlib.crc32(f"{self.instance_id}\x00{shard}".encode("utf-8", "surrogatepass"))
@@ -266,4 +283,11 @@ class Membership:
 
 
 def _listed(shards) -> str:
-    return ",".join(str(shard) for shard in sorted(shards))
+    """Shard numbers as runs: `0-127,130` (one instance holds all 256: `0-255`)."""
+    runs: list[list[int]] = []
+    for shard in sorted(shards):
+        if runs and shard == runs[-1][1] + 1:
+            runs[-1][1] = shard
+        else:
+            runs.append([shard, shard])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

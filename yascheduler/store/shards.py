@@ -7,8 +7,9 @@ conditional on the epoch its owner holds: an owner whose lease was taken
 learns it at its next renewal.
 """
 
+import uuid
+
 from mongoengine import Document, FloatField, IntField, StringField
-from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from .records import decoded, storing
@@ -19,6 +20,7 @@ class Shard(Document):
     owner = StringField()  # None while free
     epoch = IntField(default=0)
     expires_at = FloatField(default=0.0)
+    claim = StringField()  # who wrote the lease last, and when: see take_all
     meta = {"collection": "shards"}
 
 
@@ -50,25 +52,39 @@ class StoredShards:
             stored = _collection().find_one({"_id": number, "expires_at": {"$gte": now}})
         return None if stored is None else stored.get("owner")
 
-    def take(self, number: int, owner: str, now: float, expires_at: float) -> int | None:
-        """Take a shard that is free or whose lease expired before `now`: its new epoch,
-        or None if another owner holds it."""
-        with storing("taking shard %d", number):
-            taken = _collection().find_one_and_update(
-                {"_id": number, "expires_at": {"$lt": now}},
-                {"$set": {"owner": owner, "expires_at": expires_at}, "$inc": {"epoch": 1}},
-                return_document=ReturnDocument.AFTER,
+    def take_all(self, numbers: list[int], owner: str, now: float, expires_at: float) -> dict:
+        """Take those of the shards that are free or whose lease expired before `now`, in
+        one write (each shard's update is atomic: of two instances taking at once, one
+        gets it); {shard: its new epoch} of those this owner got."""
+        if not numbers:
+            return {}
+        claim = _claim(owner)
+        with storing("taking %d shards", len(numbers)):
+            _collection().update_many(
+                {"_id": {"$in": numbers}, "expires_at": {"$lt": now}},
+                {
+                    "$set": {"owner": owner, "expires_at": expires_at, "claim": claim},
+                    "$inc": {"epoch": 1},
+                },
             )
-        return None if taken is None else taken["epoch"]
+            ours = _collection().find({"_id": {"$in": numbers}, "claim": claim}, {"epoch": 1})
+            return {stored["_id"]: stored["epoch"] for stored in ours}
 
-    def renew(self, number: int, owner: str, epoch: int, expires_at: float) -> bool:
-        """Extend the lease its owner holds at `epoch`; False if it lost it."""
-        with storing("renewing shard %d", number):
-            renewed = _collection().update_one(
-                {"_id": number, "owner": owner, "epoch": epoch},
-                {"$set": {"expires_at": expires_at}},
+    def renew_all(self, held: dict[int, int], owner: str, expires_at: float) -> set[int]:
+        """Extend every lease its owner holds ({shard: epoch}) in one write, not a round
+        trip each (a beat that takes long is a window for a kill between the heartbeat
+        and the last renewal); the shards renewed, without those it lost."""
+        if not held:
+            return set()
+        held_now = {"owner": owner, "$or": [{"_id": n, "epoch": e} for n, e in held.items()]}
+        claim = _claim(owner)
+        with storing("renewing %d shards", len(held)):
+            renewed = _collection().update_many(
+                held_now, {"$set": {"expires_at": expires_at, "claim": claim}}
             )
-        return renewed.matched_count == 1
+            if renewed.matched_count == len(held):
+                return set(held)
+            return {stored["_id"] for stored in _collection().find({"claim": claim}, {"_id": 1})}
 
     def release(self, number: int, owner: str, epoch: int) -> None:
         """Give a shard up at once (a clean stop, or rebalancing)."""
@@ -81,6 +97,13 @@ class StoredShards:
     def clear(self) -> int:
         with storing("deleting the shards"):
             return _collection().delete_many({}).deleted_count
+
+
+def _claim(owner: str) -> str:
+    """A mark of one write, to read back which shards it changed: not the expiry it set,
+    which nx-27017 stores rounded (to 15 significant digits: 10 µs of a Unix time), so
+    that an equality on it finds nothing there (MongoDB keeps the double exact)."""
+    return f"{owner}/{uuid.uuid4().hex}"
 
 
 def _collection():
