@@ -156,7 +156,30 @@ def test_restart_resumes_the_timeline_and_catches_up(db):
     assert all(
         b - a in (200.0, 206.0) for a, b in itertools.pairwise(starts)
     )  # no gap, no restart from scratch
-    assert len(player_later.starts) <= 1
+    # reported: the track joined, and at most the one playing at the stop again (its
+    # start is stored with the next prepare: a restart replays it, heard as it was sent)
+    reported = [at for _, at in song_starts(player_later, "r1")]
+    assert reported in ([playing["started_at"]], [starts[-1], playing["started_at"]])
+
+
+def test_a_track_sent_before_a_stop_and_played_while_down_is_reported_once(db):
+    radio(playlists=[playlist(1, default_songs(30, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    load(programmer)
+    run_until(programmer, clock, T0 + 197)  # the second track's play went at T0 + 195
+    [_, (sent_at, second)] = player.plays_for("r1")
+    assert (sent_at, second.starts_at) == (T0 + 195, T0 + 200)
+    assert [at for _, at in song_starts(player, "r1")] == [T0]
+
+    # down until T0 + 1100: the streamer played the second track (T0+200..400) alone
+    again, clock_again, player_again = make_programmer(T0 + 1100)
+    load(again)
+    again.run_due()
+    # it is reported, with its real start; those chosen while catching up, never sent
+    # (T0+400, 600, 800), are not; the one joined now (T0+1000) is
+    assert [at for _, at in song_starts(player_again, "r1")] == [T0 + 200, T0 + 1000]
+    [(_, joined)] = player_again.plays_for("r1")
+    assert joined.starts_at == T0 + 1000
 
 
 def test_a_restart_remembers_which_songs_were_played(db):

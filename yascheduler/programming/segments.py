@@ -31,7 +31,7 @@ def jingle_segment(jingle: Jingle, at: float) -> Segment:
 
 def cut_at(segment: Segment, at: float) -> Segment:
     """What is left of `segment` when it is cut at `at`, to resume later."""
-    return segment.changed(offset=offset_at(segment, at), starts_at=at, resumed=True)
+    return segment.changed(offset=offset_at(segment, at), starts_at=at, resumed=True, sent=False)
 
 
 def resume(cut: Segment, at: float) -> Segment:

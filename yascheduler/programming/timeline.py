@@ -23,6 +23,9 @@ class Segment:
     playlist_id: int | None = None
     offset: float = 0.0
     resumed: bool = False  # continues a song cut by an hourly jingle
+    # its play was sent: the streamer plays it, though it may end while we are down
+    # (stored before the play is published: a crash between the two counts it heard)
+    sent: bool = False
 
     def changed(self, **changes) -> "Segment":
         return replace(self, **changes)

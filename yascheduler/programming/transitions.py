@@ -164,7 +164,8 @@ class Transitions:
         timeline.boundary = self._boundary(state, segment)
         state.unsaved.update(START_FIELDS)
         self._observer.started(state.uuid, segment)
-        heard = self._clock.now() < ends_at(segment)  # not one that ended while we caught up
+        # sent, or still playing: not one that ended while we caught up, never sent
+        heard = segment.sent or self._clock.now() < ends_at(segment)
         if self._tracks is not None and heard and not segment.resumed:
             self._tracks.track_started(track_start(state, segment, state.sent_lateness))
         if segment.kind == "song" and not segment.resumed:
@@ -201,6 +202,7 @@ class Transitions:
         # a fresh start's play is due when its segment starts
         state.sent_lateness = now - (choice.segment.starts_at if planned_at is None else planned_at)
         if command is not None:
+            choice.segment.sent = True
             if planned_at is not None:
                 self._lateness.add(state.sent_lateness)
             self._player.play(state.uuid, command)

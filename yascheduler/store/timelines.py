@@ -45,6 +45,7 @@ class Segment(EmbeddedDocument):
     offset = FloatField(default=0.0)
     starts_at = FloatField(required=True)
     resumed = BooleanField(default=False)  # continues a song cut by an hourly jingle
+    sent = BooleanField(default=False)  # its play went to the streamer: it is heard
 
 
 class JingleCounter(EmbeddedDocument):
