@@ -52,7 +52,7 @@ def test_a_second_instance_shares_the_store_one_serves(redis_url, tmp_path):
         run_args(redis_url, "a", ports["a"], "--store-listen", f"127.0.0.1:{store_port}")
         + ["--data-dir", str(tmp_path / "data"), "--catalog", str(catalog_file)]
     )
-    sharing = None
+    sharing, outputs = None, {}
     s1 = StreamerEmulator(redis_url, "s1")
     try:
         wait_healthy(serving, ports["a"])
@@ -77,13 +77,29 @@ def test_a_second_instance_shares_the_store_one_serves(redis_url, tmp_path):
         wait_for(lambda: all(plays.by_radio.values()), "a play for every radio", 15)
         started = plays.of("radio_started")
         assert sorted(r["radio_uuid"] for r in started) == sorted(RADIOS)  # each once
+
+        # b stops cleanly: a takes its radios over from the store a serves, and plays them on
+        answer = requests.get(f"http://127.0.0.1:{ports['b']}/api/radios?per_page=100", timeout=5)
+        of_b = [r["uuid"] for r in answer.json()["radios"]]
+        assert of_b and len(of_b) < len(RADIOS)
+        code, _, outputs["b"] = stop(sharing)
+        assert code == 0, outputs["b"]
+        handed = {uuid: len(plays.by_radio[uuid]) for uuid in of_b}
+        wait_for(
+            lambda: all(len(plays.by_radio[uuid]) > n for uuid, n in handed.items()),
+            "a to play b's radios on",
+            2 * SONG + LEASE,
+        )
+        wait_for(
+            lambda: fleet_of(ports["a"])["a"]["shards"] == SHARDS, "a to tell it holds all", 10
+        )
+        assert len(plays.of("radio_started")) == len(RADIOS)  # nothing started twice
     finally:
         s1.close()
-        outputs = {}
         for name, process in (("b", sharing), ("a", serving)):
-            if process is not None:
-                code, _, outputs[name] = stop(process)
-                assert code == 0, outputs[name]
+            if process is not None and process.poll() is None:
+                outputs[name] = stop(process)[2]
+    assert serving.returncode == 0, outputs["a"]
     assert f"they start with --mongo-url {store_url}" in outputs["a"]
     assert f"store: {store_url}" in outputs["b"]
 
