@@ -248,18 +248,6 @@ def test_rejected_file_value_names_setting_and_file(tmp_path, line, message):
     assert str(caught.value) == f"{message} (from {config})"
 
 
-def test_store_listen_with_mongo_url_is_refused_from_any_source(tmp_path):
-    mongo_file = write_config(tmp_path, 'mongo_url = "mongodb://mongo.internal/yascheduler"\n')
-    with pytest.raises(ConfigError) as caught:
-        resolve({"config": str(mongo_file)}, {"YASCHEDULER_STORE_LISTEN": "0.0.0.0:27017"})
-    assert str(caught.value).startswith(
-        "store_listen: serves the embedded store, and mongo_url names another store"
-    )
-    both = write_config(tmp_path, 'mongo_url = "mongodb://m/y"\nstore_listen = "0.0.0.0:1"\n')
-    settings, problems = config.check_config_file(both)
-    assert settings is None and problems[0].startswith("store_listen: serves the embedded")
-
-
 def test_unknown_key_in_the_file_is_named(tmp_path):
     config = write_config(tmp_path, 'redis_ulr = "redis://localhost"\n')
     with pytest.raises(

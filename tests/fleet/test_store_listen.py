@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 
+import pytest
 import requests
 
 from tests.catalogs import USERS, radio
@@ -14,6 +15,8 @@ from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
 from yascheduler.fleet.ownership import SHARDS
+from yascheduler.support import config
+from yascheduler.support.errors import ConfigError
 from yascheduler.support.ports import free_port
 
 # long: these tests kill no instance, and a beat late on a loaded machine loses no shard
@@ -165,3 +168,17 @@ def test_a_store_listen_address_in_use_is_refused_naming_it(redis_url, tmp_path)
     assert (
         f"store_listen: cannot serve the embedded store on 127.0.0.1:{port}: Address already in use"
     ) in result.stderr, result.stderr
+
+
+def test_store_listen_with_mongo_url_is_refused_from_any_source(tmp_path):
+    mongo_file = tmp_path / "mongo.toml"
+    mongo_file.write_text('mongo_url = "mongodb://mongo.internal/yascheduler"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.resolve({"config": str(mongo_file)}, {"YASCHEDULER_STORE_LISTEN": "0.0.0.0:27017"})
+    assert str(caught.value).startswith(
+        "store_listen: serves the embedded store, and mongo_url names another store"
+    )
+    both = tmp_path / "both.toml"
+    both.write_text('mongo_url = "mongodb://m/y"\nstore_listen = "0.0.0.0:1"\n')
+    settings, problems = config.check_config_file(both)
+    assert settings is None and problems[0].startswith("store_listen: serves the embedded")
