@@ -11,14 +11,16 @@ import pymongo
 import pytest
 
 from yascheduler.store.embedded import DataDirectoryInUse, EmbeddedStore
+from yascheduler.support.errors import ConfigError
+from yascheduler.support.ports import free_port
 
 
 @pytest.fixture
 def stores():
     started = []
 
-    def make(data_dir):
-        store = EmbeddedStore(data_dir)
+    def make(data_dir, listen=None):
+        store = EmbeddedStore(data_dir, listen)
         started.append(store)
         return store
 
@@ -58,6 +60,34 @@ def test_the_directory_is_free_again_once_its_holder_stopped(stores, tmp_path):
     first.start()
     first.stop()
     stores(tmp_path).start()  # no refusal
+
+
+def test_served_on_every_address_it_is_reached_on_loopback_and_says_what_others_give(
+    stores, tmp_path, caplog
+):
+    port = free_port()
+    caplog.set_level("INFO", logger="yascheduler.store")
+    url = stores(tmp_path, listen=("0.0.0.0", port)).start()
+    assert url == f"mongodb://127.0.0.1:{port}/yascheduler"
+    client(url).get_default_database().radios.insert_one({"_id": "radio-1"})
+    shared = [r.getMessage() for r in caplog.records if "served to other instances" in r.message]
+    assert len(shared) == 1
+    assert (
+        f"--mongo-url mongodb://0.0.0.0:{port}/yascheduler, this machine's address in "
+        in (shared[0])
+    )
+
+
+def test_a_listen_address_in_use_is_refused_and_the_directory_left_free(stores, tmp_path):
+    first = stores(tmp_path / "first", listen=("127.0.0.1", free_port()))
+    first.start()
+    with pytest.raises(ConfigError) as refused:
+        stores(tmp_path / "second", listen=first.listen).start()
+    assert str(refused.value).startswith(
+        f"store_listen: cannot serve the embedded store on 127.0.0.1:{first.listen[1]}: "
+        "Address already in use"
+    )
+    stores(tmp_path / "second").start()  # the refusal unlocked its directory
 
 
 HOLDER = """

@@ -137,6 +137,9 @@ def test_an_empty_environment_variable_clears_an_optional_setting(tmp_path):
         ("catalog", "~/catalog.json", Path("~/catalog.json").expanduser()),
         ("http", "localhost:0", ("localhost", 0)),
         ("http", "[::]:65535", ("::", 65535)),
+        ("store_listen", "0.0.0.0:27017", ("0.0.0.0", 27017)),
+        ("store_listen", "[::1]:1", ("::1", 1)),
+        ("store_listen", "", None),
         ("ping_interval", "0.5", 0.5),
         ("crossfade_seconds", "0", 0.0),
         ("timezone", "America/New_York", "America/New_York"),
@@ -176,6 +179,9 @@ REJECTED = [
     ("http", "::1:9000", "must put an IPv6 address in brackets"),
     ("http", "localhost:65536", "must have a port from 0 to 65535"),
     ("http", "localhost:-1", "must have a port from 0 to 65535"),
+    ("store_listen", "27017", "must be HOST:PORT"),
+    ("store_listen", "localhost:0", "must have a port from 1 to 65535"),
+    ("store_listen", "localhost:65536", "must have a port from 0 to 65535"),
     ("ping_interval", "0", "must be > 0"),
     ("ping_interval", "-1", "must be > 0"),
     ("ping_interval", "soon", "must be a number of seconds"),
@@ -353,9 +359,16 @@ def test_example_file_uncommented_is_a_valid_config(tmp_path):
     ]
     config = write_config(tmp_path, "\n".join(assignments) + "\n")
     assert set(tomllib.loads(config.read_text())) == {s.name for s in SETTINGS if s.in_file}
-    resolved = resolve({"config": str(config)}, NO_ENV)
-    assert resolved.redis_url == "redis://127.0.0.1:6379/0"
-    assert resolved.timezone == "Europe/Paris"
+    # store_listen and mongo_url exclude one another: each example in a file of its own
+    for left_out in ("store_listen", "mongo_url"):
+        kept = [line for line in assignments if not line.startswith(left_out + " ")]
+        (tmp_path / "example.toml").write_text("\n".join(kept) + "\n")
+        resolved = resolve({"config": str(tmp_path / "example.toml")}, NO_ENV)
+        assert resolved.redis_url == "redis://127.0.0.1:6379/0"
+        assert resolved.timezone == "Europe/Paris"
+    assert resolved.store_listen == ("0.0.0.0", 27017)
+    with pytest.raises(ConfigError, match="store_listen: serves the embedded store, and mongo_url"):
+        resolve({"config": str(config)}, NO_ENV)
 
 
 def test_markdown_table_lists_every_setting():

@@ -65,7 +65,7 @@ def start(settings: Settings, serve_http: bool = True) -> Running:
     log.info("settings: %s", config.describe(settings))
     running = Running(settings)
     try:
-        store.connect(open_store(settings, running))
+        store.connect(open_store(settings, running, listen=settings.store_listen))
         redis_url = settings.redis_url
         if redis_url is None:
             running.embedded_redis = EmbeddedRedis()
@@ -78,11 +78,12 @@ def start(settings: Settings, serve_http: bool = True) -> Running:
     return running
 
 
-def open_store(settings: Settings, running: Running) -> str:
-    """The store's URL: mongo_url, or the embedded store server's, started on data_dir."""
+def open_store(settings: Settings, running: Running, listen: tuple[str, int] | None = None) -> str:
+    """The store's URL: mongo_url, or the embedded store server's, started on data_dir
+    (on `listen`, served to other instances, else on a free loopback port)."""
     if settings.mongo_url is not None:
         return settings.mongo_url
-    running.embedded_store = EmbeddedStore(settings.data_dir)
+    running.embedded_store = EmbeddedStore(settings.data_dir, listen)
     return running.embedded_store.start()
 
 
@@ -90,7 +91,8 @@ def open_store(settings: Settings, running: Running) -> str:
 def store_of(settings: Settings):
     """The store connected for a command that reads it with the service stopped or not
     (`flush`, `history export`): mongo_url's, or the embedded store server's on
-    data_dir; disconnected, and that server stopped, after."""
+    data_dir, on a loopback port whatever store_listen says: served to no other
+    instance; disconnected, and that server stopped, after."""
     running = Running(settings)
     try:
         store.connect(open_store(settings, running))

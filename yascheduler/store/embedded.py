@@ -4,11 +4,16 @@ child process, its data in the data directory, when no mongo_url is configured.
 The data directory holds the store (`store/`, one SQLite file per database), the
 server's pid file and log, and a lock that one yascheduler holds while it runs:
 a second one on the same directory refuses to start, naming the holder.
+
+With `store_listen` the server listens on that address, for other instances to
+share it (`--mongo-url mongodb://HOST:PORT/yascheduler`); it still lives and
+dies with this process. Without, a free loopback port: this instance alone.
 """
 
 import fcntl
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -16,10 +21,14 @@ import pymongo
 from pymongo.errors import PyMongoError
 
 from yascheduler.support.child_server import ChildServer
-from yascheduler.support.errors import YaschedulerError
-from yascheduler.support.ports import HOST, free_port
+from yascheduler.support.config import format_host_port
+from yascheduler.support.errors import ConfigError, YaschedulerError
+from yascheduler.support.ports import HOST, bind_problem, free_port
 
 log = logging.getLogger("yascheduler.store")
+
+# a server listening on every address is reached, by this instance, on loopback
+EVERY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 DATABASE = "yascheduler"
 LOCK_NAME = "yascheduler.lock"
@@ -70,33 +79,59 @@ class DataDirectory:
 
 
 class EmbeddedStore:
-    """nx-27017 on a loopback port, on the data directory's store."""
+    """nx-27017 on the data directory's store: on `listen` (HOST, PORT) for the fleet,
+    else on a free loopback port."""
 
-    def __init__(self, data_dir: Path, start_timeout: float = 20.0, stop_timeout: float = 5.0):
+    def __init__(
+        self,
+        data_dir: Path,
+        listen: tuple[str, int] | None = None,
+        start_timeout: float = 20.0,
+        stop_timeout: float = 5.0,
+    ):
         self.directory = DataDirectory(data_dir)
+        self.listen = listen
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.server: ChildServer | None = None
         self.url: str | None = None
 
     def start(self) -> str:
-        """Lock the data directory, start the server, wait until it answers; its URL."""
+        """Lock the data directory, start the server, wait until it answers; the URL
+        this instance connects to."""
         self.directory.lock()
         try:
-            port = free_port()
-            self.server = store_child(self.directory.path, HOST, port)
+            host, port = self._address()
+            self.server = store_child(self.directory.path, host, port)
             self.server.start(self.start_timeout)
         except BaseException:
             self.stop()
             raise
-        self.url = f"mongodb://{HOST}:{port}/{DATABASE}"
+        self.url = store_url(EVERY_ADDRESS.get(host, host), port)
         log.info(
             "embedded store server (nx-27017, pid %d) at %s, data in %s",
             self.server.pid,
             self.url,
             self.directory.path,
         )
+        if self.listen is not None:
+            log_shared(host, port)
         return self.url
+
+    def _address(self) -> tuple[str, int]:
+        """Where the server listens: `listen`, refused if something holds it already (an
+        answer from there would be another server's store), or a free loopback port."""
+        if self.listen is None:
+            return HOST, free_port()
+        host, port = self.listen
+        problem = bind_problem(host, port)
+        if problem is not None:
+            raise ConfigError(
+                f"store_listen: cannot serve the embedded store on {format_host_port(self.listen)}"
+                f": {problem} (another program listening there, or not an address of this "
+                "machine); give another --store-listen"
+            )
+        return host, port
 
     def stop(self) -> None:
         if self.server is not None:
@@ -105,6 +140,30 @@ class EmbeddedStore:
             self.server = None
         self.directory.unlock()
         self.url = None
+
+
+def store_url(host: str, port: int) -> str:
+    return f"mongodb://{format_host_port((host, port))}/{DATABASE}"
+
+
+def log_shared(host: str, port: int) -> None:
+    """What the operator gives the other instances: one line, with the URL they need."""
+    if host in EVERY_ADDRESS:
+        log.info(
+            "embedded store served to other instances on every address of this machine "
+            "(%s): they start with --mongo-url %s, this machine's address in place of %s "
+            "(as %s); it stops with this instance",
+            format_host_port((host, port)),
+            store_url(host, port),
+            host,
+            store_url(socket.gethostname(), port),
+        )
+    else:
+        log.info(
+            "embedded store served to other instances: they start with --mongo-url %s; "
+            "it stops with this instance",
+            store_url(host, port),
+        )
 
 
 def store_child(data_dir: Path, host: str, port: int) -> ChildServer:
@@ -122,7 +181,7 @@ def store_child(data_dir: Path, host: str, port: int) -> ChildServer:
     return ChildServer(
         "nx-27017",
         command,
-        answers=lambda: answers_ping(host, port),
+        answers=lambda: answers_ping(EVERY_ADDRESS.get(host, host), port),
         probe="ping",
         log_path=data_dir / "store-output.log",
     )

@@ -38,7 +38,18 @@ def resolve(
     config = _value(BY_NAME["config"], flags, environ, {})
     config_file = _read_config(config) if config else {}
     values = {setting.name: _value(setting, flags, environ, config_file) for setting in SETTINGS}
+    _check_together(values)
     return Settings(**values)
+
+
+def _check_together(values: Mapping[str, Any]) -> None:
+    """Settings that each parse but contradict one another."""
+    if values.get("store_listen") is not None and values.get("mongo_url") is not None:
+        raise ConfigError(
+            "store_listen: serves the embedded store, and mongo_url names another store, so "
+            "there is none to serve: give store_listen to the instance that serves the store, "
+            "and mongo_url alone to the others"
+        )
 
 
 def _flags(args: argparse.Namespace | Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +131,11 @@ def check_config_file(config: Path) -> tuple[Settings | None, list[str]]:
             continue
         try:
             values[setting.name] = _value(setting, {}, {}, config_file)
+        except ConfigError as error:
+            problems.append(str(error))
+    if not problems:
+        try:
+            _check_together(values)
         except ConfigError as error:
             problems.append(str(error))
     if problems:

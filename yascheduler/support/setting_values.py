@@ -94,6 +94,14 @@ def host_port(value: Any) -> tuple[str, int]:
     return host, int(port)
 
 
+def listen_address(value: Any) -> tuple[str, int]:
+    """HOST:PORT that a server binds: host_port, with a real port (not 0, the kernel's pick)."""
+    host, port = host_port(value)
+    if port == 0:
+        raise ValueError("must have a port from 1 to 65535")
+    return host, port
+
+
 def seconds(minimum: float, inclusive: bool, unit: str = "seconds") -> Callable[[Any], float]:
     """A parser of a finite number of seconds (or of `unit`) above (or at) `minimum`."""
     bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"

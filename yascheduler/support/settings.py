@@ -15,6 +15,7 @@ from .setting_values import (
     base_url,
     default_instance_id,
     host_port,
+    listen_address,
     machine_timezone,
     one_of,
     optional,
@@ -101,6 +102,16 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="PATH",
         doc="where the embedded store server keeps its data (created if missing), when no "
         "mongo_url is set; one service at a time may use it",
+    ),
+    Setting(
+        name="store_listen",
+        parse=optional(listen_address),
+        default=None,
+        metavar="HOST:PORT",
+        example="0.0.0.0:27017",
+        doc="serve the embedded store to other instances on this address (they start with "
+        "--mongo-url mongodb://HOST:PORT/yascheduler; it goes with this one); unset: a free "
+        "loopback port for this instance alone; not with mongo_url",
     ),
     Setting(
         name="write_delay",
@@ -293,6 +304,7 @@ class Settings:
     redis_url: str | None
     mongo_url: str | None
     data_dir: Path
+    store_listen: tuple[str, int] | None
     write_delay: float
     catalog: Path | None
     http: tuple[str, int]

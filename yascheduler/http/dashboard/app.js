@@ -75,11 +75,13 @@ function progressCell(radio) {
   return trackHTML(radio) + progressHTML(radio);
 }
 
-function renderRadios(answer) {
+// `fleet`: the page is one of several instances, each radio names its owner
+function renderRadios(answer, fleet) {
   radioTotal = answer.total;
+  $("radios-table").classList.toggle("fleet", fleet);
   const body = $("radios");
   if (!answer.radios.length) {
-    body.innerHTML = `<tr><td colspan="7" class="empty">${
+    body.innerHTML = `<tr><td colspan="8" class="empty">${
       view.q || view.state !== "all" ? "No radio matches." : "No radio is programmed."}</td></tr>`;
   } else {
     body.innerHTML = answer.radios.map((r) => `
@@ -92,6 +94,7 @@ function renderRadios(answer) {
         <td data-label="Next" class="c-next${r.next ? "" : " none"}">${r.next ? trackHTML(r.next) : '<span class="muted">–</span>'}</td>
         <td data-label="Show" class="c-show${r.show ? "" : " none"}">${r.show ? esc(r.show.name) : '<span class="muted">–</span>'}</td>
         <td data-label="Listeners" class="num c-listeners">${number(r.listeners)}</td>
+        <td data-label="Owner" class="c-owner">${esc(r.owner)}</td>
       </tr>`).join("");
   }
   const counts = answer.counts || {};
@@ -199,10 +202,11 @@ async function refresh() {
   const mine = ++generation;
   const asked = performance.now();
   try {
-    const [status, radios, streamers, events, listeners, parked, series] = await Promise.all([
+    const [status, radios, streamers, events, listeners, parked, series, instances] = await Promise.all([
       getJSON("/api/status"), getJSON(radiosURL()), getJSON("/api/streamers"),
       getJSON("/api/events?per_page=10"), getJSON("/api/listeners?per_page=20"),
       getJSON("/api/outbox/parked?per_page=" + PARKED_SHOWN), getJSON("/api/series"),
+      getJSON("/api/instances"),
     ]);
     if (mine !== generation) return;
     serverClock.set(status.server_time, asked);
@@ -212,7 +216,7 @@ async function refresh() {
       return refresh();
     }
     renderCards(status, streamers, events);
-    renderRadios(radios);
+    renderRadios(radios, renderInstances(instances));
     renderStreamers(streamers);
     renderEvents(events);
     renderListeners(listeners);
