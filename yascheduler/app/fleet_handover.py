@@ -48,9 +48,14 @@ class RadioHandover:
 
     def loop(self) -> float | None:
         self.wakeup.clear()
+        if self.handovers.incoming:  # how long the radios handed here count, kept fresh
+            try:
+                self.handovers.refresh()
+            except StoreError as error:  # they stop counting as the giver's lease would
+                log.warning("fleet: shards handed here not read: %s", error)
         outgoing = self.handovers.outgoing
         if not outgoing:
-            return None
+            return CHECK if self.handovers.incoming else None
         programmer = self.fleet.service.programmer
         now = self.membership.clock.now()
         radios = by_shard(programmer.radio_uuids(), outgoing)
@@ -59,8 +64,9 @@ class RadioHandover:
         for shard, handing in outgoing.items():
             if handing.transferred:
                 continue
-            left = [r for r in radios[shard] if r not in handing.announced]
             forced = handing.forced(now, self.membership.live)
+            # forced: those told but not read back again too (a message missed)
+            left = [r for r in radios[shard] if forced or r not in handing.announced]
             if go := going_now(left, programmer.next_event, now, forced):
                 going.setdefault(handing.to, []).extend(go)
             elif not left and handing.settled():
@@ -167,6 +173,7 @@ class RadioHandover:
         elif to == self.instance_id:
             if kind == "radios_handed":
                 self.handovers.expect(event["from"], shards, radios)
+                self.wakeup.set()  # their claim kept fresh from now on
             elif kind == "radios_released":
                 waiting = [radio for radio in radios if self.membership.waiting(radio)]
                 if waiting:

@@ -205,6 +205,8 @@ class Handovers:
         m = self.membership
         records = {record["number"]: record for record in self._shards.all()}
         for shard, incoming in list(self.incoming.items()):
+            if self.incoming.get(shard) is not incoming:
+                continue  # settled meanwhile (the handover part refreshes too)
             record = records.get(shard) or {}
             if record.get("epoch") != incoming.epoch:
                 record = {}

@@ -151,6 +151,9 @@ class Membership:
         outgoing = self.handovers.outgoing.get(shard)
         if outgoing is not None and radio_uuid in outgoing.cut:
             return self.holds(shard)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
+            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
         return shard in self._releasing or self.owns_radio(radio_uuid)
 
     def epoch_of(self, radio_uuid: str) -> int:
