@@ -79,7 +79,7 @@ class Fleet:
         )
         self.membership.wakeup = gevent.event.Event()
         self.handover = RadioHandover(self)
-        self.dispatch = Dispatch(self.membership, self._holds_session, self.handover.holds_back)
+        self.dispatch = Dispatch(self.membership, self.holds_session, self.handover.holds_back)
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
@@ -93,7 +93,7 @@ class Fleet:
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
 
-    def _holds_session(self, session_id: str, streamer: str | None) -> bool:
+    def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
 
     def waits(self) -> str | None:

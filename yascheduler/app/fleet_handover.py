@@ -137,7 +137,7 @@ class RadioHandover:
         self.membership.handovers.arrived(radios)
         if not self.membership.awaits_any():
             while message := self._next_held(None):
-                if self.fleet._holds_session(message["session_id"], message.get("streamer")):
+                if self.fleet.holds_session(message["session_id"], message.get("streamer")):
                     handlers.act(message)
         log.info("fleet: %d radios handed here, programming %d", len(radios), count)
 
