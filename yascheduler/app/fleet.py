@@ -7,6 +7,10 @@ kill -9). When it loses shards, their radios stop being programmed at once
 (no further play) and are dropped from memory, and the changes waiting are
 written before the leases are released, so that the next owner reads them.
 
+Shards above this instance's share are handed over radio by radio, each at a
+safe moment, with the messages told on FLEET_CHANNEL as the cut between the
+giver's replies and the next owner's (app/fleet_handover.py).
+
 A streamer's death is decided by its owner (the one that pings it): it drops
 the radios it owns of that streamer and tells the others on the Redis
 channel FLEET_CHANNEL, and each drops the radios it owns; the same for a

@@ -162,10 +162,11 @@ class Handovers:
     def handed_away(self, shards) -> None:
         """The transfer read back: the shards are the next owner's from here on."""
         m = self.membership
-        for shard in shards:
-            if shard in self.outgoing and self.outgoing[shard].transferred:
-                del self.outgoing[shard], m.leases[shard]
-        log.info("fleet: %d shards handed over: %s", len(shards), _listed(shards))
+        gone = [s for s in shards if s in self.outgoing and self.outgoing[s].transferred]
+        for shard in gone:
+            del self.outgoing[shard], m.leases[shard]
+        if gone:
+            log.info("fleet: %d shards handed over: %s", len(gone), _listed(gone))
 
     def expect(self, giver: str, shards: dict[int, tuple[int, float]], radios) -> None:
         """Radios handed here ({shard: (epoch, the giver's lease expiry)})."""

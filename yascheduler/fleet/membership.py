@@ -238,11 +238,9 @@ class Membership:
         if self.handovers.incoming:
             self.handovers.refresh()
         outgoing = self.handovers.outgoing
-        renewing = {  # a transferred one is the next owner's in the store: let go as told
-            shard: lease.epoch
-            for shard, lease in self.leases.items()
-            if not (shard in outgoing and outgoing[shard].transferred)
-        }
+        # transferred: the next owner's in the store, let go as told (at the latest now)
+        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
+        renewing = {shard: lease.epoch for shard, lease in self.leases.items()}
         renewed = self._shards.renew_all(self.instance_id, renewing, expires_at)
         lost = set()
         for shard in renewing:
