@@ -14,7 +14,7 @@ from tests.catalogs import USERS, radio
 from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import start, stop, wait_healthy
-from yascheduler.fleet.ownership import SHARDS, shard_of
+from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.store.shards import StoredShards
 from yascheduler.support.ports import free_port
 
@@ -57,7 +57,8 @@ def until_owners(condition, what: str, timeout: float) -> None:
 def shared(names) -> bool:
     """Every shard owned, each of `names` holding its fair share (the handovers done)."""
     held = Counter(owners().values())
-    return set(held) == set(names) and all(held[n] >= SHARDS // len(names) for n in names)
+    share = fair_share(len(names))
+    return set(held) == set(names) and sum(held.values()) == SHARDS and max(held.values()) <= share
 
 
 def owners() -> dict[int, str]:
