@@ -6,10 +6,10 @@ import json
 import requests
 
 from tests.catalogs import USERS, radio
-from tests.fleet.test_three_instances import RADIOS, SONG, owners, run_args, until_owners
+from tests.fleet.test_three_instances import RADIOS, SONG, owners, run_args, shared, until_owners
 from tests.harness import wait_for
 from tests.test_cli import start, stop, wait_healthy
-from yascheduler.fleet.ownership import SHARDS, shard_of
+from yascheduler.fleet.ownership import shard_of
 from yascheduler.support.ports import free_port
 
 TOKEN = "fleet-admin"
@@ -27,8 +27,7 @@ def test_an_import_through_one_instance_is_programmed_by_the_owner(mongo_url, re
             extra = ["--catalog", str(catalog_file)] if name == "a" else []
             processes[name] = start([*args, *extra], YASCHEDULER_ADMIN_TOKEN=TOKEN)
             wait_healthy(processes[name], ports[name])
-        until_owners(lambda: set(owners().values()) == {"a", "b"}, "the shards shared", 10)
-        until_owners(lambda: len(owners()) == SHARDS, "every shard owned", 10)
+        until_owners(lambda: shared("ab"), "the shards shared", 20)
         shards = owners()
         of_b = [uuid for uuid in RADIOS if shards[shard_of(uuid)] == "b"]
         new = next(f"new-{n}" for n in range(1000) if shards[shard_of(f"new-{n}")] == "b")

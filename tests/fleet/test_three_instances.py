@@ -6,6 +6,7 @@ before its track starts."""
 import json
 import signal
 import time
+from collections import Counter
 
 import gevent
 
@@ -13,7 +14,7 @@ from tests.catalogs import USERS, radio
 from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import start, stop, wait_healthy
-from yascheduler.fleet.ownership import SHARDS, shard_of
+from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.store.shards import StoredShards
 from yascheduler.support.ports import free_port
 
@@ -51,6 +52,13 @@ def until_owners(condition, what: str, timeout: float) -> None:
     with gevent.Timeout(timeout, AssertionError(f"timed out waiting for {what}")):
         while not condition():
             gevent.sleep(0.2)
+
+
+def shared(names) -> bool:
+    """Every shard owned, each of `names` holding its fair share (the handovers done)."""
+    held = Counter(owners().values())
+    share = fair_share(len(names))
+    return set(held) == set(names) and sum(held.values()) == SHARDS and max(held.values()) <= share
 
 
 def owners() -> dict[int, str]:
@@ -98,8 +106,7 @@ def test_three_instances_share_the_radios_and_survive_kill_term_and_pause(
     processes, ports = instances(redis_url, mongo_url, catalog_file, ["a", "b", "c"])
     s1 = StreamerEmulator(redis_url, "s1")
     try:
-        until_owners(lambda: set(owners().values()) == {"a", "b", "c"}, "the shards shared", 10)
-        until_owners(lambda: len(owners()) == SHARDS, "every shard owned", 10)
+        until_owners(lambda: shared("abc"), "the shards shared", 20)
         plays = Plays(s1)
         for uuid in RADIOS:
             s1.send(type="play_radio", radio_uuid=uuid)

@@ -13,8 +13,8 @@ written around (each named in the repository that does so):
   that tell null from missing say it in a way every server reads alike;
 - index names differ (`idx_<collection>_<field>`): indexes are found by key;
 - a double is stored rounded to 15 significant digits on nx-27017 (10 µs of a
-  Unix time): the shards' leases are read back by a claim mark of the write,
-  never by an equality on the expiry just written.
+  Unix time): the shards taken are read back by a claim mark of the write, the
+  shards renewed by owner and epoch, never by an equality on the expiry written.
 """
 
 import time
@@ -138,5 +138,5 @@ def test_shards_taken_and_renewed_at_unix_times_are_read_back_as_such(backend):
     assert abs(stored - expires_at) < 1e-4
     later = expires_at + 1.0 + 1e-7
     raw(Shard).update_one({"_id": 1}, {"$set": {"owner": "b", "epoch": 2}})  # b took it
-    assert shards.renew_all({0: 1, 1: 1, 2: 1}, "a", later) == {0, 2}
-    assert shards.renew_all({0: 1, 2: 1}, "a", later + 1) == {0, 2}
+    assert shards.renew_all("a", {0: 1, 1: 1, 2: 1}, later) == {0, 2}
+    assert shards.renew_all("a", {0: 1, 2: 1}, later + 1) == {0, 2}

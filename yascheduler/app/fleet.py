@@ -7,6 +7,10 @@ kill -9). When it loses shards, their radios stop being programmed at once
 (no further play) and are dropped from memory, and the changes waiting are
 written before the leases are released, so that the next owner reads them.
 
+Shards above this instance's share are handed over radio by radio, each at a
+safe moment, with the messages told on FLEET_CHANNEL as the cut between the
+giver's replies and the next owner's (app/fleet_handover.py).
+
 A streamer's death is decided by its owner (the one that pings it): it drops
 the radios it owns of that streamer and tells the others on the Redis
 channel FLEET_CHANNEL, and each drops the radios it owns; the same for a
@@ -36,6 +40,7 @@ import ujson
 
 from yascheduler.catalog.importer import CatalogChange
 from yascheduler.fleet.dispatch import Dispatch
+from yascheduler.fleet.handover import bound
 from yascheduler.fleet.membership import Membership
 from yascheduler.fleet.ownership import shard_of
 from yascheduler.programming.catalog_view import radio_from_stored
@@ -47,12 +52,13 @@ from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
 
+from .fleet_handover import HANDOVER_KINDS, RadioHandover
 from .fleet_view import FleetView
 
 log = logging.getLogger("yascheduler.fleet")
 
 FLEET_CHANNEL = "yascheduler:fleet"
-WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left"})  # kinds told on it
+WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
 OUTBOX_SHARD = 0
 OUTBOX_RELOAD = 1.0
 NOT_STEADY_WAIT = 0.05
@@ -72,9 +78,12 @@ class Fleet:
             on_acquired=self.acquired,
             on_lost=self.lost,
             facts=self.facts,
+            handover_seconds=bound(settings.prepare_seconds),
+            on_claim_lost=self.claim_lost,
         )
         self.membership.wakeup = gevent.event.Event()
-        self.dispatch = Dispatch(self.membership, self._holds_session)
+        self.handover = RadioHandover(self)
+        self.dispatch = Dispatch(self.membership, self.holds_session, self.handover.holds_back)
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
@@ -88,7 +97,7 @@ class Fleet:
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
 
-    def _holds_session(self, session_id: str, streamer: str | None) -> bool:
+    def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
 
     def waits(self) -> str | None:
@@ -99,7 +108,7 @@ class Fleet:
                 f"taking over the radios of a stopped instance ({orphans} shards without "
                 "a live owner)"
             )
-        if not self.membership.leases:
+        if not (self.membership.leases or self.membership.handovers.incoming):
             return "no radios held yet: waiting for a share of the shards"
         return None
 
@@ -123,11 +132,16 @@ class Fleet:
     # --- shards taken and lost ------------------------------------------------------
 
     def acquired(self, taken: dict[int, int]) -> None:
+        count = self.program(
+            lambda radio_uuid: shard_of(radio_uuid) in taken, OUTBOX_SHARD in taken
+        )
+        log.info("fleet: programming %d radios of %d shards taken", count, len(taken))
+
+    def program(self, owned, outbox: bool = False) -> int:
+        """Program the stored radios `owned` says are this instance's now (their timelines,
+        requests, masters, sessions); `outbox`: the outbox is this instance's to send too.
+        How many radios it programs."""
         service, stored = self.service, self.service.repositories
-
-        def owned(radio_uuid: str) -> bool:
-            return shard_of(radio_uuid) in taken
-
         imported, self.imported = self.imported, []
         # the stored radios and timelines of the shards taken alone are decoded
         radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
@@ -137,7 +151,7 @@ class Fleet:
             for request in stored.requests.load_all(request_from_stored)
             if owned(request.radio_uuid)
         ]
-        if OUTBOX_SHARD in taken and service.notifier.enabled and not self._outbox_loaded:
+        if outbox and service.notifier.enabled and not self._outbox_loaded:
             service.notifier.outbox.load()  # the items of the instance that held it
         self._outbox_loaded = False
         # what reads the store comes first: from the load on, nothing here waits, so
@@ -151,19 +165,34 @@ class Fleet:
                 service.stations.stop_stream(
                     radio_uuid, "no longer in the catalog", tell_master=True
                 )
-        log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
+        return len(radios)
 
     def lost(self, shards: set[int]) -> None:
+        count = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
+        self.store_and_send()
+        log.info("fleet: %d radios of %d shards let go", count, len(shards))
+
+    def claim_lost(self, radios: set[str]) -> None:
+        """Radios handed here whose giver lost its lease first: another has them now."""
+        self.handover.forget(radios)
+        count = self.let_go(radios.__contains__)
+        self.store_and_send()
+        log.warning("fleet: %d radios handed here let go: their shard is another's", count)
+
+    def let_go(self, lost_radio) -> int:
+        """No longer program the radios `lost_radio` says another instance has now, nor
+        keep their masters and sessions (in memory only: they stay stored); how many."""
         service = self.service
-
-        def lost_radio(radio_uuid: str) -> bool:
-            return shard_of(radio_uuid) in shards
-
         radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
         for radio_uuid in radios:
             service.programmer.remove_radio(radio_uuid, forget_stored=False)
         service.streams.release([r for r in service.streams.masters if lost_radio(r)])
         service.listeners.release([r for r in list(service.listeners.by_radio) if lost_radio(r)])
+        return len(radios)
+
+    def store_and_send(self) -> None:
+        """What the radios let go changed into the store, then their last plays out."""
+        service = self.service
         try:
             service.writer.write_now()  # for the next owner to read
         except StoreError as error:
@@ -172,14 +201,18 @@ class Fleet:
         # (given back, they go; a shard taken by another: the membership says no)
         if service.bus.connected:
             service.bus.flush()
-        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
+
+    def outbox_taken(self, shards) -> None:
+        """Shards handed here: with the outbox's, the items its last sender stored."""
+        if OUTBOX_SHARD in shards and self.service.notifier.enabled:
+            self.service.notifier.outbox.load()
 
     def leave(self) -> None:
         """A clean stop: every shard released, and the others told, to take them at once
         rather than at their next beat."""
         self.membership.leave()
         if self.service.bus.connected:
-            self._publish({"type": "instance_left"})
+            self.publish({"type": "instance_left"})
 
     # --- streamers dead or back, told to the others ----------------------------------
 
@@ -193,12 +226,12 @@ class Fleet:
             self._tell("streamer_back", name, "")
 
     def _tell(self, kind: str, streamer: str, why: str) -> None:
-        self._publish({"type": kind, "streamer": streamer, "why": why})
+        self.publish({"type": kind, "streamer": streamer, "why": why})
 
     def catalog_imported(self, change) -> None:
         """An import through this instance: the others take in the radios they program."""
         radios = [stored["_id"] for stored in change.stored_radios]
-        self._publish(
+        self.publish(
             {
                 "type": "catalog_changed",
                 "radios": radios,
@@ -225,13 +258,15 @@ class Fleet:
             return
         self.service.catalog_changes.apply(CatalogChange(stored, deleted, users))
 
-    def _publish(self, event: dict) -> None:
+    def publish(self, event: dict) -> bool:
         event = {**event, "from": self.instance_id}
         kind = event["type"]
         try:
             self.service.bus.client.publish(FLEET_CHANNEL, ujson.dumps(event))
         except REDIS_ERRORS as error:
             log.warning("fleet: could not tell the others %s: %s", kind, error)
+            return False
+        return True
 
     def heard(self, raw: bytes) -> None:
         """What another instance told on FLEET_CHANNEL."""
@@ -242,9 +277,11 @@ class Fleet:
         except (ValueError, TypeError, KeyError) as error:
             log.warning("fleet: a message on %s dropped: %r", FLEET_CHANNEL, error)
             return
-        if sender == self.instance_id:
+        if kind in HANDOVER_KINDS:  # read back by the giver too: the cut in the messages
+            self.handover.heard(event)
+        elif sender == self.instance_id:
             return
-        if kind == "catalog_changed":
+        elif kind == "catalog_changed":
             self._catalog_changed(event, sender)
         elif kind == "instance_left":
             log.info("fleet: %s left: taking its share now", sender)

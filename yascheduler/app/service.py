@@ -213,6 +213,7 @@ class Service:
             self.fleet.membership,
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
+            self.fleet.handover,
             self.fleet.steady(self.programmer),
             self.fleet.steady(self.streamers),
             SessionExpiry(self.stations),

@@ -5,8 +5,8 @@ renews this instance's heartbeat; renews the leases it holds (a renewal
 refused means another took the shard: it is let go at once); takes free or
 expired shards up to its fair share of the live instances; and gives back
 those above that share, so that a new instance gets its share at its next
-beats. A shard counts as held until its lease's expiry minus
-a margin for clocks that drift: an instance that cannot renew stops
+beats (handed over radio by radio: below). A shard counts as held until its
+lease's expiry minus a margin for clocks that drift: an instance that cannot renew stops
 acting for those radios before another may take them.
 
 The store unreachable: an instance that was alone at its last beat keeps
@@ -27,6 +27,17 @@ The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
 after the shards are taken (they count as held once it returns),
 `on_lost({shard, ...})` before those given back are released (so that what
 their radios changed can be stored first).
+
+Rebalancing hands a shard over rather than releasing it: its record names the
+next owner and its epoch goes up by one (renewed at it here; the next owner's
+writes carry it, this one's the epoch before). The radios then go one by one
+(app/fleet_handover.py): each is no longer this instance's once `cut`, and
+the next owner's once it has `arrived` there, counted while the giver's lease
+runs (refreshed at each beat from the store). When all are gone the lease is
+`transfer`red at that epoch. The next owner dead meanwhile: the radios left go
+at once, and its lease, never renewed, expires as after a kill -9. The giver
+dead: its lease expires, the radios handed stop counting before it does, and
+whoever takes the shard does so one epoch above the next owner's.
 """
 
 import logging
@@ -36,6 +47,7 @@ from dataclasses import dataclass
 
 from yascheduler.support.errors import StoreError, YaschedulerError
 
+from .handover import Handovers
 from .ownership import SHARDS, fair_share, shard_of, streamer_owner
 
 log = logging.getLogger("yascheduler.fleet")
@@ -54,6 +66,7 @@ class InstanceAlive(YaschedulerError):
 class Lease:
     epoch: int
     expires_at: float
+    fence: int | None = None  # while handed over: the epoch this instance's writes carry
 
 
 class Membership:
@@ -69,6 +82,8 @@ class Membership:
         on_acquired: Callable[[dict[int, int]], None],
         on_lost: Callable[[set[int]], None],
         facts: Callable[[], dict] = dict,
+        handover_seconds: float = 10.0,
+        on_claim_lost: Callable[[set[str]], None] = lambda radios: None,
     ):
         self.clock = clock
         self.instance_id = instance_id
@@ -78,6 +93,10 @@ class Membership:
         self._on_acquired = on_acquired
         self._on_lost = on_lost
         self._facts = facts
+        self.handover_seconds = handover_seconds  # fleet/handover.py's bound
+        self.on_claim_lost = on_claim_lost  # radios handed here that stopped counting
+        self.on_handing: Callable[[], None] = lambda: None  # a handover begins
+        self.handovers = Handovers(self, shards)
         self.leases: dict[int, Lease] = {}
         # taken, their radios still loading: fenced by their epoch, not yet held (no
         # message for them is acted on, no play sent, before they are loaded)
@@ -115,21 +134,52 @@ class Membership:
         return self.orphans if len(self.leases) < self.share else 0
 
     def owns_radio(self, radio_uuid: str) -> bool:
-        return self.holds(shard_of(radio_uuid))
+        shard = shard_of(radio_uuid)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.arrived:
+            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        outgoing = self.handovers.outgoing.get(shard)
+        if outgoing is not None and radio_uuid in outgoing.cut | outgoing.released:
+            return False
+        return self.holds(shard)
 
     def sends_for(self, radio_uuid: str) -> bool:
-        """A play for the radio may go: it is owned, or its shard is being given back and
-        the plays its last turns computed (stored with its timeline, which the next owner
-        reads as sent) go out before the lease is released."""
+        """A play for the radio may go: it is owned, or its shard (or itself) is being
+        given back and the plays its last turns computed (stored with its timeline, which
+        the next owner reads as sent) go out before it is told gone."""
         shard = shard_of(radio_uuid)
-        return shard in self._releasing or self.holds(shard)
+        outgoing = self.handovers.outgoing.get(shard)
+        if outgoing is not None and radio_uuid in outgoing.cut:
+            return self.holds(shard)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
+            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        return shard in self._releasing or self.owns_radio(radio_uuid)
 
     def epoch_of(self, radio_uuid: str) -> int:
-        """The fencing token of a write for the radio: its shard's epoch, 0 if not leased
-        (a write the store refuses once an owner has written)."""
+        """The fencing token of a write for the radio: its shard's epoch (the one before
+        while it is handed over, the next owner's once it is handed here), 0 if not
+        leased (a write the store refuses once an owner has written)."""
         shard = shard_of(radio_uuid)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.waiting | incoming.arrived:
+            return incoming.epoch
         lease = self.leases.get(shard) or self._arriving.get(shard)
-        return 0 if lease is None else lease.epoch
+        if lease is None:
+            return 0
+        return lease.epoch if lease.fence is None else lease.fence
+
+    def hold(self, shard: int, epoch: int, expires_at: float) -> None:
+        """A lease this instance holds from now on (a transfer to it)."""
+        self.leases[shard] = Lease(epoch, expires_at)
+
+    def waiting(self, radio_uuid: str) -> bool:
+        """The radio is handed here and not loaded yet: its messages wait."""
+        incoming = self.handovers.incoming.get(shard_of(radio_uuid))
+        return incoming is not None and radio_uuid in incoming.waiting
+
+    def awaits_any(self) -> bool:
+        return any(incoming.waiting for incoming in self.handovers.incoming.values())
 
     def owns_streamer(self, streamer: str) -> bool:
         return streamer_owner(streamer, self.live) == self.instance_id
@@ -185,13 +235,20 @@ class Membership:
         ):  # one instance of the fleet cleans up: the first live one
             self._instances.forget_dead(forgotten)
         expires_at = now + self.lease_seconds
-        held = {shard: lease.epoch for shard, lease in self.leases.items()}
-        renewed = self._shards.renew_all(held, self.instance_id, expires_at)
-        for shard in renewed:
-            self.leases[shard].expires_at = expires_at
-        lost = set(held) - renewed
-        for shard in lost:
-            del self.leases[shard]
+        if self.handovers.incoming:
+            self.handovers.refresh()
+        outgoing = self.handovers.outgoing
+        # transferred: the next owner's in the store, let go as told (at the latest now)
+        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
+        renewing = {shard: lease.epoch for shard, lease in self.leases.items()}
+        renewed = self._shards.renew_all(self.instance_id, renewing, expires_at)
+        lost = set()
+        for shard in renewing:
+            if shard in renewed:
+                self.leases[shard].expires_at = expires_at
+            elif self.leases.pop(shard, None) is not None:
+                outgoing.pop(shard, None)
+                lost.add(shard)
         if lost:
             log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
             self._on_lost(lost)
@@ -200,7 +257,10 @@ class Membership:
             self._take(share - len(self.leases), now, expires_at)
         else:
             self.orphans, self._orphans_expire_at = 0, None
-        self.give_back(sorted(self.leases, reverse=True)[: max(0, len(self.leases) - share)])
+        keeping = sorted((s for s in self.leases if s not in self.handovers.outgoing), reverse=True)
+        surplus = len(keeping) - share
+        if surplus > 0:
+            self.handovers.hand_over(keeping[:surplus], share, now)
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
         others = [s for s in self._shards.all() if s["number"] not in self.leases]

@@ -312,6 +312,10 @@ class Programmer:
         state = self._radios.get(uuid)
         return None if state is None else state.radio.name
 
+    def next_event(self, uuid: str) -> tuple[float, str] | None:
+        """The radio's pending event, (at, kind), None if it has none."""
+        return self._events.pending(uuid)
+
     def pending_count(self) -> int:
         return len(self._events)
 

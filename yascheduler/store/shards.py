@@ -5,6 +5,12 @@ shard over from another owner increments its epoch, so that writes still
 carrying the old epoch are refused (store/fencing), and renewing it is
 conditional on the epoch its owner holds: an owner whose lease was taken
 learns it at its next renewal.
+
+A shard handed over (rebalancing, fleet/membership.py) is first marked
+`handing_to` the next owner, its epoch incremented (the owner renews it at
+that epoch; the next owner's writes carry it, the owner's own the one
+before), then transferred: the next owner holds it at that same epoch. Taken
+after an expiry meanwhile, its epoch is incremented again, above both.
 """
 
 import uuid
@@ -20,7 +26,8 @@ class Shard(Document):
     owner = StringField()  # None while free
     epoch = IntField(default=0)
     expires_at = FloatField(default=0.0)
-    claim = StringField()  # who wrote the lease last, and when: see take_all
+    handing_to = StringField()  # the next owner while it is handed over radio by radio
+    claim = StringField()  # which take wrote it last: see take_all
     meta = {"collection": "shards"}
 
 
@@ -63,36 +70,69 @@ class StoredShards:
             _collection().update_many(
                 {"_id": {"$in": numbers}, "expires_at": {"$lt": now}},
                 {
-                    "$set": {"owner": owner, "expires_at": expires_at, "claim": claim},
+                    "$set": {
+                        "owner": owner,
+                        "expires_at": expires_at,
+                        "handing_to": None,
+                        "claim": claim,
+                    },
                     "$inc": {"epoch": 1},
                 },
             )
             ours = _collection().find({"_id": {"$in": numbers}, "claim": claim}, {"epoch": 1})
             return {stored["_id"]: stored["epoch"] for stored in ours}
 
-    def renew_all(self, held: dict[int, int], owner: str, expires_at: float) -> set[int]:
-        """Extend every lease its owner holds ({shard: epoch}) in one write, not a round
-        trip each (a beat that takes long is a window for a kill between the heartbeat
-        and the last renewal); the shards renewed, without those it lost."""
-        if not held:
+    def renew_all(self, owner: str, epochs: dict[int, int], expires_at: float) -> set[int]:
+        """Extend the leases its owner holds ({shard: epoch}), in a few requests whatever
+        their number (one each makes a beat slower than the lease under load): those
+        renewed, the others lost."""
+        with storing("renewing %d shards", len(epochs)):
+            held = self._held(owner, epochs)
+            if held:
+                _collection().update_many(
+                    {"_id": {"$in": sorted(held)}, "owner": owner},
+                    {"$set": {"expires_at": expires_at}},
+                )
+            # read again: one taken meanwhile (expired before the update) is not ours
+            return held & self._held(owner, epochs)
+
+    def _held(self, owner: str, epochs: dict[int, int]) -> set[int]:
+        """Those of the shards ({shard: epoch}) the owner holds at that epoch."""
+        if not epochs:
             return set()
-        held_now = {"owner": owner, "$or": [{"_id": n, "epoch": e} for n, e in held.items()]}
-        claim = _claim(owner)
-        with storing("renewing %d shards", len(held)):
-            renewed = _collection().update_many(
-                held_now, {"$set": {"expires_at": expires_at, "claim": claim}}
-            )
-            if renewed.matched_count == len(held):
-                return set(held)
-            return {stored["_id"] for stored in _collection().find({"claim": claim}, {"_id": 1})}
+        stored = _collection().find({"_id": {"$in": sorted(epochs)}, "owner": owner})
+        return {shard["_id"] for shard in stored if shard.get("epoch") == epochs[shard["_id"]]}
 
     def release(self, number: int, owner: str, epoch: int) -> None:
-        """Give a shard up at once (a clean stop, or rebalancing)."""
+        """Give a shard up at once (a clean stop)."""
         with storing("releasing shard %d", number):
             _collection().update_one(
                 {"_id": number, "owner": owner, "epoch": epoch},
-                {"$set": {"owner": None, "expires_at": 0.0}},
+                {"$set": {"owner": None, "expires_at": 0.0, "handing_to": None}},
             )
+
+    def hand(self, owner: str, epochs: dict[int, int], to: str) -> set[int]:
+        """Mark shards their owner holds ({shard: epoch}) as handed to `to`, each at its
+        epoch plus one (what it is renewed at and the next owner writes with from now
+        on): those marked; the others were lost."""
+        with storing("handing %d shards over", len(epochs)):
+            held = self._held(owner, epochs)
+            if held:
+                _collection().update_many(
+                    {"_id": {"$in": sorted(held)}, "owner": owner, "handing_to": None},
+                    {"$set": {"handing_to": to}, "$inc": {"epoch": 1}},
+                )
+            return self._held(owner, {shard: epochs[shard] + 1 for shard in held})
+
+    def transfer(self, number: int, owner: str, epoch: int, to: str, expires_at: float) -> bool:
+        """The shard handed to `to` becomes its lease, at the same epoch; False if the
+        owner lost it meanwhile."""
+        with storing("transferring shard %d", number):
+            moved = _collection().update_one(
+                {"_id": number, "owner": owner, "epoch": epoch, "handing_to": to},
+                {"$set": {"owner": to, "handing_to": None, "expires_at": expires_at}},
+            )
+        return moved.matched_count == 1
 
     def clear(self) -> int:
         with storing("deleting the shards"):
@@ -100,7 +140,7 @@ class StoredShards:
 
 
 def _claim(owner: str) -> str:
-    """A mark of one write, to read back which shards it changed: not the expiry it set,
+    """A mark of one take, to read back which shards it got: not the expiry it set,
     which nx-27017 stores rounded (to 15 significant digits: 10 µs of a Unix time), so
     that an equality on it finds nothing there (MongoDB keeps the double exact)."""
     return f"{owner}/{uuid.uuid4().hex}"
@@ -119,4 +159,5 @@ def _shard(stored: dict) -> dict:
         "owner": stored.get("owner"),
         "epoch": epoch,
         "expires_at": float(stored.get("expires_at") or 0.0),
+        "handing_to": stored.get("handing_to"),
     }

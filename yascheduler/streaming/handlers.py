@@ -53,6 +53,15 @@ class Handlers:
             return
         getattr(self, "on_" + message["type"])(message)
 
+    def act(self, message: dict) -> None:
+        """Act on a message held back (fleet: its radio was being handed here); a failure
+        is logged, as in `receive`."""
+        try:
+            getattr(self, "on_" + message["type"])(message)
+        except Exception:
+            self.metrics.rejected["handler_error"] += 1
+            log.exception("handling %s failed", message["type"])
+
     def reply(self, message: dict, answer: dict) -> None:
         self.bus.publish(message["streamer"], answer)
 
