@@ -47,16 +47,19 @@ def test_every_instance_shows_the_fleet_and_who_owns_each_radio(mongo_url, redis
         s1.send(type="register_listener", radio_uuid="radio-0", session_id="l1", user_id=1)
         wait_for(lambda: len(plays.of("radio_started")) == 4, "the radios started", 10)
 
-        def settled():  # the facts of the heartbeats after the plays
-            fleet = fleet_of(ports, "a")
+        seen = {}
+
+        def settled():  # the facts of the heartbeats after the plays (and the handover)
+            seen.update(fleet_of(ports, "b"))  # each instance's as of its last beat
             return (
-                set(fleet) == {"a", "b"}
-                and sum(i["streaming_radios"] for i in fleet.values()) == 4
-                and sum(i["listeners"] for i in fleet.values()) == 1
+                set(seen) == {"a", "b"}
+                and sum(i["shards"] for i in seen.values()) == SHARDS
+                and sum(i["streaming_radios"] for i in seen.values()) == 4
+                and sum(i["listeners"] for i in seen.values()) == 1
             )
 
         wait_for(settled, "the heartbeats to tell the radios started", 10)
-        fleet = fleet_of(ports, "b")
+        fleet = seen
         assert [fleet[n]["alive"] for n in "ab"] == [True, True]
         assert [fleet[n]["this"] for n in "ab"] == [False, True]
         assert {fleet[n]["http"] for n in "ab"} == {f"127.0.0.1:{ports[n]}" for n in "ab"}
