@@ -141,3 +141,26 @@ def test_at_the_bound_changes_to_other_documents_are_dropped_counted_and_logged_
     assert {s.uuid: s.master for s in RadioStream.objects} == {"r1": "s2", "r2": "s1"}
     parts.streams.add("r3", "s1", 3.0)  # room again
     assert (parts.backlog.pending(), parts.backlog.full) == (1, False)
+
+
+def test_the_barrier_of_a_radio_waits_for_its_changes_queued_before_not_after_or_others(db):
+    parts = Parts()
+    parts.streams.add("r1", "s1", 1.0)
+    parts.streams.add("r2", "s1", 1.0)
+    r1_then, everything = parts.writer.mark("r1"), parts.writer.mark(None)
+    assert parts.writer.stored(parts.writer.mark("r3"))  # nothing of r3's waits
+    assert not parts.writer.stored(r1_then)
+    queued_meanwhile = []
+
+    def landed():  # as the chunk lands, before the turn ends: r1 changes again
+        if not queued_meanwhile:
+            parts.timelines.save("r1", {"event_at": 9.0})
+            queued_meanwhile.append(parts.writer.mark("r1"))
+
+    parts.writer.listeners.append(landed)
+    parts.clock.advance(DELAY)
+    parts.writer.write_pending()
+    assert parts.writer.stored(r1_then) and parts.writer.stored(everything)
+    assert not parts.writer.stored(queued_meanwhile[0])  # r1's newer change waits
+    parts.writer.write_pending()
+    assert parts.writer.stored(queued_meanwhile[0])

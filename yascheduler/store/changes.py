@@ -43,14 +43,19 @@ class Change:
     at: float  # when the oldest change merged into it was queued
     upsert: bool = False  # a set creates the document
     epoch: int | None = None  # the writer's fencing token (see above), if fenced
+    seq: int = 0  # the barrier mark of the oldest change merged into it (writer.py)
+    radio: str | None = None  # the radio whose own state it changes, if any
 
 
 def merged(older: Change, newer: Change) -> Change | None:
     """The one change that does what `older` then `newer` do, fenced by the newer's
-    epoch; None: nothing to write."""
+    epoch, as old as the older (its `at` and `seq`); None: nothing to write."""
     combined = _merged(older, newer)
-    if combined is not None and newer.epoch is not None:
+    if combined is None:
+        return None
+    if newer.epoch is not None:
         combined.epoch = newer.epoch
+    combined.seq, combined.radio = older.seq, older.radio or newer.radio
     return combined
 
 
