@@ -41,6 +41,14 @@ def test_a_document_stored_before_fencing_takes_a_fenced_write(backend):
     assert raw(RadioStream).find_one({"_id": "r1"})["epoch"] == 5
 
 
+def test_a_document_with_a_null_epoch_takes_a_fenced_write(backend):
+    raw(RadioTimeline).insert_one({"_id": "r1", "broken": "before", "epoch": None})
+    timelines = fenced(StoredTimelines(), {"r1": 1})
+    timelines.save("r1", {"broken": "after"})
+    stored = raw(RadioTimeline).find_one({"_id": "r1"})
+    assert (stored["broken"], stored["epoch"]) == ("after", 1)
+
+
 def test_a_stale_owner_cannot_close_a_session_the_new_owner_holds(backend):
     epochs = {"r1": 3}
     sessions = fenced(StoredSessions(), epochs)
