@@ -164,3 +164,16 @@ def test_the_barrier_of_a_radio_waits_for_its_changes_queued_before_not_after_or
     assert not parts.writer.stored(queued_meanwhile[0])  # r1's newer change waits
     parts.writer.write_pending()
     assert parts.writer.stored(queued_meanwhile[0])
+
+
+def test_an_insert_whose_outcome_was_unknown_is_written_again_without_a_duplicate(db, caplog):
+    parts = Parts()
+    parts.outbox.insert(item := Item("stopped", "r1", {"listening_duration": 5}, 1.0))
+    [(seq, insert)] = parts.outbox.take().items()
+    parts.outbox.collection().insert_one({**insert.fields, "_id": seq})  # it did land
+    parts.outbox.failed({seq: insert})  # but the writer never heard: it goes again
+    parts.clock.advance(DELAY)
+    with caplog.at_level(logging.ERROR, "yascheduler.store"):
+        parts.writer.loop()
+    assert [stored.seq for stored in OutboxItem.objects] == [item.seq]
+    assert parts.writer.caught_up() and "refused for good" not in caplog.text

@@ -190,6 +190,7 @@ class Buffered:
         back = {}
         for key, change in changes.items():
             self._taken.pop(key, None)
+            change.tried = True  # it may have been written: again, idempotently
             newer = self._changes.pop(key, None)
             combined = change if newer is None else merged(change, newer)
             if combined is not None:
