@@ -177,3 +177,19 @@ def test_an_insert_whose_outcome_was_unknown_is_written_again_without_a_duplicat
         parts.writer.loop()
     assert [stored.seq for stored in OutboxItem.objects] == [item.seq]
     assert parts.writer.caught_up() and "refused for good" not in caplog.text
+
+
+def test_the_deletes_of_a_turn_and_its_other_changes_all_land(db):
+    parts = Parts()
+    for radio in ("r1", "r2", "r3"):
+        parts.streams.add(radio, "s1", 1.0)
+    parts.clock.advance(DELAY)
+    parts.writer.loop()
+    parts.streams.remove("r1")
+    parts.streams.remove("r3")
+    parts.streams.change("r2", "s2", 2.0)
+    parts.streams.add("r4", "s2", 2.0)
+    parts.clock.advance(DELAY)
+    parts.writer.loop()
+    assert {s.uuid: s.master for s in RadioStream.objects} == {"r2": "s2", "r4": "s2"}
+    assert parts.writer.caught_up() and written(parts.metrics) == 7

@@ -15,7 +15,7 @@ from bson.errors import BSONError
 from mongoengine.connection import ConnectionFailure as NotConnected
 from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
-from .changes import Change, operation
+from .changes import DELETE, Change, operation
 
 CHUNK = 1000
 # Server answers that mean "not now": no primary (an election), shutting down,
@@ -60,6 +60,8 @@ def write(repository, changes: dict, chunk: int = CHUNK, landed=None) -> Outcome
                 raise
             if retryable(error):
                 outcome.error = error
+                for key, _ in part:  # its deletes may have gone: all of it again
+                    outcome.written.pop(key, None)
                 for rest in chunks[number:]:
                     outcome.retry.update(rest)
                 break
@@ -70,13 +72,25 @@ def write(repository, changes: dict, chunk: int = CHUNK, landed=None) -> Outcome
 
 
 def _write_chunk(repository, part: list[tuple[object, Change]], outcome: Outcome) -> None:
-    operations = [operation(key, change) for key, change in part]
+    """The chunk's plain deletes in one `delete_many` (a quarter of the cost of as many
+    DeleteOne on nx-27017: the outbox deletes an item per notification delivered), the
+    rest in one `bulk_write`. Each key has one change: their order does not matter."""
+    deletes, others = [], []
+    for key, change in part:
+        plain_delete = change.kind == DELETE and change.epoch is None
+        (deletes if plain_delete else others).append((key, change))
+    if deletes:
+        repository.collection().delete_many({"_id": {"$in": [key for key, _ in deletes]}})
+        outcome.written.update(deletes)
+    if not others:
+        return
+    operations = [operation(key, change) for key, change in others]
     try:
         repository.collection().bulk_write(operations, ordered=repository.ordered)
     except BulkWriteError as error:
-        _sort_bulk_failure(part, error, outcome, repository.ordered)
+        _sort_bulk_failure(others, error, outcome, repository.ordered)
         return
-    outcome.written.update(part)
+    outcome.written.update(others)
 
 
 def _sort_bulk_failure(part, error: BulkWriteError, outcome: Outcome, ordered: bool) -> None:
