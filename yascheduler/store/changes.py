@@ -25,10 +25,11 @@ and only where the stored document's epoch is not above E (`$or` of `$lte E`
 and `None`, which a document written before fencing, with no epoch, matches;
 nx-27017 has no `$not`; the `_id` beside it finds the one document). The
 `$or` goes inside an `$and`, which on MongoDB is the same filter: nx-27017
-(0.8.1) answers an `$or` beside the `_id` by reading the whole collection (63
-fenced writes a second at 10,000 timelines; inside `$and`, as many as
-unfenced: bench/README.md), and in its writes a `$nor` of `$gt E` misses a
-document without an epoch. On
+(0.8.1) turns an `$or` beside the `_id` into SQL as `_id = ? AND a OR b`, so
+the write went to the first document without an epoch, another radio's, and
+each cost a scan of the collection (63 fenced writes a second at 10,000
+timelines; inside `$and`, as many as unfenced: bench/README.md). In its
+writes a `$nor` of `$gt E` misses a document without an epoch. On
 MongoDB and on nx-27017 alike, one document's filter and update are one
 atomic operation; an upsert whose filter misses because a newer owner wrote
 there inserts the same `_id` and is refused by the unique `_id` index
