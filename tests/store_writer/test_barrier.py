@@ -8,8 +8,10 @@ import pytest
 
 from tests.store_writer.test_writer import DELAY, Parts
 from yascheduler.programming import PlayCommand
+from yascheduler.programming.interface import SongRequest
 from yascheduler.store import connection as store
 from yascheduler.store.bulk import CHUNK
+from yascheduler.store.requests import StoredRequests
 from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.streaming import protocol
@@ -187,3 +189,23 @@ def test_a_message_goes_once_the_chunk_holding_its_radios_state_landed_not_the_w
         ("radio_started", radios[0]),
         ("radio_started", radios[-1]),
     ]
+
+
+def test_a_play_of_a_requested_song_waits_for_the_request_to_be_stored_as_taken(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    requests = StoredRequests(parts.backlog)
+    parts.writer.repositories.insert(-1, requests)  # the outbox stays last
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    requests.add(SongRequest("q1", "r1", 7, 1, parts.clock.now()))
+    parts.writer.write_pending()
+    requests.delete("q1", "r1")  # taken: it plays next
+    bus.play("s1", "r1", PlayCommand("seven.mp3", parts.clock.now() + 5.0, 0.0, 0.0))
+    bus.flush()
+    assert (received_until_synced(bus, s1), bus.holding()) == ([], 1)
+    parts.writer.loop()
+    bus.flush()
+    assert received_until_synced(bus, s1) == [("play", "r1")]
+    assert requests.collection().count_documents({}) == 0

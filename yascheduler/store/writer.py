@@ -10,8 +10,8 @@ capped backoff. A change refused for good is logged with what it was, and
 dropped.
 
 The barrier: `mark(radio)` numbers the changes queued so far; `holds(mark)`
-is True until the radio's own changes among them (its stream, timeline and
-sessions: radio_changes.py) are written, each as soon as the chunk of the
+is True until the radio's own changes among them (its stream, timeline,
+sessions, requests taken: radio_changes.py) are written, each as soon as the chunk of the
 bulk write that holds it has landed, so that the bus keeps back the
 messages about a radio that follow a change of its state until that state
 is stored, and not until the other radios' are; `mark(None)` waits for every

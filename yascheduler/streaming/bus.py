@@ -17,11 +17,13 @@ longer than a few milliseconds.
 The messages that follow a change of a radio's state (HELD) are sent only
 once that radio's changes queued before them are in the store, so that what a
 streamer was told survives a crash: a radio's state is its stream (who its
-master is), its timeline (which track, from when) and its listener sessions
-(store/radio_changes.py), and each held kind must not overtake it:
+master is), its timeline (which track, from when), its listener sessions and
+its song requests taken (store/radio_changes.py), and each held kind must not
+overtake it:
 - `play`: the track and slot it names are the radio's timeline (a restart
   never sends another track for the same slot), sent to the master its
-  stream names;
+  stream names, a requested song's request stored as taken (a restart does
+  not play it again);
 - `radio_started`: the streamer is the radio's master (a restart keeps
   sending it the radio's plays), its sessions of a master taken over closed;
 - `radio_stopped`: the radio's stream ended or moved (a restart does not send
