@@ -50,6 +50,11 @@ def main() -> int:
         action="store_true",
         help="keep the other scenarios' figures already in the JSON file",
     )
+    parser.add_argument(
+        "--radios",
+        type=lambda text: [int(size) for size in text.split(",")],
+        help="programming: only these sizes, e.g. 1000,10000 (of 1000, 10000, 100000)",
+    )
     parser.add_argument("--chart", default=str(RESULTS / "chart.png"))
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -80,7 +85,8 @@ def main() -> int:
             continue
         began = time.time()
         try:
-            results[name] = run(args.quick, workdir)
+            sizes = {"sizes": args.radios} if name == "programming" and args.radios else {}
+            results[name] = run(args.quick, workdir, **sizes)
         except Exception as error:  # one broken scenario must not lose the others' figures
             log(f"{name} failed: {error!r}")
             results[name] = {"failed": figure(repr(error), "")}

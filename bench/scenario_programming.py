@@ -108,8 +108,10 @@ def first_import(server, workdir: Path, catalog: Path, radios: int, timeout: flo
         process.stop(timeout=60)  # its writes are flushed as it stops
 
 
-def scenario_programming(quick: bool, workdir: Path) -> dict:
+def scenario_programming(quick: bool, workdir: Path, sizes: list[int] | None = None) -> dict:
     plans = [(1000, 40, 180)] if quick else [(1000, 60, 180), (10000, 90, 300), (100000, 150, 300)]
+    if sizes:
+        plans = [plan for plan in plans if plan[0] in sizes]
     out = {}
     # the resident memory of a service with a single radio, to subtract
     server = Redis()

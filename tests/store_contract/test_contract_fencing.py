@@ -41,6 +41,14 @@ def test_a_document_stored_before_fencing_takes_a_fenced_write(backend):
     assert raw(RadioStream).find_one({"_id": "r1"})["epoch"] == 5
 
 
+def test_a_document_with_a_null_epoch_takes_a_fenced_write(backend):
+    raw(RadioTimeline).insert_one({"_id": "r1", "broken": "before", "epoch": None})
+    timelines = fenced(StoredTimelines(), {"r1": 1})
+    timelines.save("r1", {"broken": "after"})
+    stored = raw(RadioTimeline).find_one({"_id": "r1"})
+    assert (stored["broken"], stored["epoch"]) == ("after", 1)
+
+
 def test_a_stale_owner_cannot_close_a_session_the_new_owner_holds(backend):
     epochs = {"r1": 3}
     sessions = fenced(StoredSessions(), epochs)
@@ -51,3 +59,16 @@ def test_a_stale_owner_cannot_close_a_session_the_new_owner_holds(backend):
     epochs["r1"] = 3
     sessions.close(key, 30.0, 20, radio_uuid="r1")
     assert raw(ListenerSession).find_one({"_id": key})["ended_at"] == 30.0
+
+
+def test_a_fenced_write_lands_on_its_own_document_never_on_one_without_an_epoch(backend):
+    """nx-27017 (0.8.1) joined an `$or` beside the `_id` as `_id = ? AND a OR b`: the
+    write went to the first document without an epoch, another radio's."""
+    raw(RadioStream).insert_one({"_id": "r0", "master": "old", "since": 0.0})  # no epoch
+    streams = fenced(StoredStreams(), {"r0": 1, "r1": 1})
+    streams.add("r1", "s1", 1.0)
+    streams.change("r1", "s2", 2.0)
+    assert raw(RadioStream).find_one({"_id": "r0"})["master"] == "old"
+    assert raw(RadioStream).find_one({"_id": "r1"})["master"] == "s2"
+    streams.remove("r1")
+    assert [stream["_id"] for stream in raw(RadioStream).find()] == ["r0"]

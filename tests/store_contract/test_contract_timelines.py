@@ -1,9 +1,13 @@
 """The contract of the radio timelines repository (programming.interface.TimelineStore)."""
 
+import logging
+
 import pytest
 
 from tests.store_contract.conftest import raw, skipped
 from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.app.repositories import Repositories
+from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 
 SEGMENT = {"kind": "song", "song_id": 1, "filename": "a.mp3", "duration": 200.0,
@@ -77,3 +81,23 @@ def test_the_engine_reads_back_what_it_stored(backend, event):
     timeline = StoredTimelines().load_all(timeline_from_stored)["r1"]
     assert (timeline.event, timeline.song_starts) == (event, {1: 100.0})
     assert (timeline.timeline.boundary, timeline.timeline.current.starts_at) == (300.0, 100.0)
+
+
+def test_the_indexes_older_versions_made_on_broken_and_master_are_dropped_others_kept(
+    backend, caplog
+):
+    raw(RadioTimeline).create_index("broken")
+    raw(RadioTimeline).create_index([("broken", 1), ("event_at", 1)])  # not ours: kept
+    raw(RadioStream).create_index("master")
+    with caplog.at_level(logging.INFO, "yascheduler.store"):
+        Repositories().drop_unread_indexes()
+    assert (indexed(RadioTimeline), indexed(RadioStream)) == ([["broken", "event_at"]], [])
+    assert caplog.text.count("(nothing reads by it)") == 2
+    Repositories().drop_unread_indexes()  # none left: nothing to do
+
+
+def indexed(document) -> list[list[str]]:
+    """The fields of each index of the document's collection but `_id`'s."""
+    indexes = raw(document).index_information().values()
+    fields = ([key for key, _ in info["key"]] for info in indexes)
+    return sorted(keys for keys in fields if keys != ["_id"])

@@ -8,7 +8,10 @@ import pytest
 
 from tests.store_writer.test_writer import DELAY, Parts
 from yascheduler.programming import PlayCommand
+from yascheduler.programming.interface import SongRequest
 from yascheduler.store import connection as store
+from yascheduler.store.bulk import CHUNK
+from yascheduler.store.requests import StoredRequests
 from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.streaming import protocol
@@ -106,3 +109,103 @@ def held_while_unreachable(parts, bus, s1):
     assert s1.expect("radio_stopped")["radio_uuid"] == "r1"
     assert dict(parts.metrics.sent_unstored) == {"radio_started": 1, "radio_stopped": 1}
     assert parts.backlog.pending() == 1  # the change waits for the store
+
+
+def received_until_synced(bus, streamer) -> list[tuple[str, str | None]]:
+    """What the streamer got until now: (type, radio), up to a `test` sent now (not held:
+    it comes after everything sent before it)."""
+    bus.publish(streamer.name, protocol.test_reply("sync"))
+    bus.flush()
+    got = []
+    while (message := streamer.next(2.0))["type"] != "test":
+        got.append((message["type"], message.get("radio_uuid")))
+    return got
+
+
+def test_a_message_about_a_radio_whose_state_is_stored_goes_while_others_wait(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    parts.timelines.save("r1", {"event_at": 5.0})
+    parts.clock.advance(DELAY)
+    parts.writer.loop()  # r1's timeline stored
+    parts.streams.add("r2", "s1", parts.clock.now())
+    bus.publish("s1", protocol.radio_started("r2"))  # waits for r2's stream
+    bus.play("s1", "r1", PlayCommand("a.mp3", parts.clock.now() - 10.0, 0.0, 0.0))
+    bus.flush()
+    # r1 has nothing unwritten: its join goes at once, ahead of r2's
+    assert (received_until_synced(bus, s1), bus.holding()) == ([("play", "r1")], 1)
+    parts.writer.loop()
+    bus.flush()
+    assert received_until_synced(bus, s1) == [("radio_started", "r2")]
+    assert dict(parts.metrics.sent_unstored) == {}
+
+
+def test_the_messages_of_one_radio_keep_their_order_whatever_each_waits_for(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    parts.streams.add("r1", "s1", parts.clock.now())
+    bus.publish("s1", protocol.radio_started("r1"))  # waits for r1's stream
+    bus.flush()
+    parts.writer.loop()
+    parts.timelines.save("r1", {"event_at": 5.0})
+    bus.play("s1", "r1", PlayCommand("a.mp3", parts.clock.now(), 0.0, 0.0))
+    bus.publish("s1", protocol.radio_stopped("r1"))  # r1's state is written: held behind
+    bus.flush()
+    assert (received_until_synced(bus, s1), bus.holding()) == ([("radio_started", "r1")], 2)
+    parts.writer.loop()
+    bus.flush()
+    assert received_until_synced(bus, s1) == [("play", "r1"), ("radio_stopped", "r1")]
+
+
+def test_a_message_goes_once_the_chunk_holding_its_radios_state_landed_not_the_whole_write(
+    db, redis_url, streamers
+):
+    parts = Parts(limit=5000)
+    bus = Bus(redis_url, parts.metrics, parts.clock)
+    bus.barrier = parts.writer
+    s1 = streamers("s1")
+    radios = [f"r{number:04}" for number in range(CHUNK + 1)]  # two chunks
+    for radio in radios:
+        parts.streams.add(radio, "s1", parts.clock.now())
+    bus.publish("s1", protocol.radio_started(radios[0]))
+    bus.publish("s1", protocol.radio_started(radios[-1]))
+    bus.flush()
+    sent_after_each_chunk = []
+
+    def chunk_landed():
+        bus.flush()
+        sent_after_each_chunk.append(dict(bus.metrics.sent))
+
+    parts.writer.listeners.append(chunk_landed)
+    parts.writer.loop()
+    assert [sent.get("radio_started", 0) for sent in sent_after_each_chunk[:2]] == [1, 2]
+    assert received_until_synced(bus, s1) == [
+        ("radio_started", radios[0]),
+        ("radio_started", radios[-1]),
+    ]
+
+
+def test_a_play_of_a_requested_song_waits_for_the_request_to_be_stored_as_taken(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    requests = StoredRequests(parts.backlog)
+    parts.writer.repositories.insert(-1, requests)  # the outbox stays last
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    requests.add(SongRequest("q1", "r1", 7, 1, parts.clock.now()))
+    parts.writer.write_pending()
+    requests.delete("q1", "r1")  # taken: it plays next
+    bus.play("s1", "r1", PlayCommand("seven.mp3", parts.clock.now() + 5.0, 0.0, 0.0))
+    bus.flush()
+    assert (received_until_synced(bus, s1), bus.holding()) == ([], 1)
+    parts.writer.loop()
+    bus.flush()
+    assert received_until_synced(bus, s1) == [("play", "r1")]
+    assert requests.collection().count_documents({}) == 0

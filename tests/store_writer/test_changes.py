@@ -2,6 +2,7 @@
 writer writes once for a document changed many times between two writes."""
 
 import pytest
+from pymongo import InsertOne
 
 from yascheduler.store.changes import DELETE, INSERT, REPLACE, SET, Change, merged, operation
 
@@ -62,12 +63,17 @@ def test_a_whole_document_after_anything_replaces_it_and_an_insert_stays_one():
 
 
 def test_every_change_is_written_so_that_writing_it_twice_leaves_the_same_document():
-    replace = operation("r1", change(INSERT, {"a": 1}))
+    tried = change(INSERT, {"a": 1})
+    tried.tried = True  # its outcome unknown: it may be stored already
+    replace = operation("r1", tried)
     assert (replace._filter, replace._doc, replace._upsert) == (
         {"_id": "r1"},
         {"a": 1, "_id": "r1"},  # the `_id` in the replacement: no server gives its own
         True,
     )
+    fresh = operation("r1", change(INSERT, {"a": 1}))  # never tried: nothing under its _id
+    assert (type(fresh), fresh._doc) == (InsertOne, {"a": 1, "_id": "r1"})
+    assert merged(tried, change(SET, {"b": 2})).tried  # what is merged into it too
     update = operation("r1", change(SET, {"a": 1}, upsert=True))
     assert (update._doc, update._upsert) == ({"$set": {"a": 1}}, True)
     assert operation("r1", change(DELETE))._filter == {"_id": "r1"}

@@ -141,3 +141,55 @@ def test_at_the_bound_changes_to_other_documents_are_dropped_counted_and_logged_
     assert {s.uuid: s.master for s in RadioStream.objects} == {"r1": "s2", "r2": "s1"}
     parts.streams.add("r3", "s1", 3.0)  # room again
     assert (parts.backlog.pending(), parts.backlog.full) == (1, False)
+
+
+def test_the_barrier_of_a_radio_waits_for_its_changes_queued_before_not_after_or_others(db):
+    parts = Parts()
+    parts.streams.add("r1", "s1", 1.0)
+    parts.streams.add("r2", "s1", 1.0)
+    r1_then, everything = parts.writer.mark("r1"), parts.writer.mark(None)
+    assert parts.writer.stored(parts.writer.mark("r3"))  # nothing of r3's waits
+    assert not parts.writer.stored(r1_then)
+    queued_meanwhile = []
+
+    def landed():  # as the chunk lands, before the turn ends: r1 changes again
+        if not queued_meanwhile:
+            parts.timelines.save("r1", {"event_at": 9.0})
+            queued_meanwhile.append(parts.writer.mark("r1"))
+
+    parts.writer.listeners.append(landed)
+    parts.clock.advance(DELAY)
+    parts.writer.write_pending()
+    assert parts.writer.stored(r1_then) and parts.writer.stored(everything)
+    assert not parts.writer.stored(queued_meanwhile[0])  # r1's newer change waits
+    parts.writer.write_pending()
+    assert parts.writer.stored(queued_meanwhile[0])
+
+
+def test_an_insert_whose_outcome_was_unknown_is_written_again_without_a_duplicate(db, caplog):
+    parts = Parts()
+    parts.outbox.insert(item := Item("stopped", "r1", {"listening_duration": 5}, 1.0))
+    [(seq, insert)] = parts.outbox.take().items()
+    parts.outbox.collection().insert_one({**insert.fields, "_id": seq})  # it did land
+    parts.outbox.failed({seq: insert})  # but the writer never heard: it goes again
+    parts.clock.advance(DELAY)
+    with caplog.at_level(logging.ERROR, "yascheduler.store"):
+        parts.writer.loop()
+    assert [stored.seq for stored in OutboxItem.objects] == [item.seq]
+    assert parts.writer.caught_up() and "refused for good" not in caplog.text
+
+
+def test_the_deletes_of_a_turn_and_its_other_changes_all_land(db):
+    parts = Parts()
+    for radio in ("r1", "r2", "r3"):
+        parts.streams.add(radio, "s1", 1.0)
+    parts.clock.advance(DELAY)
+    parts.writer.loop()
+    parts.streams.remove("r1")
+    parts.streams.remove("r3")
+    parts.streams.change("r2", "s2", 2.0)
+    parts.streams.add("r4", "s2", 2.0)
+    parts.clock.advance(DELAY)
+    parts.writer.loop()
+    assert {s.uuid: s.master for s in RadioStream.objects} == {"r2": "s2", "r4": "s2"}
+    assert parts.writer.caught_up() and written(parts.metrics) == 7

@@ -4,6 +4,8 @@ The runtime repositories share one backlog (store/pending.py), which the store
 writer (store/writer.py) writes, in the order of `written_behind()`.
 """
 
+import logging
+
 from yascheduler.store.catalog import StoredCatalog
 from yascheduler.store.catalog_files import StoredCatalogFiles
 from yascheduler.store.counters import StoredCounters
@@ -16,6 +18,8 @@ from yascheduler.store.streamers import StoredStreamers
 from yascheduler.store.streams import StoredStreams
 from yascheduler.store.timelines import StoredTimelines
 from yascheduler.store.tokens import StoredTokens
+
+log = logging.getLogger("yascheduler.store")
 
 
 class Repositories:
@@ -46,6 +50,13 @@ class Repositories:
             self.requests,
             self.outbox,
         ]
+
+    def drop_unread_indexes(self) -> None:
+        """Drop the indexes of the written-behind collections that nothing reads any more
+        (each costs the store a write per document written)."""
+        for repository in (self.timelines, self.streams):
+            for name in repository.drop_unread_indexes():
+                log.info("store: index %s dropped (nothing reads by it)", name)
 
     def clear_state(self) -> dict[str, int]:
         """Delete what the scheduler keeps as it runs, keep the catalog and the play

@@ -185,6 +185,7 @@ class Service:
             self.users.vouch(self.token_checker.load())
         self.notifier.outbox.load()
         self.repositories.plays.keep_for(self.settings.history_days)
+        self.repositories.drop_unread_indexes()
         # the radios, their timelines, masters and sessions: as the shards are taken
         self.fleet.imported = imported
         self.streamers.load()

@@ -118,8 +118,8 @@ class RequestStore(Protocol):
     def add(self, request: SongRequest) -> None:
         """A request accepted."""
 
-    def delete(self, request_id: str) -> None:
-        """A request taken to play (or of a radio gone)."""
+    def delete(self, request_id: str, radio_uuid: str) -> None:
+        """A request of the radio taken to play (or of a radio gone)."""
 
 
 class TimelineStore(Protocol):

@@ -88,7 +88,7 @@ class RequestDesk:
         """Forget the requests the radio took (played, or dropped) since the last save."""
         for request in state.requests_done:
             self._count(request.user_id, -1)
-            self._store.delete(request.id)
+            self._store.delete(request.id, state.uuid)
         state.requests_done.clear()
 
     def radio_gone(self, state: RadioState, forget_stored: bool = True) -> None:
@@ -229,5 +229,5 @@ class _Unkept:
     def add(self, request) -> None:
         pass
 
-    def delete(self, request_id) -> None:
+    def delete(self, request_id, radio_uuid) -> None:
         pass

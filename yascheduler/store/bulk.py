@@ -15,7 +15,7 @@ from bson.errors import BSONError
 from mongoengine.connection import ConnectionFailure as NotConnected
 from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
-from .changes import Change, operation
+from .changes import DELETE, Change, operation
 
 CHUNK = 1000
 # Server answers that mean "not now": no primary (an election), shutting down,
@@ -45,57 +45,73 @@ class Outcome:
     error: BaseException | None = None  # what made the writes to retry fail
 
 
-def write(repository, changes: dict, chunk: int = CHUNK, answered=None) -> Outcome:
-    """Write `changes` ({_id: Change}) to the repository's collection; `answered()` is
-    called each time the store answered a chunk, if given."""
+def write(repository, changes: dict, chunk: int = CHUNK, landed=None) -> Outcome:
+    """Write `changes` ({_id: Change}) to the repository's collection; `landed(part)` is
+    told, each time the store answered a chunk, of its changes written or refused for
+    good ({_id: Change}), if given."""
     outcome = Outcome()
     items = sorted(changes.items()) if repository.ordered else list(changes.items())
     chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
     for number, part in enumerate(chunks):
         try:
             _write_chunk(repository, part, outcome)
-            if answered is not None:
-                answered()
         except Exception as error:
             if not is_store_error(error):
                 raise
-            if not retryable(error):
-                _write_one_by_one(repository, part, outcome)
-                continue
-            outcome.error = error
-            for rest in chunks[number:]:
-                outcome.retry.update(rest)
-            break
+            if retryable(error):
+                outcome.error = error
+                for key, _ in part:  # its deletes may have gone: all of it again
+                    outcome.written.pop(key, None)
+                for rest in chunks[number:]:
+                    outcome.retry.update(rest)
+                break
+            _write_one_by_one(repository, part, outcome)
+        if landed is not None:
+            landed({key: change for key, change in part if key not in outcome.retry})
     return outcome
 
 
 def _write_chunk(repository, part: list[tuple[object, Change]], outcome: Outcome) -> None:
-    operations = [operation(key, change) for key, change in part]
+    """The chunk's plain deletes in one `delete_many` (a quarter of the cost of as many
+    DeleteOne on nx-27017: the outbox deletes an item per notification delivered), the
+    rest in one `bulk_write`. Each key has one change: their order does not matter."""
+    deletes, others = [], []
+    for key, change in part:
+        plain_delete = change.kind == DELETE and change.epoch is None
+        (deletes if plain_delete else others).append((key, change))
+    if deletes:
+        repository.collection().delete_many({"_id": {"$in": [key for key, _ in deletes]}})
+        outcome.written.update(deletes)
+    if not others:
+        return
+    operations = [operation(key, change) for key, change in others]
     try:
         repository.collection().bulk_write(operations, ordered=repository.ordered)
     except BulkWriteError as error:
-        _sort_bulk_failure(part, error, outcome, repository.ordered)
+        _sort_bulk_failure(others, error, outcome, repository.ordered)
         return
-    outcome.written.update(part)
+    outcome.written.update(others)
 
 
 def _sort_bulk_failure(part, error: BulkWriteError, outcome: Outcome, ordered: bool) -> None:
     """The store answered for each operation: some written, some not."""
     failures = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
     stopped_at = min(failures) if ordered and failures else len(part)
+    written = {}
     for index, (key, change) in enumerate(part):
         failure = failures.get(index)
         if failure is None and index < stopped_at:
-            outcome.written[key] = change
+            written[key] = change
         elif failure is not None and failure.get("code") not in RETRYABLE_CODES:
             outcome.refused.append((key, f"code {failure.get('code')}: {failure.get('errmsg')}"))
         else:
             outcome.retry[key] = change  # not tried (ordered), or "not now"
             outcome.error = outcome.error or error
     if error.details.get("writeConcernErrors"):  # written, but not as durably as asked
-        outcome.retry.update(outcome.written)
-        outcome.written.clear()
+        outcome.retry.update(written)
         outcome.error = error
+    else:
+        outcome.written.update(written)
 
 
 def _write_one_by_one(repository, part, outcome: Outcome) -> None:

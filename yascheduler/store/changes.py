@@ -11,15 +11,25 @@ Kinds:
 Merging (older, newer): a set then a set is one set; an insert or replace then a
 set is that document with the fields set; anything then a delete is a delete,
 but an insert not yet written then deleted vanishes (None); a delete then an
-upserting set is a replace by those fields. Every change is written idempotently
-(an insert as an upserting replace), so one that is written twice, after a
-failure that left its outcome unknown, leaves the same document.
+upserting set is a replace by those fields. Every change is written idempotently,
+so one that is written twice, after a failure that left its outcome unknown,
+leaves the same document: an insert tried once already goes again as an
+upserting replace. One never tried goes as a plain insert, which costs
+nx-27017 a quarter less (no lookup of the `_id` first: bench/README.md); its
+`_id` is fresh (an ObjectId, a seq reserved, a request's uuid), so nothing
+can be stored under it yet.
 
 Fencing: a change of a radio's document may carry its owner's `epoch` (the
 lease's, fleet/membership.py). It is written with `epoch: E` in the document,
 and only where the stored document's epoch is not above E (`$or` of `$lte E`
 and `None`, which a document written before fencing, with no epoch, matches;
-nx-27017 has no `$not`; the `_id` beside it finds the one document). On
+nx-27017 has no `$not`; the `_id` beside it finds the one document). The
+`$or` goes inside an `$and`, which on MongoDB is the same filter: nx-27017
+(0.8.1) turns an `$or` beside the `_id` into SQL as `_id = ? AND a OR b`, so
+the write went to the first document without an epoch, another radio's, and
+each cost a scan of the collection (63 fenced writes a second at 10,000
+timelines; inside `$and`, as many as unfenced: bench/README.md). In its
+writes a `$nor` of `$gt E` misses a document without an epoch. On
 MongoDB and on nx-27017 alike, one document's filter and update are one
 atomic operation; an upsert whose filter misses because a newer owner wrote
 there inserts the same `_id` and is refused by the unique `_id` index
@@ -30,7 +40,7 @@ old owner still writes lands (tests/store_contract checks it on both).
 
 from dataclasses import dataclass
 
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 
 INSERT, REPLACE, SET, DELETE = "insert", "replace", "set", "delete"
 WHOLE = (INSERT, REPLACE)
@@ -43,14 +53,21 @@ class Change:
     at: float  # when the oldest change merged into it was queued
     upsert: bool = False  # a set creates the document
     epoch: int | None = None  # the writer's fencing token (see above), if fenced
+    seq: int = 0  # the barrier mark of the oldest change merged into it (writer.py)
+    radio: str | None = None  # the radio whose own state it changes, if any
+    tried: bool = False  # written once already, its outcome unknown
 
 
 def merged(older: Change, newer: Change) -> Change | None:
     """The one change that does what `older` then `newer` do, fenced by the newer's
-    epoch; None: nothing to write."""
+    epoch, as old as the older (its `at` and `seq`); None: nothing to write."""
     combined = _merged(older, newer)
-    if combined is not None and newer.epoch is not None:
+    if combined is None:
+        return None
+    if newer.epoch is not None:
         combined.epoch = newer.epoch
+    combined.seq, combined.radio = older.seq, older.radio or newer.radio
+    combined.tried = older.tried or newer.tried
     return combined
 
 
@@ -107,11 +124,13 @@ def operation(key, change: Change):
     """The bulk_write operation that writes `change` to the document `_id` = key."""
     where, fence = {"_id": key}, {}
     if change.epoch is not None:
-        where["$or"] = [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]
+        where["$and"] = [{"$or": [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]}]
         fence = {"epoch": change.epoch}
     if change.kind == DELETE:
         return DeleteOne(where)
     if change.kind == SET:
         return UpdateOne(where, {"$set": {**change.fields, **fence}}, upsert=change.upsert)
+    if change.kind == INSERT and not change.tried and change.epoch is None:
+        return InsertOne({**change.fields, "_id": key})
     # the `_id` in the replacement: a server may otherwise give an upserted record its own
     return ReplaceOne(where, {**change.fields, **fence, "_id": key}, upsert=True)

@@ -12,6 +12,12 @@ The backlog is bounded: at `limit` waiting changes, a change to a document
 that has none waiting is dropped (counted; logged once each time the bound
 is reached). Changes to waiting documents still merge: memory stays the
 source, and what is waiting is written once the store is back.
+
+Each change queued is numbered (`Backlog.queued`, the barrier's marks); the
+changes of a radio's own state are noted by radio (radio_changes.py), so that
+a message about one radio waits for that radio's changes only. A change taken
+by the writer stays unwritten, in flight, until its chunk of the bulk write
+has landed.
 """
 
 import logging
@@ -24,6 +30,7 @@ from yascheduler.support.errors import StoreError
 
 from . import bulk
 from .changes import DELETE, INSERT, REPLACE, SET, Change, merged
+from .radio_changes import RadioChanges
 
 log = logging.getLogger("yascheduler.store")
 
@@ -37,6 +44,7 @@ class Backlog:
         self.timer = timer
         self.queues: list[Buffered] = []
         self.queued = 0  # changes queued since the start: the writer's barrier marks
+        self.radios = RadioChanges()  # which radios have changes unwritten
         self.since: float | None = None  # when the oldest change not yet taken arrived
         self.arrived = gevent.event.Event()  # set when a change comes to an empty backlog
         self.dropped = 0  # changes dropped at the bound
@@ -80,6 +88,7 @@ class Buffered:
         self.backlog = backlog if backlog is not None else Backlog(immediate=True)
         self.backlog.queues.append(self)
         self._changes: dict = {}  # _id -> Change, the oldest first
+        self._taken: dict = {}  # _id -> Change taken by the writer, not yet landed
         # radio uuid -> the fencing token its writes carry (changes.py); None: unfenced
         self.epoch_of: Callable[[str], int] | None = None
 
@@ -118,12 +127,16 @@ class Buffered:
         self._queue(key, self._fenced(Change(DELETE, None, self.backlog.timer()), radio))
 
     def _fenced(self, change: Change, radio: str | None) -> Change:
-        """A change of a radio's document carries the fencing token of its owner now."""
-        if radio is not None and self.epoch_of is not None:
-            change.epoch = self.epoch_of(radio)
+        """A change of a radio's document carries the fencing token of its owner now, and
+        the radio (for the barrier)."""
+        if radio is not None:
+            change.radio = radio
+            if self.epoch_of is not None:
+                change.epoch = self.epoch_of(radio)
         return change
 
     def _queue(self, key, change: Change, at_once: bool = True) -> None:
+        change.seq = self.backlog.queued + 1
         older = self._changes.get(key)
         if older is None:
             if not self.backlog.admits_another():
@@ -135,6 +148,8 @@ class Buffered:
                 del self._changes[key]
             else:
                 self._changes[key] = combined
+        if change.radio is not None:
+            self.backlog.radios.noted(change.radio, self, key)
         self.backlog.noted()
         if at_once and self.backlog.immediate:
             self.write_now()
@@ -142,13 +157,30 @@ class Buffered:
     def _forget_pending(self) -> None:
         """Drop what waits (the collection is being cleared)."""
         self._changes = {}
+        self.backlog.radios.forget_written()
+
+    def first_unwritten(self, key) -> int | None:
+        """The mark of document `key`'s oldest change waiting or being written, if any."""
+        change = self._taken.get(key) or self._changes.get(key)
+        return None if change is None else change.seq
 
     # --- what the writer calls ---------------------------------------------------------
 
     def take(self) -> dict:
         """Every change waiting, {_id: Change}; the repository holds them no more."""
         taken, self._changes = self._changes, {}
+        self._taken = dict(taken)
         return taken
+
+    def landed(self, changes: dict) -> None:
+        """These changes taken are written, or dropped for good: no longer in flight."""
+        radios = {}
+        for key, change in changes.items():
+            self._taken.pop(key, None)
+            if change.radio is not None:
+                radios[key] = change.radio
+        if radios:
+            self.backlog.radios.landed(self, radios)
 
     def written(self, changes: dict) -> None:
         """These changes taken are in the store."""
@@ -157,6 +189,8 @@ class Buffered:
         """These changes taken were not written: back, under those queued since."""
         back = {}
         for key, change in changes.items():
+            self._taken.pop(key, None)
+            change.tried = True  # it may have been written: again, idempotently
             newer = self._changes.pop(key, None)
             combined = change if newer is None else merged(change, newer)
             if combined is not None:
@@ -184,9 +218,16 @@ def write_taken(
     on_written: Callable[[dict], None] | None = None,
     answered: Callable[[], None] | None = None,
 ):
-    """Write changes taken from the repository, and tell it what became of them;
-    `on_written(changes)` is told of those written, `answered()` of each chunk."""
-    outcome = bulk.write(repository, changes, answered=answered)
+    """Write changes taken from the repository, and tell it what became of them (each
+    chunk's as it lands); `on_written(changes)` is told of those written, `answered()`
+    of each chunk."""
+
+    def landed(part: dict) -> None:
+        repository.landed(part)
+        if answered is not None:
+            answered()
+
+    outcome = bulk.write(repository, changes, landed=landed)
     if outcome.written:
         repository.written(outcome.written)
         if on_written is not None:

@@ -82,3 +82,17 @@ def of_wanted(records: Iterable[dict], wanted: Callable[[str], bool] | None) -> 
     if wanted is None:
         return records
     return (r for r in records if not isinstance(r.get("_id"), str) or wanted(r["_id"]))
+
+
+def drop_indexes_on(collection, fields: Iterable[str]) -> list[str]:
+    """Drop the single-field indexes on `fields` that older versions made: each one costs
+    the store a write for every document written, and nothing reads by them any more.
+    The names of those dropped."""
+    unread = [[(field, 1)] for field in fields]
+    dropped = []
+    with storing("dropping the indexes on %s of %s", ", ".join(fields), collection.name):
+        for name, info in collection.index_information().items():
+            if [tuple(key) for key in info["key"]] in unread:
+                collection.drop_index(name)
+                dropped.append(name)
+    return dropped

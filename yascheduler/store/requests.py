@@ -42,8 +42,10 @@ class StoredRequests(Buffered):
             },
         )
 
-    def delete(self, request_id: str) -> None:
-        self._delete(request_id)
+    def delete(self, request_id: str, radio_uuid: str | None = None) -> None:
+        """A request taken: part of its radio's state (the barrier: a `play` of the song
+        goes once the request is stored as taken, so a restart does not play it again)."""
+        self._delete(request_id, radio=radio_uuid)
 
     def load_all(self, decode: Callable[[dict], T]) -> list[T]:
         """decode(request) of every pending request stored; one that decode refuses is

@@ -8,7 +8,7 @@ thousands of radios at once costs a few writes.
 from mongoengine import Document, FloatField, IntField, StringField
 
 from .pending import Buffered
-from .records import keyed, storing
+from .records import drop_indexes_on, keyed, storing
 
 
 class RadioStream(Document):
@@ -18,7 +18,7 @@ class RadioStream(Document):
     master = StringField(required=True)
     since = FloatField(required=True)
     epoch = IntField()  # its owner's fencing token (store/changes.py)
-    meta = {"collection": "radio_streams", "indexes": ["master"]}
+    meta = {"collection": "radio_streams"}
 
 
 class StoredStreams(Buffered):
@@ -43,6 +43,11 @@ class StoredStreams(Buffered):
 
     def remove(self, radio_uuid: str) -> None:
         self._delete(radio_uuid, radio=radio_uuid)
+
+    def drop_unread_indexes(self) -> list[str]:
+        """Drop the index on `master` older versions made: nothing reads the store by
+        a master (it is in memory); the names of those dropped."""
+        return drop_indexes_on(_collection(), ["master"])
 
     def clear(self) -> int:
         self._forget_pending()

@@ -24,7 +24,7 @@ from mongoengine import (
 )
 
 from .pending import Buffered
-from .records import keyed, of_wanted, storing
+from .records import drop_indexes_on, keyed, of_wanted, storing
 
 T = TypeVar("T")
 
@@ -82,7 +82,7 @@ class RadioTimeline(Document):
     # str(song id) -> when the song last started: the rotation's memory across restarts
     song_starts = DictField()
     epoch = IntField()  # its owner's fencing token (store/changes.py)
-    meta = {"collection": "radio_timelines", "indexes": ["broken"]}
+    meta = {"collection": "radio_timelines"}
 
 
 class StoredTimelines(Buffered):
@@ -112,6 +112,11 @@ class StoredTimelines(Buffered):
 
     def delete(self, radio_uuid: str) -> None:
         self._delete(radio_uuid, radio=radio_uuid)
+
+    def drop_unread_indexes(self) -> list[str]:
+        """Drop the index on `broken` older versions made: nothing reads the store by
+        a radio's broken state (it is in memory); the names of those dropped."""
+        return drop_indexes_on(_collection(), ["broken"])
 
     def clear(self) -> int:
         self._forget_pending()

@@ -9,11 +9,15 @@ could not be is put back under the newer changes and tried again after a
 capped backoff. A change refused for good is logged with what it was, and
 dropped.
 
-The barrier: `mark()` numbers the changes queued so far; `holds(mark)` is
-True until they are all written, so that the bus keeps back the messages
-that follow a state change until that state is stored; the bus, holding
-one, calls `hurry()`: what waits is written at once rather than
-`write_delay` after it came, so a `play` waits for one write, not more. It holds nothing
+The barrier: `mark(radio)` numbers the changes queued so far; `holds(mark)`
+is True until the radio's own changes among them (its stream, timeline,
+sessions, requests taken: radio_changes.py) are written, each as soon as the chunk of the
+bulk write that holds it has landed, so that the bus keeps back the
+messages about a radio that follow a change of its state until that state
+is stored, and not until the other radios' are; `mark(None)` waits for every
+change queued so far. The bus, holding one, calls `hurry()`: what waits is
+written at once rather than `write_delay` after it came, so a `play` waits
+for one write, not more. It holds nothing
 while the store is known unreachable (a write failed, or one has been in
 flight for more than STALLED_AFTER): then the service runs from memory, and
 the messages go unstored (the bus counts them). While nothing waits, the
@@ -23,6 +27,7 @@ store is pinged every IDLE_PING seconds, so that its state is known anyway.
 import logging
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import gevent
 import gevent.lock
@@ -38,6 +43,14 @@ MAX_RETRY = 2.0
 # seconds the store may take to answer a write before it counts as unreachable
 STALLED_AFTER = 1.0
 IDLE_PING = 1.0
+
+
+class Mark(NamedTuple):
+    """What a message waits for: the changes of `radio` (every change, if None) queued
+    up to `seq`."""
+
+    radio: str | None
+    seq: int
 
 
 class Writer:
@@ -73,8 +86,8 @@ class Writer:
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
 
-    def mark(self) -> int:
-        return self.backlog.queued
+    def mark(self, radio: str | None = None) -> Mark:
+        return Mark(radio, self.backlog.queued)
 
     def hurry(self) -> None:
         """A message waits for the changes queued so far: write them without waiting for
@@ -83,13 +96,15 @@ class Writer:
         self._hurried = True
         self.backlog.arrived.set()
 
-    def stored(self, mark: int) -> bool:
-        """True once the changes queued up to `mark` are written (or dropped)."""
-        return mark <= self.written_mark
+    def stored(self, mark: Mark) -> bool:
+        """True once the changes `mark` names are written (or dropped)."""
+        if mark.seq <= self.written_mark:
+            return True
+        return mark.radio is not None and self.backlog.radios.stored(mark.radio, mark.seq)
 
-    def holds(self, mark: int) -> bool:
-        """True while changes queued up to `mark` wait and the store is writing them."""
-        return mark > self.written_mark and self.answers()
+    def holds(self, mark: Mark) -> bool:
+        """True while changes `mark` names wait and the store is writing them."""
+        return not self.stored(mark) and self.answers()
 
     def unreachable_for(self) -> float | None:
         """Seconds since the store stopped answering; None while it answers."""
@@ -211,8 +226,11 @@ class Writer:
         return tried, left, error
 
     def _answered(self) -> None:
-        """The store answered a chunk: a long turn of many is not a stall."""
+        """The store answered a chunk: a long turn of many is not a stall, and the
+        messages waiting for that chunk may go."""
         self._writing_since = self._timer()
+        for listener in self.listeners:
+            listener()
 
     def _count_written(self, written: dict) -> None:
         if self._metrics is None:

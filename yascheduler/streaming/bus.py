@@ -14,19 +14,37 @@ to read, so the replies to a burst of requests leave together, in order, in a
 few writes, and a burst of thousands never holds the scheduler loop for
 longer than a few milliseconds.
 
-The messages that follow a state change (`play`, `radio_started`,
-`radio_stopped`: HELD) are sent only once the writes queued before them are
-in the store, so that what a streamer was told survives a crash (a restart
-never sends another track for the same slot). The publisher takes each one's
-mark from the store writer (the barrier) as it first sees it, after the turn
-that published it, which queued that turn's writes, has ended; it holds them,
-in order, until the barrier passes that mark, and hurries the writer meanwhile
-(what waits is written at once, not write_delay later). The barrier holds nothing while
-the store is known unreachable: the service runs from memory, and what is
-sent then is counted (`sent_unstored`). The others (test replies, pings,
-user_authentication answers) change nothing and go at once. A `play`'s
-`delay` and `offset` are computed as it is sent, from the absolute times of
-its PlayCommand.
+The messages that follow a change of a radio's state (HELD) are sent only
+once that radio's changes queued before them are in the store, so that what a
+streamer was told survives a crash: a radio's state is its stream (who its
+master is), its timeline (which track, from when), its listener sessions and
+its song requests taken (store/radio_changes.py), and each held kind must not
+overtake it:
+- `play`: the track and slot it names are the radio's timeline (a restart
+  never sends another track for the same slot), sent to the master its
+  stream names, a requested song's request stored as taken (a restart does
+  not play it again);
+- `radio_started`: the streamer is the radio's master (a restart keeps
+  sending it the radio's plays), its sessions of a master taken over closed;
+- `radio_stopped`: the radio's stream ended or moved (a restart does not send
+  the streamer that radio's plays again), its sessions closed.
+A held message about no radio would wait for every change queued before it;
+none is sent today. What the web app is told goes through the outbox, stored
+first (webapp/outbox.py), and the play history is no streamer's business:
+neither holds a message. The publisher takes each one's mark from the store
+writer (the barrier) as it first sees it, after the turn that published it,
+which queued that turn's writes, has ended; it holds them, in order per radio,
+until the barrier passes that mark (as soon as the chunk of the bulk write that
+holds the radio's change has landed), and hurries the writer meanwhile (what
+waits is written at once, not write_delay later). A message about a radio whose
+state is stored already goes at once. The messages of one radio keep their
+order; those of different radios may overtake one another (a radio whose
+stream is written first is told first). The barrier holds nothing while the
+store is known unreachable: the service runs from memory, and what is sent then
+is counted (`sent_unstored`). The others (test replies, pings,
+user_authentication answers, radio_unknown, radio_exists) change nothing and go
+at once. A `play`'s `delay` and `offset` are computed as it is sent, from the
+absolute times of its PlayCommand.
 """
 
 import logging
@@ -65,19 +83,21 @@ class Outgoing(NamedTuple):
     kind: str
     payload: bytes | None  # None for a play, encoded when sent
     play: tuple[str, PlayCommand] | None = None  # (radio uuid, command)
+    radio: str | None = None  # the radio it is about, if any
 
 
 class Barrier(Protocol):
     """The store writer, as the publisher waits on it (store.writer.Writer)."""
 
-    def mark(self) -> int:
-        """The number of changes queued so far."""
+    def mark(self, radio: str | None) -> object:
+        """What a message about `radio` (None: about none) waits for: the radio's changes
+        queued so far (every change queued so far)."""
 
-    def stored(self, mark: int) -> bool:
-        """True once the changes up to `mark` are in the store."""
+    def stored(self, mark) -> bool:
+        """True once the changes `mark` names are in the store."""
 
-    def holds(self, mark: int) -> bool:
-        """True while changes up to `mark` wait and the store is writing them."""
+    def holds(self, mark) -> bool:
+        """True while changes `mark` names wait and the store is writing them."""
 
     def hurry(self) -> None:
         """A message waits: write what is queued now."""
@@ -118,7 +138,9 @@ class Bus:
         self.connected_since: float | None = None
         self.subscriptions = 0
         self._outgoing: list[Outgoing] = []
-        self._held: deque[tuple[int, Outgoing]] = deque()  # (barrier mark, message)
+        # radio uuid (None: about no radio) -> its messages held, in order, with their marks
+        self._held: dict[str | None, deque[tuple[object, Outgoing]]] = {}
+        self._holding = 0
         self.barrier: Barrier | None = None
         self.queued = gevent.event.Event()
         # among several instances: a play goes only while this one owns its radio (a
@@ -127,17 +149,20 @@ class Bus:
 
     def publish(self, streamer: str, message: dict) -> None:
         """Queue one message to a streamer; the publisher sends it."""
-        self._outgoing.append(Outgoing(streamer, message["type"], protocol.encode(message)))
+        encoded = protocol.encode(message)
+        self._outgoing.append(
+            Outgoing(streamer, message["type"], encoded, radio=message.get("radio_uuid"))
+        )
         self.queued.set()
 
     def play(self, streamer: str, radio_uuid: str, command: PlayCommand) -> None:
         """Queue a play; its delay and offset are those of the moment it is sent."""
-        self._outgoing.append(Outgoing(streamer, "play", None, (radio_uuid, command)))
+        self._outgoing.append(Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid))
         self.queued.set()
 
     def holding(self) -> int:
         """How many messages wait for their state to be stored."""
-        return len(self._held)
+        return self._holding
 
     def store_moved_on(self) -> None:
         """The barrier moved (writes done, or the store's state changed)."""
@@ -164,16 +189,16 @@ class Bus:
             if self.deliveries is not None:
                 self.deliveries.undelivered({message.streamer for message in batch})
             return
-        for (streamer, kind, _, _), count in zip(batch, receivers):
-            self.metrics.sent[kind] += 1
+        for message, count in zip(batch, receivers):
+            self.metrics.sent[message.kind] += 1
             if not count:
-                self.metrics.unreceived[kind] += 1
+                self.metrics.unreceived[message.kind] += 1
             if self.deliveries is not None:
-                self.deliveries.delivered(streamer, kind, count)
+                self.deliveries.delivered(message.streamer, message.kind, count)
 
     def _ready(self, final: bool) -> list[Outgoing]:
         """What may be sent now: the messages that change nothing, and those held whose
-        state is stored (or that cannot be: the store does not answer)."""
+        radio's state is stored (or cannot be: the store does not answer)."""
         batch, self._outgoing = self._outgoing, []
         barrier = self.barrier
         if barrier is None:
@@ -181,18 +206,28 @@ class Bus:
         ready = []
         for message in batch:
             if message.kind in HELD:
-                self._held.append((barrier.mark(), message))
+                self._hold(barrier.mark(message.radio), message)
             else:
                 ready.append(message)
-        held = self._held
-        while held and (final or not barrier.holds(held[0][0])):
-            mark, message = held.popleft()
-            if not barrier.stored(mark):
-                self.metrics.sent_unstored[message.kind] += 1
-            ready.append(message)
-        if held:
+        for radio, held in list(self._held.items()):
+            while held and (final or not barrier.holds(held[0][0])):
+                mark, message = held.popleft()
+                if not barrier.stored(mark):
+                    self.metrics.sent_unstored[message.kind] += 1
+                ready.append(message)
+                self._holding -= 1
+            if not held:
+                del self._held[radio]
+        if self._held:
             barrier.hurry()
         return ready
+
+    def _hold(self, mark, message: Outgoing) -> None:
+        held = self._held.get(message.radio)
+        if held is None:
+            held = self._held[message.radio] = deque()
+        held.append((mark, message))
+        self._holding += 1
 
     def subscribed(self) -> None:
         self.connected = True

@@ -1,0 +1,69 @@
+"""Which radios have changes not yet in the store: what the per-radio barrier reads
+(writer.Writer.stored, for streaming.bus).
+
+A change of a radio's own state (its stream, its timeline, its listener
+sessions: the changes its owner's epoch fences, pending.Buffered._fenced; and
+its song requests taken) is noted here by document, (repository, `_id`), as
+it is queued; the radio's changes queued up to a barrier mark are stored once
+none of those documents has a change of that mark or older waiting or being
+written. A document is forgotten once it has nothing unwritten: as its writes
+land, or when asked.
+"""
+
+from collections.abc import Hashable
+from typing import Protocol
+
+
+class Unwritten(Protocol):
+    """A repository, as this reads it (pending.Buffered)."""
+
+    def first_unwritten(self, key: Hashable) -> int | None:
+        """The mark of the oldest change of document `key` waiting or being written."""
+
+
+class RadioChanges:
+    def __init__(self):
+        # radio uuid -> its documents that may have changes unwritten
+        self._documents: dict[str, set[tuple[Unwritten, Hashable]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def noted(self, radio: str, repository: Unwritten, key: Hashable) -> None:
+        self._documents.setdefault(radio, set()).add((repository, key))
+
+    def stored(self, radio: str, mark: int) -> bool:
+        """True once none of the radio's changes queued up to `mark` is unwritten."""
+        return all(first > mark for first in self._unwritten(radio))
+
+    def landed(self, repository: Unwritten, radios_by_key: dict[Hashable, str]) -> None:
+        """These documents' changes taken are in the store (or dropped for good)."""
+        for key, radio in radios_by_key.items():
+            documents = self._documents.get(radio)
+            if documents is not None and repository.first_unwritten(key) is None:
+                documents.discard((repository, key))
+                if not documents:
+                    del self._documents[radio]
+
+    def forget_written(self) -> None:
+        """Forget every document left with nothing unwritten (a repository dropped what
+        waited: its collection was cleared)."""
+        for radio in list(self._documents):
+            self._unwritten(radio)
+
+    def _unwritten(self, radio: str) -> list[int]:
+        """The marks of the oldest unwritten change of each of the radio's documents;
+        those with none are forgotten."""
+        documents = self._documents.get(radio)
+        if documents is None:
+            return []
+        firsts = []
+        for repository, key in list(documents):
+            first = repository.first_unwritten(key)
+            if first is None:
+                documents.discard((repository, key))
+            else:
+                firsts.append(first)
+        if not documents:
+            del self._documents[radio]
+        return firsts
