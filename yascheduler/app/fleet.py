@@ -31,6 +31,7 @@ import os
 import socket
 import time
 
+import gevent
 import gevent.event
 import ujson
 
@@ -129,9 +130,15 @@ class Fleet:
             return shard_of(radio_uuid) in taken
 
         imported, self.imported = self.imported, []
-        # the stored radios and timelines of the shards taken alone are decoded
-        radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
-        timelines = stored.timelines.load_all(timeline_from_stored, wanted=owned)
+        # the stored radios and timelines of the shards taken alone are decoded; both
+        # read at once, so that the store server works while we decode
+        reading = gevent.spawn(stored.timelines.load_all, timeline_from_stored, wanted=owned)
+        try:
+            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
+        except BaseException:
+            reading.kill()
+            raise
+        timelines = reading.get()
         requests = [
             request
             for request in stored.requests.load_all(request_from_stored)

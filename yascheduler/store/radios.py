@@ -24,10 +24,9 @@ from mongoengine import (
 )
 
 from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKDAYS
-from .records import decoded, of_wanted, storing
+from .records import READ_BATCH, decoded, of_wanted, storing
 
 T = TypeVar("T")
-READY = {"ready": {"$ne": False}}
 PLAYLIST_IDS = "playlist_ids"
 # null or missing, on every server (nx-27017's `$exists: false` also matches null)
 WITHOUT_PLAYLIST_IDS = {PLAYLIST_IDS: None}
@@ -118,13 +117,15 @@ class StoredRadios:
                 yield stored
         with storing("reading the ready radios"):
             collection = _collection()
-            if collection.count_documents({}) == len(known):
+            # a count of the collection, not of a filter: nx-27017 answers that from
+            # SQLite, where count_documents decodes and copies every document
+            if collection.estimated_document_count() == len(known):
                 return
-            others = {ref["_id"] for ref in collection.find(READY, {"_id": 1})} - known
-            if others:
-                for stored in collection.find(READY, {PLAYLIST_IDS: 0}):
-                    if stored["_id"] in others:
-                        yield stored
+            # one read, filtered here: on nx-27017 a filter or a projection costs the
+            # server a decoding and a copy of every document, more than sending it
+            for stored in collection.find({}, batch_size=READ_BATCH):
+                if stored["_id"] not in known and stored.get("ready") is not False:
+                    yield _without_playlist_ids(stored)
 
     def timezone(self, uuid: str) -> tuple[bool, str | None]:
         """(whether the catalog has the radio, its time zone if it has one)."""

@@ -24,7 +24,7 @@ from mongoengine import (
 )
 
 from .pending import Buffered
-from .records import keyed, of_wanted, storing
+from .records import READ_BATCH, keyed, of_wanted, storing
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ class StoredTimelines(Buffered):
         others are not decoded); one that cannot be decoded is logged and skipped (the
         engine programs that radio afresh)."""
         with storing("reading the radio timelines"):
-            stored = list(_collection().find())
+            stored = list(_collection().find({}, batch_size=READ_BATCH))
         return keyed(of_wanted(stored, wanted), decode, "radio timeline")
 
     def save(self, radio_uuid: str, changes: dict) -> None:
