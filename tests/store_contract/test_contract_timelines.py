@@ -77,3 +77,11 @@ def test_the_engine_reads_back_what_it_stored(backend, event):
     timeline = StoredTimelines().load_all(timeline_from_stored)["r1"]
     assert (timeline.event, timeline.song_starts) == (event, {1: 100.0})
     assert (timeline.timeline.boundary, timeline.timeline.current.starts_at) == (300.0, 100.0)
+
+
+def test_every_stored_timeline_is_read_however_many_batches_it_takes(backend, monkeypatch):
+    monkeypatch.setattr("yascheduler.store.timelines.READ_BATCH", 2)  # 5 timelines: 3 batches
+    timelines = StoredTimelines()
+    timelines.insert({f"r{n}": {"broken": f"reason {n}"} for n in range(5)})
+    stored = timelines.load_all(as_stored)
+    assert stored == {f"r{n}": {"broken": f"reason {n}"} for n in range(5)}

@@ -48,6 +48,7 @@ from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
 
+from .catalog_changes import spare_from_the_collector
 from .fleet_view import FleetView
 
 log = logging.getLogger("yascheduler.fleet")
@@ -158,6 +159,7 @@ class Fleet:
                 service.stations.stop_stream(
                     radio_uuid, "no longer in the catalog", tell_master=True
                 )
+        spare_from_the_collector()  # the radios programmed, and what reading them freed
         log.info("fleet: programming %d radios of %d shards taken", len(radios), len(taken))
 
     def lost(self, shards: set[int]) -> None:
