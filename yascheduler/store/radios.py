@@ -28,6 +28,7 @@ from .records import READ_BATCH, decoded, of_wanted, storing
 
 T = TypeVar("T")
 PLAYLIST_IDS = "playlist_ids"
+WRITE_BATCH = 2000  # radios an insert: about a second of nx-27017's time
 # null or missing, on every server (nx-27017's `$exists: false` also matches null)
 WITHOUT_PLAYLIST_IDS = {PLAYLIST_IDS: None}
 
@@ -153,8 +154,11 @@ class StoredRadios:
         `_id` says which), delete others by uuid in one batch."""
         with storing("writing %d radios", len(inserted) + len(replaced) + len(deleted)):
             collection = _collection()
-            if inserted:
-                collection.insert_many([_with_playlist_ids(radio) for radio in inserted])
+            # in batches: one insert of 100,000 radios keeps nx-27017 busy past the
+            # socket timeout (30 s) on a loaded machine, and the import fails
+            for start in range(0, len(inserted), WRITE_BATCH):
+                batch = inserted[start : start + WRITE_BATCH]
+                collection.insert_many([_with_playlist_ids(radio) for radio in batch])
             for radio in replaced:
                 collection.replace_one({"_id": radio["_id"]}, _with_playlist_ids(radio))
             if deleted:
