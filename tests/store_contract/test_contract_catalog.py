@@ -104,3 +104,19 @@ def test_a_radio_that_cannot_be_decoded_is_skipped(backend, caplog):
     raw(Radio).insert_one({"_id": "r2", "playlists": [{"id": 1, "songs": []}]})  # no name
     assert [view.uuid for view in StoredRadios().ready(radio_from_stored)] == ["r1"]
     assert len(skipped(caplog, "radio")) == 1
+
+
+def test_every_stored_radio_is_read_however_many_batches_it_takes(backend, monkeypatch):
+    monkeypatch.setattr("yascheduler.store.radios.READ_BATCH", 2)  # 7 radios: 4 batches
+    written = [radio(f"r{n}", n, ready=n != 3) for n in range(7)]
+    StoredRadios().write(inserted=written, replaced=[], deleted=[])
+    imported = written[:2]  # as a start-up's import of two of them gives them
+    found = StoredRadios().ready(lambda stored: stored, imported)
+    assert sorted(stored["_id"] for stored in found) == ["r0", "r1", "r2", "r4", "r5", "r6"]
+
+
+def test_radios_inserted_in_several_batches_are_all_stored(backend, monkeypatch):
+    monkeypatch.setattr("yascheduler.store.radios.WRITE_BATCH", 2)  # 5 radios: 3 inserts
+    StoredRadios().write(inserted=[radio(f"r{n}", n) for n in range(5)], replaced=[], deleted=[])
+    assert sorted(StoredRadios().ready(lambda stored: stored["_id"])) == [f"r{n}" for n in range(5)]
+    assert raw(Radio).find_one({"_id": "r4"})["playlist_ids"] == [4]

@@ -101,3 +101,11 @@ def indexed(document) -> list[list[str]]:
     indexes = raw(document).index_information().values()
     fields = ([key for key, _ in info["key"]] for info in indexes)
     return sorted(keys for keys in fields if keys != ["_id"])
+
+
+def test_every_stored_timeline_is_read_however_many_batches_it_takes(backend, monkeypatch):
+    monkeypatch.setattr("yascheduler.store.timelines.READ_BATCH", 2)  # 5 timelines: 3 batches
+    timelines = StoredTimelines()
+    timelines.insert({f"r{n}": {"broken": f"reason {n}"} for n in range(5)})
+    stored = timelines.load_all(as_stored)
+    assert stored == {f"r{n}": {"broken": f"reason {n}"} for n in range(5)}

@@ -35,6 +35,7 @@ import os
 import socket
 import time
 
+import gevent
 import gevent.event
 import ujson
 
@@ -53,6 +54,7 @@ from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
+from .catalog_changes import spare_from_the_collector
 from .fleet_view import FleetView
 
 log = logging.getLogger("yascheduler.fleet")
@@ -143,9 +145,15 @@ class Fleet:
         How many radios it programs."""
         service, stored = self.service, self.service.repositories
         imported, self.imported = self.imported, []
-        # the stored radios and timelines of the shards taken alone are decoded
-        radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
-        timelines = stored.timelines.load_all(timeline_from_stored, wanted=owned)
+        # the stored radios and timelines of the shards taken alone are decoded; both
+        # read at once, so that the store server works while we decode
+        reading = gevent.spawn(stored.timelines.load_all, timeline_from_stored, wanted=owned)
+        try:
+            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
+        except BaseException:
+            reading.kill()
+            raise
+        timelines = reading.get()
         requests = [
             request
             for request in stored.requests.load_all(request_from_stored)
@@ -165,6 +173,7 @@ class Fleet:
                 service.stations.stop_stream(
                     radio_uuid, "no longer in the catalog", tell_master=True
                 )
+        spare_from_the_collector()  # the radios programmed, and what reading them freed
         return len(radios)
 
     def lost(self, shards: set[int]) -> None:

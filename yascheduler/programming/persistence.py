@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 from .catalog_view import Radio
 from .jingles import counters_from_one_count
-from .state import RadioState
+from .state import EVENT, RadioState
 from .timeline import TIMELINE_FIELDS, Timeline, is_number
 
 
-EVENT = "event"  # the pending event's two fields
 Event = tuple[float, str] | None  # the radio's pending event, (at, kind), if any
 
 

@@ -8,7 +8,37 @@ from .catalog_view import Radio
 from .history import PlayHistory
 from .interface import ProgrammingSettings, SongRequest
 from .rotation import Rotation
-from .timeline import Timeline
+from .timeline import TIMELINE_FIELDS, Timeline
+
+EVENT = "event"  # the pending event's two stored fields, as one unsaved name
+_BITS = {name: 1 << index for index, name in enumerate((*TIMELINE_FIELDS, EVENT))}
+
+
+class Unsaved:
+    """The stored fields (TIMELINE_FIELDS, EVENT) changed since the last write, a set of
+    names held as the bits of one int: a set costs 216 bytes, 100,000 radios over."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self):
+        self._bits = 0
+
+    def add(self, name: str) -> None:
+        self._bits |= _BITS[name]
+
+    def update(self, names) -> None:
+        for name in names:
+            self._bits |= _BITS[name]
+
+    def clear(self) -> None:
+        self._bits = 0
+
+    def __bool__(self) -> bool:
+        return self._bits != 0
+
+    def __iter__(self):
+        bits = self._bits
+        return (name for name, bit in _BITS.items() if bits & bit)
 
 
 @dataclass(slots=True, eq=False)
@@ -20,7 +50,7 @@ class RadioState:
     rotation: Rotation
     show_on_air: tuple[int, float] | None = None  # (playlist id, start) last played from
     # what changed since the last write (Programmer._save): field names, and song starts
-    unsaved: set[str] = field(default_factory=set)
+    unsaved: Unsaved = field(default_factory=Unsaved)
     unsaved_song_starts: dict[int, float] = field(default_factory=dict)
     # listener requests (requests.py): pending, oldest first; taken since the last write
     requests: list[SongRequest] = field(default_factory=list)

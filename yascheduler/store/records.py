@@ -15,6 +15,9 @@ from yascheduler.support.errors import StoreError
 log = logging.getLogger("yascheduler.store")
 
 T = TypeVar("T")
+# documents a round trip when a start-up reads a whole collection: fewer getMores
+# (nx-27017 copies the rest of the result at each), well within a reply's 16 MiB
+READ_BATCH = 5000
 # what the driver raises: pymongo's errors, and MongoEngine's when no connection is set up
 DRIVER_ERRORS = (PyMongoError, ConnectionFailure)
 

@@ -24,7 +24,7 @@ from mongoengine import (
 )
 
 from .pending import Buffered
-from .records import drop_indexes_on, keyed, of_wanted, storing
+from .records import READ_BATCH, drop_indexes_on, keyed, of_wanted, storing
 
 T = TypeVar("T")
 
@@ -98,8 +98,10 @@ class StoredTimelines(Buffered):
         others are not decoded); one that cannot be decoded is logged and skipped (the
         engine programs that radio afresh)."""
         with storing("reading the radio timelines"):
-            stored = list(_collection().find())
-        return keyed(of_wanted(stored, wanted), decode, "radio timeline")
+            # decoded as they come: 100,000 stored dicts held at once would leave the
+            # process that much larger for good (the allocator keeps what they freed)
+            stored = _collection().find({}, batch_size=READ_BATCH)
+            return keyed(of_wanted(stored, wanted), decode, "radio timeline")
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
