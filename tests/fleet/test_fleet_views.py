@@ -89,7 +89,16 @@ def test_every_instance_shows_the_fleet_and_who_owns_each_radio(mongo_url, redis
         }
 
         # /api/status: its own counts beside the fleet's
+        def told(name):  # an instance's view of the others: as read at its last beat
+            fleet = get(ports, name, "/api/status").json()["fleet"]
+            return (fleet["radios"], fleet["shards"], fleet["streaming_radios"]) == (
+                len(RADIOS),
+                SHARDS,
+                4,
+            )
+
         for name in "ab":
+            wait_for(lambda: told(name), f"{name} to be told the fleet's counts", 10)  # noqa: B023
             status = get(ports, name, "/api/status").json()
             assert status["instance"] == name
             assert status["fleet"]["instances_alive"] == 2
