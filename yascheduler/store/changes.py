@@ -19,7 +19,10 @@ Fencing: a change of a radio's document may carry its owner's `epoch` (the
 lease's, fleet/membership.py). It is written with `epoch: E` in the document,
 and only where the stored document's epoch is not above E (`$or` of `$lte E`
 and `None`, which a document written before fencing, with no epoch, matches;
-nx-27017 has no `$not`; the `_id` beside it finds the one document). On
+nx-27017 has no `$not`). The `$or` goes inside an `$and` beside the `_id`: side
+by side at the top of the filter, nx-27017 (neosqlite) translates them as
+`_id = ? AND epoch <= ? OR epoch IS NULL`, which writes whichever document has
+no epoch, not the one named, and scans the whole collection each time. On
 MongoDB and on nx-27017 alike, one document's filter and update are one
 atomic operation; an upsert whose filter misses because a newer owner wrote
 there inserts the same `_id` and is refused by the unique `_id` index
@@ -107,7 +110,8 @@ def operation(key, change: Change):
     """The bulk_write operation that writes `change` to the document `_id` = key."""
     where, fence = {"_id": key}, {}
     if change.epoch is not None:
-        where["$or"] = [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]
+        # inside an $and, not beside `_id`: see the module's doc (nx-27017's precedence)
+        where["$and"] = [{"$or": [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]}]
         fence = {"epoch": change.epoch}
     if change.kind == DELETE:
         return DeleteOne(where)
