@@ -35,7 +35,7 @@ def within_targets(out: dict, prefix: str) -> bool:
 
 
 def scenario_capacity(quick: bool, workdir: Path) -> dict:
-    sizes = [1000, 2000] if quick else [5000, 10000, 20000]
+    sizes = [1000, 2000] if quick else [2500, 5000, 10000]
     out = {}
     store = StoreServer(workdir)
     try:

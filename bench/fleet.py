@@ -21,6 +21,7 @@ from yascheduler.support.ports import HOST, free_port  # noqa: E402
 from yascheduler.support.stats import summary  # noqa: E402
 
 MS = 1000.0
+IMPORT_STEP = "the catalog programmed"  # launch_fleet's first step, by one instance
 
 
 class StoreServer:
@@ -75,7 +76,7 @@ def launch_fleet(redis_url, mongo_url, workdir, catalog, radios, count, prefix, 
     seconds from the first launch until the shares are programmed)."""
     began = time.time()
     instances = [launch_instance(redis_url, mongo_url, workdir, catalog, f"{prefix}-a", extra)]
-    until(lambda: instances[0].radios() >= radios, f"{prefix}: the catalog programmed", 600)
+    until(lambda: instances[0].radios() >= radios, f"{prefix}: {IMPORT_STEP}", 480)
     for n in range(1, count):
         name = f"{prefix}-{chr(ord('a') + n)}"
         instances.append(launch_instance(redis_url, mongo_url, workdir, None, name, extra))
