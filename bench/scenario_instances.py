@@ -15,6 +15,7 @@ from fleet import (  # noqa: E402
     Load,
     StoreServer,
     launch_fleet,
+    leases_lost,
     plays_between,
     stop_fleet,
     window_figures,
@@ -56,6 +57,9 @@ def fleet_run(store, workdir, catalog, radios, count, prefix, out, steady=45.0) 
         )
         out[f"{prefix}_duplicate_plays_whole_run"] = figure(whole["duplicate_plays"], "slots")
         out[f"{prefix}_simulator_errors"] = figure(whole["errors"]["total"], "errors")
+        out[f"{prefix}_leases_lost"] = figure(
+            leases_lost(instances), "times an instance lost shards it held (lease run out)"
+        )
         out[f"_{prefix}_simulator"] = whole
         log(f"  steady: {steady_plays}")
     finally:
