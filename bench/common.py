@@ -193,6 +193,35 @@ def launch_service(
     return Process(argv, workdir / f"{name}.log"), port
 
 
+def launch_simulator(
+    redis_url: str,
+    catalog: Path,
+    radios: int,
+    seconds: float,
+    workdir: Path,
+    name: str,
+    plays: Path | None = None,
+) -> tuple[Process, Path]:
+    """`yascheduler simulate` streaming the catalog's first `radios` radios for `seconds`,
+    a streamer per 1,000 radios; (process, where its JSON summary will be)."""
+    streamers = max(1, radios // 1000) if radios > 1000 else 10
+    summary_path = workdir / f"{name}.json"
+    argv = [
+        PYTHON, "-m", "yascheduler", "simulate",
+        "--redis-url", redis_url,
+        "--streamers", str(streamers),
+        "--radios-per-streamer", str(radios // streamers),
+        "--listeners-per-radio", "0",
+        "--duration", str(seconds),
+        "--catalog", str(catalog),
+        "--json", str(summary_path),
+        "--quiet",
+    ]  # fmt: skip
+    if plays is not None:
+        argv += ["--plays", str(plays)]
+    return Process(argv, workdir / f"{name}.log"), summary_path
+
+
 def wait_http(process: Process, port: int, timeout: float) -> float:
     """Seconds from launch until GET /healthz answers 200."""
     import requests

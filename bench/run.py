@@ -26,8 +26,11 @@ from common import (  # noqa: E402
     log,
 )
 
+from capacity import scenario_capacity  # noqa: E402
 from profiling import PROFILES  # noqa: E402
 from report import chart, markdown  # noqa: E402
+from scenario_failover import scenario_failover  # noqa: E402
+from scenario_instances import scenario_instances  # noqa: E402
 from scenario_listeners import scenario_listeners  # noqa: E402
 from scenario_messages import scenario_messages  # noqa: E402
 from scenario_programming import scenario_programming  # noqa: E402
@@ -42,7 +45,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["messages", "listeners", "programming"],
+        choices=["messages", "listeners", "programming", "failover", "instances", "capacity"],
         help="run only this scenario (repeatable)",
     )
     parser.add_argument(
@@ -79,6 +82,9 @@ def main() -> int:
         "messages": scenario_messages,
         "listeners": scenario_listeners,
         "programming": scenario_programming,
+        "failover": scenario_failover,
+        "instances": scenario_instances,
+        "capacity": scenario_capacity,
     }
     for name, run in scenarios.items():
         if args.only and name not in args.only:

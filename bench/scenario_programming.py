@@ -10,12 +10,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    PYTHON,
     CpuMeter,
     Process,
     Redis,
     figure,
     launch_service,
+    launch_simulator,
     log,
     make_catalog,
     start_service,
@@ -160,32 +160,8 @@ def scenario_programming(quick: bool, workdir: Path, sizes: list[int] | None = N
 
 def run_simulation(process, port, server, workdir, catalog, radios, seconds, base_rss, out):
     prefix = f"{radios}"
-    streamers = max(1, radios // 1000) if radios > 1000 else 10
-    per = radios // streamers
-    summary_path = workdir / f"simulate-{radios}.json"
-    sim = Process(
-        [
-            PYTHON,
-            "-m",
-            "yascheduler",
-            "simulate",
-            "--redis-url",
-            server.url,
-            "--streamers",
-            str(streamers),
-            "--radios-per-streamer",
-            str(per),
-            "--listeners-per-radio",
-            "0",
-            "--duration",
-            str(seconds),
-            "--catalog",
-            str(catalog),
-            "--json",
-            str(summary_path),
-            "--quiet",
-        ],
-        workdir / f"simulate-{radios}.log",
+    sim, summary_path = launch_simulator(
+        server.url, catalog, radios, seconds, workdir, f"simulate-{radios}"
     )
     settle = min(30.0, seconds / 3)
     time.sleep(settle)

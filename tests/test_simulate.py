@@ -1,12 +1,16 @@
 """`yascheduler simulate` as operators run it: a real process, against a running service."""
 
+import argparse
 import json
 import random
 import subprocess
 import sys
+import time
 
 from tests.catalogs import basic_catalog
 from yascheduler.tools.sim_streamer import MAX_SAMPLES, Stats
+from yascheduler.tools.simulate import add_arguments
+from yascheduler.tools.simulation import Simulation
 
 
 def test_simulate_reports_replies_and_no_errors(make_service, redis_url, tmp_path):
@@ -69,3 +73,25 @@ def test_samples_stay_a_uniform_sample_of_everything_offered():
     assert len(latency) == MAX_SAMPLES
     median = sorted(latency)[MAX_SAMPLES // 2]
     assert abs(median - offered / 2) < offered * 0.05
+
+
+def test_a_slot_played_twice_is_counted_and_recorded(redis_url, tmp_path):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    plays_file = tmp_path / "plays.jsonl"
+    args = parser.parse_args(["--redis-url", redis_url, "--plays", str(plays_file)])
+    simulation = Simulation(args, ["radio-1"], {"radios": ["radio-1"], "durations": {"a": 30.0}})
+    streamer = simulation.streamers["sim-0"]
+    now = time.time()
+    play = {"type": "play", "radio_uuid": "radio-1", "filename": "a", "offset": 0}
+    streamer.receive({**play, "delay": 5.0}, now)
+    # the same track start from a second sender (or a stale one), 0.3 s later
+    streamer.receive({**play, "delay": 4.7}, now + 0.3)
+    # the next track, right after the first ends: not a duplicate
+    streamer.receive({**play, "delay": 5.0}, now + 30.0)
+    simulation.plays_file.close()
+    assert simulation.stats.duplicates == 1
+    assert simulation.summary(31.0, 0)["errors"]["duplicate_plays"] == 1
+    recorded = [json.loads(line) for line in plays_file.read_text().splitlines()]
+    assert [duplicate for *_, duplicate in recorded] == [False, True, False]
+    assert abs(recorded[2][3]) < 1e-6  # no gap: it starts as the first one ends

@@ -72,3 +72,22 @@ def test_a_fenced_write_lands_on_its_own_document_never_on_one_without_an_epoch(
     assert raw(RadioStream).find_one({"_id": "r1"})["master"] == "s2"
     streams.remove("r1")
     assert [stream["_id"] for stream in raw(RadioStream).find()] == ["r0"]
+
+
+def test_a_fenced_write_lands_on_its_own_radio_only(backend):
+    """Beside a document with no epoch (stored before fencing), fenced writes of another
+    radio change that radio alone, and a stale one changes nothing."""
+    raw(RadioTimeline).insert_one({"_id": "r0", "broken": "before fencing"})
+    epochs = {"r1": 1, "r2": 1}
+    timelines = fenced(StoredTimelines(), epochs)
+    timelines.save("r1", {"broken": "first"})
+    timelines.save("r1", {"broken": "second"})
+    timelines.save("r2", {"broken": "r2's"})
+    epochs["r2"] = 3
+    timelines.save("r2", {"broken": "r2 taken over"})
+    epochs["r2"] = 1  # its old owner, late
+    with pytest.raises(StoreError):
+        timelines.save("r2", {"broken": "stale"})
+    stored = {d["_id"]: d["broken"] for d in raw(RadioTimeline).find()}
+    assert stored == {"r0": "before fencing", "r1": "second", "r2": "r2 taken over"}
+    assert raw(RadioTimeline).count_documents({}) == 3

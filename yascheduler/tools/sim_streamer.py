@@ -4,13 +4,15 @@ what it receives (reply latency, play lateness, gaps); and the figures it keeps.
 import itertools
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 
 import ujson
 
 GAP_SECONDS = 0.1
 JOIN_WINDOW = 1.0  # plays this soon after radio_started answer the join, not a prepare
 MAX_SAMPLES = 200_000
+# two plays whose tracks start (arrival + delay - offset) this close are one slot played twice
+SAME_SLOT_SECONDS = 1.0
 
 
 class Stats:
@@ -26,6 +28,7 @@ class Stats:
         # came at once, delay 0, and the one after it late
         self.gaps_after_join = 0
         self.plays = 0
+        self.duplicates = 0  # plays of a slot already played (two senders, a stale one)
         self._offered = Counter()  # id(sample list) -> values offered to it
 
     def sample(self, samples: list, value: float) -> None:
@@ -59,6 +62,7 @@ class SimStreamer:
         self.radios = radios
         self.started: dict[str, float] = {}  # radio -> when radio_started came
         self.tracks: dict[str, Track] = {}
+        self.slots: dict[str, deque] = {}  # radio -> when its last tracks started
         self.pending: dict[tuple, float] = {}  # (reply type, key) -> sent at
         self.sessions: dict[str, list[str]] = defaultdict(list)
         self.counter = itertools.count()
@@ -162,20 +166,35 @@ class SimStreamer:
         delay, offset = float(message["delay"]), float(message["offset"])
         crossfade = float(message.get("crossfade_duration") or 0.0)
         start = arrival + delay
+        if self._played_already(radio, start - offset):
+            stats.duplicates += 1
+            self.sim.record_play(radio, arrival, None, None, duplicate=True)
+            return
         duration = self.sim.durations.get(message["filename"]) if self.sim.durations else None
         end = start + duration - offset if duration is not None else None
         previous = self.tracks.get(radio)
         joined = arrival - self.started.get(radio, 0.0) < JOIN_WINDOW
+        lateness = gap = None
         if previous is not None:
             stats.sample(stats.intervals, start - previous.start)
             if previous.end is not None:
                 expected = previous.end - crossfade
                 if not joined and previous.timed:
-                    stats.sample(stats.lateness, arrival - (expected - self.sim.prepare_seconds))
+                    lateness = arrival - (expected - self.sim.prepare_seconds)
+                    stats.sample(stats.lateness, lateness)
                 gap = start - previous.end
                 if gap > GAP_SECONDS:
                     stats.gaps.append(gap)
                     stats.gaps_after_join += not previous.timed
         self.tracks[radio] = Track(message["filename"], start, end, arrival, delay > 0)
+        self.sim.record_play(radio, arrival, lateness, gap, duplicate=False)
         if end is not None:
             self.sim.watch_silence(self, radio, end)
+
+    def _played_already(self, radio: str, slot: float) -> bool:
+        """Whether a play for the track starting at `slot` came already (else remember it)."""
+        recent = self.slots.setdefault(radio, deque(maxlen=3))
+        if any(abs(slot - seen) < SAME_SLOT_SECONDS for seen in recent):
+            return True
+        recent.append(slot)
+        return False

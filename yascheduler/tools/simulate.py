@@ -20,7 +20,10 @@ What it measures:
   two plays' transit times; plays that follow a join (delay 0) are not
   timed. A gap (silence) is a track that starts
   more than 0.1 s after the previous one ended. Without a catalog only the
-  intervals between plays are reported.
+  intervals between plays are reported;
+- duplicate plays: a `play` for a track whose start (arrival + delay -
+  offset) is within 1 s of one already played on the radio (the same slot
+  sent twice: by two instances, or by a stale one).
 """
 
 import argparse
@@ -81,6 +84,11 @@ def add_arguments(parser) -> None:
         help="auth token for listeners (repeatable; default: anonymous)",
     )
     parser.add_argument("--json", help="also write the summary to this JSON file")
+    parser.add_argument(
+        "--plays",
+        help="write every play to this file, a JSON line each: "
+        "[arrival, radio, lateness s, gap s, duplicate]",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -167,6 +175,7 @@ def format_summary(summary: dict) -> str:
             f"p99={_cell(interval['p99'])} max={_cell(interval['max'])}"
         )
     lines.append(f"gaps (silence > {GAP_SECONDS}s): {summary['gaps']['count']}")
+    lines.append(f"duplicate plays (a slot played twice): {summary['duplicate_plays']}")
     errors = summary["errors"]
     detail = ", ".join(f"{k} {v}" for k, v in errors.items() if k != "total")
     lines.append(f"errors: {errors['total']}" + (f" ({detail})" if detail else ""))

@@ -36,6 +36,9 @@ class Simulation:
             name = f"{args.name_prefix}-{i}"
             self.streamers[name] = SimStreamer(self, name, radios[i * per : (i + 1) * per])
         self.silent: dict[tuple, float] = {}  # (streamer, radio) -> end of its last track
+        # every play as a JSON line [arrival, radio, lateness, gap, duplicate], for figures
+        # over a part of the run (before and after an instance dies, say)
+        self.plays_file = open(args.plays, "w") if args.plays else None  # noqa: SIM115
         self.running = True
 
     def publish(self, payload: str) -> None:
@@ -74,6 +77,10 @@ class Simulation:
         if self.args.listeners_per_radio and radio not in streamer.sessions:
             for _ in range(self.args.listeners_per_radio):
                 streamer.listener_joins(radio)
+
+    def record_play(self, radio, arrival, lateness, gap, duplicate: bool) -> None:
+        if self.plays_file is not None:
+            self.plays_file.write(ujson.dumps([arrival, radio, lateness, gap, duplicate]) + "\n")
 
     def watch_silence(self, streamer: SimStreamer, radio: str, end: float) -> None:
         self.silent[(streamer.name, radio)] = end
@@ -153,6 +160,8 @@ class Simulation:
         gevent.killall(greenlets)
         pubsub.close()
         self.client.close()
+        if self.plays_file is not None:
+            self.plays_file.close()
         return self.summary(time.time() - began, silent_at_end)
 
     def summary(self, elapsed: float, silent_at_end: int) -> dict:
@@ -169,6 +178,8 @@ class Simulation:
             errors["gaps"] = len(stats.gaps)
         if silent_at_end:
             errors["silent_at_end"] = silent_at_end
+        if stats.duplicates:
+            errors["duplicate_plays"] = stats.duplicates
         return {
             "duration_s": round(elapsed, 3),
             "streamers": len(self.streamers),
@@ -180,6 +191,7 @@ class Simulation:
                 kind: quantiles(samples, scale=MS) for kind, samples in stats.latency.items()
             },
             "plays": stats.plays,
+            "duplicate_plays": stats.duplicates,
             "play_lateness_ms": quantiles(stats.lateness, scale=MS) if self.durations else None,
             "play_interval_s": quantiles(stats.intervals),
             "gaps": {
