@@ -3,7 +3,7 @@
 
 - a radio's messages: the owner of its shard (an `unregister_listener` that names no
   radio: the instance holding that session, sessions being kept by their radio's owner);
-- a streamer's requests and pongs: its owner among the live instances (rendezvous);
+- a streamer's requests and pongs: the holder of the streamer's shard (a lease);
 - `register_streamer`, `unregister_streamer`: every instance, each for the radios it
   owns (they reply nothing; what they stop is per radio).
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from yascheduler.support.errors import StoreError, YaschedulerError
 
 from .handover import Handovers
-from .ownership import SHARDS, fair_share, shard_of, streamer_owner
+from .ownership import SHARDS, fair_share, shard_of
 
 log = logging.getLogger("yascheduler.fleet")
 
@@ -182,7 +182,7 @@ class Membership:
         return any(incoming.waiting for incoming in self.handovers.incoming.values())
 
     def owns_streamer(self, streamer: str) -> bool:
-        return streamer_owner(streamer, self.live) == self.instance_id
+        return self.holds(shard_of(streamer))
 
     # --- the part -----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ is pinged, and nobody is dropped.
 
 One loop (`run`) sends every ping and finds the dead; the others only
 record what they saw. Among several instances, each pings, and finds dead,
-only the streamers it `owns` (fleet.ownership.streamer_owner): the others
+only the streamers it `owns` (the holder of the streamer's shard): the others
 learn of a death from it (app/fleet.py).
 """
 
