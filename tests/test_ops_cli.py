@@ -70,6 +70,23 @@ def test_config_check_reports_every_problem_with_exit_status_2(tmp_path):
     ]
 
 
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+    """`yascheduler config check FILE | head -1`: the pipe closes before the output ends."""
+    config = tmp_path / "yascheduler.toml"
+    config.write_text("ping_interval = 3\n")
+    process = subprocess.Popen(
+        yascheduler("config", "check", str(config)),
+        env=CLEAN_ENV,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()  # the reader is gone before the first line
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == ""  # no traceback
+
+
 def test_config_check_checks_the_catalog_it_names(tmp_path):
     broken = basic_catalog()
     broken["radios"][1]["playlists"][0]["songs"][3]["duration"] = -1

@@ -31,7 +31,12 @@ def main(argv=None) -> int:
     if not hasattr(args, "command"):
         parser.print_help()
         return 2
-    return args.command(args)
+    try:
+        return args.command(args)
+    except BrokenPipeError:  # `yascheduler status | head`: the reader had enough
+        # what is still buffered goes nowhere, not into a second error at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
