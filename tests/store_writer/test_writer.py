@@ -152,7 +152,7 @@ def test_the_barrier_of_a_radio_waits_for_its_changes_queued_before_not_after_or
     assert not parts.writer.stored(r1_then)
     queued_meanwhile = []
 
-    def landed():  # as the chunk lands, before the turn ends: r1 changes again
+    def landed(_radios):  # as the chunk lands, before the turn ends: r1 changes again
         if not queued_meanwhile:
             parts.timelines.save("r1", {"event_at": 9.0})
             queued_meanwhile.append(parts.writer.mark("r1"))

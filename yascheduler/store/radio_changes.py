@@ -25,6 +25,7 @@ class RadioChanges:
     def __init__(self):
         # radio uuid -> its documents that may have changes unwritten
         self._documents: dict[str, set[tuple[Unwritten, Hashable]]] = {}
+        self._landed: set[str] = set()  # radios with writes landed since last asked
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -38,12 +39,19 @@ class RadioChanges:
 
     def landed(self, repository: Unwritten, radios_by_key: dict[Hashable, str]) -> None:
         """These documents' changes taken are in the store (or dropped for good)."""
+        self._landed.update(radios_by_key.values())
         for key, radio in radios_by_key.items():
             documents = self._documents.get(radio)
             if documents is not None and repository.first_unwritten(key) is None:
                 documents.discard((repository, key))
                 if not documents:
                     del self._documents[radio]
+
+    def take_landed(self) -> set[str]:
+        """The radios some of whose writes landed since the last call: those whose held
+        messages may go (the bus checks them alone, not every radio holding one)."""
+        landed, self._landed = self._landed, set()
+        return landed
 
     def forget_written(self) -> None:
         """Forget every document left with nothing unwritten (a repository dropped what

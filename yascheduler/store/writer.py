@@ -81,7 +81,8 @@ class Writer:
         self._in_flight = 0  # changes taken by the write in progress
         self._last_ping = timer()
         self._first_failed = ""  # what the first change left unwritten was, for the log
-        self.listeners: list[Callable[[], None]] = []  # told when writes moved on
+        # told when writes moved on: the radios whose writes landed (None: any may have)
+        self.listeners: list[Callable[[set[str] | None], None]] = []
         self._hurried = False  # a message waits for what is queued: write it now
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
@@ -192,8 +193,7 @@ class Writer:
                 self.written_mark = max(self.written_mark, mark)
                 if tried:  # the store answered: it is reachable
                     self._reachable_again()
-            for listener in self.listeners:
-                listener()
+            self._tell(None)  # a turn ended: its marks, or the store's state, moved
             return left
 
     def _write_all(self) -> tuple[int, int, BaseException | None]:
@@ -229,8 +229,11 @@ class Writer:
         """The store answered a chunk: a long turn of many is not a stall, and the
         messages waiting for that chunk may go."""
         self._writing_since = self._timer()
+        self._tell(self.backlog.radios.take_landed())
+
+    def _tell(self, radios: set[str] | None) -> None:
         for listener in self.listeners:
-            listener()
+            listener(radios)
 
     def _count_written(self, written: dict) -> None:
         if self._metrics is None:
