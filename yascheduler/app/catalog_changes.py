@@ -1,12 +1,11 @@
 """A catalog import taken in by the running service: the users it changed, the radios
 it created or changed programmed, those it deleted or made not ready stopped."""
 
-import gc
 import logging
 
 from yascheduler.catalog.importer import CatalogChange
 from yascheduler.programming.catalog_view import radio_from_stored
-from yascheduler.support import freed_memory
+from yascheduler.support.freed_memory import spare_from_the_collector
 
 log = logging.getLogger("yascheduler.service")
 
@@ -44,16 +43,3 @@ class CatalogChanges:
     def _retire(self, radio_uuid: str, why: str) -> None:
         self.programmer.remove_radio(radio_uuid)
         self.stations.stop_stream(radio_uuid, why, tell_master=True)
-
-
-def spare_from_the_collector() -> None:
-    """Keep what exists now (the catalog, the programmed radios) out of garbage collections.
-
-    They live as long as the process, and a full collection walks every
-    object it tracks: with 100,000 radios that is a pause of a second or
-    more in the scheduler loop, every time one runs. Reference counting
-    still frees them when they are let go. What building them freed on the
-    way (stored documents, a catalog file) goes back to the system.
-    """
-    gc.freeze()
-    freed_memory.give_back()

@@ -52,9 +52,9 @@ from yascheduler.store.shards import StoredShards
 from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
+from yascheduler.support.freed_memory import spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
-from .catalog_changes import spare_from_the_collector
 from .fleet_view import FleetView
 
 log = logging.getLogger("yascheduler.fleet")

@@ -33,12 +33,13 @@ from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import CatalogError, StoreError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
+from yascheduler.support.freed_memory import spare_from_the_collector
 from yascheduler.webapp.notifier import Notifier, TokenChecker
 from yascheduler.webapp.outbox import Outbox
 from yascheduler.webapp.sender import OutboxSender
 
 from .admin import Admin
-from .catalog_changes import CatalogChanges, spare_from_the_collector
+from .catalog_changes import CatalogChanges
 from .play_history import PlayHistoryReader
 from .play_log import PlayLog, Retention
 from .fleet import FLEET_CHANNEL, Fleet
