@@ -1,6 +1,6 @@
 """When each song, title and artist of a radio last started."""
 
-from functools import lru_cache
+import sys
 from itertools import repeat
 
 from .catalog_view import Song
@@ -8,12 +8,19 @@ from .catalog_view import Song
 NEVER = float("-inf")
 
 
-@lru_cache(maxsize=1 << 16)
 def separation_key(text: str | None) -> str | None:
-    """Titles and artists compare without case or surrounding blanks (cached: every
-    choice looks up every song's title and artist)."""
-    text = (text or "").strip().casefold()
-    return text or None
+    """Titles and artists compare without case or surrounding blanks.
+
+    The key is the title itself when it is already folded, or else one
+    interned copy: 100,000 radios' histories and weighings hold the keys,
+    and a copy each would cost more than the catalog's strings.
+    """
+    if not text:
+        return None
+    key = text.strip().casefold()
+    if key == text:
+        return text
+    return sys.intern(key) if key else None
 
 
 class PlayHistory:

@@ -14,19 +14,17 @@ choice among all, the recency factor keeping the newest ones unlikely.
 import random
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .catalog_view import Playlist, Song
 from .history import PlayHistory, separation_key
 from .interface import ProgrammingSettings
-from .radio_memo import remember_recent
 
 REPEAT_WINDOW = 3 * 3600.0
 # the separation rules, in the order they are kept (the last is dropped first)
 RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
-# a dry run of one radio weighs its default playlist and its random shows, in turn
-PLAYLISTS_REMEMBERED = 8
 
 
 def playable(songs) -> list[Song]:
@@ -54,14 +52,20 @@ class Weighing:
     """Playable songs, and what every choice reads of them, read once: the songs' ids,
     the keys of their titles and artists, their catalog last_play_time (None when no
     song has one), which may be chosen (frequency > 0, or all if none), and their
-    frequency squared."""
+    frequency squared.
+
+    Each radio's rotation keeps the weighing of the playlists it chooses from
+    (100,000 radios over): what it holds is shared where it can be (the keys
+    are the catalog's strings, all eligible a range, the squares one float
+    per frequency).
+    """
 
     songs: tuple[Song, ...]
     ids: tuple[int, ...]
     titles: tuple[str | None, ...]
     artists: tuple[str | None, ...]
     catalog_starts: tuple[float | None, ...] | None
-    eligible: tuple[int, ...]
+    eligible: tuple[int, ...] | range
     squares: tuple[float, ...]
     labelled: bool  # a song that may be chosen has an artist or a title
 
@@ -70,7 +74,8 @@ def weighing(songs) -> Weighing:
     songs = tuple(songs)
     catalog = tuple(song.last_play_time for song in songs)
     eligible = tuple(i for i, song in enumerate(songs) if song.frequency > 0)
-    eligible = eligible or tuple(range(len(songs)))
+    if len(eligible) in (0, len(songs)):
+        eligible = range(len(songs))
     return Weighing(
         songs=songs,
         ids=tuple(song.id for song in songs),
@@ -78,12 +83,17 @@ def weighing(songs) -> Weighing:
         artists=tuple(separation_key(song.artist) for song in songs),
         catalog_starts=None if catalog.count(None) == len(catalog) else catalog,
         eligible=eligible,
-        squares=tuple(song.frequency**2 for song in songs),
+        squares=tuple(_square(song.frequency) for song in songs),
         labelled=any(songs[i].artist or songs[i].title for i in eligible),
     )
 
 
-@remember_recent(PLAYLISTS_REMEMBERED)
+@lru_cache(maxsize=1024)
+def _square(frequency: float) -> float:
+    """frequency², one float shared by every song of that frequency (catalogs use few)."""
+    return frequency**2
+
+
 def playlist_weighing(playlist: Playlist) -> Weighing | None:
     """The weighing of the playlist's playable songs; None if it has none."""
     songs = playable(playlist.songs)
@@ -160,6 +170,8 @@ def _least_recent(songs, indices, times) -> Song:
 
 @dataclass(slots=True)
 class _Queue:
+    playlist: Playlist  # the view last weighed
+    weighing: Weighing  # its weighing, kept: a choice would otherwise weigh it again
     songs: list  # chosen ahead, in play order
     starts_at: float  # when the first of them would start
 
@@ -182,7 +194,7 @@ class Rotation:
         """The same songs chosen ahead, choosing from now on with `rng`."""
         copied = Rotation(self._settings, rng)
         copied._queues = {
-            playlist_id: _Queue(list(queue.songs), queue.starts_at)
+            playlist_id: _Queue(queue.playlist, queue.weighing, list(queue.songs), queue.starts_at)
             for playlist_id, queue in self._queues.items()
         }
         return copied
@@ -204,13 +216,10 @@ class Rotation:
         self, playlist: Playlist, history: PlayHistory, at: float, depth: int = QUEUE_DEPTH
     ) -> None:
         """Top the queue up to `depth` songs; `at`: the earliest its first song could start."""
-        songs = playlist_weighing(playlist)
-        if songs is None:
-            self._queues.pop(playlist.id, None)
-            return
-        queue = self._queues.get(playlist.id)
+        queue = self._weighed(playlist, at)
         if queue is None:
-            queue = self._queues[playlist.id] = _Queue([], at)
+            return
+        songs = queue.weighing
         ahead = history.overlay()
         starts_at = max(at, queue.starts_at)
         for song in queue.songs:
@@ -221,6 +230,21 @@ class Rotation:
             ahead.record_song(song, starts_at)
             starts_at += self._length(song)
             queue.songs.append(song)
+
+    def _weighed(self, playlist: Playlist, at: float) -> _Queue | None:
+        """The playlist's queue, weighing `playlist` as it is now; None (and no queue) if
+        it has nothing playable."""
+        queue = self._queues.get(playlist.id)
+        if queue is not None and queue.playlist is playlist:
+            return queue
+        songs = playlist_weighing(playlist)
+        if songs is None:
+            self._queues.pop(playlist.id, None)
+            return None
+        if queue is None:
+            queue = self._queues[playlist.id] = _Queue(playlist, songs, [], at)
+        queue.playlist, queue.weighing = playlist, songs
+        return queue
 
     def clear(self) -> None:
         """Forget what was chosen ahead: the catalog changed."""
