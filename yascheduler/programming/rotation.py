@@ -97,6 +97,8 @@ def _square(frequency: float) -> float:
 def playlist_weighing(playlist: Playlist) -> Weighing | None:
     """The weighing of the playlist's playable songs; None if it has none."""
     songs = playable(playlist.songs)
+    if len(songs) == len(playlist.songs):
+        songs = playlist.songs  # the catalog's tuple, rather than a copy of it
     return weighing(songs) if songs else None
 
 
@@ -188,24 +190,25 @@ class Rotation:
     def __init__(self, settings: ProgrammingSettings, rng: random.Random):
         self._settings = settings
         self._rng = rng
-        self._queues: dict[int, _Queue] = {}
+        # one per playlist chosen from (a radio has few): a tuple costs a quarter of a dict
+        self._queues: tuple[_Queue, ...] = ()
 
     def copy(self, rng: random.Random) -> "Rotation":
         """The same songs chosen ahead, choosing from now on with `rng`."""
         copied = Rotation(self._settings, rng)
-        copied._queues = {
-            playlist_id: _Queue(queue.playlist, queue.weighing, list(queue.songs), queue.starts_at)
-            for playlist_id, queue in self._queues.items()
-        }
+        copied._queues = tuple(
+            _Queue(queue.playlist, queue.weighing, list(queue.songs), queue.starts_at)
+            for queue in self._queues
+        )
         return copied
 
     def next_song(self, playlist: Playlist, history: PlayHistory, at: float) -> Song | None:
         """The song to start at `at`."""
-        queue = self._queues.get(playlist.id)
+        queue = self._queue(playlist.id)
         if queue is None or not queue.songs:
             # only the one needed now: the caller tops the queue up off the critical path
             self.refill(playlist, history, at, depth=1)
-            queue = self._queues.get(playlist.id)
+            queue = self._queue(playlist.id)
             if queue is None:
                 return None
         song = queue.songs.pop(0)
@@ -234,21 +237,28 @@ class Rotation:
     def _weighed(self, playlist: Playlist, at: float) -> _Queue | None:
         """The playlist's queue, weighing `playlist` as it is now; None (and no queue) if
         it has nothing playable."""
-        queue = self._queues.get(playlist.id)
+        queue = self._queue(playlist.id)
         if queue is not None and queue.playlist is playlist:
             return queue
         songs = playlist_weighing(playlist)
         if songs is None:
-            self._queues.pop(playlist.id, None)
+            self._queues = tuple(kept for kept in self._queues if kept is not queue)
             return None
         if queue is None:
-            queue = self._queues[playlist.id] = _Queue(playlist, songs, [], at)
+            queue = _Queue(playlist, songs, [], at)
+            self._queues += (queue,)
         queue.playlist, queue.weighing = playlist, songs
         return queue
 
+    def _queue(self, playlist_id: int) -> _Queue | None:
+        for queue in self._queues:
+            if queue.playlist.id == playlist_id:
+                return queue
+        return None
+
     def clear(self) -> None:
         """Forget what was chosen ahead: the catalog changed."""
-        self._queues.clear()
+        self._queues = ()
 
     def _length(self, song: Song) -> float:
         return max(0.0, song.duration - self._settings.crossfade_seconds)
