@@ -8,6 +8,7 @@ the types the engine relies on (a stored record that fails is skipped).
 """
 
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 
 
 @dataclass(slots=True)
@@ -32,7 +33,9 @@ class Segment:
 
     def to_stored(self) -> dict:
         return {
-            name: value for name in SEGMENT_FIELDS if (value := getattr(self, name)) is not None
+            name: value
+            for name, value in zip(SEGMENT_FIELDS, _segment_values(self))
+            if value is not None
         }
 
     @classmethod
@@ -52,6 +55,7 @@ class Segment:
 
 
 SEGMENT_FIELDS = tuple(item.name for item in fields(Segment))
+_segment_values = attrgetter(*SEGMENT_FIELDS)  # every field's value in one call, in C
 
 
 @dataclass(slots=True)
