@@ -184,3 +184,16 @@ def test_a_playlist_with_nothing_playable_gives_no_song():
     rotation = Rotation(SETTINGS, random.Random(4))
     empty = playlist(1, [song(1, enabled=False), song(2, duration=0.0)])
     assert rotation.next_song(empty, PlayHistory(), NOW) is None
+
+
+def test_a_changed_playlist_is_weighed_anew_even_with_songs_still_queued():
+    # the rotation keeps each playlist's weighing: a new view of the playlist (same id)
+    # must not be chosen from with the old one's songs
+    rotation = Rotation(SETTINGS, random.Random(4))
+    before = playlist(1, [song(1), song(2)])
+    rotation.refill(before, PlayHistory(), NOW, depth=1)
+    after = playlist(1, [song(3), song(4)])
+    queued = rotation.next_song(after, PlayHistory(), NOW)
+    later = [rotation.next_song(after, PlayHistory(), NOW).id for _ in range(10)]
+    assert queued.id in {1, 2}  # chosen ahead from the playlist as it was
+    assert set(later) <= {3, 4}
