@@ -1,5 +1,8 @@
 """The engine's CPU a track, in-process: `python bench/engine_choices.py [RADIOS] [MINUTES]`.
 
+With --memory it prints instead the bytes a radio the engine holds beside
+the catalog views (traced by tracemalloc, which slows the run).
+
 Programs RADIOS ready radios (bench/common.py's shape: 8 songs of 20-40 s
 each) for MINUTES simulated minutes on an injected clock, with a player and
 a timeline store that keep nothing, so that only the engine is measured:
@@ -9,9 +12,11 @@ of a track (its writes, its messages) comes on top: bench/run.py measures
 the whole.
 """
 
+import gc
 import random
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,10 +54,20 @@ def radio_views(radios: int, songs_per_radio: int = 8) -> list:
     return views
 
 
+def traced() -> int:
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
 def main() -> None:
-    radios = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    memory = "--memory" in sys.argv
+    args = [arg for arg in sys.argv[1:] if arg != "--memory"]
+    radios = int(args[0]) if args else 10_000
+    minutes = float(args[1]) if len(args) > 1 else 10.0
     views = radio_views(radios)
+    if memory:
+        tracemalloc.start()
+    before = traced() if memory else 0
     clock, player = FakeClock(1_780_000_000.0), CountingPlayer()
     engine = Programmer(clock, player, ProgrammingSettings(), KeepsNothing(), random.Random(1))
     started = time.process_time()
@@ -62,6 +77,11 @@ def main() -> None:
     while clock.now() < end:
         clock.advance(min(engine.run_due() or 1.0, 1.0))
     ran = time.process_time() - loaded
+    if memory:
+        print(
+            f"{radios:,} radios: the engine holds {(traced() - before) / radios:.0f} bytes a radio"
+        )
+        return
     plays = player.plays - first_plays
     print(f"{radios:,} radios, {minutes:g} simulated minutes")
     print(f"  start-up (load)     {loaded - started:8.2f} CPU s ({first_plays:,} plays)")
