@@ -2,10 +2,12 @@
 
 import sys
 from itertools import repeat
+from operator import attrgetter
 
 from .catalog_view import Song
 
 NEVER = float("-inf")
+_song_id = attrgetter("id")
 
 
 def separation_key(text: str | None) -> str | None:
@@ -87,8 +89,9 @@ class PlayHistory:
         artist's), NEVER for none; song_time for all of them, and the titles' and
         artists', in one pass (through map(), in C: every choice asks it of every
         song of a playlist)."""
-        count = len(weighing.ids)
-        starts = list(map(self._songs.get, weighing.ids, repeat(NEVER, count)))
+        count = len(weighing.songs)
+        ids = map(_song_id, weighing.songs)
+        starts = list(map(self._songs.get, ids, repeat(NEVER, count)))
         if weighing.catalog_starts is not None:  # most catalogs give no last_play_time
             for index, catalog_at in enumerate(weighing.catalog_starts):
                 if catalog_at is not None and catalog_at > starts[index]:

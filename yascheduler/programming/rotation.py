@@ -49,19 +49,19 @@ def recency_factors(times: list[float], indices) -> list[float]:
 
 @dataclass(frozen=True, slots=True)
 class Weighing:
-    """Playable songs, and what every choice reads of them, read once: the songs' ids,
-    the keys of their titles and artists, their catalog last_play_time (None when no
-    song has one), which may be chosen (frequency > 0, or all if none), and their
-    frequency squared.
+    """Playable songs, and what every choice reads of them, read once: the keys of
+    their titles and artists, their catalog last_play_time (None when no song has
+    one), which may be chosen (frequency > 0, or all if none), and their frequency
+    squared.
 
     Each radio's rotation keeps the weighing of the playlists it chooses from
-    (100,000 radios over): what it holds is shared where it can be (the keys
-    are the catalog's strings, all eligible a range, the squares one float
-    per frequency).
+    (100,000 radios over): what it holds is shared where it can be (the songs
+    are the catalog's tuple, the keys its strings, all eligible one range
+    and the squares one tuple for every playlist of that size and those
+    frequencies).
     """
 
     songs: tuple[Song, ...]
-    ids: tuple[int, ...]
     titles: tuple[str | None, ...]
     artists: tuple[str | None, ...]
     catalog_starts: tuple[float | None, ...] | None
@@ -75,23 +75,27 @@ def weighing(songs) -> Weighing:
     catalog = tuple(song.last_play_time for song in songs)
     eligible = tuple(i for i, song in enumerate(songs) if song.frequency > 0)
     if len(eligible) in (0, len(songs)):
-        eligible = range(len(songs))
+        eligible = _every(len(songs))
     return Weighing(
         songs=songs,
-        ids=tuple(song.id for song in songs),
         titles=tuple(separation_key(song.title) for song in songs),
         artists=tuple(separation_key(song.artist) for song in songs),
         catalog_starts=None if catalog.count(None) == len(catalog) else catalog,
         eligible=eligible,
-        squares=tuple(_square(song.frequency) for song in songs),
+        squares=_shared(tuple(song.frequency**2 for song in songs)),
         labelled=any(songs[i].artist or songs[i].title for i in eligible),
     )
 
 
 @lru_cache(maxsize=1024)
-def _square(frequency: float) -> float:
-    """frequency², one float shared by every song of that frequency (catalogs use few)."""
-    return frequency**2
+def _every(count: int) -> range:
+    return range(count)
+
+
+@lru_cache(maxsize=4096)
+def _shared(squares: tuple[float, ...]) -> tuple[float, ...]:
+    """One tuple for equal ones: most playlists' songs share one frequency, the default."""
+    return squares
 
 
 def playlist_weighing(playlist: Playlist) -> Weighing | None:
