@@ -2,11 +2,12 @@
 
 The steps of one event (choose, start, plan the next) ask the same things of
 the same radio several times (its shows on air, its hourly jingle, its
-jingle ranges), and a preview's dry run asks them of one radio, and weighs
-the same playlists, all along. Radios and playlists are frozen views that a
-catalog change replaces, so what is remembered is known by identity (and
-held, so that an identity is never reused while it is remembered). What is
-returned is shared: read it, never change it.
+jingle ranges), and a preview's dry run asks them of one radio all along.
+(A playlist's weighing is kept by each radio's rotation instead: 100,000
+radios take turns, which no short memory holds.) Radios and playlists are
+frozen views that a catalog change replaces, so what is remembered is
+known by identity (and held, so that an identity is never reused while it
+is remembered). What is returned is shared: read it, never change it.
 """
 
 from collections.abc import Callable
