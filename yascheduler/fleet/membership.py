@@ -26,7 +26,11 @@ as soon as the first of their leases expires, not a whole beat later.
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
 after the shards are taken (they count as held once it returns),
 `on_lost({shard, ...})` before those given back are released (so that what
-their radios changed can be stored first).
+their radios changed can be stored first). A take is one write; its load
+(`on_acquired`) runs off the beat when `spawn` is given (a greenlet), the beats
+renewing every lease meanwhile; one load at a time, then a beat at once. While
+loading, the shards are fenced by their epoch, not held: their radios' messages
+wait (`waiting`), the plays of those already loaded go (`sends_for`).
 
 Rebalancing hands a shard over rather than releasing it: its record names the
 next owner and its epoch goes up by one (renewed at it here; the next owner's
@@ -48,7 +52,7 @@ from dataclasses import dataclass
 from yascheduler.support.errors import StoreError, YaschedulerError
 
 from .handover import Handovers
-from .ownership import SHARDS, fair_share, shard_of
+from .ownership import SHARDS, fair_share, listed, shard_of
 
 log = logging.getLogger("yascheduler.fleet")
 
@@ -101,6 +105,9 @@ class Membership:
         # taken, their radios still loading: fenced by their epoch, not yet held (no
         # message for them is acted on, no play sent, before they are loaded)
         self._arriving: dict[int, Lease] = {}
+        self._loading = False  # a take's load under way (the next take waits for it)
+        # runs a take's load off the beat (app/fleet.py: gevent.spawn); None: within it
+        self.spawn: Callable | None = None
         self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
@@ -112,6 +119,7 @@ class Membership:
         self.share = fair_share(1)
         self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
         self._orphans_expire_at: float | None = None  # the first of their leases to expire
+        self._stale_at: float | None = None  # the first other live heartbeat to go stale
 
     # --- what the others ask ------------------------------------------------------------
 
@@ -130,8 +138,10 @@ class Membership:
 
     def taking_over(self) -> int:
         """How many shards wait for a live owner while this instance is under its fair
-        share (it will take them as their leases expire); 0 once it holds its share."""
-        return self.orphans if len(self.leases) < self.share else 0
+        share (it will take them as their leases expire), and those it is loading; 0
+        once it holds its share."""
+        held = len(self.leases) + len(self._arriving)
+        return (self.orphans if held < self.share else 0) + len(self._arriving)
 
     def owns_radio(self, radio_uuid: str) -> bool:
         shard = shard_of(radio_uuid)
@@ -154,6 +164,9 @@ class Membership:
         incoming = self.handovers.incoming.get(shard)
         if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
             return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        arriving = self._arriving.get(shard)  # taken, loading: its loaded radios play
+        if arriving is not None:
+            return self.clock.now() < arriving.expires_at - self.lease_seconds * MARGIN
         return shard in self._releasing or self.owns_radio(radio_uuid)
 
     def epoch_of(self, radio_uuid: str) -> int:
@@ -174,8 +187,12 @@ class Membership:
         self.leases[shard] = Lease(epoch, expires_at)
 
     def waiting(self, radio_uuid: str) -> bool:
-        """The radio is handed here and not loaded yet: its messages wait."""
-        incoming = self.handovers.incoming.get(shard_of(radio_uuid))
+        """The radio is handed here, or its shard taken, and not loaded yet: its messages
+        wait."""
+        shard = shard_of(radio_uuid)
+        if shard in self._arriving:
+            return True
+        incoming = self.handovers.incoming.get(shard)
         return incoming is not None and radio_uuid in incoming.waiting
 
     def awaits_any(self) -> bool:
@@ -199,7 +216,11 @@ class Membership:
             )
         self.joined = True
         self._shards.ensure(SHARDS)
-        self.loop()
+        spawn, self.spawn = self.spawn, None  # the first share loaded before the parts run
+        try:
+            self.loop()
+        finally:
+            self.spawn = spawn
 
     def loop(self) -> float:
         if self.wakeup is not None:
@@ -217,8 +238,11 @@ class Membership:
         finally:
             self._alone_and_waiting = False
         wait = self.lease_seconds / BEATS_PER_LEASE
-        if self._orphans_expire_at is not None:
-            wait = min(wait, max(0.0, self._orphans_expire_at - self.clock.now()) + EXPIRY_SLACK)
+        # the next beat as soon as something may change hands: an orphan's lease expires,
+        # or another instance's heartbeat goes stale (killed: its leases expire with it)
+        for at in (self._orphans_expire_at, self._stale_at):
+            if at is not None:
+                wait = min(wait, max(0.0, at - self.clock.now()) + EXPIRY_SLACK)
         return wait
 
     def _beat(self) -> None:
@@ -241,7 +265,13 @@ class Membership:
         # transferred: the next owner's in the store, let go as told (at the latest now)
         self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
         renewing = {shard: lease.epoch for shard, lease in self.leases.items()}
-        renewed = self._shards.renew_all(self.instance_id, renewing, expires_at)
+        arriving = {shard: lease.epoch for shard, lease in self._arriving.items()}
+        renewed = self._shards.renew_all(self.instance_id, {**renewing, **arriving}, expires_at)
+        for shard in arriving:  # one lost while loading: let go once loaded (_load)
+            if shard in renewed:
+                self._arriving[shard].expires_at = expires_at
+            else:
+                del self._arriving[shard]
         lost = set()
         for shard in renewing:
             if shard in renewed:
@@ -250,11 +280,14 @@ class Membership:
                 outgoing.pop(shard, None)
                 lost.add(shard)
         if lost:
-            log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
+            log.warning("fleet: shards lost, taken by another instance: %s", listed(lost))
             self._on_lost(lost)
         self.share = share = fair_share(len(self.live))
-        if len(self.leases) < share:
-            self._take(share - len(self.leases), now, expires_at)
+        beats = [i["heartbeat_at"] for i in self.instances if i["id"] in self.live]
+        self._stale_at = min(beats) + self.lease_seconds if len(beats) > 1 else None
+        held = len(self.leases) + len(self._arriving)
+        if held < share:
+            self._take(share - held, now, expires_at)
         else:
             self.orphans, self._orphans_expire_at = 0, None
         keeping = sorted((s for s in self.leases if s not in self.handovers.outgoing), reverse=True)
@@ -263,29 +296,52 @@ class Membership:
             self.handovers.hand_over(keeping[:surplus], share, now)
 
     def _take(self, wanted: int, now: float, expires_at: float) -> None:
-        others = [s for s in self._shards.all() if s["number"] not in self.leases]
+        others = [
+            s for s in self._shards.all() if s["number"] not in self.leases | self._arriving.keys()
+        ]
         wanted += self._count_out_the_silent(others, now)
-        self._count_orphans(others, now)  # while they are taken, they still wait
-        free = [s["number"] for s in others if s["expires_at"] < now]
+        taken: dict[int, Lease] = {}
+        free = [] if self._loading else [s["number"] for s in others if s["expires_at"] < now]
         # each instance tries them in an order of its own: those that take at the same
         # moment (an instance left) take different shards, not one in two of the same
         free.sort(key=self._preference)
-        while free and len(self._arriving) < wanted:  # again if another took some first
-            count = wanted - len(self._arriving)
+        while free and len(taken) < wanted:  # again if another took some first
+            count = wanted - len(taken)
             tried, free = free[:count], free[count:]
-            taken = self._shards.take_all(tried, self.instance_id, now, expires_at)
-            self._arriving.update(
-                (shard, Lease(epoch, expires_at)) for shard, epoch in taken.items()
-            )
-        taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
-        if taken:
-            log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
-            try:
-                self._on_acquired(taken)
-            finally:  # held from now on: their radios are loaded
-                self.leases.update(self._arriving)
-                self._arriving.clear()
+            got = self._shards.take_all(tried, self.instance_id, now, expires_at)
+            taken.update((shard, Lease(epoch, expires_at)) for shard, epoch in got.items())
         self._count_orphans([s for s in others if s["number"] not in taken], now)
+        if taken:
+            log.info("fleet: %d shards taken: %s", len(taken), listed(taken))
+            self._arriving.update(taken)
+            self._loading = True
+            if self.spawn is None:
+                self._load(taken)
+            else:
+                self.spawn(self._load, taken)
+
+    def _load(self, taken: dict[int, Lease]) -> None:
+        """Program the radios of shards taken (on_acquired); held from then on, but those
+        whose lease was lost meanwhile, which are let go (on_lost). Not loaded (the store
+        failed): not renewed any more, they expire and are taken again."""
+        began, loaded = self.clock.now(), False
+        try:
+            self._on_acquired({shard: lease.epoch for shard, lease in taken.items()})
+            loaded = True
+        except StoreError as error:
+            log.error("fleet: %d shards taken not loaded: %s", len(taken), error)
+        finally:
+            landed = {s: lease for s, lease in taken.items() if self._arriving.get(s) is lease}
+            for shard in landed:
+                del self._arriving[shard]
+            self._loading = False
+            if loaded:
+                self.leases.update(landed)
+            if gone := taken.keys() - (landed if loaded else {}):
+                self._on_lost(set(gone))
+        log.info("fleet: %d shards taken loaded in %.2fs", len(landed), self.clock.now() - began)
+        if self.wakeup is not None:
+            self.wakeup.set()  # renewed at once after a long load, and the next take
 
     def _count_out_the_silent(self, others: list[dict], now: float) -> int:
         """Drop from the live ones an instance with an expired lease (it renews them all
@@ -327,7 +383,7 @@ class Membership:
             self._releasing.difference_update(given)
         for shard, lease in given.items():
             self._shards.release(shard, self.instance_id, lease.epoch)
-        log.info("fleet: %d shards given back: %s", len(given), _listed(given))
+        log.info("fleet: %d shards given back: %s", len(given), listed(given))
 
     def leave(self) -> None:
         """A clean stop hands every shard over at once (the service calls it once its
@@ -340,14 +396,3 @@ class Membership:
             self._instances.remove(self.instance_id)
         except StoreError as error:  # the leases expire by themselves
             log.warning("fleet: leaving: %s", error)
-
-
-def _listed(shards) -> str:
-    """Shard numbers as runs: `0-127,130` (one instance holds all 256: `0-255`)."""
-    runs: list[list[int]] = []
-    for shard in sorted(shards):
-        if runs and shard == runs[-1][1] + 1:
-            runs[-1][1] = shard
-        else:
-            runs.append([shard, shard])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
