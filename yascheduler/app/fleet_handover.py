@@ -129,7 +129,8 @@ class RadioHandover:
     def _load(self, radios: list[str]) -> None:
         loading = set(radios)
         try:
-            count = self.fleet.program(loading.__contains__)
+            shards = {shard_of(radio) for radio in radios}  # theirs alone are read
+            count = self.fleet.program(loading.__contains__, shards=shards)
         except StoreError as error:  # the giver's lease runs out; the shard taken as usual
             log.error("fleet: %d radios handed here not loaded: %s", len(radios), error)
             return

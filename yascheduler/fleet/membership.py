@@ -264,19 +264,18 @@ class Membership:
         outgoing = self.handovers.outgoing
         # transferred: the next owner's in the store, let go as told (at the latest now)
         self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
-        renewing = {shard: lease.epoch for shard, lease in self.leases.items()}
-        arriving = {shard: lease.epoch for shard, lease in self._arriving.items()}
-        renewed = self._shards.renew_all(self.instance_id, {**renewing, **arriving}, expires_at)
-        for shard in arriving:  # one lost while loading: let go once loaded (_load)
-            if shard in renewed:
-                self._arriving[shard].expires_at = expires_at
-            else:
-                del self._arriving[shard]
+        # the leases as they were: a load may land its shards while the store answers
+        renewing = {**self.leases, **self._arriving}
+        epochs = {shard: lease.epoch for shard, lease in renewing.items()}
+        renewed = self._shards.renew_all(self.instance_id, epochs, expires_at)
         lost = set()
-        for shard in renewing:
+        for shard, lease in renewing.items():
             if shard in renewed:
-                self.leases[shard].expires_at = expires_at
-            elif self.leases.pop(shard, None) is not None:
+                lease.expires_at = expires_at
+            elif self._arriving.get(shard) is lease:  # let go once loaded (_load)
+                del self._arriving[shard]
+            elif self.leases.get(shard) is lease:
+                del self.leases[shard]
                 outgoing.pop(shard, None)
                 lost.add(shard)
         if lost:
