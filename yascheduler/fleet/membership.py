@@ -216,11 +216,13 @@ class Membership:
             )
         self.joined = True
         self._shards.ensure(SHARDS)
-        spawn, self.spawn = self.spawn, None  # the first share loaded before the parts run
-        try:
-            self.loop()
-        finally:
-            self.spawn = spawn
+        wait = self.loop()
+        # the first share loaded before the parts run, beating meanwhile: a load longer
+        # than the lease's margin would otherwise lose the shards it loads (the
+        # wakeup is set once it is done)
+        while self._loading:
+            self.wakeup.wait(wait)
+            wait = self.loop()
 
     def loop(self) -> float:
         if self.wakeup is not None:
