@@ -158,7 +158,9 @@ class Handovers:
         m = self.membership
         moved = {}
         for shard in shards:
-            outgoing, lease = self.outgoing[shard], m.leases[shard]
+            outgoing, lease = self.outgoing.get(shard), m.leases.get(shard)
+            if outgoing is None or lease is None:
+                continue  # lost by a beat while an earlier one was transferred
             if self._shards.transfer(
                 shard, m.instance_id, lease.epoch, outgoing.to, lease.expires_at
             ):
