@@ -26,11 +26,9 @@ as soon as the first of their leases expires, not a whole beat later.
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
 after the shards are taken (they count as held once it returns),
 `on_lost({shard, ...})` before those given back are released (so that what
-their radios changed can be stored first). A take is one write; its load
-(`on_acquired`) runs off the beat when `spawn` is given (a greenlet), the beats
-renewing every lease meanwhile; one load at a time, then a beat at once. While
-loading, the shards are fenced by their epoch, not held: their radios' messages
-wait (`waiting`), the plays of those already loaded go (`sends_for`).
+their radios changed can be stored first). A take's load (`on_acquired`) runs
+off the beat given `spawn`, the beats renewing it meanwhile, one at a time; while
+loading, a shard is fenced by its epoch, not held: its messages wait (`waiting`).
 
 Rebalancing hands a shard over rather than releasing it: its record names the
 next owner and its epoch goes up by one (renewed at it here; the next owner's
@@ -102,12 +100,9 @@ class Membership:
         self.on_handing: Callable[[], None] = lambda: None  # a handover begins
         self.handovers = Handovers(self, shards)
         self.leases: dict[int, Lease] = {}
-        # taken, their radios still loading: fenced by their epoch, not yet held (no
-        # message for them is acted on, no play sent, before they are loaded)
-        self._arriving: dict[int, Lease] = {}
+        self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
         self._loading = False  # a take's load under way (the next take waits for it)
-        # runs a take's load off the beat (app/fleet.py: gevent.spawn); None: within it
-        self.spawn: Callable | None = None
+        self.spawn: Callable | None = None  # runs a load off the beat; None: within it
         self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
@@ -217,9 +212,8 @@ class Membership:
         self.joined = True
         self._shards.ensure(SHARDS)
         wait = self.loop()
-        # the first share loaded before the parts run, beating meanwhile: a load longer
-        # than the lease's margin would otherwise lose the shards it loads (the
-        # wakeup is set once it is done)
+        # the first share loaded before the parts run, beating meanwhile (a load longer
+        # than the lease's margin would lose its shards): the wakeup is set once done
         while self._loading:
             self.wakeup.wait(wait)
             wait = self.loop()
@@ -249,7 +243,13 @@ class Membership:
 
     def _beat(self) -> None:
         now = self.clock.now()
-        self._instances.beat(self.instance_id, now, self._facts())
+        if self.handovers.incoming:
+            self.handovers.refresh()
+        outgoing = self.handovers.outgoing
+        # transferred: the next owner's in the store, let go as told (at the latest now)
+        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
+        lost = self._renew()  # first: what the others may take if it comes late
+        self._instances.beat(self.instance_id, self.clock.now(), self._facts())
         self._alone_and_cut_off = False
         self.last_beat_at = now
         stale = now - self.lease_seconds
@@ -260,12 +260,25 @@ class Membership:
             i["heartbeat_at"] < forgotten for i in self.instances
         ):  # one instance of the fleet cleans up: the first live one
             self._instances.forget_dead(forgotten)
-        expires_at = now + self.lease_seconds
-        if self.handovers.incoming:
-            self.handovers.refresh()
-        outgoing = self.handovers.outgoing
-        # transferred: the next owner's in the store, let go as told (at the latest now)
-        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
+        if lost:
+            log.warning("fleet: shards lost, taken by another instance: %s", listed(lost))
+            self._on_lost(lost)
+        self.share = share = fair_share(len(self.live))
+        beats = [i["heartbeat_at"] for i in self.instances if i["id"] in self.live]
+        self._stale_at = min(beats) + self.lease_seconds if len(beats) > 1 else None
+        held = len(self.leases) + len(self._arriving)
+        if held < share:
+            self._take(share - held, now)
+        else:
+            self.orphans, self._orphans_expire_at = 0, None
+        keeping = sorted((s for s in self.leases if s not in self.handovers.outgoing), reverse=True)
+        surplus = len(keeping) - share
+        if surplus > 0:
+            self.handovers.hand_over(keeping[:surplus], share, now)
+
+    def _renew(self) -> set[int]:
+        """Renew the leases held or loading, from when it is sent; those lost (held)."""
+        expires_at = self.clock.now() + self.lease_seconds
         # the leases as they were: a load may land its shards while the store answers
         renewing = {**self.leases, **self._arriving}
         epochs = {shard: lease.epoch for shard, lease in renewing.items()}
@@ -278,25 +291,11 @@ class Membership:
                 del self._arriving[shard]
             elif self.leases.get(shard) is lease:
                 del self.leases[shard]
-                outgoing.pop(shard, None)
+                self.handovers.outgoing.pop(shard, None)
                 lost.add(shard)
-        if lost:
-            log.warning("fleet: shards lost, taken by another instance: %s", listed(lost))
-            self._on_lost(lost)
-        self.share = share = fair_share(len(self.live))
-        beats = [i["heartbeat_at"] for i in self.instances if i["id"] in self.live]
-        self._stale_at = min(beats) + self.lease_seconds if len(beats) > 1 else None
-        held = len(self.leases) + len(self._arriving)
-        if held < share:
-            self._take(share - held, now, expires_at)
-        else:
-            self.orphans, self._orphans_expire_at = 0, None
-        keeping = sorted((s for s in self.leases if s not in self.handovers.outgoing), reverse=True)
-        surplus = len(keeping) - share
-        if surplus > 0:
-            self.handovers.hand_over(keeping[:surplus], share, now)
+        return lost
 
-    def _take(self, wanted: int, now: float, expires_at: float) -> None:
+    def _take(self, wanted: int, now: float) -> None:
         others = [
             s for s in self._shards.all() if s["number"] not in self.leases | self._arriving.keys()
         ]
@@ -309,6 +308,7 @@ class Membership:
         while free and len(taken) < wanted:  # again if another took some first
             count = wanted - len(taken)
             tried, free = free[:count], free[count:]
+            expires_at = self.clock.now() + self.lease_seconds  # from the take on
             got = self._shards.take_all(tried, self.instance_id, now, expires_at)
             taken.update((shard, Lease(epoch, expires_at)) for shard, epoch in got.items())
         self._count_orphans([s for s in others if s["number"] not in taken], now)
