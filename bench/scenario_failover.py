@@ -17,6 +17,7 @@ from fleet import (  # noqa: E402
     StoreServer,
     launch_fleet,
     leases_lost,
+    logged_at,
     plays_between,
     stop_fleet,
     until,
@@ -37,8 +38,9 @@ def scenario_failover(quick: bool, workdir: Path) -> dict:
     instances = []
     try:
         instances, startup = launch_fleet(
-            server.url, store.url("failover"), workdir, catalog, radios, 3, "failover"
-        )
+            server.url, store.url("failover"), workdir, catalog, radios, 3, "failover",
+            ("--log-level", "info"),  # the fleet's steps, timed (takeover_steps)
+        )  # fmt: skip
         out["startup"] = figure(startup, "s (first launch to every radio shared out)")
         log(f"failover: {radios} radios over 3 instances in {startup:.1f}s")
         plays = workdir / "failover-plays.jsonl"
@@ -69,6 +71,7 @@ def scenario_failover(quick: bool, workdir: Path) -> dict:
         out["takeover"] = figure(
             taken, "s from kill -9 until the survivors program every radio (None: not in 60 s)"
         )
+        takeover_steps(out, survivors, killed_at)
         load = Load(survivors, store, server.url, server.server.pid).start()
         sim.popen.wait(timeout=AFTER + 120)
         load.stop(out, "after")
@@ -87,3 +90,15 @@ def scenario_failover(quick: bool, workdir: Path) -> dict:
         server.stop()
         store.stop()
     return out
+
+
+def takeover_steps(out: dict, survivors, killed_at: float) -> None:
+    """Where the takeover's time went, from the survivors' logs: the kill to the first
+    take, and to the last take loaded (its radios programmed and held)."""
+    taken = [at for s in survivors for at in logged_at(s, "shards taken:", killed_at)]
+    loaded = [at for s in survivors for at in logged_at(s, "shards taken loaded", killed_at)]
+    first = min(taken) - killed_at if taken else None
+    last = max(loaded) - killed_at if loaded else None
+    out["takeover_first_take"] = figure(first, "s from kill -9 to a survivor's first take")
+    out["takeover_loaded"] = figure(last, "s from kill -9 to the last take loaded (logged)")
+    out["takeover_takes"] = figure(len(taken), "takes by the survivors after the kill")

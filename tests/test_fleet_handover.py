@@ -6,7 +6,7 @@ import pytest
 
 from tests.programming_support import default_songs, load, make_programmer, playlist, radio
 from tests.test_fleet_membership import LEASE, member, settle
-from yascheduler.fleet.handover import MARGIN, bound, going_now
+from yascheduler.fleet.handover import MARGIN, RadiosByShard, bound, going_now
 from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.programming import ProgrammingSettings
 from yascheduler.store.shards import StoredShards
@@ -62,6 +62,16 @@ def test_a_radio_goes_between_a_track_start_and_its_next_prepare(engine):
     assert next_start(programmer, clock) == pytest.approx(started + SONG)
     clock.advance(0.1)
     assert goes(programmer, clock)  # the track it announced has started
+
+
+def test_the_giver_finds_a_shards_radios_indexed_again_only_when_they_change():
+    by_shard = RadiosByShard()
+    listing = ("radio-1", "radio-2")  # shards 79 and 245
+    assert by_shard.of(listing, 79) == ["radio-1"] and by_shard.of(listing, 1) == []
+    kept = by_shard.of(listing, 245)
+    assert by_shard.of(listing, 245) is kept  # the same listing: not hashed again
+    changed = ("radio-2",)  # a radio let go: the programmer lists them anew
+    assert by_shard.of(changed, 79) == [] and by_shard.of(changed, 245) == ["radio-2"]
 
 
 def test_the_bound_covers_the_longest_wait_for_a_safe_moment():

@@ -167,3 +167,58 @@ def test_ownership_is_the_same_in_every_process():
     # pinned: every instance, of any version, must agree on where a radio lives
     assert (shard_of("radio-1"), shard_of("radio-2")) == (79, 245)
     assert shard_of("s1") == 240  # a streamer: by its name alike
+
+
+def test_a_take_is_loaded_off_the_beat_which_renews_it_meanwhile(db, clock):
+    changes = []
+    a, b = member(clock, "a"), member(clock, "b", changes)
+    a.join()
+    b.join()  # a holds every shard
+    loads = []
+    b.spawn = lambda load, taken: loads.append((load, taken))  # run below, when we say
+    clock.advance(LEASE + 0.01)  # a killed -9: its heartbeat and leases run out
+    b.loop()
+    assert len(loads) == 1 and changes == []  # taken in one write, not loaded yet
+    radio = "radio-1"
+    assert not b.owns_radio(radio) and b.waiting(radio)  # its messages wait for the load
+    assert b.epoch_of(radio) == 2  # fenced already: a wrote at 1
+    assert b.taking_over() == SHARDS  # /healthz 503 until loaded
+    clock.advance(LEASE / 3)
+    b.loop()  # the beat goes on while the load runs: it renews the shards being loaded
+    assert len(loads) == 1  # one load at a time
+    assert StoredShards().owner_of(shard_of(radio), clock.now() + LEASE - 0.01) == "b"
+    load, taken = loads[0]
+    load(taken)
+    assert len(changes) == SHARDS and b.owns_radio(radio) and not b.waiting(radio)
+    assert b.taking_over() == 0 and b.steady()
+
+
+def test_shards_lost_while_loading_are_let_go_once_loaded(db, clock):
+    changes = []
+    a, b = member(clock, "a"), member(clock, "b", changes)
+    a.join()
+    b.join()
+    loads = []
+    b.spawn = lambda load, taken: loads.append((load, taken))
+    clock.advance(LEASE + 0.01)  # a killed -9
+    b.loop()  # takes every shard, to load them
+    clock.advance(LEASE + 0.01)  # b paused while loading: another takes every shard
+    c = member(clock, "c")
+    c.join()
+    b.loop()  # its renewals refused
+    load, taken = loads[0]
+    load(taken)
+    assert b.leases == {} and not b.owns_radio("radio-1")
+    assert sorted(shard for kind, shard, *_ in changes if kind == "lost") == list(range(SHARDS))
+
+
+def test_a_survivor_beats_as_soon_as_a_silent_instance_goes_stale(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()  # then killed -9: its last heartbeat and renewals at this instant
+    b.join()
+    clock.advance(LEASE - 0.5)
+    wait = b.loop()
+    assert wait == pytest.approx(0.5 + 0.01)  # not a third of the lease: when a goes stale
+    clock.advance(wait)
+    b.loop()
+    assert b.live == ("b",) and len(b.leases) == SHARDS

@@ -15,6 +15,7 @@ from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.store.writer import MAX_RETRY, Writer
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.metrics import Metrics
+from yascheduler.support.shards import shard_of
 from tests.store_contract.test_contract_outbox import Item
 
 DELAY = 0.05
@@ -59,7 +60,8 @@ def test_changes_are_written_together_write_delay_after_the_first_one_per_docume
     session = ListenerSession.objects.get(key=key)
     assert (session.started_at, session.ended_at, session.duration) == (3.0, 9.5, 6)
     timeline = RadioTimeline._get_collection().find_one({"_id": "r1"})
-    assert timeline == {"_id": "r1", "event_at": 6.0, "song_starts": {"1": 4.0, "2": 5.0}}
+    merged = {"event_at": 6.0, "song_starts": {"1": 4.0, "2": 5.0}, "shard": shard_of("r1")}
+    assert timeline == {"_id": "r1", **merged}
     assert written(parts.metrics) == 3  # six changes, three documents
     assert parts.writer.caught_up() and parts.writer.loop() > 0  # nothing left: it waits
 

@@ -64,6 +64,7 @@ WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KIND
 OUTBOX_SHARD = 0
 OUTBOX_RELOAD = 1.0
 NOT_STEADY_WAIT = 0.05
+LOAD_TURN = 500  # radios a take programs before the other parts have a turn
 
 
 class Fleet:
@@ -84,6 +85,7 @@ class Fleet:
             on_claim_lost=self.claim_lost,
         )
         self.membership.wakeup = gevent.event.Event()
+        self.membership.spawn = gevent.spawn  # a take's load, off the beat
         self.handover = RadioHandover(self)
         self.dispatch = Dispatch(self.membership, self.holds_session, self.handover.holds_back)
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
@@ -134,22 +136,33 @@ class Fleet:
     # --- shards taken and lost ------------------------------------------------------
 
     def acquired(self, taken: dict[int, int]) -> None:
-        count = self.program(
-            lambda radio_uuid: shard_of(radio_uuid) in taken, OUTBOX_SHARD in taken
-        )
+        """Shards taken: their radios programmed, then the messages that waited for them
+        acted on (the membership holds them once this returns)."""
+
+        def owned(radio_uuid: str) -> bool:
+            return shard_of(radio_uuid) in taken
+
+        try:
+            count = self.program(owned, OUTBOX_SHARD in taken, shards=taken)
+        except BaseException:
+            self.handover.forget_where(owned)  # not ours: the shards expire, taken anew
+            raise
+        self.handover.act_held(owned)
         log.info("fleet: programming %d radios of %d shards taken", count, len(taken))
 
-    def program(self, owned, outbox: bool = False) -> int:
+    def program(self, owned, outbox: bool = False, shards=None) -> int:
         """Program the stored radios `owned` says are this instance's now (their timelines,
-        requests, masters, sessions); `outbox`: the outbox is this instance's to send too.
-        How many radios it programs."""
+        requests, masters, sessions), read from `shards` alone if given; `outbox`: the
+        outbox is this instance's to send too. How many radios it programs."""
         service, stored = self.service, self.service.repositories
         imported, self.imported = self.imported, []
-        # the stored radios and timelines of the shards taken alone are decoded; both
-        # read at once, so that the store server works while we decode
-        reading = gevent.spawn(stored.timelines.load_all, timeline_from_stored, wanted=owned)
+        # the stored radios and timelines of the shards taken alone are read (an index)
+        # and decoded; both at once, so that the store server works while we decode
+        reading = gevent.spawn(
+            stored.timelines.load_all, timeline_from_stored, wanted=owned, shards=shards
+        )
         try:
-            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, wanted=owned))
+            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, owned, shards))
         except BaseException:
             reading.kill()
             raise
@@ -164,9 +177,9 @@ class Fleet:
         self._outbox_loaded = False
         # what reads the store comes first: from the load on, nothing here waits, so
         # that the radios are held (membership) as soon as they are programmed
-        service.streams.adopt(owned)
+        service.streams.adopt(owned, shards)
         service.listeners.adopt(owned)
-        service.programmer.load(radios, timelines)
+        load_in_turns(service.programmer, radios, timelines)
         service.programmer.requests.load(requests)
         for radio_uuid in [r for r in service.streams.masters if owned(r)]:
             if not service.programmer.is_programmed(radio_uuid):
@@ -308,6 +321,17 @@ class Fleet:
 
     def outbox_sender(self, sender) -> "WhileHolding":
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
+
+
+def load_in_turns(programmer, radios: list, timelines: dict) -> None:
+    """Program the radios LOAD_TURN at a time, the other parts running in between (the
+    beat renewing the leases, the plays of radios loaded going out)."""
+    for start in range(0, len(radios), LOAD_TURN):
+        turn = radios[start : start + LOAD_TURN]
+        programmer.load(turn, {r.uuid: timelines.pop(r.uuid) for r in turn if r.uuid in timelines})
+        gevent.sleep(0)
+    if timelines or not radios:  # those of radios no longer ready: deleted by the load
+        programmer.load([], timelines)
 
 
 class WhileSteady:

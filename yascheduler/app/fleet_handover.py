@@ -22,7 +22,7 @@ from collections import deque
 import gevent
 import gevent.event
 
-from yascheduler.fleet.handover import by_shard, going_now
+from yascheduler.fleet.handover import RadiosByShard, going_now
 from yascheduler.fleet.ownership import shard_of
 from yascheduler.support.errors import StoreError
 
@@ -43,6 +43,7 @@ class RadioHandover:
         self.wakeup = gevent.event.Event()
         self.membership.on_handing = self.wakeup.set
         self._held: deque[dict] = deque()  # messages for radios handed here, not loaded yet
+        self._programmed = RadiosByShard()
 
     # --- the giver ------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ class RadioHandover:
             return CHECK if self.handovers.incoming else None
         programmer = self.fleet.service.programmer
         now = self.membership.clock.now()
-        radios = by_shard(programmer.radio_uuids(), outgoing)
+        listing = programmer.radio_uuids()
         going: dict[str, list[str]] = {}
         done = []
         for shard, handing in outgoing.items():
@@ -66,7 +67,8 @@ class RadioHandover:
                 continue
             forced = handing.forced(now, self.membership.live)
             # forced: those told but not read back again too (a message missed)
-            left = [r for r in radios[shard] if forced or r not in handing.announced]
+            radios = self._programmed.of(listing, shard)
+            left = [r for r in radios if forced or r not in handing.announced]
             if go := going_now(left, programmer.next_event, now, forced):
                 going.setdefault(handing.to, []).extend(go)
             elif not left and handing.settled():
@@ -127,32 +129,44 @@ class RadioHandover:
     def _load(self, radios: list[str]) -> None:
         loading = set(radios)
         try:
-            count = self.fleet.program(loading.__contains__)
+            shards = {shard_of(radio) for radio in radios}  # theirs alone are read
+            count = self.fleet.program(loading.__contains__, shards=shards)
         except StoreError as error:  # the giver's lease runs out; the shard taken as usual
             log.error("fleet: %d radios handed here not loaded: %s", len(radios), error)
             return
-        handlers = self.fleet.service.handlers
-        while message := self._next_held(loading):  # those that come meanwhile too
-            handlers.act(message)
+        self.act_held(loading.__contains__)
         self.membership.handovers.arrived(radios)
         if not self.membership.awaits_any():
-            while message := self._next_held(None):
+            handlers = self.fleet.service.handlers
+            while message := self._next_held(lambda named: named is None):
                 if self.fleet.holds_session(message["session_id"], message.get("streamer")):
                     handlers.act(message)
         log.info("fleet: %d radios handed here, programming %d", len(radios), count)
 
-    def _next_held(self, radios: set[str] | None) -> dict | None:
-        """The first held message for one of `radios` (None: one that names no radio)."""
+    def act_held(self, loaded) -> None:
+        """Act, in order, on the messages held for the radios `loaded` says are programmed
+        here now (handed here, or of shards taken), those that come meanwhile too."""
+        handlers = self.fleet.service.handlers
+        while message := self._next_held(lambda named: named is not None and loaded(named)):
+            handlers.act(message)
+
+    def _next_held(self, chosen) -> dict | None:
+        """The first held message whose radio (None if it names none) is `chosen`."""
         for index, message in enumerate(self._held):
-            named = message.get("radio_uuid")
-            if (named is None) if radios is None else (named in radios):
+            if chosen(message.get("radio_uuid")):
                 del self._held[index]
                 return message
         return None
 
     def forget(self, radios: set[str]) -> None:
         """Radios handed here that another has now: what was held for them is not ours."""
-        self._held = deque(m for m in self._held if m.get("radio_uuid") not in radios)
+        self.forget_where(radios.__contains__)
+
+    def forget_where(self, lost) -> None:
+        """What was held for the radios `lost` says are not this instance's is dropped."""
+        self._held = deque(
+            m for m in self._held if m.get("radio_uuid") is None or not lost(m["radio_uuid"])
+        )
 
     # --- both -----------------------------------------------------------------------
 

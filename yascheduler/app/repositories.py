@@ -58,6 +58,17 @@ class Repositories:
             for name in repository.drop_unread_indexes():
                 log.info("store: index %s dropped (nothing reads by it)", name)
 
+    def fill_shards(self) -> None:
+        """Give their radio's shard to the documents an older version stored without it
+        (radios, timelines, masters), for a take to read its shards' alone."""
+        for what, repository in (
+            ("radios", self.catalog.radios),
+            ("radio timelines", self.timelines),
+            ("radio masters", self.streams),
+        ):
+            if filled := repository.fill_shards():
+                log.info("store: %d %s given their shard", filled, what)
+
     def clear_state(self) -> dict[str, int]:
         """Delete what the scheduler keeps as it runs, keep the catalog and the play
         history, a record (`yascheduler flush`): how many records each collection lost,

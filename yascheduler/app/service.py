@@ -187,6 +187,7 @@ class Service:
         self.notifier.outbox.load()
         self.repositories.plays.keep_for(self.settings.history_days)
         self.repositories.drop_unread_indexes()
+        self.repositories.fill_shards()  # those an older version stored: a take reads by shard
         # the radios, their timelines, masters and sessions: as the shards are taken
         self.fleet.imported = imported
         self.streamers.load()

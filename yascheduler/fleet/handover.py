@@ -75,14 +75,23 @@ def going_now(radios, event_of, now: float, forced: bool) -> list[str]:
     return [radio for radio in radios if forced or safe_now(event_of(radio), now)]
 
 
-def by_shard(radios, shards) -> dict[int, list[str]]:
-    """The radios of each of `shards`."""
-    found: dict[int, list[str]] = {shard: [] for shard in shards}
-    for radio in radios:
-        shard = shard_of(radio)
-        if shard in found:
-            found[shard].append(radio)
-    return found
+class RadiosByShard:
+    """The programmed radios of each shard, in memory: indexed again only when the
+    programmer's listing changes (a tuple it keeps until a radio comes or goes), not at
+    each look of a handover (every 0.2 s, a hash of every radio programmed)."""
+
+    def __init__(self):
+        self._listing: tuple[str, ...] | None = None
+        self._index: dict[int, list[str]] = {}
+
+    def of(self, listing: tuple[str, ...], shard: int) -> list[str]:
+        """The radios of `listing` (the programmer's radio_uuids()) in the shard."""
+        if listing is not self._listing:
+            index: dict[int, list[str]] = {}
+            for radio in listing:
+                index.setdefault(shard_of(radio), []).append(radio)
+            self._listing, self._index = listing, index
+        return self._index.get(shard, [])
 
 
 class Handovers:
@@ -149,7 +158,9 @@ class Handovers:
         m = self.membership
         moved = {}
         for shard in shards:
-            outgoing, lease = self.outgoing[shard], m.leases[shard]
+            outgoing, lease = self.outgoing.get(shard), m.leases.get(shard)
+            if outgoing is None or lease is None:
+                continue  # lost by a beat while an earlier one was transferred
             if self._shards.transfer(
                 shard, m.instance_id, lease.epoch, outgoing.to, lease.expires_at
             ):

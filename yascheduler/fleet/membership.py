@@ -26,7 +26,9 @@ as soon as the first of their leases expires, not a whole beat later.
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
 after the shards are taken (they count as held once it returns),
 `on_lost({shard, ...})` before those given back are released (so that what
-their radios changed can be stored first).
+their radios changed can be stored first). A take's load (`on_acquired`) runs
+off the beat given `spawn`, the beats renewing it meanwhile, one at a time; while
+loading, a shard is fenced by its epoch, not held: its messages wait (`waiting`).
 
 Rebalancing hands a shard over rather than releasing it: its record names the
 next owner and its epoch goes up by one (renewed at it here; the next owner's
@@ -48,7 +50,7 @@ from dataclasses import dataclass
 from yascheduler.support.errors import StoreError, YaschedulerError
 
 from .handover import Handovers
-from .ownership import SHARDS, fair_share, shard_of
+from .ownership import SHARDS, fair_share, listed, shard_of
 
 log = logging.getLogger("yascheduler.fleet")
 
@@ -98,9 +100,9 @@ class Membership:
         self.on_handing: Callable[[], None] = lambda: None  # a handover begins
         self.handovers = Handovers(self, shards)
         self.leases: dict[int, Lease] = {}
-        # taken, their radios still loading: fenced by their epoch, not yet held (no
-        # message for them is acted on, no play sent, before they are loaded)
-        self._arriving: dict[int, Lease] = {}
+        self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
+        self._loading = False  # a take's load under way (the next take waits for it)
+        self.spawn: Callable | None = None  # runs a load off the beat; None: within it
         self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
@@ -112,6 +114,7 @@ class Membership:
         self.share = fair_share(1)
         self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
         self._orphans_expire_at: float | None = None  # the first of their leases to expire
+        self._stale_at: float | None = None  # the first other live heartbeat to go stale
 
     # --- what the others ask ------------------------------------------------------------
 
@@ -130,8 +133,10 @@ class Membership:
 
     def taking_over(self) -> int:
         """How many shards wait for a live owner while this instance is under its fair
-        share (it will take them as their leases expire); 0 once it holds its share."""
-        return self.orphans if len(self.leases) < self.share else 0
+        share (it will take them as their leases expire), and those it is loading; 0
+        once it holds its share."""
+        held = len(self.leases) + len(self._arriving)
+        return (self.orphans if held < self.share else 0) + len(self._arriving)
 
     def owns_radio(self, radio_uuid: str) -> bool:
         shard = shard_of(radio_uuid)
@@ -154,6 +159,9 @@ class Membership:
         incoming = self.handovers.incoming.get(shard)
         if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
             return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        arriving = self._arriving.get(shard)  # taken, loading: its loaded radios play
+        if arriving is not None:
+            return self.clock.now() < arriving.expires_at - self.lease_seconds * MARGIN
         return shard in self._releasing or self.owns_radio(radio_uuid)
 
     def epoch_of(self, radio_uuid: str) -> int:
@@ -174,8 +182,12 @@ class Membership:
         self.leases[shard] = Lease(epoch, expires_at)
 
     def waiting(self, radio_uuid: str) -> bool:
-        """The radio is handed here and not loaded yet: its messages wait."""
-        incoming = self.handovers.incoming.get(shard_of(radio_uuid))
+        """The radio is handed here, or its shard taken, and not loaded yet: its messages
+        wait."""
+        shard = shard_of(radio_uuid)
+        if shard in self._arriving:
+            return True
+        incoming = self.handovers.incoming.get(shard)
         return incoming is not None and radio_uuid in incoming.waiting
 
     def awaits_any(self) -> bool:
@@ -199,7 +211,12 @@ class Membership:
             )
         self.joined = True
         self._shards.ensure(SHARDS)
-        self.loop()
+        wait = self.loop()
+        # the first share loaded before the parts run, beating meanwhile (a load longer
+        # than the lease's margin would lose its shards): the wakeup is set once done
+        while self._loading:
+            self.wakeup.wait(wait)
+            wait = self.loop()
 
     def loop(self) -> float:
         if self.wakeup is not None:
@@ -217,13 +234,22 @@ class Membership:
         finally:
             self._alone_and_waiting = False
         wait = self.lease_seconds / BEATS_PER_LEASE
-        if self._orphans_expire_at is not None:
-            wait = min(wait, max(0.0, self._orphans_expire_at - self.clock.now()) + EXPIRY_SLACK)
+        # the next beat as soon as something may change hands: an orphan's lease expires,
+        # or another instance's heartbeat goes stale (killed: its leases expire with it)
+        for at in (self._orphans_expire_at, self._stale_at):
+            if at is not None:
+                wait = min(wait, max(0.0, at - self.clock.now()) + EXPIRY_SLACK)
         return wait
 
     def _beat(self) -> None:
         now = self.clock.now()
-        self._instances.beat(self.instance_id, now, self._facts())
+        if self.handovers.incoming:
+            self.handovers.refresh()
+        outgoing = self.handovers.outgoing
+        # transferred: the next owner's in the store, let go as told (at the latest now)
+        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
+        lost = self._renew()  # first: what the others may take if it comes late
+        self._instances.beat(self.instance_id, self.clock.now(), self._facts())
         self._alone_and_cut_off = False
         self.last_beat_at = now
         stale = now - self.lease_seconds
@@ -234,27 +260,15 @@ class Membership:
             i["heartbeat_at"] < forgotten for i in self.instances
         ):  # one instance of the fleet cleans up: the first live one
             self._instances.forget_dead(forgotten)
-        expires_at = now + self.lease_seconds
-        if self.handovers.incoming:
-            self.handovers.refresh()
-        outgoing = self.handovers.outgoing
-        # transferred: the next owner's in the store, let go as told (at the latest now)
-        self.handovers.handed_away([shard for shard, o in outgoing.items() if o.transferred])
-        renewing = {shard: lease.epoch for shard, lease in self.leases.items()}
-        renewed = self._shards.renew_all(self.instance_id, renewing, expires_at)
-        lost = set()
-        for shard in renewing:
-            if shard in renewed:
-                self.leases[shard].expires_at = expires_at
-            elif self.leases.pop(shard, None) is not None:
-                outgoing.pop(shard, None)
-                lost.add(shard)
         if lost:
-            log.warning("fleet: shards lost, taken by another instance: %s", _listed(lost))
+            log.warning("fleet: shards lost, taken by another instance: %s", listed(lost))
             self._on_lost(lost)
         self.share = share = fair_share(len(self.live))
-        if len(self.leases) < share:
-            self._take(share - len(self.leases), now, expires_at)
+        beats = [i["heartbeat_at"] for i in self.instances if i["id"] in self.live]
+        self._stale_at = min(beats) + self.lease_seconds if len(beats) > 1 else None
+        held = len(self.leases) + len(self._arriving)
+        if held < share:
+            self._take(share - held, now)
         else:
             self.orphans, self._orphans_expire_at = 0, None
         keeping = sorted((s for s in self.leases if s not in self.handovers.outgoing), reverse=True)
@@ -262,30 +276,73 @@ class Membership:
         if surplus > 0:
             self.handovers.hand_over(keeping[:surplus], share, now)
 
-    def _take(self, wanted: int, now: float, expires_at: float) -> None:
-        others = [s for s in self._shards.all() if s["number"] not in self.leases]
+    def _renew(self) -> set[int]:
+        """Renew the leases held or loading, from when it is sent; those lost (held)."""
+        expires_at = self.clock.now() + self.lease_seconds
+        # the leases as they were: a load may land its shards while the store answers
+        renewing = {**self.leases, **self._arriving}
+        epochs = {shard: lease.epoch for shard, lease in renewing.items()}
+        renewed = self._shards.renew_all(self.instance_id, epochs, expires_at)
+        lost = set()
+        for shard, lease in renewing.items():
+            if shard in renewed:
+                lease.expires_at = expires_at
+            elif self._arriving.get(shard) is lease:  # let go once loaded (_load)
+                del self._arriving[shard]
+            elif self.leases.get(shard) is lease:
+                del self.leases[shard]
+                self.handovers.outgoing.pop(shard, None)
+                lost.add(shard)
+        return lost
+
+    def _take(self, wanted: int, now: float) -> None:
+        others = [
+            s for s in self._shards.all() if s["number"] not in self.leases | self._arriving.keys()
+        ]
         wanted += self._count_out_the_silent(others, now)
-        self._count_orphans(others, now)  # while they are taken, they still wait
-        free = [s["number"] for s in others if s["expires_at"] < now]
+        taken: dict[int, Lease] = {}
+        free = [] if self._loading else [s["number"] for s in others if s["expires_at"] < now]
         # each instance tries them in an order of its own: those that take at the same
         # moment (an instance left) take different shards, not one in two of the same
         free.sort(key=self._preference)
-        while free and len(self._arriving) < wanted:  # again if another took some first
-            count = wanted - len(self._arriving)
+        while free and len(taken) < wanted:  # again if another took some first
+            count = wanted - len(taken)
             tried, free = free[:count], free[count:]
-            taken = self._shards.take_all(tried, self.instance_id, now, expires_at)
-            self._arriving.update(
-                (shard, Lease(epoch, expires_at)) for shard, epoch in taken.items()
-            )
-        taken = {shard: lease.epoch for shard, lease in self._arriving.items()}
-        if taken:
-            log.info("fleet: %d shards taken: %s", len(taken), _listed(taken))
-            try:
-                self._on_acquired(taken)
-            finally:  # held from now on: their radios are loaded
-                self.leases.update(self._arriving)
-                self._arriving.clear()
+            expires_at = self.clock.now() + self.lease_seconds  # from the take on
+            got = self._shards.take_all(tried, self.instance_id, now, expires_at)
+            taken.update((shard, Lease(epoch, expires_at)) for shard, epoch in got.items())
         self._count_orphans([s for s in others if s["number"] not in taken], now)
+        if taken:
+            log.info("fleet: %d shards taken: %s", len(taken), listed(taken))
+            self._arriving.update(taken)
+            self._loading = True
+            if self.spawn is None:
+                self._load(taken)
+            else:
+                self.spawn(self._load, taken)
+
+    def _load(self, taken: dict[int, Lease]) -> None:
+        """Program the radios of shards taken (on_acquired); held from then on, but those
+        whose lease was lost meanwhile, which are let go (on_lost). Not loaded (the store
+        failed): not renewed any more, they expire and are taken again."""
+        began, loaded = self.clock.now(), False
+        try:
+            self._on_acquired({shard: lease.epoch for shard, lease in taken.items()})
+            loaded = True
+        except StoreError as error:
+            log.error("fleet: %d shards taken not loaded: %s", len(taken), error)
+        finally:
+            landed = {s: lease for s, lease in taken.items() if self._arriving.get(s) is lease}
+            for shard in landed:
+                del self._arriving[shard]
+            self._loading = False
+            if loaded:
+                self.leases.update(landed)
+            if gone := taken.keys() - (landed if loaded else {}):
+                self._on_lost(set(gone))
+        log.info("fleet: %d shards taken loaded in %.2fs", len(landed), self.clock.now() - began)
+        if self.wakeup is not None:
+            self.wakeup.set()  # renewed at once after a long load, and the next take
 
     def _count_out_the_silent(self, others: list[dict], now: float) -> int:
         """Drop from the live ones an instance with an expired lease (it renews them all
@@ -327,7 +384,7 @@ class Membership:
             self._releasing.difference_update(given)
         for shard, lease in given.items():
             self._shards.release(shard, self.instance_id, lease.epoch)
-        log.info("fleet: %d shards given back: %s", len(given), _listed(given))
+        log.info("fleet: %d shards given back: %s", len(given), listed(given))
 
     def leave(self) -> None:
         """A clean stop hands every shard over at once (the service calls it once its
@@ -340,14 +397,3 @@ class Membership:
             self._instances.remove(self.instance_id)
         except StoreError as error:  # the leases expire by themselves
             log.warning("fleet: leaving: %s", error)
-
-
-def _listed(shards) -> str:
-    """Shard numbers as runs: `0-127,130` (one instance holds all 256: `0-255`)."""
-    runs: list[list[int]] = []
-    for shard in sorted(shards):
-        if runs and shard == runs[-1][1] + 1:
-            runs[-1][1] = shard
-        else:
-            runs.append([shard, shard])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

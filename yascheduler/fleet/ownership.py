@@ -9,17 +9,23 @@ differ while heartbeats come late (two instances would both answer, or none).
 """
 
 import math
-import zlib
 
-SHARDS = 256
+from yascheduler.support.shards import SHARDS, shard_of
 
-
-def shard_of(name: str) -> int:
-    """The shard of a radio (its uuid) or a streamer (its name): the same in every
-    process (unlike Python's hash())."""
-    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
+__all__ = ["SHARDS", "fair_share", "shard_of"]
 
 
 def fair_share(live_instances: int, shards: int = SHARDS) -> int:
     """The most shards one of `live_instances` should hold."""
     return math.ceil(shards / max(1, live_instances))
+
+
+def listed(shards) -> str:
+    """Shard numbers as runs: `0-127,130` (one instance holds all 256: `0-255`)."""
+    runs: list[list[int]] = []
+    for shard in sorted(shards):
+        if runs and shard == runs[-1][1] + 1:
+            runs[-1][1] = shard
+        else:
+            runs.append([shard, shard])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

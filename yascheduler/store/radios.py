@@ -24,7 +24,10 @@ from mongoengine import (
 )
 
 from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKDAYS
+from yascheduler.support.shards import shard_of
+
 from .records import READ_BATCH, decoded, of_wanted, storing
+from .sharded import SHARD, fill_shards, of_shards
 
 T = TypeVar("T")
 PLAYLIST_IDS = "playlist_ids"
@@ -84,14 +87,16 @@ class Radio(Document):
     playlists = EmbeddedDocumentListField(Playlist)
     jingles = EmbeddedDocumentListField(Jingle)
     playlist_ids = ListField(IntField())  # of `playlists`, kept by StoredRadios.write
+    shard = IntField()  # its uuid's (store/sharded.py), kept by StoredRadios.write
     # no index on `ready`: no query filters on it (start-up filters as it reads), and
     # each index costs every insert of an import (5 % of nx-27017's time, at 10,000)
-    meta = {"collection": "radios", "indexes": [PLAYLIST_IDS]}
+    meta = {"collection": "radios", "indexes": [PLAYLIST_IDS, SHARD]}
 
     def clean(self):
         """A radio saved through MongoEngine (by hand, by a test) keeps its playlist ids
-        as StoredRadios.write does."""
+        and its shard as StoredRadios.write does."""
         self.playlist_ids = [playlist.id for playlist in self.playlists]
+        self.shard = None if self.uuid is None else shard_of(self.uuid)
 
 
 class StoredRadios:
@@ -100,19 +105,21 @@ class StoredRadios:
         decode: Callable[[dict], T],
         imported: Iterable[dict] = (),
         wanted: Callable[[str], bool] | None = None,
+        shards: Iterable[int] | None = None,
     ) -> Iterator[T]:
         """decode(radio) for every ready radio (those whose uuid is `wanted`, if given: the
-        others are not decoded), read without building documents; one that cannot be
-        decoded is logged and skipped.
+        others are not decoded; only those of `shards` are read, if given), read without
+        building documents; one that cannot be decoded is logged and skipped.
 
         `imported`: radios as just written by a catalog import. When they are
         all the stored radios (a first start), the store is not read back;
         otherwise it is read once, in full (a `$in` of thousands of ids would be
         a scan per document in the in-memory store).
         """
-        return decoded(of_wanted(self._ready_records(list(imported)), wanted), decode, "radio")
+        records = self._ready_records(list(imported), of_shards(shards))
+        return decoded(of_wanted(records, wanted), decode, "radio")
 
-    def _ready_records(self, imported: list[dict]) -> Iterator[dict]:
+    def _ready_records(self, imported: list[dict], query: dict) -> Iterator[dict]:
         known = set()
         for stored in imported:
             known.add(stored["_id"])
@@ -126,7 +133,8 @@ class StoredRadios:
                 return
             # one read, filtered here: on nx-27017 a filter or a projection costs the
             # server a decoding and a copy of every document, more than sending it
-            for stored in collection.find({}, batch_size=READ_BATCH):
+            # the shards taken alone (an index); every shard: no filter, as above
+            for stored in collection.find(query, batch_size=READ_BATCH):
                 if stored["_id"] not in known and stored.get("ready") is not False:
                     yield _without_playlist_ids(stored)
 
@@ -164,18 +172,24 @@ class StoredRadios:
             if deleted:
                 collection.delete_many({"_id": {"$in": deleted}})
 
+    def fill_shards(self) -> int:
+        """Give their shard to the radios an older version stored without it; how many."""
+        return fill_shards(_collection())
+
 
 def _collection():
     return Radio._get_collection()
 
 
 def _with_playlist_ids(radio: dict) -> dict:
-    """The radio as stored: with the ids of its playlists (a copy: the caller's is kept)."""
-    return {**radio, PLAYLIST_IDS: _playlist_ids(radio)}
+    """The radio as stored: with the ids of its playlists and its shard (a copy: the
+    caller's is kept)."""
+    return {**radio, PLAYLIST_IDS: _playlist_ids(radio), SHARD: shard_of(str(radio["_id"]))}
 
 
 def _without_playlist_ids(stored: dict) -> dict:
     stored.pop(PLAYLIST_IDS, None)
+    stored.pop(SHARD, None)
     return stored
 
 

@@ -83,18 +83,19 @@ class StoredShards:
             return {stored["_id"]: stored["epoch"] for stored in ours}
 
     def renew_all(self, owner: str, epochs: dict[int, int], expires_at: float) -> set[int]:
-        """Extend the leases its owner holds ({shard: epoch}), in a few requests whatever
-        their number (one each makes a beat slower than the lease under load): those
-        renewed, the others lost."""
+        """Extend the leases its owner holds ({shard: epoch}), in two requests whatever
+        their number (each waits behind the writes nx-27017 answers first: more make a
+        beat slower than the lease under load): those renewed, the others lost."""
+        if not epochs:
+            return set()
         with storing("renewing %d shards", len(epochs)):
-            held = self._held(owner, epochs)
-            if held:
-                _collection().update_many(
-                    {"_id": {"$in": sorted(held)}, "owner": owner},
-                    {"$set": {"expires_at": expires_at}},
-                )
-            # read again: one taken meanwhile (expired before the update) is not ours
-            return held & self._held(owner, epochs)
+            _collection().update_many(
+                {"_id": {"$in": sorted(epochs)}, "owner": owner},
+                {"$set": {"expires_at": expires_at}},
+            )
+            # read after: one taken meanwhile (another owner, or another epoch of this
+            # one's) is not renewed; the expiry it got, never read at an epoch held, is moot
+            return self._held(owner, epochs)
 
     def _held(self, owner: str, epochs: dict[int, int]) -> set[int]:
         """Those of the shards ({shard: epoch}) the owner holds at that epoch."""

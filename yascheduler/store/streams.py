@@ -5,10 +5,15 @@ Written behind (pending.Buffered), by `_id`, in bulk: a streamer starting
 thousands of radios at once costs a few writes.
 """
 
+from collections.abc import Iterable
+
 from mongoengine import Document, FloatField, IntField, StringField
+
+from yascheduler.support.shards import shard_of
 
 from .pending import Buffered
 from .records import drop_indexes_on, keyed, storing
+from .sharded import SHARD, fill_shards, of_shards
 
 
 class RadioStream(Document):
@@ -18,7 +23,8 @@ class RadioStream(Document):
     master = StringField(required=True)
     since = FloatField(required=True)
     epoch = IntField()  # its owner's fencing token (store/changes.py)
-    meta = {"collection": "radio_streams"}
+    shard = IntField()  # its radio's (store/sharded.py): a take reads its shards' alone
+    meta = {"collection": "radio_streams", "indexes": [SHARD]}
 
 
 class StoredStreams(Buffered):
@@ -27,19 +33,21 @@ class StoredStreams(Buffered):
     def collection(self):
         return _collection()
 
-    def masters(self) -> dict[str, str]:
-        """Radio uuid -> its master streamer's name."""
+    def masters(self, shards: Iterable[int] | None = None) -> dict[str, str]:
+        """Radio uuid -> its master streamer's name (of the radios of `shards`, if given)."""
         with storing("reading the radio masters"):
-            stored = list(_collection().find({}, {"master": 1}))
+            stored = list(_collection().find(of_shards(shards), {"master": 1}))
         return keyed(stored, _master, "radio stream")
 
     def add(self, radio_uuid: str, master: str, since: float) -> None:
         """A radio that had no master has one; a record left behind is overwritten."""
-        self._replace(radio_uuid, {"master": master, "since": since}, radio=radio_uuid)
+        stored = {"master": master, "since": since, SHARD: shard_of(radio_uuid)}
+        self._replace(radio_uuid, stored, radio=radio_uuid)
 
     def change(self, radio_uuid: str, master: str, since: float) -> None:
         """A radio that had a master has another."""
-        self._set(radio_uuid, {"master": master, "since": since}, upsert=True, radio=radio_uuid)
+        changed = {"master": master, "since": since, SHARD: shard_of(radio_uuid)}
+        self._set(radio_uuid, changed, upsert=True, radio=radio_uuid)
 
     def remove(self, radio_uuid: str) -> None:
         self._delete(radio_uuid, radio=radio_uuid)
@@ -48,6 +56,10 @@ class StoredStreams(Buffered):
         """Drop the index on `master` older versions made: nothing reads the store by
         a master (it is in memory); the names of those dropped."""
         return drop_indexes_on(_collection(), ["master"])
+
+    def fill_shards(self) -> int:
+        """Give their shard to the masters an older version stored without it; how many."""
+        return fill_shards(_collection())
 
     def clear(self) -> int:
         self._forget_pending()

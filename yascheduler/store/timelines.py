@@ -8,7 +8,7 @@ changed, merged with the radio's change already waiting, if any, and written
 behind in bulk.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from mongoengine import (
@@ -23,8 +23,11 @@ from mongoengine import (
     StringField,
 )
 
+from yascheduler.support.shards import shard_of
+
 from .pending import Buffered
 from .records import READ_BATCH, drop_indexes_on, keyed, of_wanted, storing
+from .sharded import SHARD, fill_shards, of_shards, without_shard
 
 T = TypeVar("T")
 
@@ -82,7 +85,8 @@ class RadioTimeline(Document):
     # str(song id) -> when the song last started: the rotation's memory across restarts
     song_starts = DictField()
     epoch = IntField()  # its owner's fencing token (store/changes.py)
-    meta = {"collection": "radio_timelines"}
+    shard = IntField()  # its radio's (store/sharded.py): a take reads its shards' alone
+    meta = {"collection": "radio_timelines", "indexes": [SHARD]}
 
 
 class StoredTimelines(Buffered):
@@ -92,25 +96,35 @@ class StoredTimelines(Buffered):
         return _collection()
 
     def load_all(
-        self, decode: Callable[[dict], T], wanted: Callable[[str], bool] | None = None
+        self,
+        decode: Callable[[dict], T],
+        wanted: Callable[[str], bool] | None = None,
+        shards: Iterable[int] | None = None,
     ) -> dict[str, T]:
         """Radio uuid -> decode(its stored timeline), of the radios `wanted` if given (the
-        others are not decoded); one that cannot be decoded is logged and skipped (the
-        engine programs that radio afresh)."""
+        others are not decoded), read from `shards` alone if given; one that cannot be
+        decoded is logged and skipped (the engine programs that radio afresh)."""
         with storing("reading the radio timelines"):
             # decoded as they come: 100,000 stored dicts held at once would leave the
             # process that much larger for good (the allocator keeps what they freed)
-            stored = _collection().find({}, batch_size=READ_BATCH)
-            return keyed(of_wanted(stored, wanted), decode, "radio timeline")
+            stored = _collection().find(of_shards(shards), batch_size=READ_BATCH)
+            return keyed(of_wanted(without_shard(stored), wanted), decode, "radio timeline")
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
-        self._set(radio_uuid, changes, upsert=True, radio=radio_uuid)
+        # its shard with each: the write may create the document (upsert)
+        changed = {**changes, SHARD: shard_of(radio_uuid)}
+        self._set(radio_uuid, changed, upsert=True, radio=radio_uuid)
 
     def insert(self, timelines: Mapping[str, dict]) -> None:
         """Store the timelines of radios that had none ({radio uuid: its fields}); one left
         behind as undecodable is replaced."""
-        self._replace_all(dict(timelines), radio_keyed=True)
+        sharded = {uuid: {**fields, SHARD: shard_of(uuid)} for uuid, fields in timelines.items()}
+        self._replace_all(sharded, radio_keyed=True)
+
+    def fill_shards(self) -> int:
+        """Give their shard to the timelines an older version stored without it; how many."""
+        return fill_shards(_collection())
 
     def delete(self, radio_uuid: str) -> None:
         self._delete(radio_uuid, radio=radio_uuid)

@@ -20,9 +20,10 @@ class Streams:
         self._held = {}
         self.adopt(lambda radio_uuid: True)
 
-    def adopt(self, owned: Callable[[str], bool]) -> None:
-        """Take in the stored masters of the radios this instance now owns (fleet)."""
-        for radio_uuid, master in self._store.masters().items():
+    def adopt(self, owned: Callable[[str], bool], shards=None) -> None:
+        """Take in the stored masters of the radios this instance now owns (fleet): those
+        of `shards` (the shards taken) alone are read, if given."""
+        for radio_uuid, master in self._store.masters(shards).items():
             if owned(radio_uuid):
                 self._forget(radio_uuid)
                 self._remember(radio_uuid, master)
