@@ -22,6 +22,7 @@ from profiling import PROFILES, finish_profile, profile  # noqa: E402
 from scenario_programming import programmed  # noqa: E402
 
 TIMEOUT = 600
+STORED_WITHIN = 300
 
 
 class StoreServer(Process):
@@ -56,7 +57,7 @@ def start_up(name: str, redis: Redis, workdir: Path, catalog: Path, radios: int,
             f"{store.cpu_times():.1f} s; service rss {process.rss() / 2**20:.0f} MiB",
             flush=True,
         )
-        print(f"{name}: everything stored after {stored(process, port):.1f} s", flush=True)
+        print(f"{name}: {stored(process, port)}", flush=True)
     finally:
         for each in spies:
             each.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
@@ -64,13 +65,15 @@ def start_up(name: str, redis: Redis, workdir: Path, catalog: Path, radios: int,
         process.stop(timeout=60)
 
 
-def stored(process: Process, port: int) -> float:
-    """Seconds from launch until the service's writer has nothing left to write."""
-    while status(port)["store"]["pending"]:
-        if time.time() - process.started > TIMEOUT:
-            raise RuntimeError(f"the writes not stored within {TIMEOUT}s")
+def stored(process: Process, port: int) -> str:
+    """When, from launch, the service's writer had nothing left to write; or how much it
+    still had after STORED_WITHIN seconds (a store slower than the radios' tracks never
+    catches up: 100,000 radios of 20-40 s tracks need ~10,000 documents a second)."""
+    while pending := status(port)["store"]["pending"]:
+        if time.time() - process.started > STORED_WITHIN:
+            return f"{pending:,} changes still unstored after {STORED_WITHIN} s"
         time.sleep(0.2)
-    return time.time() - process.started
+    return f"everything stored after {time.time() - process.started:.1f} s"
 
 
 def main() -> None:

@@ -143,7 +143,8 @@ def test_radios_an_older_version_stored_unpacked_are_read_then_packed(backend, c
 
     assert "radios: 1 stored by an older version packed" in caplog.text
     assert "body" in raw(Radio).find_one({"_id": "r1"})
-    assert StoredRadios().among(uuids=["r1"], playlist_ids=[]) == [{**radio("r1", 10), "name": "One"}]
+    [packed] = StoredRadios().among(uuids=["r1"], playlist_ids=[])
+    assert packed == {**radio("r1", 10), "name": "One"}
     assert ids(StoredRadios().among(uuids=[], playlist_ids=[10, 20])) == ["r1", "r2"]
 
 
