@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Process, Redis, launch_service, make_catalog, status  # noqa: E402
+from common import Process, Redis, launch_service, make_catalog  # noqa: E402
 from profiling import PROFILES, finish_profile, profile  # noqa: E402
-from scenario_programming import programmed  # noqa: E402
+from scenario_programming import programmed, stored  # noqa: E402
 
 TIMEOUT = 600
-STORED_WITHIN = 300
 
 
 class StoreServer(Process):
@@ -63,17 +62,6 @@ def start_up(name: str, redis: Redis, workdir: Path, catalog: Path, radios: int,
             each.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
             finish_profile(each, top=15)
         process.stop(timeout=60)
-
-
-def stored(process: Process, port: int) -> str:
-    """When, from launch, the service's writer had nothing left to write; or how much it
-    still had after STORED_WITHIN seconds (a store slower than the radios' tracks never
-    catches up: 100,000 radios of 20-40 s tracks need ~10,000 documents a second)."""
-    while pending := status(port)["store"]["pending"]:
-        if time.time() - process.started > STORED_WITHIN:
-            return f"{pending:,} changes still unstored after {STORED_WITHIN} s"
-        time.sleep(0.2)
-    return f"everything stored after {time.time() - process.started:.1f} s"
 
 
 def main() -> None:
