@@ -1,6 +1,7 @@
 """The contract of the catalog repositories: users and radios (catalog.ports.CatalogStore)."""
 
 import pytest
+from bson.int64 import Int64
 
 from tests.store_contract.conftest import raw, skipped
 from yascheduler.programming.catalog_view import radio_from_stored
@@ -146,6 +147,18 @@ def test_radios_an_older_version_stored_unpacked_are_read_then_packed(backend, c
     [packed] = StoredRadios().among(uuids=["r1"], playlist_ids=[])
     assert packed == {**radio("r1", 10), "name": "One"}
     assert ids(StoredRadios().among(uuids=[], playlist_ids=[10, 20])) == ["r1", "r2"]
+
+
+def test_an_older_radio_with_the_driver_s_own_numbers_is_packed_as_plain_ones(backend):
+    older = {**radio("r1", 10), "name": "One"}
+    older["playlists"][0]["songs"] = [{"id": Int64(5), "filename": "a.mp3", "duration": 3.0}]
+    raw(Radio).insert_one({**older, "playlist_ids": [Int64(10)]})
+
+    [read] = StoredRadios().ready(lambda found: found)
+
+    assert read == older and "body" in raw(Radio).find_one({"_id": "r1"})
+    [again] = StoredRadios().ready(lambda found: found)
+    assert again == older and type(again["playlists"][0]["songs"][0]["id"]) is int
 
 
 def test_packing_an_older_radio_never_undoes_an_import_since(backend):

@@ -28,7 +28,18 @@ QUERIED = ("ready", "timezone")
 # null or missing, on every server: a radio stored before bodies, or saved by hand
 UNPACKED = {BODY: None}
 
-_encode = msgspec.json.Encoder().encode
+
+def _plain(value):
+    """What msgspec does not encode itself: numbers of the driver's own types (bson's
+    Int64, in radios MongoEngine stored)."""
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"a {type(value).__name__} cannot be stored in a radio")
+
+
+_encode = msgspec.json.Encoder(enc_hook=_plain).encode
 _decode = msgspec.json.Decoder().decode
 
 
@@ -73,8 +84,12 @@ def repack(collection, radios: list[dict]) -> None:
     """Store packed the radios read unpacked (`unpacked` ones, a version before bodies);
     each only while it still is unpacked, so that an import that replaced it meanwhile
     (another instance's) is not undone."""
-    if not radios:
-        return
-    operations = [ReplaceOne({"_id": radio["_id"], **UNPACKED}, packed(radio)) for radio in radios]
-    collection.bulk_write(operations, ordered=False)
-    log.info("radios: %d stored by an older version packed (one text each)", len(radios))
+    operations = []
+    for radio in radios:
+        try:
+            operations.append(ReplaceOne({"_id": radio["_id"], **UNPACKED}, packed(radio)))
+        except (TypeError, ValueError) as error:  # still read as it is
+            log.warning("radio %r left unpacked: %s", radio.get("_id"), error)
+    if operations:
+        collection.bulk_write(operations, ordered=False)
+        log.info("radios: %d stored by an older version packed (one text each)", len(operations))
