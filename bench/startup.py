@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Process, Redis, launch_service, make_catalog  # noqa: E402
 from profiling import PROFILES, finish_profile, profile  # noqa: E402
-from scenario_programming import programmed  # noqa: E402
+from scenario_programming import programmed, stored  # noqa: E402
 
 TIMEOUT = 600
 
@@ -28,9 +28,11 @@ class StoreServer(Process):
     """The service's store server child, to profile it."""
 
     def __init__(self, service: Process):
-        while not service.ps.children():  # started by the service at once
+        children = service.ps.children()
+        while not children:  # started by the service at once
             time.sleep(0.05)
-        self.ps = service.ps.children()[0]
+            children = service.ps.children()
+        self.ps = children[0]
         self.popen = None
 
     @property
@@ -54,6 +56,7 @@ def start_up(name: str, redis: Redis, workdir: Path, catalog: Path, radios: int,
             f"{store.cpu_times():.1f} s; service rss {process.rss() / 2**20:.0f} MiB",
             flush=True,
         )
+        print(f"{name}: {stored(process, port)}", flush=True)
     finally:
         for each in spies:
             each.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted

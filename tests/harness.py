@@ -6,7 +6,9 @@ from yascheduler.catalog import importer as catalog_module
 from yascheduler.app.service import Service
 from yascheduler.store.catalog import StoredCatalog
 from yascheduler.store.instances import Instance
+from yascheduler.store.packed_timelines import unpacked
 from yascheduler.store.shards import Shard
+from yascheduler.store.timelines import RadioTimeline
 from yascheduler.support.config import resolve
 
 TEST_SETTINGS = {
@@ -54,3 +56,14 @@ def hard_kill(service: Service) -> None:
     service.supervisor.group.kill()
     Shard.objects(owner=service.settings.instance_id).update(expires_at=0.0)
     Instance.objects(id=service.settings.instance_id).update(heartbeat_at=0.0)
+
+
+def stored_timeline(radio_uuid: str) -> RadioTimeline:
+    """The radio's stored timeline as a MongoEngine document (its packed fields read)."""
+    found = RadioTimeline._get_collection().find_one({"_id": radio_uuid})
+    assert found is not None, f"no timeline stored for {radio_uuid}"
+    return RadioTimeline._from_son(unpacked(found))
+
+
+def stored_timeline_uuids() -> list[str]:
+    return sorted(found["_id"] for found in RadioTimeline._get_collection().find({}, {"_id": 1}))

@@ -8,6 +8,7 @@ from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.store.radios import Jingle, JingleSchedule, Playlist, Radio, Show, Song
+from yascheduler.store.packed_radios import unpacked
 from yascheduler.store.radios import StoredRadios
 from yascheduler.store.timelines import StoredTimelines
 from yascheduler.support.clock import FakeClock
@@ -114,3 +115,9 @@ def song_starts(player, radio_uuid):
 def timeline_of(player, radio_uuid):
     """(start instant, command) for every play sent, in order."""
     return [(command.starts_at, command) for _, command in player.plays_for(radio_uuid)]
+
+
+def stored_radio(uuid: str) -> Radio:
+    """The stored radio as a MongoEngine document of its fields: a start-up packs the
+    radios saved by hand (store/packed_radios.py)."""
+    return Radio._from_son(unpacked(Radio._get_collection().find_one({"_id": uuid})))

@@ -17,6 +17,7 @@ from tests.programming_support import (
     timeline_of,
 )
 from yascheduler.store.radios import Radio
+from tests.harness import stored_timeline
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.programming import PlayCommand, ProgrammingSettings
 
@@ -58,7 +59,7 @@ def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
         [c for _, c in timeline_of(player, "r1") if c.filename.startswith("songs/")]
     )
     last_starts = {str(song_id): at for song_id, at in reported}
-    stored = dict(RadioTimeline.objects.get(uuid="r1").song_starts)
+    stored = dict(stored_timeline("r1").song_starts)
     # the latest start is written with the next prepare: a restart replays it meanwhile
     latest_id, latest_at = reported[-1]
     if stored.get(str(latest_id)) != latest_at:

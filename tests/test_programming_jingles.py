@@ -13,6 +13,7 @@ from tests.programming_support import (
     timeline_of,
 )
 from yascheduler.store.radios import JingleSchedule
+from tests.harness import stored_timeline
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.programming import PlayCommand
 
@@ -119,7 +120,7 @@ def test_a_timeline_stored_with_one_count_for_all_jingles_is_taken_over(db):
     load(first)
     # as the previous version stored it: three songs since the last jingle, for the radio
     RadioTimeline.objects(uuid="r1").update_one(unset__jingle_counters=True, songs_since_jingle=3)
-    assert RadioTimeline.objects.get(uuid="r1").songs_since_jingle == 3
+    assert stored_timeline("r1").songs_since_jingle == 3
     assert "jingle_counters" not in RadioTimeline.objects(uuid="r1").as_pymongo().get()
 
     programmer, clock, player = make_programmer(T0 + 10)
@@ -127,7 +128,7 @@ def test_a_timeline_stored_with_one_count_for_all_jingles_is_taken_over(db):
     run_until(programmer, clock, T0 + HOUR)
     # the song playing ends the count of three: a is due; b, one song later
     assert on_air(player).startswith("aSbSSaSSbSaSS")
-    stored = RadioTimeline.objects.get(uuid="r1")
+    stored = stored_timeline("r1")
     assert {counter.jingle_id for counter in stored.jingle_counters} == {"a", "b"}
 
 

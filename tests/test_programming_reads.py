@@ -3,8 +3,6 @@ events, kept up to date and handed out as snapshots."""
 
 import pytest
 
-from yascheduler.store.radios import Radio
-
 
 # --- the engine's cheap reads --------------------------------------------------------------
 
@@ -40,7 +38,7 @@ def test_the_engine_keeps_its_broken_set_and_listing_up_to_date(db):
 
 def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):
     from tests.programming_support import default_songs, load, make_programmer, playlist
-    from tests.programming_support import run_until
+    from tests.programming_support import run_until, stored_radio
     from tests.programming_support import radio as engine_radio
 
     for index in range(30):
@@ -51,7 +49,7 @@ def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):
     run_until(programmer, clock, clock.now() + 600)  # many events done: stale entries remain
     programmer.remove_radio("r04")  # its heap entry stays, stale
     programmer.remove_radio("r03")
-    programmer.set_radio(Radio.objects.get(uuid="r03"))  # back, with a new entry
+    programmer.set_radio(stored_radio("r03"))  # back, with a new entry
     assert len(programmer._events._heap) > programmer.pending_count()
     expected = [
         (at, uuid, kind)

@@ -7,6 +7,7 @@ import pytest
 
 from yascheduler.catalog import importer
 from yascheduler.store.catalog import StoredCatalog
+from yascheduler.store.packed_radios import unpacked
 from yascheduler.store.radios import Radio
 from yascheduler.store.users import User
 from yascheduler.support.errors import CatalogError
@@ -82,7 +83,7 @@ def stored_documents() -> dict:
     """Everything the catalog owns, as stored, to compare before and after."""
     return {
         "users": sorted((user.to_mongo().to_dict() for user in User.objects), key=str),
-        "radios": sorted((radio.to_mongo().to_dict() for radio in Radio.objects), key=str),
+        "radios": sorted(Radio._get_collection().find(), key=str),
     }
 
 
@@ -93,4 +94,14 @@ def rejection(catalog) -> CatalogError:
 
 
 def radio(uuid: str) -> Radio:
-    return Radio.objects.get(uuid=uuid)
+    """The stored radio, as a MongoEngine document of its fields (unpacked)."""
+    return Radio._from_son(radio_fields(Radio._get_collection().find_one({"_id": uuid})))
+
+
+def stored_radios() -> list[Radio]:
+    return [Radio._from_son(radio_fields(raw)) for raw in Radio._get_collection().find()]
+
+
+def radio_fields(stored: dict) -> dict:
+    """A stored radio's fields: those its body packs, and its playlist ids."""
+    return {**unpacked(dict(stored)), "playlist_ids": stored["playlist_ids"]}

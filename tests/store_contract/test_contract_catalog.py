@@ -1,9 +1,11 @@
 """The contract of the catalog repositories: users and radios (catalog.ports.CatalogStore)."""
 
 import pytest
+from bson.int64 import Int64
 
 from tests.store_contract.conftest import raw, skipped
 from yascheduler.programming.catalog_view import radio_from_stored
+from yascheduler.store.packed_radios import repack
 from yascheduler.store.radios import Radio, StoredRadios
 from yascheduler.store.users import Identity, StoredUsers, User
 
@@ -120,3 +122,51 @@ def test_radios_inserted_in_several_batches_are_all_stored(backend, monkeypatch)
     StoredRadios().write(inserted=[radio(f"r{n}", n) for n in range(5)], replaced=[], deleted=[])
     assert sorted(StoredRadios().ready(lambda stored: stored["_id"])) == [f"r{n}" for n in range(5)]
     assert raw(Radio).find_one({"_id": "r4"})["playlist_ids"] == [4]
+
+
+def test_a_radio_is_stored_packed_beside_the_fields_queries_read(backend):
+    written = {**radio("r1", 10, 11), "name": "One", "timezone": "Europe/Paris"}
+    StoredRadios().write(inserted=[written], replaced=[], deleted=[])
+    stored = raw(Radio).find_one({"_id": "r1"})
+    assert set(stored) == {"_id", "ready", "timezone", "playlist_ids", "shard", "body"}
+    assert stored["playlist_ids"] == [10, 11] and stored["timezone"] == "Europe/Paris"
+    assert StoredRadios().timezone("r1") == (True, "Europe/Paris")
+    assert list(StoredRadios().ready(lambda found: found)) == [written]
+
+
+def test_radios_an_older_version_stored_unpacked_are_read_then_packed(backend, caplog):
+    older = {**radio("r1", 10), "name": "One", "playlist_ids": [10]}  # every field on top
+    raw(Radio).insert_one(older)
+    StoredRadios().write(inserted=[radio("r2", 20)], replaced=[], deleted=[])
+    caplog.set_level("INFO", logger="yascheduler.store")
+
+    assert sorted(StoredRadios().ready(uuid_of)) == ["r1", "r2"]
+
+    assert "radios: 1 stored by an older version packed" in caplog.text
+    assert "body" in raw(Radio).find_one({"_id": "r1"})
+    [packed] = StoredRadios().among(uuids=["r1"], playlist_ids=[])
+    assert packed == {**radio("r1", 10), "name": "One"}
+    assert ids(StoredRadios().among(uuids=[], playlist_ids=[10, 20])) == ["r1", "r2"]
+
+
+def test_an_older_radio_with_the_driver_s_own_numbers_is_packed_as_plain_ones(backend):
+    older = {**radio("r1", 10), "name": "One"}
+    older["playlists"][0]["songs"] = [{"id": Int64(5), "filename": "a.mp3", "duration": 3.0}]
+    raw(Radio).insert_one({**older, "playlist_ids": [Int64(10)]})
+
+    [read] = StoredRadios().ready(lambda found: found)
+
+    assert read == older and "body" in raw(Radio).find_one({"_id": "r1"})
+    [again] = StoredRadios().ready(lambda found: found)
+    assert again == older and type(again["playlists"][0]["songs"][0]["id"]) is int
+
+
+def test_packing_an_older_radio_never_undoes_an_import_since(backend):
+    read_unpacked = {**radio("r1", 10), "name": "before"}
+    raw(Radio).insert_one({**read_unpacked, "playlist_ids": [10]})
+    imported = {**radio("r1", 12), "name": "imported since"}
+    StoredRadios().write(inserted=[], replaced=[imported], deleted=[])
+
+    repack(raw(Radio), [read_unpacked])  # what a start-up read before that import packs
+
+    assert StoredRadios().among(uuids=["r1"], playlist_ids=[]) == [imported]

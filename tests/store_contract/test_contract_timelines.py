@@ -110,3 +110,33 @@ def test_every_stored_timeline_is_read_however_many_batches_it_takes(backend, mo
     timelines.insert({f"r{n}": {"broken": f"reason {n}"} for n in range(5)})
     stored = timelines.load_all(as_stored)
     assert stored == {f"r{n}": {"broken": f"reason {n}"} for n in range(5)}
+
+
+def test_segments_counters_and_show_positions_are_stored_packed_song_starts_apart(backend):
+    counters = [{"jingle_id": "j1", "songs": 2}]
+    StoredTimelines().insert({"r1": {"current": SEGMENT, "jingle_counters": counters}})
+    StoredTimelines().save("r1", {"next": SEGMENT, "song_starts.1": 100.0, "interrupted": None})
+    stored = raw(RadioTimeline).find_one({"_id": "r1"})
+    assert isinstance(stored["current"], str) and isinstance(stored["next"], str)
+    assert isinstance(stored["jingle_counters"], str) and stored["interrupted"] is None
+    assert stored["song_starts"] == {"1": 100.0}
+    [read] = StoredTimelines().load_all(as_stored).values()
+    assert read == {"current": SEGMENT, "next": SEGMENT, "jingle_counters": counters,
+                    "interrupted": None, "song_starts": {"1": 100.0}}  # fmt: skip
+
+
+def test_a_timeline_an_older_version_stored_unpacked_resumes_and_is_packed_as_it_changes(
+    backend,
+):
+    older = {"_id": "r1", "current": SEGMENT, "show_positions": {"10": {"next": 2}},
+             "boundary": 300.0, "event_at": 295.0, "event_kind": "prepare"}  # fmt: skip
+    raw(RadioTimeline).insert_one(older)
+    [resumed] = StoredTimelines().load_all(timeline_from_stored).values()
+    assert resumed.timeline.current.filename == "a.mp3" and resumed.event == (295.0, "prepare")
+
+    StoredTimelines().save("r1", {"next": SEGMENT})  # the engine's next event
+
+    stored = raw(RadioTimeline).find_one({"_id": "r1"})
+    assert isinstance(stored["next"], str) and stored["current"] == SEGMENT
+    [read] = StoredTimelines().load_all(as_stored).values()
+    assert read == {**as_stored(older), "next": SEGMENT}

@@ -13,7 +13,7 @@ from yascheduler.store import connection as store
 from yascheduler.store.bulk import CHUNK
 from yascheduler.store.requests import StoredRequests
 from yascheduler.store.streams import RadioStream
-from yascheduler.store.timelines import RadioTimeline
+from tests.harness import stored_timeline
 from yascheduler.streaming import protocol
 from yascheduler.streaming.bus import Bus
 
@@ -42,7 +42,7 @@ def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_s
     parts.clock.advance(DELAY)
     parts.writer.loop()  # written: the writer tells the bus
     assert bus.queued.is_set()
-    assert RadioTimeline.objects.get(uuid="r1").next.filename == "b.mp3"
+    assert stored_timeline("r1").next.filename == "b.mp3"
     bus.flush()
     play = s1.expect("play")
     # sent DELAY later than planned: its delay says the same start

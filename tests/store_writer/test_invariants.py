@@ -4,11 +4,10 @@ store before it is sent, so that a restart never sends another track for that sl
 A long write_delay makes any breach show."""
 
 from tests.catalogs import basic_catalog
-from tests.harness import hard_kill, wait_for
+from tests.harness import hard_kill, stored_timeline, wait_for
 from tests.resilience.conftest import KEY, start_radio
 from yascheduler.store.outbox import OutboxItem
 from yascheduler.store.sessions import ListenerSession
-from yascheduler.store.timelines import RadioTimeline
 
 SLOW_WRITES = 0.3
 
@@ -77,7 +76,7 @@ def test_a_play_sent_is_stored_first_and_a_restart_plays_that_same_track_in_its_
     start_radio(s1, "radio-1")
     prepared = s1.expect("play", timeout=6)  # the next track, chosen 1.5 s ahead
     sent_at = s1.last_arrival
-    stored = RadioTimeline.objects.get(uuid="radio-1")
+    stored = stored_timeline("radio-1")
     assert prepared["filename"] in (stored.current.filename, stored.next.filename)
     hard_kill(first)  # at once: whatever was not written is lost
 

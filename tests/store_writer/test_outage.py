@@ -9,11 +9,17 @@ import gevent.event
 import requests
 
 from tests.catalogs import basic_catalog
-from tests.harness import http_base, start_service, stored, wait_for
+from tests.harness import (
+    http_base,
+    start_service,
+    stored,
+    stored_timeline,
+    stored_timeline_uuids,
+    wait_for,
+)
 from tests.resilience.conftest import KEY, start_radio
 from yascheduler.store import connection as store
 from yascheduler.store.sessions import ListenerSession
-from yascheduler.store.timelines import RadioTimeline
 
 OUTAGE = 30.0
 LISTENERS_A_SECOND = 5  # each one a start_listening and a stop_listening
@@ -121,9 +127,9 @@ def outage(service, own_store, streamers, webapp):
     assert kinds.count("stop_listening") == len(load.closed)
     # the radios went on: several tracks since, each stored as it was chosen (its start
     # is written with the next choice: one write a track)
-    timeline = RadioTimeline.objects.get(uuid="radio-1")
+    timeline = stored_timeline("radio-1")
     chosen = [timeline.current] + ([timeline.next] if timeline.next else [])
     assert max(segment.starts_at for segment in chosen) > stopped_at + OUTAGE - 6.0
     view = requests.get(http_base(service) + "/api/radios/radio-1", timeout=2).json()
     assert view["filename"] in [segment.filename for segment in chosen]
-    assert "radio-2" in {t.uuid for t in RadioTimeline.objects}
+    assert "radio-2" in stored_timeline_uuids()

@@ -11,6 +11,7 @@ from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.store.pending import Backlog
 from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streams import RadioStream, StoredStreams
+from tests.harness import stored_timeline_uuids
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.store.writer import MAX_RETRY, Writer
 from yascheduler.support.clock import FakeClock
@@ -121,7 +122,7 @@ def test_a_change_the_store_refuses_for_good_is_logged_with_what_it_was_and_drop
     parts.clock.advance(DELAY)
     with caplog.at_level(logging.ERROR, "yascheduler.store"):
         parts.writer.loop()
-    assert sorted(t.uuid for t in RadioTimeline.objects) == ["r1", "r3"]
+    assert stored_timeline_uuids() == ["r1", "r3"]
     assert parts.writer.caught_up() and parts.writer.reachable
     [refused] = [r.getMessage() for r in caplog.records if "refused for good" in r.getMessage()]
     assert refused.startswith("store refused for good radio r2's timeline: InvalidDocument")

@@ -105,7 +105,7 @@ class ReadModel:
             "reachable": writer.answers(),
             "unreachable_for": writer.unreachable_for(),
             "last_error": writer.last_error or None,
-            "pending": backlog.pending(),
+            "pending": writer.unwritten(),  # waiting, or in the write in flight
             "max_pending": backlog.limit,
             "full": backlog.full,
             "dropped": backlog.dropped,

@@ -6,6 +6,9 @@ import to find radios by playlist id: a `$in` on a path through an array of
 sub-documents (`playlists.id`) matches nothing on nx-27017, where a `$in` on
 a top-level array of scalars matches on every server. It is the
 repository's own: written with each radio, taken out of what is read back.
+The other fields are stored packed into one text (packed_radios.py: what it
+saves nx-27017); the MongoEngine documents below are the radio's form inside it,
+and that of a radio stored before, or saved by hand, which is read as it is.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -26,11 +29,11 @@ from mongoengine import (
 from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKDAYS
 from yascheduler.support.shards import shard_of
 
+from .packed_radios import PLAYLIST_IDS, is_packed, packed, playlist_ids, repack, unpacked
 from .records import READ_BATCH, decoded, of_wanted, storing
 from .sharded import SHARD, fill_shards, of_shards
 
 T = TypeVar("T")
-PLAYLIST_IDS = "playlist_ids"
 WRITE_BATCH = 2000  # radios an insert: about a second of nx-27017's time
 # null or missing, on every server (nx-27017's `$exists: false` also matches null)
 WITHOUT_PLAYLIST_IDS = {PLAYLIST_IDS: None}
@@ -90,6 +93,7 @@ class Radio(Document):
     shard = IntField()  # its uuid's (store/sharded.py), kept by StoredRadios.write
     # no index on `ready`: no query filters on it (start-up filters as it reads), and
     # each index costs every insert of an import (5 % of nx-27017's time, at 10,000)
+    body = StringField()  # the radio packed (packed_radios.py); absent: stored unpacked
     meta = {"collection": "radios", "indexes": [PLAYLIST_IDS, SHARD]}
 
     def clean(self):
@@ -116,8 +120,8 @@ class StoredRadios:
         otherwise it is read once, in full (a `$in` of thousands of ids would be
         a scan per document in the in-memory store).
         """
-        records = self._ready_records(list(imported), of_shards(shards))
-        return decoded(of_wanted(records, wanted), decode, "radio")
+        records = of_wanted(self._ready_records(list(imported), of_shards(shards)), wanted)
+        return decoded(records, lambda stored: decode(unpacked(stored)), "radio")
 
     def _ready_records(self, imported: list[dict], query: dict) -> Iterator[dict]:
         known = set()
@@ -132,11 +136,16 @@ class StoredRadios:
             if collection.estimated_document_count() == len(known):
                 return
             # one read, filtered here: on nx-27017 a filter or a projection costs the
-            # server a decoding and a copy of every document, more than sending it
-            # the shards taken alone (an index); every shard: no filter, as above
+            # server a decoding and a copy of every document, more than sending it;
+            # the shards taken alone (an index); every shard: no filter
+            older = []  # stored unpacked: packed once read
             for stored in collection.find(query, batch_size=READ_BATCH):
+                if not is_packed(stored):
+                    older.append(unpacked(stored))
+                # `ready` is beside the body: the radios left out are not unpacked
                 if stored["_id"] not in known and stored.get("ready") is not False:
-                    yield _without_playlist_ids(stored)
+                    yield stored
+            repack(collection, older)
 
     def timezone(self, uuid: str) -> tuple[bool, str | None]:
         """(whether the catalog has the radio, its time zone if it has one)."""
@@ -154,7 +163,7 @@ class StoredRadios:
             found = {}
             for query in queries:
                 for stored in _collection().find(query):
-                    found.setdefault(stored["_id"], _without_playlist_ids(stored))
+                    found.setdefault(stored["_id"], unpacked(stored))
         return list(found.values())
 
     def write(self, inserted: list[dict], replaced: list[dict], deleted: list[str]) -> None:
@@ -166,9 +175,9 @@ class StoredRadios:
             # socket timeout (30 s) on a loaded machine, and the import fails
             for start in range(0, len(inserted), WRITE_BATCH):
                 batch = inserted[start : start + WRITE_BATCH]
-                collection.insert_many([_with_playlist_ids(radio) for radio in batch])
+                collection.insert_many([packed(radio) for radio in batch])
             for radio in replaced:
-                collection.replace_one({"_id": radio["_id"]}, _with_playlist_ids(radio))
+                collection.replace_one({"_id": radio["_id"]}, packed(radio))
             if deleted:
                 collection.delete_many({"_id": {"$in": deleted}})
 
@@ -181,25 +190,6 @@ def _collection():
     return Radio._get_collection()
 
 
-def _with_playlist_ids(radio: dict) -> dict:
-    """The radio as stored: with the ids of its playlists and its shard (a copy: the
-    caller's is kept)."""
-    return {**radio, PLAYLIST_IDS: _playlist_ids(radio), SHARD: shard_of(str(radio["_id"]))}
-
-
-def _without_playlist_ids(stored: dict) -> dict:
-    stored.pop(PLAYLIST_IDS, None)
-    stored.pop(SHARD, None)
-    return stored
-
-
-def _playlist_ids(radio: dict) -> list[int]:
-    playlists = radio.get("playlists") or []
-    return [
-        playlist["id"] for playlist in playlists if isinstance(playlist, dict) and "id" in playlist
-    ]
-
-
 def _index_radios_without_playlist_ids() -> None:
     """Give `playlist_ids` to the radios stored without it (by a version before it, or
     saved by hand; null or missing alike), once: one by one, as mongomock's bulk_write
@@ -207,5 +197,5 @@ def _index_radios_without_playlist_ids() -> None:
     collection = _collection()
     # whole playlists: nx-27017 projects a path through an array (`playlists.id`) to nothing
     for radio in list(collection.find(WITHOUT_PLAYLIST_IDS, {"playlists": 1})):
-        ids = _playlist_ids(radio)
+        ids = playlist_ids(radio)
         collection.update_one({"_id": radio["_id"]}, {"$set": {PLAYLIST_IDS: ids}})

@@ -5,7 +5,9 @@ engine's (programming/persistence.py computes it, programming/timeline.py
 holds it in memory); this module declares it and queues the engine's
 writes (pending.Buffered): one `$set` per processed event, of the fields it
 changed, merged with the radio's change already waiting, if any, and written
-behind in bulk.
+behind in bulk. Its segments, jingle counters and show positions are stored as
+JSON texts (packed_timelines.py: what it saves nx-27017); the documents below
+declare them as the engine writes them, and as versions before stored them.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +27,7 @@ from mongoengine import (
 
 from yascheduler.support.shards import shard_of
 
+from .packed_timelines import packed, unpacked
 from .pending import Buffered
 from .records import READ_BATCH, drop_indexes_on, keyed, of_wanted, storing
 from .sharded import SHARD, fill_shards, of_shards, without_shard
@@ -108,18 +111,24 @@ class StoredTimelines(Buffered):
             # decoded as they come: 100,000 stored dicts held at once would leave the
             # process that much larger for good (the allocator keeps what they freed)
             stored = _collection().find(of_shards(shards), batch_size=READ_BATCH)
-            return keyed(of_wanted(without_shard(stored), wanted), decode, "radio timeline")
+            return keyed(
+                of_wanted(without_shard(stored), wanted),
+                lambda found: decode(unpacked(found)),
+                "radio timeline",
+            )
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Apply `changes` ({field or dotted path: value}) to the radio's timeline."""
         # its shard with each: the write may create the document (upsert)
-        changed = {**changes, SHARD: shard_of(radio_uuid)}
+        changed = {**packed(changes), SHARD: shard_of(radio_uuid)}
         self._set(radio_uuid, changed, upsert=True, radio=radio_uuid)
 
     def insert(self, timelines: Mapping[str, dict]) -> None:
         """Store the timelines of radios that had none ({radio uuid: its fields}); one left
         behind as undecodable is replaced."""
-        sharded = {uuid: {**fields, SHARD: shard_of(uuid)} for uuid, fields in timelines.items()}
+        sharded = {
+            uuid: {**packed(fields), SHARD: shard_of(uuid)} for uuid, fields in timelines.items()
+        }
         self._replace_all(sharded, radio_keyed=True)
 
     def fill_shards(self) -> int:
