@@ -163,9 +163,7 @@ def test_the_messages_of_one_radio_keep_their_order_whatever_each_waits_for(
     assert received_until_synced(bus, s1) == [("play", "r1"), ("radio_stopped", "r1")]
 
 
-def test_a_message_goes_once_its_radios_state_landed_not_the_whole_write(
-    db, redis_url, streamers
-):
+def test_a_message_goes_once_its_radios_state_landed_not_the_whole_write(db, redis_url, streamers):
     parts = Parts(limit=5000)
     bus = Bus(redis_url, parts.metrics, parts.clock)
     bus.barrier = parts.writer

@@ -49,7 +49,8 @@ def write(repository, changes: dict, chunk: int = CHUNK, landed=None, first=None
     """Write `changes` ({_id: Change}) to the repository's collection; `landed(part)` is
     told, each time the store answered a chunk, of its changes written or refused for
     good ({_id: Change}), if given. `first()`, if given and the repository's order does
-    not matter, names the keys to write before the others, asked before each chunk."""
+    not matter, gives a set of keys to write before the others (emptied as they are),
+    asked before each chunk."""
     outcome = Outcome()
     items = sorted(changes.items()) if repository.ordered else list(changes.items())
     chunks = Chunks(items, chunk, None if repository.ordered else first)
@@ -73,8 +74,8 @@ def write(repository, changes: dict, chunk: int = CHUNK, landed=None, first=None
 
 
 class Chunks:
-    """The changes `size` at a time, in their order, those `first()` names (while not
-    yet given) ahead of the rest: a chunk is made when it is asked for."""
+    """The changes `size` at a time, in their order, those `first()` names ahead of the
+    rest (a set, emptied as they are given): a chunk is made when it is asked for."""
 
     def __init__(self, items: list, size: int, first=None):
         self._waiting = dict(items)
@@ -88,7 +89,9 @@ class Chunks:
 
     def _next(self) -> list:
         part = []
-        for key in list(self._first()) if self._first is not None else ():
+        first = self._first() if self._first is not None else set()
+        for key in list(first):
+            first.discard(key)  # given now, or given already
             if key in self._waiting:
                 part.append((key, self._waiting.pop(key)))
                 if len(part) == self._size:

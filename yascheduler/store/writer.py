@@ -234,7 +234,7 @@ class Writer:
                     continue
                 self._writing = repository
                 outcome = self._write(
-                    repository, changes, lambda r=repository: self._first.get(r, ())
+                    repository, changes, lambda r=repository: self._first.setdefault(r, set())
                 )
                 self._writing = None
                 if outcome.retry:
