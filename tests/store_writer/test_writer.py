@@ -13,7 +13,7 @@ from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streams import RadioStream, StoredStreams
 from tests.harness import stored_timeline_uuids
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
-from yascheduler.store.writer import MAX_RETRY, Writer
+from yascheduler.store.writer import MAX_RETRY, Mark, Writer
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.shards import shard_of
@@ -158,7 +158,9 @@ def test_the_barrier_of_a_radio_waits_for_its_changes_queued_before_not_after_or
     def landed(_radios):  # as the chunk lands, before the turn ends: r1 changes again
         if not queued_meanwhile:
             parts.timelines.save("r1", {"event_at": 9.0})
-            queued_meanwhile.append(parts.writer.mark("r1"))
+            # its mark as the barrier numbers it, no message waiting for it (which would
+            # put it first: test_first.py)
+            queued_meanwhile.append(Mark("r1", parts.backlog.queued))
 
     parts.writer.listeners.append(landed)
     parts.clock.advance(DELAY)

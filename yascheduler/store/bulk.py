@@ -45,14 +45,16 @@ class Outcome:
     error: BaseException | None = None  # what made the writes to retry fail
 
 
-def write(repository, changes: dict, chunk: int = CHUNK, landed=None) -> Outcome:
+def write(repository, changes: dict, chunk: int = CHUNK, landed=None, first=None) -> Outcome:
     """Write `changes` ({_id: Change}) to the repository's collection; `landed(part)` is
     told, each time the store answered a chunk, of its changes written or refused for
-    good ({_id: Change}), if given."""
+    good ({_id: Change}), if given. `first()`, if given and the repository's order does
+    not matter, gives a set of keys to write before the others (emptied as they are),
+    asked before each chunk."""
     outcome = Outcome()
     items = sorted(changes.items()) if repository.ordered else list(changes.items())
-    chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
-    for number, part in enumerate(chunks):
+    chunks = Chunks(items, chunk, None if repository.ordered else first)
+    for part in chunks:
         try:
             _write_chunk(repository, part, outcome)
         except Exception as error:
@@ -62,13 +64,49 @@ def write(repository, changes: dict, chunk: int = CHUNK, landed=None) -> Outcome
                 outcome.error = error
                 for key, _ in part:  # its deletes may have gone: all of it again
                     outcome.written.pop(key, None)
-                for rest in chunks[number:]:
-                    outcome.retry.update(rest)
+                outcome.retry.update(part)
+                outcome.retry.update(chunks.rest())
                 break
             _write_one_by_one(repository, part, outcome)
         if landed is not None:
             landed({key: change for key, change in part if key not in outcome.retry})
     return outcome
+
+
+class Chunks:
+    """The changes `size` at a time, in their order, those `first()` names ahead of the
+    rest (a set, emptied as they are given): a chunk is made when it is asked for."""
+
+    def __init__(self, items: list, size: int, first=None):
+        self._waiting = dict(items)
+        self._order = iter(items)
+        self._size = size
+        self._first = first
+
+    def __iter__(self):
+        while self._waiting:
+            yield self._next()
+
+    def _next(self) -> list:
+        part = []
+        first = self._first() if self._first is not None else set()
+        for key in list(first):
+            first.discard(key)  # given now, or given already
+            if key in self._waiting:
+                part.append((key, self._waiting.pop(key)))
+                if len(part) == self._size:
+                    return part
+        for key, _ in self._order:  # the order's keys given first are skipped
+            if key in self._waiting:
+                part.append((key, self._waiting.pop(key)))
+                if len(part) == self._size:
+                    break
+        return part
+
+    def rest(self) -> dict:
+        """What was not given yet; given no more."""
+        rest, self._waiting = self._waiting, {}
+        return rest
 
 
 def _write_chunk(repository, part: list[tuple[object, Change]], outcome: Outcome) -> None:

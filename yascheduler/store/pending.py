@@ -22,7 +22,7 @@ has landed.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import gevent.event
 
@@ -172,6 +172,20 @@ class Buffered:
         self._taken = dict(taken)
         return taken
 
+    def in_flight(self, key) -> bool:
+        """Document `key` has a change taken by the writer that has not landed yet."""
+        return key in self._taken
+
+    def take_waiting(self, keys) -> dict:
+        """The changes waiting of these documents, {_id: Change}, as `take` gives them;
+        not those of a document with a change in flight (its newer one waits for it)."""
+        taken = {}
+        for key in keys:
+            if key not in self._taken and (change := self._changes.pop(key, None)) is not None:
+                taken[key] = change
+        self._taken.update(taken)
+        return taken
+
     def landed(self, changes: dict) -> None:
         """These changes taken are written, or dropped for good: no longer in flight."""
         radios = {}
@@ -217,17 +231,18 @@ def write_taken(
     changes: dict,
     on_written: Callable[[dict], None] | None = None,
     answered: Callable[[], None] | None = None,
+    first: Callable[[], Iterable] | None = None,
 ):
     """Write changes taken from the repository, and tell it what became of them (each
     chunk's as it lands); `on_written(changes)` is told of those written, `answered()`
-    of each chunk."""
+    of each chunk; `first()` names keys to write before the others (bulk.write)."""
 
     def landed(part: dict) -> None:
         repository.landed(part)
         if answered is not None:
             answered()
 
-    outcome = bulk.write(repository, changes, landed=landed)
+    outcome = bulk.write(repository, changes, landed=landed, first=first)
     if outcome.written:
         repository.written(outcome.written)
         if on_written is not None:

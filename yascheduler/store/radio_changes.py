@@ -30,6 +30,13 @@ class RadioChanges:
     def __len__(self) -> int:
         return len(self._documents)
 
+    def __contains__(self, radio: str) -> bool:
+        return radio in self._documents
+
+    def documents_of(self, radio: str) -> set[tuple[Unwritten, Hashable]]:
+        """The radio's documents that may have changes unwritten, (repository, `_id`)."""
+        return self._documents.get(radio, set())
+
     def noted(self, radio: str, repository: Unwritten, key: Hashable) -> None:
         self._documents.setdefault(radio, set()).add((repository, key))
 

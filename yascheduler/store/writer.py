@@ -15,9 +15,13 @@ sessions, requests taken: radio_changes.py) are written, each as soon as the chu
 bulk write that holds it has landed, so that the bus keeps back the
 messages about a radio that follow a change of its state until that state
 is stored, and not until the other radios' are; `mark(None)` waits for every
-change queued so far. The bus, holding one, calls `hurry()`: what waits is
-written at once rather than `write_delay` after it came, so a `play` waits
-for one write, not more. It holds nothing
+change queued so far. A radio named by a mark goes first: its changes that the
+turn has yet to send lead their repository's next chunk, those taken by no turn
+yet are written at once, between two chunks (a `play` waits for its radio's
+timeline, not for a backlog of 100,000 other radios' writes ahead of it).
+The bus, holding one, calls `hurry()`: what waits is written at once rather
+than `write_delay` after it came, so a `play` waits for one write, not more.
+It holds nothing
 while the store is known unreachable (a write failed, or one has been in
 flight for more than STALLED_AFTER): then the service runs from memory, and
 the messages go unstored (the bus counts them). While nothing waits, the
@@ -84,10 +88,18 @@ class Writer:
         # told when writes moved on: the radios whose writes landed (None: any may have)
         self.listeners: list[Callable[[set[str] | None], None]] = []
         self._hurried = False  # a message waits for what is queued: write it now
+        self._urgent: set[str] = set()  # radios messages wait for, not yet put first
+        self._turn: dict[Buffered, dict] = {}  # the turn's changes not yet being written
+        self._writing: Buffered | None = None  # the repository the turn writes now
+        self._first: dict[Buffered, set] = {}  # its keys to write before its others
+        self._putting_first = False
+        self._urgent_left: tuple[int, BaseException | None] = (0, None)
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
 
     def mark(self, radio: str | None = None) -> Mark:
+        if radio is not None and radio in self.backlog.radios:
+            self._urgent.add(radio)  # a message will wait for these: they go first
         return Mark(radio, self.backlog.queued)
 
     def hurry(self) -> None:
@@ -209,27 +221,74 @@ class Writer:
         taken.reverse()
         tried, left, error = sum(len(changes) for _, changes in taken), 0, None
         self._in_flight = tried
-        for repository, changes in taken:
-            if not changes:
-                continue
-            if error is not None:  # the store failed already: the rest waits for the retry
-                repository.failed(changes)
-                left += len(changes)
-                continue
-            outcome = write_taken(repository, changes, self._count_written, self._answered)
-            for key, why in outcome.refused:
-                log.error("store refused for good %s: %s", repository.describe(key), why)
-                self._count("store_changes_refused", 1)
-            if outcome.retry:
-                left, error = left + len(outcome.retry), outcome.error
-                self._first_failed = repository.describe(next(iter(outcome.retry)))
-        return tried, left, error
+        self._turn, self._urgent_left = dict(taken), (0, None)
+        try:
+            self._put_first()  # the radios marked before the turn
+            for repository, changes in taken:
+                del self._turn[repository]
+                if not changes:
+                    continue
+                if error is not None:  # the store failed already: the rest waits for the retry
+                    repository.failed(changes)
+                    left += len(changes)
+                    continue
+                self._writing = repository
+                outcome = self._write(
+                    repository, changes, lambda r=repository: self._first.setdefault(r, set())
+                )
+                self._writing = None
+                if outcome.retry:
+                    left, error = left + len(outcome.retry), outcome.error
+        finally:
+            self._turn, self._first, self._writing = {}, {}, None
+        urgent_left, urgent_error = self._urgent_left
+        return tried, left + urgent_left, error or urgent_error
+
+    def _write(self, repository: Buffered, changes: dict, first=None):
+        outcome = write_taken(repository, changes, self._count_written, self._answered, first)
+        for key, why in outcome.refused:
+            log.error("store refused for good %s: %s", repository.describe(key), why)
+            self._count("store_changes_refused", 1)
+        if outcome.retry:
+            self._first_failed = repository.describe(next(iter(outcome.retry)))
+        return outcome
+
+    def _put_first(self) -> None:
+        """The changes of the radios that messages wait for go before the turn's others:
+        in the repository being written, at the head of its next chunk; the rest (in a
+        repository not reached yet, or queued since the turn began) written now."""
+        if not self._urgent or self._putting_first:
+            return
+        radios, self._urgent = self._urgent, set()
+        now: dict[Buffered, dict] = {}
+        for radio in radios:
+            for repository, key in self.backlog.radios.documents_of(radio):
+                turn = self._turn.get(repository)
+                if repository is self._writing and repository.in_flight(key):
+                    self._first.setdefault(repository, set()).add(key)
+                elif turn is not None and key in turn:
+                    now.setdefault(repository, {})[key] = turn.pop(key)
+                else:
+                    waiting = repository.take_waiting([key])
+                    self._in_flight += len(waiting)
+                    now.setdefault(repository, {}).update(waiting)
+        self._putting_first = True
+        try:
+            for repository in self.repositories:  # in their order, as a turn writes them
+                if changes := now.get(repository):
+                    outcome = self._write(repository, changes)
+                    if outcome.retry:
+                        left, _ = self._urgent_left
+                        self._urgent_left = (left + len(outcome.retry), outcome.error)
+        finally:
+            self._putting_first = False
 
     def _answered(self) -> None:
         """The store answered a chunk: a long turn of many is not a stall, and the
         messages waiting for that chunk may go."""
         self._writing_since = self._timer()
         self._tell(self.backlog.radios.take_landed())
+        self._put_first()  # the radios marked meanwhile
 
     def _tell(self, radios: set[str] | None) -> None:
         for listener in self.listeners:
