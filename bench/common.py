@@ -40,6 +40,13 @@ class Redis:
         self.server.stop(timeout=0)
 
 
+def play_figures(out: dict, prefix: str, plays: int, lateness: dict) -> None:
+    """The plays counted and their lateness quantiles (ms), under `prefix`."""
+    out[f"{prefix}_plays"] = figure(plays, "plays")
+    for quantile in ("p50", "p99", "max"):
+        out[f"{prefix}_play_lateness_{quantile}"] = figure(lateness[quantile], "ms")
+
+
 def make_catalog(path: Path, radios: int, **shape) -> Path:
     """A catalog file of N ready radios (catalog_document)."""
     path.write_text(json.dumps(catalog_document(radios, **shape)))

@@ -14,7 +14,7 @@ import redis
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CpuMeter, Process, figure, launch_service, status  # noqa: E402
+from common import CpuMeter, Process, figure, launch_service, play_figures, status  # noqa: E402
 from scenario_programming import documents_written, scrape  # noqa: E402
 
 from yascheduler.store.embedded import store_child  # noqa: E402
@@ -221,9 +221,6 @@ def plays_between(path: Path, since: float, until_time: float | None = None) -> 
 
 def window_figures(out: dict, prefix: str, window: dict) -> None:
     lateness = window["lateness_ms"]
-    out[f"{prefix}_plays"] = figure(window["plays"], "plays")
-    out[f"{prefix}_play_lateness_p50"] = figure(lateness["p50"], "ms")
-    out[f"{prefix}_play_lateness_p99"] = figure(lateness["p99"], "ms")
-    out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
+    play_figures(out, prefix, window["plays"], lateness)
     out[f"{prefix}_gaps"] = figure(window["gaps"], "tracks starting > 0.1 s after the previous")
     out[f"{prefix}_duplicate_plays"] = figure(window["duplicates"], "slots played twice")

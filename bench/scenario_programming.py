@@ -24,6 +24,7 @@ from common import (  # noqa: E402
     launch_simulator,
     log,
     make_catalog,
+    play_figures,
     start_service,
     status,
 )
@@ -216,10 +217,7 @@ def run_simulation(process, port, server, workdir, catalog, radios, seconds, bas
     summary = json.loads(summary_path.read_text())
     lateness = summary["play_lateness_ms"]
     out[f"{prefix}_radios_streamed"] = figure(summary["radios_started"], "radios")
-    out[f"{prefix}_plays"] = figure(summary["plays"], "plays")
-    out[f"{prefix}_play_lateness_p50"] = figure(lateness["p50"], "ms")
-    out[f"{prefix}_play_lateness_p99"] = figure(lateness["p99"], "ms")
-    out[f"{prefix}_play_lateness_max"] = figure(lateness["max"], "ms")
+    play_figures(out, prefix, summary["plays"], lateness)
     out[f"{prefix}_gaps"] = figure(
         summary["gaps"]["count"], "tracks starting > 0.1 s after the previous end"
     )

@@ -25,6 +25,21 @@ def bus_on(parts, redis_url) -> Bus:
     return bus
 
 
+def bus_counting_chunks(parts, redis_url) -> tuple[Bus, list[dict]]:
+    """A bus on the writer, and what it had sent after each chunk landed ({kind: count})."""
+    bus = Bus(redis_url, parts.metrics, parts.clock)
+    bus.barrier = parts.writer
+    sent_after_each_chunk = []
+
+    def chunk_landed(radios):  # as the service's publisher does when told
+        bus.store_moved_on(radios)
+        bus.flush()
+        sent_after_each_chunk.append(dict(bus.metrics.sent))
+
+    parts.writer.listeners.append(chunk_landed)
+    return bus, sent_after_each_chunk
+
+
 def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_sent(
     db, redis_url, streamers
 ):
@@ -165,8 +180,7 @@ def test_the_messages_of_one_radio_keep_their_order_whatever_each_waits_for(
 
 def test_a_message_goes_once_its_radios_state_landed_not_the_whole_write(db, redis_url, streamers):
     parts = Parts(limit=5000)
-    bus = Bus(redis_url, parts.metrics, parts.clock)
-    bus.barrier = parts.writer
+    bus, sent_after_each_chunk = bus_counting_chunks(parts, redis_url)
     s1 = streamers("s1")
     radios = [f"r{number:04}" for number in range(CHUNK + 1)]  # two chunks
     for radio in radios:
@@ -174,14 +188,6 @@ def test_a_message_goes_once_its_radios_state_landed_not_the_whole_write(db, red
     bus.publish("s1", protocol.radio_started(radios[0]))
     bus.publish("s1", protocol.radio_started(radios[-1]))
     bus.flush()
-    sent_after_each_chunk = []
-
-    def chunk_landed(radios):  # as the service's publisher does when told
-        bus.store_moved_on(radios)
-        bus.flush()
-        sent_after_each_chunk.append(dict(bus.metrics.sent))
-
-    parts.writer.listeners.append(chunk_landed)
     parts.writer.loop()
     # both radios are marked: their streams lead the write (test_first.py), then the rest
     assert [sent.get("radio_started", 0) for sent in sent_after_each_chunk[:2]] == [2, 2]

@@ -2,40 +2,31 @@
 than wait behind every other radio's (a `play` waits for its own timeline, not for a
 backlog of thousands of other radios' writes queued before it)."""
 
-from tests.store_writer.test_barrier import received_until_synced
+from tests.store_writer.test_barrier import bus_counting_chunks, received_until_synced
 from tests.store_writer.test_writer import DELAY, Parts
 from yascheduler.store.bulk import CHUNK
 from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.streaming import protocol
-from yascheduler.streaming.bus import Bus
 
 RADIOS = [f"r{number:04}" for number in range(3 * CHUNK)]  # three chunks
 
 
-def held_bus(parts, redis_url) -> tuple[Bus, list]:
-    """A bus on the writer, and what it had sent after each chunk landed: [(kind, radio)]."""
-    bus = Bus(redis_url, parts.metrics, parts.clock)
-    bus.barrier = parts.writer
-    sent_after_each_chunk = []
-
-    def chunk_landed(radios):  # as the service's publisher does when told
-        bus.store_moved_on(radios)
-        bus.flush()
-        sent_after_each_chunk.append(dict(bus.metrics.sent))
-
-    parts.writer.listeners.append(chunk_landed)
-    return bus, sent_after_each_chunk
+def streamed(parts, redis_url, streamers):
+    """RADIOS streamed by s1, their streams waiting for the writer: (bus counting what it
+    sent after each chunk, its record, the streamer)."""
+    bus, sent_after_each_chunk = bus_counting_chunks(parts, redis_url)
+    s1 = streamers("s1")
+    for radio in RADIOS:
+        parts.streams.add(radio, "s1", parts.clock.now())
+    return bus, sent_after_each_chunk, s1
 
 
 def test_a_message_held_for_the_last_radio_queued_goes_after_the_first_chunk(
     db, redis_url, streamers
 ):
     parts = Parts(limit=10 * CHUNK)
-    bus, sent_after_each_chunk = held_bus(parts, redis_url)
-    s1 = streamers("s1")
-    for radio in RADIOS:
-        parts.streams.add(radio, "s1", parts.clock.now())
+    bus, sent_after_each_chunk, s1 = streamed(parts, redis_url, streamers)
     bus.publish("s1", protocol.radio_started(RADIOS[-1]))
     bus.flush()
     assert bus.holding() == 1
@@ -50,10 +41,7 @@ def test_a_change_queued_during_a_long_write_is_written_before_the_rest_of_it(
     db, redis_url, streamers
 ):
     parts = Parts(limit=10 * CHUNK)
-    bus, sent_after_each_chunk = held_bus(parts, redis_url)
-    s1 = streamers("s1")
-    for radio in RADIOS:
-        parts.streams.add(radio, "s1", parts.clock.now())
+    bus, sent_after_each_chunk, s1 = streamed(parts, redis_url, streamers)
     stored_when_sent = []  # the streams stored as it changed
 
     def during_the_first_chunk(_radios):  # a radio elsewhere changes, and a play follows
