@@ -135,6 +135,48 @@ def test_invalid_json_is_rejected(db, text):
     assert caught.value.problem.startswith("not valid JSON: ")
 
 
+def test_a_broken_file_is_named_where_it_breaks(db):
+    text = json.dumps(small_catalog(), indent=1).replace('"name": "default"', '"name": default', 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if '": default' in row)
+    before = stored_documents()
+
+    with pytest.raises(CatalogError) as caught:
+        import_catalog(text.encode())
+
+    assert caught.value.path == ""
+    assert f"line {line} column " in caught.value.problem
+    assert stored_documents() == before
+
+
+@pytest.mark.parametrize(
+    "text, path",
+    [
+        ('"Radio \\ud800One"', "radios[0].name"),  # a lone surrogate, as JSON escapes it
+        ('"Radio One\\udfff"', "radios[0].name"),
+        ('"ma\\udc80t"', "users[0].username"),
+    ],
+)
+def test_a_lone_surrogate_in_the_text_is_named(db, text, path):
+    catalog = small_catalog()
+    catalog["radios"][0]["name"], catalog["users"][0]["username"] = "NAME", "USERNAME"
+    marker = '"NAME"' if path.startswith("radios") else '"USERNAME"'
+    broken = json.dumps(catalog).replace(marker, text)
+    before = stored_documents()
+
+    error = rejection(broken.encode())
+
+    assert (error.path, error.problem) == (path, "must be valid Unicode text")
+    assert stored_documents() == before
+
+
+def test_a_byte_order_mark_is_read_past(db):
+    text = json.dumps(small_catalog())
+
+    change = import_catalog(text.encode("utf-8-sig"))
+
+    assert [stored["_id"] for stored in change.stored_radios] == ["r1", "r2"]
+
+
 @pytest.mark.parametrize("text", ["[]", '"radios"', "null", "3"])
 def test_json_that_is_not_an_object_is_rejected(db, text):
     with pytest.raises(CatalogError) as caught:

@@ -14,14 +14,13 @@ Entries are read into their file form and come out in their stored form
 compared as plain dicts.
 """
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
 from yascheduler.support.errors import CatalogError
+from yascheduler.support.freed_memory import collector_paused
 
 from .forms import RADIO_FIELDS, PlainRadio, RadioChanges, file_form, from_file, stored
 from .problems import join, read
@@ -105,34 +104,21 @@ class _Texts:
             raise
 
 
-def read_catalog(document: dict) -> tuple[list[tuple[str, dict]], list[RadioEntry]]:
-    """The users (with their paths, stored form) and the radio entries of a catalog document."""
+def read_catalog(
+    document: dict, unicode_checked: bool = False
+) -> tuple[list[tuple[str, dict]], list[RadioEntry]]:
+    """The users (with their paths, stored form) and the radio entries of a catalog document;
+    `unicode_checked`: its text is known to be valid Unicode (decoded by msgspec)."""
     if not isinstance(document, dict):
         raise CatalogError("", "must be an object")
     reader = _Reader()
-    with _collector_paused():
+    # reading allocates millions of containers that live until the import ends, and no cycle
+    with collector_paused():
         users = reader.users(_items(document, "users", "users"))
         radios = reader.radios(_items(document, "radios", "radios"))
-        reader.texts.check()
+        if not unicode_checked:
+            reader.texts.check()
     return users, radios
-
-
-@contextmanager
-def _collector_paused():
-    """The cyclic garbage collector off while a document is read.
-
-    Reading allocates millions of containers that live until the import
-    ends, and no cycle: the collector would walk them, and the whole
-    document, again and again, for half the time of a large import. No
-    other greenlet runs meanwhile (reading does no I/O).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _items(parent: dict, key: str, path: str) -> list:

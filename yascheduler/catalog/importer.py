@@ -45,8 +45,10 @@ import os
 from dataclasses import dataclass
 
 import gevent.lock
+import msgspec
 
 from yascheduler.support.errors import CatalogError
+from yascheduler.support.freed_memory import collector_paused
 
 from .entries import RadioEntry, read_catalog
 from .forms import new_radio
@@ -71,21 +73,43 @@ class CatalogChange:
         )
 
 
+_decode_strictly = msgspec.json.Decoder().decode
+
+
 def parse_catalog(data: bytes | str) -> dict:
     """Decode a catalog file's text; the rules are checked by the import."""
+    return _decoded(data)[0]
+
+
+def _decoded(data: bytes | str) -> tuple[dict, bool]:
+    """(the catalog document of the file's text, whether all its text is known to be valid
+    Unicode).
+
+    msgspec decodes it four times faster than `json` (at 100,000 radios, a quarter
+    of the import's time was `json`) and refuses whatever `json` would refuse, and
+    more: NaN, a lone surrogate, a byte order mark. What it refuses is decoded
+    again by `json`, so that the same text reads as it always did (NaN and lone
+    surrogates for the import's rules to reject with their path), and a broken
+    file is named by json's error (line and column).
+    """
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise CatalogError("", f"not valid JSON: {exc}") from None
+        document, unicode_checked = _decode_strictly(data), True
+    except (msgspec.DecodeError, UnicodeError, RecursionError):
+        try:
+            document, unicode_checked = json.loads(data), False
+        except (ValueError, RecursionError) as exc:
+            raise CatalogError("", f"not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise CatalogError("", "must be a JSON object")
-    return document
+    return document, unicode_checked
 
 
 def import_catalog(data: bytes | str | dict, store: CatalogStore) -> CatalogChange:
     """Validate the whole catalog, then write it to `store`; a broken one writes nothing."""
-    document = data if isinstance(data, dict) else parse_catalog(data)
-    user_entries, radio_entries = read_catalog(document)
+    # the decoded document is millions of containers and no cycle (entries.read_catalog)
+    with collector_paused():
+        document, unicode_checked = (data, False) if isinstance(data, dict) else _decoded(data)
+        user_entries, radio_entries = read_catalog(document, unicode_checked)
     with _one_import_at_a_time:
         user_plan = _plan_users(user_entries, store.users)
         radio_plan = _plan_radios(radio_entries, store.radios)
@@ -256,6 +280,8 @@ def _merged_radio(entry: RadioEntry, stored: dict | None) -> dict:
 def _upserted_by_id(stored: list[dict], named: list[dict], deleted: set) -> list[dict]:
     """`stored` without the `deleted` ids, with the items of `named` put in place of those
     of the same id, the others added."""
+    if not stored:  # a new radio's: the file's, whose ids are unique (entries.py)
+        return list(named)
     named_by_id = {item["id"]: item for item in named}
     kept = [named_by_id.pop(item["id"], item) for item in stored if item["id"] not in deleted]
     return kept + list(named_by_id.values())

@@ -50,9 +50,12 @@ _decode = msgspec.json.Decoder().decode
 def packed(radio: dict) -> dict:
     """The stored document of a radio ({"_id": uuid, field: value...}); the caller's
     dict is kept."""
-    fields = {name: value for name, value in radio.items() if name != "_id"}
+    fields = radio.copy()
+    del fields["_id"]
     stored = {"_id": radio["_id"], PLAYLIST_IDS: playlist_ids(radio)}
-    stored.update((name, radio[name]) for name in QUERIED if name in radio)
+    for name in QUERIED:
+        if name in radio:
+            stored[name] = radio[name]
     stored[SHARD] = shard_of(str(radio["_id"]))  # not in the body: its index reads it
     stored[BODY] = _encode(fields).decode()
     return stored

@@ -14,6 +14,7 @@ and that of a radio stored before, or saved by hand, which is read as it is.
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+import gevent
 from mongoengine import (
     BooleanField,
     Document,
@@ -159,6 +160,10 @@ class StoredRadios:
         # proportion (4 s for 20,000 radios, 89 s for 100,000): theirs is linear.
         queries = ({"_id": {"$in": list(uuids)}}, {PLAYLIST_IDS: {"$in": list(playlist_ids)}})
         with storing("reading the radios an import names"):
+            # none stored (a first import): the queries, which cost nx-27017 its parsing of
+            # every id given (a second at 100,000 radios), would find nothing
+            if _collection().estimated_document_count() == 0:
+                return []
             _index_radios_without_playlist_ids()
             found = {}
             for query in queries:
@@ -171,11 +176,7 @@ class StoredRadios:
         `_id` says which), delete others by uuid in one batch."""
         with storing("writing %d radios", len(inserted) + len(replaced) + len(deleted)):
             collection = _collection()
-            # in batches: one insert of 100,000 radios keeps nx-27017 busy past the
-            # socket timeout (30 s) on a loaded machine, and the import fails
-            for start in range(0, len(inserted), WRITE_BATCH):
-                batch = inserted[start : start + WRITE_BATCH]
-                collection.insert_many([packed(radio) for radio in batch])
+            _insert_packed(collection, inserted)
             for radio in replaced:
                 collection.replace_one({"_id": radio["_id"]}, packed(radio))
             if deleted:
@@ -188,6 +189,25 @@ class StoredRadios:
 
 def _collection():
     return Radio._get_collection()
+
+
+def _insert_packed(collection, radios: list[dict]) -> None:
+    """Insert the radios packed, in batches: one insert of 100,000 radios keeps nx-27017
+    busy past the socket timeout (30 s) on a loaded machine, and the import fails. Each
+    batch is packed while the store inserts the one before (a greenlet waits for it)."""
+    inserting = None
+    try:
+        for start in range(0, len(radios), WRITE_BATCH):
+            batch = [packed(radio) for radio in radios[start : start + WRITE_BATCH]]
+            if inserting is not None:
+                inserting.get()  # its error raised here
+            inserting = gevent.spawn(collection.insert_many, batch)
+        if inserting is not None:
+            inserting.get()
+    except BaseException:
+        if inserting is not None:
+            inserting.kill()  # the import stops: none of its batches left inserting
+        raise
 
 
 def _index_radios_without_playlist_ids() -> None:
