@@ -1,5 +1,6 @@
 """Rules checked against what is stored, and the catalog file and its text."""
 
+import gc
 import json
 
 import pytest
@@ -194,6 +195,19 @@ def test_nan_in_the_text_is_rejected(db):
         "radios[0].playlists[0].songs[0].duration",
         "must be a finite number",
     )
+
+
+def test_a_rejected_import_leaves_what_it_read_to_the_collector(db):
+    gc.collect()  # the tests' earlier garbage, not to be frozen by what follows
+    frozen = gc.get_freeze_count()
+    broken = json.dumps(small_catalog()).replace('"duration": 200', '"duration": "long"')
+
+    rejection(broken)
+
+    # frozen, its traceback's document would stay for good: one more at each bad import
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    import_catalog(small_catalog())
+    assert gc.isenabled() and gc.get_freeze_count() > frozen
 
 
 def test_missing_file_is_rejected_with_its_name(db, tmp_path):

@@ -106,15 +106,15 @@ def _decoded(data: bytes | str) -> tuple[dict, bool]:
 
 def import_catalog(data: bytes | str | dict, store: CatalogStore) -> CatalogChange:
     """Validate the whole catalog, then write it to `store`; a broken one writes nothing."""
-    # the decoded document is millions of containers and no cycle (entries.read_catalog)
-    with collector_paused():
+    # the decoded document and the radios are millions of containers and no cycle
+    with collector_paused(spare=True):
         document, unicode_checked = (data, False) if isinstance(data, dict) else _decoded(data)
         user_entries, radio_entries = read_catalog(document, unicode_checked)
-    with _one_import_at_a_time:
-        user_plan = _plan_users(user_entries, store.users)
-        radio_plan = _plan_radios(radio_entries, store.radios)
-        user_plan.write(store.users)
-        radio_plan.write(store.radios)
+        with _one_import_at_a_time:
+            user_plan = _plan_users(user_entries, store.users)
+            radio_plan = _plan_radios(radio_entries, store.radios)
+            user_plan.write(store.users)
+            radio_plan.write(store.radios)
     return CatalogChange(
         stored_radios=radio_plan.to_save,
         deleted=radio_plan.to_delete,

@@ -50,18 +50,24 @@ def spare_from_the_collector() -> None:
 
 
 @contextmanager
-def collector_paused():
-    """The cyclic garbage collector off while a catalog is decoded and read.
+def collector_paused(spare: bool = False):
+    """The cyclic garbage collector off while a catalog is decoded, read and imported.
 
     That allocates millions of containers that live until the import ends, and
     no cycle: the collector would walk them, and the whole document, again and
-    again, for half the time of a large import. No other greenlet runs
-    meanwhile (decoding and reading do no I/O). Nested, the outer one enables it.
+    again (a quarter of an import's time, and more the larger it is). Other
+    greenlets may run meanwhile (an import writes); their cycles wait. Nested, the
+    outer one enables it again. `spare`: what exists once the block succeeded is
+    kept out of collections (spare_from_the_collector, which follows every import)
+    rather than walked once more as the collector starts again; not when it failed,
+    as its traceback holds what it built.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if spare and enabled:
+            gc.freeze()
     finally:
         if enabled:
             gc.enable()
