@@ -75,7 +75,8 @@ def unpacked(stored: dict) -> dict:
     fields = _decode(body)
     if not isinstance(fields, dict):
         raise TypeError("its body is no JSON object")
-    return {"_id": stored["_id"], **fields}
+    fields["_id"] = stored["_id"]  # rather than a copy of each radio read at start-up
+    return fields
 
 
 def is_packed(stored: dict) -> bool:

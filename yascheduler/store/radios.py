@@ -160,8 +160,8 @@ class StoredRadios:
         # proportion (4 s for 20,000 radios, 89 s for 100,000): theirs is linear.
         queries = ({"_id": {"$in": list(uuids)}}, {PLAYLIST_IDS: {"$in": list(playlist_ids)}})
         with storing("reading the radios an import names"):
-            # none stored (a first import): the queries, which cost nx-27017 its parsing of
-            # every id given (a second at 100,000 radios), would find nothing
+            # none stored (a first import): the queries would find nothing, and cost
+            # nx-27017 its parsing of every id given (0.2 s of its CPU at 20,000 radios)
             if _collection().estimated_document_count() == 0:
                 return []
             _index_radios_without_playlist_ids()
