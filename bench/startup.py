@@ -58,7 +58,7 @@ def start_up(name: str, redis: Redis, workdir: Path, catalog: Path, radios: int,
         )
         print(f"{name}: {stored(process, port)}", flush=True)
     finally:
-        for each in spies:
+        for each in filter(None, spies):  # None: no py-spy installed
             each.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
             finish_profile(each, top=15)
         process.stop(timeout=60)
