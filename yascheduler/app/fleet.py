@@ -91,7 +91,7 @@ class Fleet:
         service.writer.gives_way = self.beat.gone_first
         self.handover = RadioHandover(self)
         self.dispatch = Dispatch(
-            self.membership, self.holds_session, self.handover.holds_back, service.handlers.act
+            self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
         )
         self.membership.on_renewed = self.dispatch.overdue.release
         self.imported: list[dict] = []  # radios just imported at start-up: not read back

@@ -29,8 +29,8 @@ class Dispatch:
         self,
         membership,
         holds_session: Callable[[str, str | None], bool],
+        act: Callable[[dict], None],  # acts on a message kept (Handlers.act)
         holds_back: Callable[[dict], bool] = lambda message: False,
-        act: Callable[[dict], None] = lambda message: None,
     ):
         self.membership = membership
         self.holds_session = holds_session  # (session id, streamer or None)

@@ -28,7 +28,7 @@ MAX_KEPT = 100_000
 class Overdue:
     def __init__(self, membership, act: Callable[[dict], None], limit: int = MAX_KEPT):
         self.membership = membership
-        self.act = act  # acts on a message kept (streaming.handlers.Handlers.act)
+        self.act = act  # acts on a message kept
         self.limit = limit
         # shard -> its messages kept, in order, each with what says it is ours now
         self._kept: dict[int, deque[tuple[dict, Callable[[], bool]]]] = {}
