@@ -1,6 +1,7 @@
-"""The fleet's lease renewal goes before the store writer's next chunk: each of its store
-calls would otherwise wait behind one more chunk of a long write, and the renewal land
-past the leases' margin (a join burst: bench/README.md, "Overdue leases")."""
+"""The fleet's beat goes before the store writer's next chunk: each of its store calls
+(the leases renewed, the heartbeat, the instances read) would otherwise wait behind one
+more chunk of a long write, and the renewal land past the leases' margin (a join burst:
+bench/README.md, "Overdue leases")."""
 
 import gevent
 
@@ -14,27 +15,27 @@ from yascheduler.store.shards import StoredShards
 RADIOS = [f"r{number:05}" for number in range(8 * CHUNK)]  # eight chunks
 
 
-def test_a_renewal_under_way_waits_for_the_chunk_in_flight_alone(db):
+def test_a_beat_under_way_waits_for_the_chunk_in_flight_alone(db):
     parts = Parts(limit=10 * CHUNK)
-    landed = []  # a chunk landed: how many had before it
     membership = Membership(
         parts.clock, "a", StoredInstances(), StoredShards(), 3.0, lambda t: None, lambda s: None
     )
     membership.join()
-    during_the_renewal = []
-    beat = BeatFirst(membership, lambda: during_the_renewal.append(len(landed) - 1))
+    beat = BeatFirst(membership)
     parts.writer.gives_way = beat.gone_first
     for radio in RADIOS:
         parts.streams.add(radio, "s1", 1.0)
+    landed = []  # a chunk landed: how many had before it
+    during_the_beat = []
 
     def beat_after_the_first_chunk(radios):
         if radios is None:
             return  # the turn ended
         landed.append(len(landed))
         if len(landed) == 1:
-            gevent.spawn(beat.loop)
+            gevent.spawn(lambda: (beat.loop(), during_the_beat.append(len(landed) - 1)))
 
     parts.writer.listeners.append(beat_after_the_first_chunk)
     parts.writer.write_pending()
     assert len(landed) == len(RADIOS) // CHUNK
-    assert during_the_renewal == [1]  # the chunk sent as it began, not one more per call
+    assert during_the_beat == [1]  # the chunk sent as it began, not one more per call

@@ -87,13 +87,13 @@ class Fleet:
         )
         self.membership.wakeup = gevent.event.Event()
         self.membership.spawn = gevent.spawn  # a take's load, off the beat
+        self.beat = BeatFirst(self.membership)  # the part: the writer gives way to its beats
+        service.writer.gives_way = self.beat.gone_first
         self.handover = RadioHandover(self)
         self.dispatch = Dispatch(
             self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
         )
-        # the part: the writer gives way to its renewals, after which what was kept goes
-        self.beat = BeatFirst(self.membership, self.dispatch.overdue.release)
-        service.writer.gives_way = self.beat.gone_first
+        self.membership.on_renewed = self.dispatch.overdue.release
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories

@@ -94,7 +94,7 @@ class Writer:
         self._first: dict[Buffered, set] = {}  # its keys to write before its others
         self._putting_first = False
         self._urgent_left: tuple[int, BaseException | None] = (0, None)
-        # waits, between two chunks, while another's store calls go first (fleet renewals)
+        # waits, between two chunks, while another's store calls go first (the fleet's beat)
         self.gives_way: Callable[[], None] = lambda: None
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
@@ -287,7 +287,7 @@ class Writer:
 
     def _answered(self) -> None:
         """The store answered a chunk: a long turn of many is not a stall, the messages
-        waiting for that chunk may go, and a fleet renewal under way goes before the next."""
+        waiting for that chunk may go, and a fleet beat under way goes before the next."""
         self._writing_since = None  # nothing in flight while it gives way
         self._tell(self.backlog.radios.take_landed())
         self.gives_way()
