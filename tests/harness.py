@@ -19,13 +19,19 @@ TEST_SETTINGS = {
 }
 
 
-def start_service(redis_url: str, mongo_url: str, catalog=None, clock=None, **overrides) -> Service:
+def start_service(
+    redis_url: str, mongo_url: str, catalog=None, clock=None, fleet_clock=None, **overrides
+) -> Service:
+    """`fleet_clock`: the clock its leases are counted by (the real one if None, whatever
+    `clock` is: the instances of a fleet share real time)."""
     values = {**TEST_SETTINGS, "redis_url": redis_url, "mongo_url": mongo_url}
     values.update({name: str(value) for name, value in overrides.items()})
     settings = resolve(values, environ={})
     if catalog is not None:
         catalog_module.import_catalog(catalog, StoredCatalog())
     service = Service(settings, redis_url, clock=clock)
+    if fleet_clock is not None:
+        service.fleet.membership.clock = fleet_clock
     service.start()
     wait_for(lambda: service.bus.connected, "the service to subscribe")
     return service

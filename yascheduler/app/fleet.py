@@ -40,6 +40,7 @@ import gevent.event
 import ujson
 
 from yascheduler.catalog.importer import CatalogChange
+from yascheduler.fleet.beat_first import BeatFirst
 from yascheduler.fleet.dispatch import Dispatch
 from yascheduler.fleet.handover import bound
 from yascheduler.fleet.membership import Membership
@@ -86,8 +87,13 @@ class Fleet:
         )
         self.membership.wakeup = gevent.event.Event()
         self.membership.spawn = gevent.spawn  # a take's load, off the beat
+        self.beat = BeatFirst(self.membership)  # the part: the writer gives way to its beats
+        service.writer.gives_way = self.beat.gone_first
         self.handover = RadioHandover(self)
-        self.dispatch = Dispatch(self.membership, self.holds_session, self.handover.holds_back)
+        self.dispatch = Dispatch(
+            self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
+        )
+        self.membership.on_renewed = self.dispatch.overdue.release
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories

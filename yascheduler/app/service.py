@@ -213,7 +213,7 @@ class Service:
     def _parts(self) -> list:
         parts = [
             self.writer,
-            self.fleet.membership,
+            self.fleet.beat,
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
             self.fleet.handover,

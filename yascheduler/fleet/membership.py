@@ -1,13 +1,12 @@
 """This instance's place in the fleet: its heartbeat, and the shards it leases.
 
-A part (support.supervisor's shape) that, every third of the lease:
-renews this instance's heartbeat; renews the leases it holds (a renewal
-refused means another took the shard: it is let go at once); takes free or
-expired shards up to its fair share of the live instances; and gives back
-those above that share, so that a new instance gets its share at its next
-beats (handed over radio by radio: below). A shard counts as held until its
-lease's expiry minus a margin for clocks that drift: an instance that cannot renew stops
-acting for those radios before another may take them.
+A part (support.supervisor's shape) that, every third of the lease: renews this
+instance's heartbeat; renews the leases it holds (a renewal refused means another took
+the shard: it is let go at once); takes free or expired shards up to its fair share of
+the live instances; and gives back those above that share, so that a new instance gets
+its share at its next beats (handed over radio by radio: below). A shard counts as held
+until its lease's expiry minus a margin for clocks that drift: an instance that cannot
+renew stops acting for those radios before another may take them.
 
 The store unreachable: an instance that was alone at its last beat keeps
 counting its shards, from the moment a beat begun in time waits on the store
@@ -98,6 +97,7 @@ class Membership:
         self.handover_seconds = handover_seconds  # fleet/handover.py's bound
         self.on_claim_lost = on_claim_lost  # radios handed here that stopped counting
         self.on_handing: Callable[[], None] = lambda: None  # a handover begins
+        self.on_renewed: Callable[[], None] = lambda: None  # leases renewed, or cut off alone
         self.handovers = Handovers(self, shards)
         self.leases: dict[int, Lease] = {}
         self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
@@ -127,14 +127,13 @@ class Membership:
         return self.clock.now() < lease.expires_at - self.lease_seconds * MARGIN
 
     def steady(self) -> bool:
-        """Every shard leased still counts: False while renewals are overdue (the process
-        was paused, or the store is slow) until they are renewed, or let go."""
+        """Every shard leased still counts: False while renewals are overdue (the process was
+        paused, or the store is slow: their messages kept) until renewed, or let go."""
         return all(self.holds(shard) for shard in self.leases)
 
     def taking_over(self) -> int:
-        """How many shards wait for a live owner while this instance is under its fair
-        share (it will take them as their leases expire), and those it is loading; 0
-        once it holds its share."""
+        """How many shards wait for a live owner while this instance is under its fair share
+        (it will take them as their leases expire), and those it is loading; 0 once held."""
         held = len(self.leases) + len(self._arriving)
         return (self.orphans if held < self.share else 0) + len(self._arriving)
 
@@ -230,6 +229,7 @@ class Membership:
             self._beat()
         except StoreError as error:  # the leases run out by themselves: held ones stop counting
             self._alone_and_cut_off = alone
+            self.on_renewed()  # alone, its shards count again
             log.warning("fleet: %s; retrying", error)
         finally:
             self._alone_and_waiting = False
@@ -293,6 +293,7 @@ class Membership:
                 del self.leases[shard]
                 self.handovers.outgoing.pop(shard, None)
                 lost.add(shard)
+        self.on_renewed()
         return lost
 
     def _take(self, wanted: int, now: float) -> None:

@@ -94,6 +94,8 @@ class Writer:
         self._first: dict[Buffered, set] = {}  # its keys to write before its others
         self._putting_first = False
         self._urgent_left: tuple[int, BaseException | None] = (0, None)
+        # waits, between two chunks, while another's store calls go first (the fleet's beat)
+        self.gives_way: Callable[[], None] = lambda: None
 
     # --- the barrier (streaming.bus) ----------------------------------------------------
 
@@ -284,10 +286,12 @@ class Writer:
             self._putting_first = False
 
     def _answered(self) -> None:
-        """The store answered a chunk: a long turn of many is not a stall, and the
-        messages waiting for that chunk may go."""
-        self._writing_since = self._timer()
+        """The store answered a chunk: a long turn of many is not a stall, the messages
+        waiting for that chunk may go, and a fleet beat under way goes before the next."""
+        self._writing_since = None  # nothing in flight while it gives way
         self._tell(self.backlog.radios.take_landed())
+        self.gives_way()
+        self._writing_since = self._timer()
         self._put_first()  # the radios marked meanwhile
 
     def _tell(self, radios: set[str] | None) -> None:

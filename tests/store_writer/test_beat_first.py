@@ -1,0 +1,41 @@
+"""The fleet's beat goes before the store writer's next chunk: each of its store calls
+(the leases renewed, the heartbeat, the instances read) would otherwise wait behind one
+more chunk of a long write, and the renewal land past the leases' margin (a join burst:
+bench/README.md, "Overdue leases")."""
+
+import gevent
+
+from tests.store_writer.test_writer import Parts
+from yascheduler.fleet.beat_first import BeatFirst
+from yascheduler.fleet.membership import Membership
+from yascheduler.store.bulk import CHUNK
+from yascheduler.store.instances import StoredInstances
+from yascheduler.store.shards import StoredShards
+
+RADIOS = [f"r{number:05}" for number in range(8 * CHUNK)]  # eight chunks
+
+
+def test_a_beat_under_way_waits_for_the_chunk_in_flight_alone(db):
+    parts = Parts(limit=10 * CHUNK)
+    membership = Membership(
+        parts.clock, "a", StoredInstances(), StoredShards(), 3.0, lambda t: None, lambda s: None
+    )
+    membership.join()
+    beat = BeatFirst(membership)
+    parts.writer.gives_way = beat.gone_first
+    for radio in RADIOS:
+        parts.streams.add(radio, "s1", 1.0)
+    landed = []  # a chunk landed: how many had before it
+    during_the_beat = []
+
+    def beat_after_the_first_chunk(radios):
+        if radios is None:
+            return  # the turn ended
+        landed.append(len(landed))
+        if len(landed) == 1:
+            gevent.spawn(lambda: (beat.loop(), during_the_beat.append(len(landed) - 1)))
+
+    parts.writer.listeners.append(beat_after_the_first_chunk)
+    parts.writer.write_pending()
+    assert len(landed) == len(RADIOS) // CHUNK
+    assert during_the_beat == [1]  # the chunk sent as it began, not one more per call
