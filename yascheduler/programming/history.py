@@ -96,15 +96,15 @@ class PlayHistory:
             self._artists.get(separation_key(song.artist), NEVER),
         )
 
-    def separation_starts(self, weighing) -> list[tuple[float, float, float]]:
+    def separation_starts(self, weighing, times=None) -> list[tuple[float, float, float]]:
         """For each song a rotation.Weighing weighs: (its last start, its title's, its
-        artist's), NEVER for none; song_time for all of them, and the titles' and
-        artists', in one pass (through map(), in C: every choice asks it of every
-        song of a playlist)."""
+        artist's), NEVER for none; song_time for all of them (`times` if given: what
+        song_times gave), and the titles' and artists', in one pass (through map(), in
+        C: every choice asks it of every song of a playlist)."""
         count = len(weighing.songs)
         titles = map(self._titles.get, weighing.titles, repeat(NEVER, count))
         artists = map(self._artists.get, weighing.artists, repeat(NEVER, count))
-        return list(zip(self.song_times(weighing), titles, artists))
+        return list(zip(self.song_times(weighing) if times is None else times, titles, artists))
 
     def song_times(self, weighing) -> list[float]:
         """song_time for each song a rotation.Weighing weighs, NEVER for none."""

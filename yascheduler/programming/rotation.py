@@ -138,21 +138,26 @@ def pick_index(
     """The index in `songs` of pick_song's choice.
 
     Every choice weighs every song of the playlist: songs are taken by their
-    index, their figures in lists, rather than looked up by id. When nothing
-    the radio played (nor the catalog's last plays) is within a separation
-    window, every song keeps every rule: the walk over them is skipped (a
-    restart after the stored timelines went stale, or a first start).
+    index, their figures in lists, rather than looked up by id. The walk over
+    the rules is skipped where its outcome is known: when nothing the radio
+    played (nor the catalog's last plays) is within a separation window, every
+    song keeps every rule (a restart after the stored timelines went stale, or
+    a first start); when every song played within REPEAT_WINDOW, none keeps
+    even the first (a playlist of few songs).
     """
     latest = max(history.latest, songs.catalog_latest)
     if now - latest >= max(REPEAT_WINDOW, settings.title_separation, settings.artist_separation):
         if latest == NEVER and songs.eligible == range(len(songs.songs)):
             return _weighted_evenly(songs, rng)  # never played: every recency factor is 1
         return _weighted(songs, songs.eligible, history.song_times(songs), rng)
-    starts = history.separation_starts(songs)
-    times = [start[0] for start in starts]
-    kept = _rules_kept(starts, now, settings)
-    # the most rules a song keeps, dropped from the last (RULES): the songs keeping them all
-    most = max(map(kept.__getitem__, songs.eligible))
+    times = history.song_times(songs)
+    if now - min(map(times.__getitem__, songs.eligible)) < REPEAT_WINDOW:
+        most = 0
+    else:
+        kept = _rules_kept(history.separation_starts(songs, times), now, settings)
+        # the most rules a song keeps, dropped from the last (RULES): the songs keeping
+        # them all are weighed
+        most = max(map(kept.__getitem__, songs.eligible))
     if most:
         return _weighted(songs, [i for i in songs.eligible if kept[i] >= most], times, rng)
     if songs.labelled:
