@@ -72,7 +72,7 @@ class Chooser:
             return Choice(jingle_segment(hourly, at))
         jingle = due_jingle(state.radio, timeline.jingle_counters)
         if jingle is not None:
-            jingle_played(timeline.jingle_counters, jingle.id, at)
+            jingle_played(timeline.writable("jingle_counters"), jingle.id, at)
             state.unsaved.add("jingle_counters")
             return Choice(jingle_segment(jingle, at))
         return self._counted(state, self._song(state, current, at))
@@ -83,7 +83,7 @@ class Chooser:
 
     def _counted(self, state: RadioState, choice: Choice | None) -> Choice | None:
         """A song chosen counts for the between_songs jingles."""
-        if choice is not None and count_song(state.radio, state.timeline.jingle_counters):
+        if choice is not None and count_song(state.radio, state.timeline):
             state.unsaved.add("jingle_counters")
         return choice
 
@@ -203,7 +203,7 @@ def _next_in_order(timeline: Timeline, show: ShowOnAir) -> Song:
     index = position.get("next", 0) if position.get("show_start") == show.starts_at else 0
     songs = ordered_songs(show.playlist)
     song = songs[index % len(songs)]
-    timeline.show_positions[key] = {
+    timeline.writable("show_positions")[key] = {
         "show_start": show.starts_at,
         "next": index % len(songs) + 1,
     }

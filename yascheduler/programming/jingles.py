@@ -8,7 +8,7 @@ next boundaries, before the next song.
 """
 
 from .catalog_view import Jingle, Radio
-from .timeline import JingleCounter
+from .timeline import JingleCounter, Timeline
 from .radio_memo import remember_last_radio
 
 NEVER = float("-inf")
@@ -45,12 +45,13 @@ def jingle_played(counters: dict[str, JingleCounter], jingle_id: str, at: float)
     counters[jingle_id] = JingleCounter(songs=0, played_at=at)
 
 
-def count_song(radio: Radio, counters: dict[str, JingleCounter]) -> bool:
-    """A song was chosen: every between_songs jingle counts it. The counters of jingles
-    the radio no longer has go. True if anything changed."""
+def count_song(radio: Radio, timeline: Timeline) -> bool:
+    """A song was chosen: every between_songs jingle counts it in the timeline's counters.
+    The counters of jingles the radio no longer has go. True if anything changed."""
     ranges = between_songs_ranges(radio)
-    if not ranges and not counters:
+    if not ranges and not timeline.jingle_counters:
         return False
+    counters = timeline.writable("jingle_counters")
     for jingle_id in counters.keys() - ranges.keys():
         del counters[jingle_id]
     for jingle_id in ranges:

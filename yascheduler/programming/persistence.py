@@ -62,17 +62,17 @@ def changes(state: RadioState, event: Event) -> dict:
             changed["event_at"], changed["event_kind"] = event or (None, None)
         else:
             changed[name] = state.timeline.stored_value(name)
-    for song_id, at in state.unsaved_song_starts.items():
+    for song_id, at in state.unsaved_song_starts:  # a later start of a song wins
         changed[f"song_starts.{song_id}"] = at
     state.unsaved.clear()
-    state.unsaved_song_starts.clear()
+    state.unsaved_song_starts = ()
     return changed
 
 
 def whole(state: RadioState, event: Event) -> dict:
     """Every stored field of a radio that had no timeline; it counts as saved now."""
-    song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts.items()}
-    state.unsaved_song_starts.clear()
+    song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts}
+    state.unsaved_song_starts = ()
     state.unsaved.update(TIMELINE_FIELDS)
     state.unsaved.add(EVENT)
     return {**changes(state, event), "song_starts": song_starts}

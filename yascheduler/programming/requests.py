@@ -54,7 +54,7 @@ class RequestDesk:
         for request in sorted(requests, key=lambda request: request.requested_at):
             state = self._radios.get(request.radio_uuid)
             if state is not None:
-                state.requests.append(request)
+                state.requests += (request,)
                 self._count(request.user_id, 1)
 
     def submit(self, radio_uuid: str, song_id: int, user_id: int) -> SongRequest:
@@ -67,7 +67,7 @@ class RequestDesk:
             now = self._clock.now()
             self._admit(state, song_id, user_id, now)
             request = SongRequest(uuid4().hex, radio_uuid, song_id, user_id, now)
-            state.requests.append(request)
+            state.requests += (request,)
             self._count(user_id, 1)
             self._store.add(request)
         log.info("radio %s: request %s of song %d by user %d queued", *_shown(request))
@@ -89,18 +89,18 @@ class RequestDesk:
         for request in state.requests_done:
             self._count(request.user_id, -1)
             self._store.delete(request.id, state.uuid)
-        state.requests_done.clear()
+        state.requests_done = ()
 
     def radio_gone(self, state: RadioState, forget_stored: bool = True) -> None:
         """The radio is no longer programmed: its requests are dropped (`forget_stored`
         False: another instance programs it now, and takes them from the store)."""
         if forget_stored:
-            state.requests_done.extend(state.requests)
+            state.requests_done += state.requests
             self.taken(state)
         else:
             for request in state.requests:
                 self._count(request.user_id, -1)
-        state.requests.clear()
+        state.requests = ()
 
     def _admit(self, state: RadioState, song_id: int, user_id: int, now: float) -> None:
         settings = self._settings
@@ -142,11 +142,11 @@ def take_request(
 ) -> tuple[SongRequest, Playlist, Song] | None:
     """The oldest pending request that may play at `at` (a song boundary), no longer
     pending; a request whose song has left the catalog is dropped."""
-    for request in list(state.requests):
+    for request in state.requests:
         rule, found = refusal_at(state, request.song_id, at, settings)
         if rule in (None, NOT_IN_CATALOG):
-            state.requests.remove(request)
-            state.requests_done.append(request)
+            state.requests = tuple(kept for kept in state.requests if kept is not request)
+            state.requests_done += (request,)
         if rule is None:
             log.info("radio %s: request %s of song %d by user %d plays", *_shown(request))
             return request, *found

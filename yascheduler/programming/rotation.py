@@ -12,12 +12,14 @@ choice among all, the recency factor keeping the newest ones unlikely.
 """
 
 import random
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add, attrgetter, mul
 
 from .catalog_view import Playlist, Song
-from .history import PlayHistory, separation_key
+from .history import NEVER, PlayHistory, separation_key
 from .interface import ProgrammingSettings
 
 REPEAT_WINDOW = 3 * 3600.0
@@ -25,6 +27,7 @@ REPEAT_WINDOW = 3 * 3600.0
 RULES = ("repeat_window", "title", "artist")
 NEWEST_FACTOR = 0.15
 QUEUE_DEPTH = 3
+_song_id = attrgetter("id")
 
 
 def playable(songs) -> list[Song]:
@@ -38,13 +41,19 @@ def has_playable(songs) -> bool:
 def recency_factors(times: list[float], indices) -> list[float]:
     """The recency factors of the songs at `indices`, from every song's last start
     (NEVER: never played); a song's rank is the count of songs played before it, so
-    equal times share one."""
+    equal times share one. Each factor is looked up by rank in a table (in C)."""
     ordered = sorted(times)
-    last = len(ordered) - 1
-    if not last:
+    if len(ordered) == 1:
         return [1.0] * len(indices)
-    fall = 1.0 - NEWEST_FACTOR
-    return [1.0 - fall * bisect_left(ordered, times[i]) / last for i in indices]
+    ranks = map(bisect_left, repeat(ordered), map(times.__getitem__, indices))
+    return list(map(_factor_by_rank(len(ordered)).__getitem__, ranks))
+
+
+@lru_cache(maxsize=1024)
+def _factor_by_rank(count: int) -> tuple[float, ...]:
+    """The recency factor of each rank among `count` songs (shared: playlists are of few sizes)."""
+    last, fall = count - 1, 1.0 - NEWEST_FACTOR
+    return tuple(1.0 - fall * rank / last for rank in range(count))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,7 @@ class Weighing:
     titles: tuple[str | None, ...]
     artists: tuple[str | None, ...]
     catalog_starts: tuple[float | None, ...] | None
+    catalog_latest: float  # the latest of catalog_starts (NEVER: none)
     eligible: tuple[int, ...] | range
     squares: tuple[float, ...]
     labelled: bool  # a song that may be chosen has an artist or a title
@@ -81,6 +91,7 @@ def weighing(songs) -> Weighing:
         titles=tuple(separation_key(song.title) for song in songs),
         artists=tuple(separation_key(song.artist) for song in songs),
         catalog_starts=None if catalog.count(None) == len(catalog) else catalog,
+        catalog_latest=max((at for at in catalog if at is not None), default=NEVER),
         eligible=eligible,
         squares=_shared(tuple(song.frequency**2 for song in songs)),
         labelled=any(songs[i].artist or songs[i].title for i in eligible),
@@ -113,18 +124,42 @@ def pick_song(
     settings: ProgrammingSettings,
     rng: random.Random,
 ) -> Song:
-    """One of the songs (playable, not empty), as the module docstring says.
+    """One of the songs (playable, not empty), as the module docstring says."""
+    return songs.songs[pick_index(songs, history, now, settings, rng)]
+
+
+def pick_index(
+    songs: Weighing,
+    history: PlayHistory,
+    now: float,
+    settings: ProgrammingSettings,
+    rng: random.Random,
+) -> int:
+    """The index in `songs` of pick_song's choice.
 
     Every choice weighs every song of the playlist: songs are taken by their
-    index, their figures in lists, rather than looked up by id.
+    index, their figures in lists, rather than looked up by id. The walk over
+    the rules is skipped where its outcome is known: when nothing the radio
+    played (nor the catalog's last plays) is within a separation window, every
+    song keeps every rule (a restart after the stored timelines went stale, or
+    a first start); when every song played within REPEAT_WINDOW, none keeps
+    even the first (a playlist of few songs).
     """
-    starts = history.separation_starts(songs)
-    times = [start[0] for start in starts]
-    kept = _rules_kept(starts, now, settings)
-    for rules in range(len(RULES), 0, -1):
-        remaining = [i for i in songs.eligible if kept[i] >= rules]
-        if remaining:
-            return _weighted(songs, remaining, times, rng)
+    latest = max(history.latest, songs.catalog_latest)
+    if now - latest >= max(REPEAT_WINDOW, settings.title_separation, settings.artist_separation):
+        if latest == NEVER and songs.eligible == range(len(songs.songs)):
+            return _weighted_evenly(songs, rng)  # never played: every recency factor is 1
+        return _weighted(songs, songs.eligible, history.song_times(songs), rng)
+    times = history.song_times(songs)
+    if now - min(map(times.__getitem__, songs.eligible)) < REPEAT_WINDOW:
+        most = 0
+    else:
+        kept = _rules_kept(history.separation_starts(songs, times), now, settings)
+        # the most rules a song keeps, dropped from the last (RULES): the songs keeping
+        # them all are weighed
+        most = max(map(kept.__getitem__, songs.eligible))
+    if most:
+        return _weighted(songs, [i for i in songs.eligible if kept[i] >= most], times, rng)
     if songs.labelled:
         return _least_recent(songs.songs, songs.eligible, times)
     return _weighted(songs, songs.eligible, times, rng)
@@ -155,23 +190,39 @@ def _rules_kept(starts: list[tuple], now: float, settings: ProgrammingSettings) 
     ]
 
 
-def _weighted(songs: Weighing, indices, times, rng) -> Song:
+def _weighted(songs: Weighing, indices, times, rng) -> int:
     factors = recency_factors(times, indices)
-    squares = songs.squares
-    weights = [squares[i] * factor for i, factor in zip(indices, factors)]
+    weights = list(map(mul, map(songs.squares.__getitem__, indices), factors))
     total = sum(weights)
     if total <= 0:
         return _least_recent(songs.songs, indices, times)
-    threshold = rng.random() * total
-    for i, weight in zip(indices, weights):
-        threshold -= weight
-        if threshold < 0:
-            return songs.songs[i]
-    return songs.songs[indices[-1]]  # rounding left a sliver of the total
+    return indices[_drawn(weights, rng.random() * total)]
 
 
-def _least_recent(songs, indices, times) -> Song:
-    return songs[min(indices, key=lambda i: (times[i], songs[i].id))]
+def _weighted_evenly(songs: Weighing, rng) -> int:
+    """_weighted for every song, none ever played: each weight its square."""
+    total = sum(songs.squares)
+    if total <= 0:
+        return _least_recent(songs.songs, songs.eligible, [NEVER] * len(songs.songs))
+    return _drawn(songs.squares, rng.random() * total)
+
+
+def _drawn(weights, threshold: float) -> int:
+    """The first position where `threshold`, less the weights one by one up to it, falls
+    below 0; the last if rounding leaves a sliver of it.
+
+    The running differences are computed negated, -threshold + w0 + w1 ...: IEEE
+    rounding is symmetric, so they are exactly the differences negated, they rise
+    (the weights are >= 0), and accumulate and bisect take them in C.
+    """
+    rising = list(accumulate(weights, add, initial=-threshold))
+    return min(bisect_right(rising, 0.0), len(weights)) - 1
+
+
+def _least_recent(songs, indices, times) -> int:
+    """The index of the song played longest ago (the lowest id among equals)."""
+    ids = map(_song_id, map(songs.__getitem__, indices))
+    return min(zip(map(times.__getitem__, indices), ids, indices))[2]
 
 
 @dataclass(slots=True)
@@ -233,8 +284,9 @@ class Rotation:
             ahead.record_song(song, starts_at)
             starts_at += self._length(song)
         while len(queue.songs) < depth:
-            song = pick_song(songs, ahead, starts_at, self._settings, self._rng)
-            ahead.record_song(song, starts_at)
+            index = pick_index(songs, ahead, starts_at, self._settings, self._rng)
+            song = songs.songs[index]
+            ahead.record_keys(song.id, songs.titles[index], songs.artists[index], starts_at)
             starts_at += self._length(song)
             queue.songs.append(song)
 

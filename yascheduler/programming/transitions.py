@@ -185,7 +185,7 @@ class Transitions:
         _, song = catalog_song(state.radio, segment)
         artist, title = (song.artist, song.title) if song is not None else (None, None)
         state.history.record(segment.song_id, artist, title, segment.starts_at)
-        state.unsaved_song_starts[segment.song_id] = segment.starts_at
+        state.unsaved_song_starts += ((segment.song_id, segment.starts_at),)
         if heard:
             self._player.song_started(state.uuid, segment.song_id, segment.starts_at)
 
