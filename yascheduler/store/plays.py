@@ -34,21 +34,19 @@ service also deletes expired documents itself, once an hour (app/play_log.py),
 on either server.
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+import msgspec
 from bson import ObjectId
 from mongoengine import DateTimeField, Document, FloatField, IntField, StringField
 from pymongo import ASCENDING, DESCENDING
 
 from . import packed_plays as packing
-import logging
-
-import msgspec
-
 from .packed_plays import BUCKET, SPAN, TTL_FIELD, as_date, bucket_of, record_of
-from .pending import Buffered
+from .pending import Backlog, Buffered
 from .play_order import newest_first, oldest_first
 from .records import READ_BATCH, storing
 
@@ -80,7 +78,7 @@ class Play(Document):
 
 
 @dataclass
-class Gathering:
+class GatheredTurns:
     """Hours queued from a bucket's turns: the turns go once all of those are stored."""
 
     turns: list = field(default_factory=list)  # their _ids
@@ -90,12 +88,12 @@ class Gathering:
 class StoredPlays(Buffered):
     what = "play history document %s"
 
-    def __init__(self, backlog=None):
+    def __init__(self, backlog: Backlog | None = None):
         super().__init__(backlog)
         # bucket -> the turn document its records queued since the last turn go in:
         # (its _id, {radio uuid: records}), made a document when the writer takes it
         self._open: dict[int, tuple[ObjectId, dict[str, list[dict]]]] = {}
-        self._gatherings: dict[int, Gathering] = {}  # by bucket
+        self._gatherings: dict[int, GatheredTurns] = {}  # by bucket
 
     def collection(self):
         return _collection()
@@ -139,7 +137,7 @@ class StoredPlays(Buffered):
         if not turns:
             return 0
         hours = packing.hours_of(turns)
-        self._gatherings[bucket] = Gathering(list(turns), set(hours))
+        self._gatherings[bucket] = GatheredTurns(list(turns), set(hours))
         self._replace_all(hours)
         return len(turns)
 
