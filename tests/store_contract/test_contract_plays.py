@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.store_contract.conftest import raw
+from yascheduler.app.play_log import RETRY_AFTER, Gathering
 from yascheduler.programming.interface import TrackStart
 from yascheduler.store.packed_plays import BUCKETS, bucket_of
 from yascheduler.store.pending import Backlog, write_taken
@@ -185,3 +186,9 @@ def test_an_index_on_an_array_is_multikey_except_on_nx(backend, query):
     collection.insert_one({"uuids": ["a", "b"]})
     misses = backend == "nx" and not isinstance(query["uuids"], dict)
     assert len(list(collection.find(query))) == (0 if misses else 1)
+
+
+def test_gathering_with_the_store_gone_says_so_and_tries_again_soon(unreachable, caplog):
+    gathering = Gathering(StoredPlays(Backlog()))
+    assert gathering.loop() == RETRY_AFTER
+    assert "history: gathering bucket 0's plays failed" in caplog.text
