@@ -17,7 +17,8 @@ from tests.harness import http_base, stored, wait_for
 from tests.test_ops_cli import run_cli
 from yascheduler.app.play_log import SWEEP_EVERY, Retention
 from yascheduler.programming.interface import TrackStart
-from yascheduler.store.plays import DAY, StoredPlays
+from yascheduler.store.packed_plays import BUCKETS
+from yascheduler.store.plays import DAY, Play, StoredPlays
 from yascheduler.support.clock import FakeClock
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -149,6 +150,23 @@ def test_each_kind_with_its_song_artist_title_and_show(service):
     assert song["show"] is None
     # every start once: the sum of what played is the hour
     assert len({item["started_at"] for item in items}) == len(items)
+
+
+def test_the_history_reads_the_same_once_gathered_by_hour_and_its_turns_deleted(service):
+    before, page_two = every_item(service), history(service, page=2).json()
+    plays = service.repositories.plays
+    turns = plays_documents()
+    assert 0 < turns < len(before)  # a writer turn's records in one document a bucket
+    for _ in range(BUCKETS):  # the history-gathering part's turns, through every bucket
+        service.gathering.loop()
+    stored(service)
+    assert plays.delete_gathered() == turns
+    assert plays_documents() == 2  # the radio's two clock hours
+    assert every_item(service) == before and history(service, page=2).json() == page_two
+
+
+def plays_documents() -> int:
+    return len(list(Play._get_collection().find({}, {"_id": 1})))
 
 
 def test_since_and_until_select_in_the_radios_local_time_or_with_an_offset(service):

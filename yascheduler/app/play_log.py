@@ -1,10 +1,12 @@
 """The play history as it is written: every track started, with the radio's listeners at
-its start (the engine's interface.TrackLog), and the hourly deletion of what is older
-than `history_days` (store/plays.py: why the TTL index is not enough)."""
+its start (the engine's interface.TrackLog), the turns' records gathered into one
+document per radio and hour, and the hourly deletion of what is older than
+`history_days` (store/plays.py: why hours, and why the TTL index is not enough)."""
 
 import logging
 
 from yascheduler.programming.interface import TrackStart
+from yascheduler.store.packed_plays import BUCKETS
 from yascheduler.store.plays import DAY, StoredPlays
 from yascheduler.support.errors import StoreError
 
@@ -12,6 +14,7 @@ log = logging.getLogger("yascheduler.history")
 
 SWEEP_EVERY = 3600.0
 RETRY_AFTER = 60.0  # the store did not answer: soon again, not in an hour
+GATHER_EVERY = 3600.0  # each bucket's turns gathered once in this time
 
 
 class PlayLog:
@@ -43,3 +46,28 @@ class Retention:
         if deleted:
             log.info("history: %d plays older than %g days deleted", deleted, self.days)
         return SWEEP_EVERY
+
+
+class Gathering:
+    """A part: the turns of one bucket of radios gathered into hours at a time, every
+    bucket in GATHER_EVERY (the turns an hour's hours gathered are deleted at the next
+    turn, once those are stored)."""
+
+    name = "history-gathering"
+
+    def __init__(self, plays: StoredPlays, every: float = GATHER_EVERY):
+        self._plays = plays
+        self._every = every
+        self._bucket = 0  # the next to gather
+
+    def loop(self) -> float:
+        try:
+            self._plays.delete_gathered()
+            turns = self._plays.gather(self._bucket)
+        except StoreError as error:
+            log.warning("history: gathering bucket %d's plays failed: %s", self._bucket, error)
+            return RETRY_AFTER
+        if turns:
+            log.info("history: %d turns of bucket %d gathered by hour", turns, self._bucket)
+        self._bucket = (self._bucket + 1) % BUCKETS
+        return self._every / BUCKETS

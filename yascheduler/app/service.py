@@ -41,7 +41,7 @@ from yascheduler.webapp.sender import OutboxSender
 from .admin import Admin
 from .catalog_changes import CatalogChanges
 from .play_history import PlayHistoryReader
-from .play_log import PlayLog, Retention
+from .play_log import Gathering, PlayLog, Retention
 from .fleet import FLEET_CHANNEL, Fleet
 from .read_model import ReadModel
 from .repositories import Repositories
@@ -107,6 +107,7 @@ class Service:
             requests=stored.requests,
         )
         self.retention = Retention(clock, stored.plays, settings.history_days)
+        self.gathering = Gathering(stored.plays)
         self.stations = Stations(
             clock,
             self.bus,
@@ -222,6 +223,7 @@ class Service:
             SessionExpiry(self.stations),
             self.series,
             self.retention,
+            self.gathering,
         ]
         if self.notifier.enabled:
             sender = OutboxSender(
