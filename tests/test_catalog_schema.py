@@ -385,3 +385,11 @@ def test_a_broken_catalog_is_refused_in_our_words(steps, value):
     except CatalogError as error:
         assert error.path.startswith(("users", "radios")), error
         assert not error.problem.startswith(MSGSPEC_WORDS), error
+
+
+def test_a_value_not_equal_to_itself_is_refused_not_read_again_for_ever():
+    # NaN != NaN: a refused entry is read again only when it held a null
+    with pytest.raises(CatalogError) as refused:
+        read_catalog(changed(JINGLE, float("nan")))
+
+    assert refused.value.path == "radios[0].jingles[0]"

@@ -42,9 +42,10 @@ def read(value, kind: type, path: str, dec_hook=None):
     try:
         return msgspec.convert(value, kind, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
-        cleaned = without_nulls(value)
-        if cleaned != value:
-            return read(cleaned, kind, path, dec_hook)
+        # asked of the value itself, not `without_nulls(value) != value`: NaN is not equal
+        # to itself, and an entry holding one was read again for ever
+        if holds_null_field(value):
+            return read(without_nulls(value), kind, path, dec_hook)
         raise problem(exc, value, kind, path) from None
 
 
@@ -52,6 +53,15 @@ def join(path: str, step) -> str:
     if isinstance(step, int):
         return f"{path}[{step}]"
     return f"{path}.{step}" if path else step
+
+
+def holds_null_field(value) -> bool:
+    """True if one of `value`'s objects, at any depth, has a null field."""
+    if isinstance(value, dict):
+        return any(item is None or holds_null_field(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_null_field(item) for item in value)
+    return False
 
 
 def without_nulls(value):
