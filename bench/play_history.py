@@ -21,11 +21,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
 import pymongo
 from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fleet import Pid  # noqa: E402
+
 from yascheduler.programming.interface import TrackStart  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
 from yascheduler.store.embedded import store_child  # noqa: E402
@@ -74,30 +76,21 @@ def old_record(track: TrackStart) -> dict:
     }  # fmt: skip
 
 
-class ServerCPU:
-    def __init__(self, pid: int):
-        self._process = psutil.Process(pid)
-
-    def seconds(self) -> float:
-        times = self._process.cpu_times()
-        return times.user + times.system
-
-
-def write_old(database, turns: list[list[TrackStart]], cpu: ServerCPU) -> tuple[int, float]:
+def write_old(database, turns: list[list[TrackStart]], cpu: Pid) -> tuple[int, float]:
     collection = database.plays
     collection.create_index([("radio_uuid", 1), ("started_at", -1)])
     collection.create_index("started", expireAfterSeconds=30 * 86400)
-    began, documents = cpu.seconds(), 0
+    began, documents = cpu.cpu_times(), 0
     for turn in turns:
         collection.bulk_write([pymongo.InsertOne(old_record(t)) for t in turn], ordered=False)
         documents += len(turn)
-    return documents, cpu.seconds() - began
+    return documents, cpu.cpu_times() - began
 
 
-def write_new(turns: list[list[TrackStart]], cpu: ServerCPU, radio: str) -> dict:
+def write_new(turns: list[list[TrackStart]], cpu: Pid, radio: str) -> dict:
     plays = StoredPlays(Backlog())
     plays.keep_for(30)
-    began, documents = cpu.seconds(), 0
+    began, documents = cpu.cpu_times(), 0
     for turn in turns:
         for track in turn:
             plays.add(track, 2)
@@ -105,7 +98,7 @@ def write_new(turns: list[list[TrackStart]], cpu: ServerCPU, radio: str) -> dict
         write_taken(plays, taken)
         documents += len(taken)
     ungathered = read_cost(lambda: plays.page(radio, None, None, 0, 101), cpu)
-    written = cpu.seconds()
+    written = cpu.cpu_times()
     hours = 0
     for bucket in range(BUCKETS):
         plays.gather(bucket)
@@ -115,18 +108,18 @@ def write_new(turns: list[list[TrackStart]], cpu: ServerCPU, radio: str) -> dict
     deleted = plays.delete_gathered()
     return {
         "turns": (documents, written - began),
-        "gathering": (hours, deleted, cpu.seconds() - written),
+        "gathering": (hours, deleted, cpu.cpu_times() - written),
         "plays": plays,
         "ungathered": ungathered,
     }
 
 
-def read_cost(read, cpu: ServerCPU) -> tuple[float, float, int]:
+def read_cost(read, cpu: Pid) -> tuple[float, float, int]:
     """The second read's (nx-27017 deletes what expired when a collection is first read)."""
     read()
-    began_cpu, began = cpu.seconds(), time.perf_counter()
+    began_cpu, began = cpu.cpu_times(), time.perf_counter()
     rows = read()
-    return time.perf_counter() - began, cpu.seconds() - began_cpu, len(rows)
+    return time.perf_counter() - began, cpu.cpu_times() - began_cpu, len(rows)
 
 
 def main() -> None:
@@ -144,7 +137,7 @@ def main() -> None:
         server = store_child(Path(data), HOST, port)
         server.start(30)
         try:
-            cpu = ServerCPU(server.pid)
+            cpu = Pid(server.pid)
             client = pymongo.MongoClient(f"mongodb://{HOST}:{port}/old")
             old_documents, old_cpu = write_old(client.old, turns, cpu)
             connection.connect(f"mongodb://{HOST}:{port}/new")

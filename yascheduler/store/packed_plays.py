@@ -18,10 +18,11 @@ of the API's fields (the radio's uuid is its document's, or its key in a turn).
 """
 
 import hashlib
-import zlib
 from datetime import UTC, datetime
 
 import msgspec
+
+from yascheduler.support.shards import shard_of
 
 BUCKETS = 16  # a turn writes one document per bucket it has records of
 HOUR = 3600.0
@@ -50,8 +51,9 @@ def record_of(track, listeners: int) -> dict:
 
 
 def bucket_of(radio_uuid: str) -> int:
-    """The radio's bucket: the same in every process (unlike Python's hash())."""
-    return zlib.crc32(radio_uuid.encode("utf-8", "surrogatepass")) % BUCKETS
+    """The radio's bucket: a sixteenth of its fleet shards (support/shards.py), the same
+    in every process."""
+    return shard_of(radio_uuid) % BUCKETS
 
 
 def as_date(instant: float) -> datetime:
