@@ -115,7 +115,7 @@ def test_flush_empties_the_data_directory_of_a_stopped_service(redis_url, tmp_pa
     )
     assert flushed.returncode == 0, flushed.stderr
     assert f"flushed the embedded store of {data_dir}" in flushed.stdout
-    assert "1 streamers" in flushed.stdout and "1 radio_streams" in flushed.stdout
+    assert "1 streamers" in flushed.stdout and "1 radio_masters" in flushed.stdout
     second = start(run_args(redis_url, data_dir, port))
     try:
         wait_healthy(second, port)

@@ -19,7 +19,7 @@ from yascheduler.store.outbox import OutboxItem
 from yascheduler.store.radios import Radio
 from yascheduler.store.sessions import ListenerSession
 from yascheduler.store.streamers import Streamer
-from yascheduler.store.streams import RadioStream
+from yascheduler.store.streams import ShardMasters, StoredStreams
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.store.tokens import VouchedToken
 from yascheduler.store.users import User
@@ -142,7 +142,7 @@ def stored_state(db):
 
     catalog.import_catalog(basic_catalog(), StoredCatalog())
     Streamer(name="s1", registered_at=1.0, last_seen_at=2.0).save()
-    RadioStream(uuid="radio-1", master="s1", since=1.0).save()
+    StoredStreams().add("radio-1", "s1", 1.0)
     RadioTimeline(uuid="radio-1", song_starts={"100": 1.0}).save()
     Counter(name="outbox", value=7).save()
     return db
@@ -153,11 +153,11 @@ def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state):
     assert catalog[0] > 0 and catalog[1] > 0
     result = run_cli("flush", "--yes", "--mongo-url", stored_state)
     assert result.returncode == 0, result.stderr
-    assert "1 streamers, 1 radio_streams" in result.stdout
+    assert "1 streamers, 1 radio_masters" in result.stdout
     assert "users and radios kept" in result.stdout
     state = (
         Streamer,
-        RadioStream,
+        ShardMasters,
         ListenerSession,
         RadioTimeline,
         OutboxItem,

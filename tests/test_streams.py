@@ -1,12 +1,13 @@
 """Radio masters: what memory says is what the store says, across restarts."""
 
-from yascheduler.store.streams import RadioStream, StoredStreams
+from tests.store_contract.conftest import raw, stored_masters as stored
+from yascheduler.store.streams import ShardMasters, StoredStreams
 from yascheduler.support.clock import FakeClock
 from yascheduler.streaming.masters import Streams
 
 
-def stored_masters():
-    return {stream.uuid: stream.master for stream in RadioStream.objects}
+def masters() -> dict[str, str]:
+    return {radio: master for radio, (master, _) in stored().items()}
 
 
 def test_masters_are_stored_and_loaded_back(db):
@@ -16,7 +17,7 @@ def test_masters_are_stored_and_loaded_back(db):
     streams.start("r2", "s2")  # a new master takes over
     streams.stop("r1")
 
-    assert stored_masters() == {"r2": "s2"}
+    assert masters() == {"r2": "s2"}
     assert streams.radios_of("s1") == [] and streams.radios_of("s2") == ["r2"]
     again = Streams(FakeClock(2000.0), StoredStreams())
     again.load()
@@ -24,11 +25,11 @@ def test_masters_are_stored_and_loaded_back(db):
     assert again.radios_of("s2") == ["r2"]
 
 
-def test_a_stream_document_left_behind_is_replaced(db):
-    RadioStream(uuid="r1", master="gone", since=1.0).save()  # a delete that failed
+def test_a_stream_entry_left_behind_is_replaced(db):
+    StoredStreams().add("r1", "gone", 1.0)  # a stop that failed left it
     streams = Streams(FakeClock(1000.0), StoredStreams())
 
     streams.start("r1", "s1")
 
-    assert stored_masters() == {"r1": "s1"}
-    assert RadioStream.objects.get(uuid="r1").since == 1000.0
+    assert masters() == {"r1": "s1"}
+    assert raw(ShardMasters).find_one()["radios"]["r1"] == ["s1", 1000.0]

@@ -15,7 +15,7 @@ from tests.harness import stored, wait_for
 from yascheduler.store.outbox import OutboxItem
 from yascheduler.store.sessions import ListenerSession
 from yascheduler.store.streamers import Streamer
-from yascheduler.store.streams import RadioStream
+from tests.store_contract.conftest import stored_masters
 from yascheduler.streaming import protocol
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import MessageError
@@ -30,7 +30,7 @@ from tests.resilience.conftest import healthz, start_radio, status
 def stored_state() -> dict:
     return {
         "streamers": sorted((s.name, s.registered_at, s.last_seen_at) for s in Streamer.objects),
-        "streams": sorted((s.uuid, s.master, s.since) for s in RadioStream.objects),
+        "streams": sorted((radio, *entry) for radio, entry in stored_masters().items()),
         "sessions": sorted(
             (s.session_id, s.radio_uuid, s.user_id, s.started_at, s.ended_at, s.duration)
             for s in ListenerSession.objects

@@ -53,6 +53,17 @@ def raw(document):
     return document._get_collection()
 
 
+def stored_masters() -> dict[str, tuple[str, float]]:
+    """{radio: (master, since)} as the shards' documents hold them (store/streams.py)."""
+    from yascheduler.store.streams import ShardMasters, radio_of
+
+    return {
+        radio_of(name): tuple(entry)
+        for stored in raw(ShardMasters).find()
+        for name, entry in stored.get("radios", {}).items()
+    }
+
+
 def skipped(caplog, what: str) -> list[str]:
     """The log lines of stored `what` records skipped as undecodable."""
     return [

@@ -31,7 +31,8 @@ from yascheduler.store.radios import Playlist, Radio, StoredRadios
 from yascheduler.store.shards import Shard, StoredShards
 from yascheduler.store.sessions import ListenerSession, StoredSessions
 from yascheduler.store.streamers import StoredStreamers, Streamer
-from yascheduler.store.streams import RadioStream, StoredStreams
+from yascheduler.store.streams import ShardMasters, StoredStreams
+from yascheduler.support.shards import shard_of
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.store.tokens import StoredTokens, VouchedToken
 
@@ -88,7 +89,7 @@ def test_upserted_records_are_stored_under_the_id_they_are_written_for(backend):
         ListenerSession: key,
         VouchedToken: "t1",
         Streamer: "s1",
-        RadioStream: "r1",
+        ShardMasters: shard_of("r1"),
         RadioTimeline: "r1",
         Counter: "outbox",
     }

@@ -5,7 +5,8 @@ import pytest
 
 from tests.store_contract.conftest import raw
 from yascheduler.store.sessions import ListenerSession, StoredSessions
-from yascheduler.store.streams import RadioStream, StoredStreams
+from yascheduler.store.streams import ShardMasters, StoredStreams
+from yascheduler.support.shards import shard_of
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.support.errors import StoreError
 
@@ -32,13 +33,15 @@ def test_a_stale_owner_cannot_overwrite_or_delete_a_timeline(backend):
 
 
 def test_a_document_stored_before_fencing_takes_a_fenced_write(backend):
-    raw(RadioStream).insert_one({"_id": "r1", "master": "s1", "since": 1.0})
+    raw(ShardMasters).insert_one({"_id": shard_of("r1"), "radios": {"r1": ["s1", 1.0]}})
     streams = fenced(StoredStreams(), {"r1": 5})
     streams.change("r1", "s2", 2.0)
-    assert raw(RadioStream).find_one({"_id": "r1"})["master"] == "s2"
+    assert raw(ShardMasters).find_one()["radios"] == {"r1": ["s2", 2.0]}
     streams.epoch_of = lambda radio: 4
     streams.remove("r1")  # matches nothing: the newer owner's master stays
-    assert raw(RadioStream).find_one({"_id": "r1"})["epoch"] == 5
+    assert raw(ShardMasters).find_one() == {
+        "_id": shard_of("r1"), "radios": {"r1": ["s2", 2.0]}, "epoch": 5
+    }  # fmt: skip
 
 
 def test_a_document_with_a_null_epoch_takes_a_fenced_write(backend):
@@ -63,15 +66,15 @@ def test_a_stale_owner_cannot_close_a_session_the_new_owner_holds(backend):
 
 def test_a_fenced_write_lands_on_its_own_document_never_on_one_without_an_epoch(backend):
     """nx-27017 (0.8.1) joined an `$or` beside the `_id` as `_id = ? AND a OR b`: the
-    write went to the first document without an epoch, another radio's."""
-    raw(RadioStream).insert_one({"_id": "r0", "master": "old", "since": 0.0})  # no epoch
-    streams = fenced(StoredStreams(), {"r0": 1, "r1": 1})
+    write went to the first document without an epoch, another shard's."""
+    raw(ShardMasters).insert_one({"_id": 300, "radios": {"r0": ["old", 0.0]}})  # no epoch
+    streams = fenced(StoredStreams(), {"r1": 1})
     streams.add("r1", "s1", 1.0)
     streams.change("r1", "s2", 2.0)
-    assert raw(RadioStream).find_one({"_id": "r0"})["master"] == "old"
-    assert raw(RadioStream).find_one({"_id": "r1"})["master"] == "s2"
+    assert raw(ShardMasters).find_one({"_id": 300})["radios"] == {"r0": ["old", 0.0]}
+    assert raw(ShardMasters).find_one({"_id": shard_of("r1")})["radios"] == {"r1": ["s2", 2.0]}
     streams.remove("r1")
-    assert [stream["_id"] for stream in raw(RadioStream).find()] == ["r0"]
+    assert raw(ShardMasters).find_one({"_id": shard_of("r1")})["radios"] == {}
 
 
 def test_a_fenced_write_lands_on_its_own_radio_only(backend):

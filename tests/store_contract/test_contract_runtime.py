@@ -5,7 +5,8 @@ from tests.store_contract.conftest import raw, skipped
 from yascheduler.store.counters import StoredCounters
 from yascheduler.store.sessions import ListenerSession, OpenRecord, StoredSessions
 from yascheduler.store.streamers import StoredStreamers, Streamer
-from yascheduler.store.streams import RadioStream, StoredStreams
+from yascheduler.store.streams import ShardMasters, StoredStreams
+from yascheduler.support.shards import shard_of
 from yascheduler.store.tokens import Answer, StoredTokens, VouchedToken
 
 # --- streamers -------------------------------------------------------------------------
@@ -44,20 +45,21 @@ def test_masters_added_changed_and_removed_come_back(backend):
     streams.remove("r1")
     streams.remove("never")
     assert streams.masters() == {"r2": "s2"}
-    assert RadioStream.objects.get(uuid="r2").since == 3.0
+    assert raw(ShardMasters).find_one({"radios.r2": {"$exists": True}})["radios"]["r2"][1] == 3.0
     assert (streams.clear(), streams.masters()) == (1, {})
 
 
 def test_adding_a_master_over_a_record_left_behind_replaces_it(backend):
     StoredStreams().add("r1", "gone", 1.0)
     StoredStreams().add("r1", "s1", 5.0)  # a stop that failed left the first record
-    stored = RadioStream.objects.get(uuid="r1")
-    assert (stored.master, stored.since, RadioStream.objects.count()) == ("s1", 5.0, 1)
+    stored = raw(ShardMasters).find_one()
+    assert (stored["radios"], raw(ShardMasters).count_documents({})) == ({"r1": ["s1", 5.0]}, 1)
 
 
 def test_a_master_record_that_cannot_be_decoded_is_skipped(backend, caplog):
     StoredStreams().add("r1", "s1", 1.0)
-    raw(RadioStream).insert_many([{"_id": "r2", "master": 7}, {"_id": 3, "master": "s1"}])
+    raw(ShardMasters).update_one({"_id": shard_of("r1")}, {"$set": {"radios.r2": [7, 1.0]}})
+    raw(ShardMasters).insert_one({"_id": 300, "radios": ["not", "a", "mapping"]})
     assert StoredStreams().masters() == {"r1": "s1"}
     assert len(skipped(caplog, "radio stream")) == 2
 

@@ -1,12 +1,13 @@
-"""A radio's documents carry its shard (store/sharded.py), so that an instance taking
-shards reads theirs alone; those an older version stored get it at start-up."""
+"""A radio's documents carry its shard (store/sharded.py), or are its shard's (its
+master: store/streams.py), so that an instance taking shards reads theirs alone;
+those an older version stored get it at start-up, or are moved into their shard's."""
 
 import logging
 
 from tests.store_contract.conftest import raw
 from yascheduler.app.repositories import Repositories
 from yascheduler.store.radios import Radio, StoredRadios
-from yascheduler.store.streams import RadioStream, StoredStreams
+from yascheduler.store.streams import OLDER_COLLECTION, StoredStreams
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.support.shards import SHARDS, shard_of
 
@@ -44,11 +45,14 @@ def test_documents_an_older_version_stored_get_their_shard_at_start_up(backend, 
     for uuid in (ONE, OTHER):
         raw(Radio).insert_one({"_id": uuid, "name": uuid})
         raw(RadioTimeline).insert_one({"_id": uuid, "boundary": 1.0})
-        raw(RadioStream).insert_one({"_id": uuid, "master": "s1", "since": 1.0})
+        raw(Radio).database[OLDER_COLLECTION].insert_one({"_id": uuid, "master": "s1"})
     assert read_by_shard(ONES) == ([], [], {})  # a take would program them afresh
     with caplog.at_level(logging.INFO, "yascheduler.store"):
         Repositories().fill_shards()
         assert read_by_shard(ONES) == ([ONE], [ONE], {ONE: "s1"})
         assert caplog.text.count("2 radio timelines given their shard") == 1
+        assert caplog.text.count("2 radio masters moved into their shards' documents") == 1
         Repositories().fill_shards()  # none left without: nothing written, nothing said
-    assert caplog.text.count("given their shard") == 3  # radios, timelines, masters
+    assert caplog.text.count("given their shard") == 2  # radios, timelines
+    assert caplog.text.count("radio masters moved") == 1
+    assert OLDER_COLLECTION not in raw(Radio).database.list_collection_names()

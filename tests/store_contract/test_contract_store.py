@@ -21,7 +21,9 @@ from yascheduler.store.timelines import StoredTimelines
 from yascheduler.store.tokens import StoredTokens
 from yascheduler.store.users import StoredUsers
 from yascheduler.support.errors import StoreError
+from yascheduler.support.shards import shard_of
 
+R1_MASTERS = f"storing the radio masters of shard {shard_of('r1')}"
 USER = {"_id": 1, "username": "eve", "api_key": "k", "hd": False, "auth_tokens": []}
 
 # every repository call, and what its StoreError must say was being done
@@ -35,9 +37,10 @@ CALLS = {
     "streamers.remove": (lambda: StoredStreamers().remove("s1"), "deleting streamer s1"),
     "streamers.clear": (lambda: StoredStreamers().clear(), "deleting the streamers"),
     "streams.masters": (lambda: StoredStreams().masters(), "reading the radio masters"),
-    "streams.add": (lambda: StoredStreams().add("r1", "s1", 1.0), "storing radio r1's master"),
-    "streams.change": (lambda: StoredStreams().change("r1", "s", 1.0), "storing radio r1's master"),
-    "streams.remove": (lambda: StoredStreams().remove("r1"), "deleting radio r1's master"),
+    # one document a shard (store/streams.py): its shard named
+    "streams.add": (lambda: StoredStreams().add("r1", "s1", 1.0), R1_MASTERS),
+    "streams.change": (lambda: StoredStreams().change("r1", "s", 1.0), R1_MASTERS),
+    "streams.remove": (lambda: StoredStreams().remove("r1"), R1_MASTERS),
     "streams.clear": (lambda: StoredStreams().clear(), "deleting the radio masters"),
     "sessions.open_sessions": (
         lambda: StoredSessions().open_sessions(),

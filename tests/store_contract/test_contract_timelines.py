@@ -7,7 +7,6 @@ import pytest
 from tests.store_contract.conftest import raw, skipped
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.app.repositories import Repositories
-from yascheduler.store.streams import RadioStream
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 
 SEGMENT = {"kind": "song", "song_id": 1, "filename": "a.mp3", "duration": 200.0,
@@ -83,17 +82,14 @@ def test_the_engine_reads_back_what_it_stored(backend, event):
     assert (timeline.timeline.boundary, timeline.timeline.current.starts_at) == (300.0, 100.0)
 
 
-def test_the_indexes_older_versions_made_on_broken_and_master_are_dropped_others_kept(
-    backend, caplog
-):
+def test_the_indexes_older_versions_made_on_broken_are_dropped_others_kept(backend, caplog):
     raw(RadioTimeline).create_index("broken")
     raw(RadioTimeline).create_index([("broken", 1), ("event_at", 1)])  # not ours: kept
-    raw(RadioStream).create_index("master")
     with caplog.at_level(logging.INFO, "yascheduler.store"):
         Repositories().drop_unread_indexes()
-    kept = ([["broken", "event_at"], ["shard"]], [["shard"]])  # ours: a take reads by shard
-    assert (indexed(RadioTimeline), indexed(RadioStream)) == kept
-    assert caplog.text.count("(nothing reads by it)") == 2
+    kept = [["broken", "event_at"], ["shard"]]  # ours: a take reads by shard
+    assert indexed(RadioTimeline) == kept
+    assert caplog.text.count("(nothing reads by it)") == 1
     Repositories().drop_unread_indexes()  # none left: nothing to do
 
 

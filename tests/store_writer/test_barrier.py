@@ -12,7 +12,7 @@ from yascheduler.programming.interface import SongRequest
 from yascheduler.store import connection as store
 from yascheduler.store.bulk import CHUNK
 from yascheduler.store.requests import StoredRequests
-from yascheduler.store.streams import RadioStream
+from tests.store_contract.conftest import stored_masters
 from tests.harness import stored_timeline
 from yascheduler.streaming import protocol
 from yascheduler.streaming.bus import Bus
@@ -74,7 +74,7 @@ def test_a_message_held_has_what_it_waits_for_written_at_once(db, redis_url, str
     bus.publish("s1", protocol.radio_started("r1"))
     bus.flush()
     assert parts.writer.loop() == 0  # hurried: written now
-    assert RadioStream.objects.get(uuid="r1").master == "s1"
+    assert stored_masters()["r1"][0] == "s1"
     bus.flush()
     assert s1.expect("radio_started")["radio_uuid"] == "r1"
 

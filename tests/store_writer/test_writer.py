@@ -10,7 +10,8 @@ from yascheduler.store import connection
 from yascheduler.store.outbox import OutboxItem, StoredOutbox
 from yascheduler.store.pending import Backlog
 from yascheduler.store.sessions import ListenerSession, StoredSessions
-from yascheduler.store.streams import RadioStream, StoredStreams
+from tests.store_contract.conftest import stored_masters
+from yascheduler.store.streams import StoredStreams
 from tests.harness import stored_timeline_uuids
 from yascheduler.store.timelines import RadioTimeline, StoredTimelines
 from yascheduler.store.writer import MAX_RETRY, Mark, Writer
@@ -53,11 +54,10 @@ def test_changes_are_written_together_write_delay_after_the_first_one_per_docume
     parts.timelines.save("r1", {"event_at": 5.0, "song_starts.1": 4.0})
     parts.timelines.save("r1", {"event_at": 6.0, "song_starts.2": 5.0})
     assert parts.writer.loop() == pytest.approx(DELAY - 0.02)  # the first is 0.02 s old
-    assert RadioStream.objects.count() == 0  # nothing written yet
+    assert stored_masters() == {}  # nothing written yet
     parts.clock.advance(DELAY - 0.02)
     assert parts.writer.loop() == 0
-    stream = RadioStream.objects.get(uuid="r1")
-    assert (stream.master, stream.since) == ("s2", 2.0)
+    assert stored_masters() == {"r1": ("s2", 2.0)}
     session = ListenerSession.objects.get(key=key)
     assert (session.started_at, session.ended_at, session.duration) == (3.0, 9.5, 6)
     timeline = RadioTimeline._get_collection().find_one({"_id": "r1"})
@@ -89,7 +89,7 @@ def test_a_store_that_went_away_gets_everything_once_it_is_back_the_newer_change
     parts.streams.add("r1", "s1", 1.0)
     parts.clock.advance(DELAY)
     parts.writer.loop()
-    assert RadioStream.objects.get(uuid="r1").master == "s1"
+    assert stored_masters()["r1"][0] == "s1"
 
     own_store.stop()
     parts.streams.change("r1", "s2", 2.0)
@@ -109,7 +109,7 @@ def test_a_store_that_went_away_gets_everything_once_it_is_back_the_newer_change
     own_store.start()
     parts.writer.loop()
     assert parts.writer.reachable and parts.writer.caught_up()
-    assert {s.uuid: s.master for s in RadioStream.objects} == {"r1": "s3"}
+    assert {r: m for r, (m, _) in stored_masters().items()} == {"r1": "s3"}
     assert [stored.seq for stored in OutboxItem.objects] == [item.seq]
     assert "store reachable again after" in caplog.text
 
@@ -141,7 +141,7 @@ def test_at_the_bound_changes_to_other_documents_are_dropped_counted_and_logged_
     assert caplog.text.count("store backlog full") == 1
     parts.clock.advance(DELAY)
     parts.writer.loop()
-    assert {s.uuid: s.master for s in RadioStream.objects} == {"r1": "s2", "r2": "s1"}
+    assert {r: m for r, (m, _) in stored_masters().items()} == {"r1": "s2", "r2": "s1"}
     parts.streams.add("r3", "s1", 3.0)  # room again
     assert (parts.backlog.pending(), parts.backlog.full) == (1, False)
 
@@ -196,5 +196,5 @@ def test_the_deletes_of_a_turn_and_its_other_changes_all_land(db):
     parts.streams.add("r4", "s2", 2.0)
     parts.clock.advance(DELAY)
     parts.writer.loop()
-    assert {s.uuid: s.master for s in RadioStream.objects} == {"r2": "s2", "r4": "s2"}
+    assert {r: m for r, (m, _) in stored_masters().items()} == {"r2": "s2", "r4": "s2"}
     assert parts.writer.caught_up() and written(parts.metrics) == 7

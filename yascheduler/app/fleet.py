@@ -99,6 +99,7 @@ class Fleet:
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
             repository.epoch_of = self.membership.epoch_of
+        repositories.streams.fence_of = self.shard_fence  # a shard's document, both sides'
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.sends_for
         service.catalog_changes.owns = self.membership.owns_radio
@@ -106,6 +107,15 @@ class Fleet:
         service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
+
+    def shard_fence(self, radio_uuid: str) -> int:
+        """The highest epoch the radio's shard's document may hold beside this instance's
+        writes (store/streams.py): while this instance hands the shard over, the next
+        owner's, who writes the radios arrived there; else its own."""
+        lease = self.membership.leases.get(shard_of(radio_uuid))
+        if lease is not None and lease.fence is not None:
+            return lease.epoch
+        return self.membership.epoch_of(radio_uuid)
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None

@@ -54,20 +54,21 @@ class Repositories:
     def drop_unread_indexes(self) -> None:
         """Drop the indexes of the written-behind collections that nothing reads any more
         (each costs the store a write per document written)."""
-        for repository in (self.timelines, self.streams):
-            for name in repository.drop_unread_indexes():
-                log.info("store: index %s dropped (nothing reads by it)", name)
+        for name in self.timelines.drop_unread_indexes():
+            log.info("store: index %s dropped (nothing reads by it)", name)
 
     def fill_shards(self) -> None:
         """Give their radio's shard to the documents an older version stored without it
-        (radios, timelines, masters), for a take to read its shards' alone."""
+        (radios, timelines), and move the masters it stored one a radio into their
+        shards' documents, for a take to read its shards' alone."""
         for what, repository in (
             ("radios", self.catalog.radios),
             ("radio timelines", self.timelines),
-            ("radio masters", self.streams),
         ):
             if filled := repository.fill_shards():
                 log.info("store: %d %s given their shard", filled, what)
+        if moved := self.streams.move_older():
+            log.info("store: %d radio masters moved into their shards' documents", moved)
 
     def clear_state(self) -> dict[str, int]:
         """Delete what the scheduler keeps as it runs, keep the catalog and the play
@@ -75,7 +76,7 @@ class Repositories:
         by collection name."""
         state = {
             "streamers": self.streamers,
-            "radio_streams": self.streams,
+            "radio_masters": self.streams,
             "listener_sessions": self.sessions,
             "radio_timelines": self.timelines,
             "outbox": self.outbox,

@@ -4,8 +4,8 @@ same document merge into one (the writer writes each document once a turn).
 Kinds:
 - insert: a whole new document that the store cannot hold yet (a fresh `_id`);
 - replace: a whole document, whatever the store holds under its `_id`;
-- set: fields (dotted paths set one key of a sub-document), creating the document
-  with `upsert`;
+- set: fields (dotted paths set one key of a sub-document; a path whose value is
+  REMOVED is unset), creating the document with `upsert`;
 - delete.
 
 Merging (older, newer): a set then a set is one set; an insert or replace then a
@@ -36,6 +36,11 @@ there inserts the same `_id` and is refused by the unique `_id` index
 (E11000, refused for good: the writer logs and drops it), a delete or a plain
 update matches nothing. So once a new owner wrote with its epoch, nothing an
 old owner still writes lands (tests/store_contract checks it on both).
+
+A document that two owners write at once (a shard's, store/streams.py, while the
+shard is handed over radio by radio) is fenced by the shard: a change may also
+carry `fence`, the highest epoch it accepts stored, above its own; its epoch then
+goes in with `$max`, so that the stored one stays the newest owner's.
 """
 
 from dataclasses import dataclass
@@ -46,6 +51,14 @@ INSERT, REPLACE, SET, DELETE = "insert", "replace", "set", "delete"
 WHOLE = (INSERT, REPLACE)
 
 
+class _Removed:
+    def __repr__(self) -> str:
+        return "REMOVED"
+
+
+REMOVED = _Removed()  # a set's value for a path unset
+
+
 @dataclass(slots=True)
 class Change:
     kind: str
@@ -53,6 +66,7 @@ class Change:
     at: float  # when the oldest change merged into it was queued
     upsert: bool = False  # a set creates the document
     epoch: int | None = None  # the writer's fencing token (see above), if fenced
+    fence: int | None = None  # the highest epoch stored it accepts, if above its own
     seq: int = 0  # the barrier mark of the oldest change merged into it (writer.py)
     radio: str | None = None  # the radio whose own state it changes, if any
     tried: bool = False  # written once already, its outcome unknown
@@ -65,7 +79,7 @@ def merged(older: Change, newer: Change) -> Change | None:
     if combined is None:
         return None
     if newer.epoch is not None:
-        combined.epoch = newer.epoch
+        combined.epoch, combined.fence = newer.epoch, newer.fence
     combined.seq, combined.radio = older.seq, older.radio or newer.radio
     combined.tried = older.tried or newer.tried
     return combined
@@ -98,7 +112,10 @@ def with_fields_set(document: dict, fields: dict) -> dict:
     for path, value in fields.items():
         head, dot, rest = path.partition(".")
         if not dot:
-            result[head] = value
+            if value is REMOVED:
+                result.pop(head, None)
+            else:
+                result[head] = value
             continue
         inner = result.get(head)
         result[head] = with_fields_set(inner if isinstance(inner, dict) else {}, {rest: value})
@@ -124,13 +141,29 @@ def operation(key, change: Change):
     """The bulk_write operation that writes `change` to the document `_id` = key."""
     where, fence = {"_id": key}, {}
     if change.epoch is not None:
-        where["$and"] = [{"$or": [{"epoch": {"$lte": change.epoch}}, {"epoch": None}]}]
+        accepted = max(change.epoch, change.fence or change.epoch)
+        where["$and"] = [{"$or": [{"epoch": {"$lte": accepted}}, {"epoch": None}]}]
         fence = {"epoch": change.epoch}
     if change.kind == DELETE:
         return DeleteOne(where)
     if change.kind == SET:
-        return UpdateOne(where, {"$set": {**change.fields, **fence}}, upsert=change.upsert)
+        return UpdateOne(where, _update(change, fence), upsert=change.upsert)
     if change.kind == INSERT and not change.tried and change.epoch is None:
         return InsertOne({**change.fields, "_id": key})
     # the `_id` in the replacement: a server may otherwise give an upserted record its own
     return ReplaceOne(where, {**change.fields, **fence, "_id": key}, upsert=True)
+
+
+def _update(change: Change, fence: dict) -> dict:
+    """A set's update: its paths set and unset, and its epoch (`$max` if it accepts a
+    newer one stored)."""
+    raised = bool(fence) and (change.fence or 0) > change.epoch
+    sets = {path: value for path, value in change.fields.items() if value is not REMOVED}
+    if fence and not raised:
+        sets.update(fence)
+    update = {"$set": sets} if sets else {}
+    if unset := {path: "" for path, value in change.fields.items() if value is REMOVED}:
+        update["$unset"] = unset
+    if raised:
+        update["$max"] = fence
+    return update

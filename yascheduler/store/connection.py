@@ -14,7 +14,7 @@ from .outbox import OutboxItem
 from .radios import Radio
 from .sessions import ListenerSession
 from .streamers import Streamer
-from .streams import RadioStream
+from .streams import ShardMasters
 from .timelines import RadioTimeline
 from .records import storing
 from .tokens import VouchedToken
@@ -32,7 +32,7 @@ DOCUMENTS = (
     User,
     Radio,
     Streamer,
-    RadioStream,
+    ShardMasters,
     ListenerSession,
     RadioTimeline,
     Counter,

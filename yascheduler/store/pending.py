@@ -91,6 +91,9 @@ class Buffered:
         self._taken: dict = {}  # _id -> Change taken by the writer, not yet landed
         # radio uuid -> the fencing token its writes carry (changes.py); None: unfenced
         self.epoch_of: Callable[[str], int] | None = None
+        # radio uuid -> the highest epoch its document may hold beside this owner's, if
+        # another may write it too (a shard's document while handed over: changes.py)
+        self.fence_of: Callable[[str], int] | None = None
 
     def __len__(self) -> int:
         return len(self._changes)
@@ -133,6 +136,8 @@ class Buffered:
             change.radio = radio
             if self.epoch_of is not None:
                 change.epoch = self.epoch_of(radio)
+            if self.fence_of is not None:
+                change.fence = self.fence_of(radio)
         return change
 
     def _queue(self, key, change: Change, at_once: bool = True) -> None:
@@ -192,9 +197,13 @@ class Buffered:
         for key, change in changes.items():
             self._taken.pop(key, None)
             if change.radio is not None:
-                radios[key] = change.radio
+                radios[key] = self._radios_of(key, change)
         if radios:
             self.backlog.radios.landed(self, radios)
+
+    def _radios_of(self, key, change: Change) -> Iterable[str]:
+        """The radios whose own state the change of document `key` holds."""
+        return (change.radio,)
 
     def written(self, changes: dict) -> None:
         """These changes taken are in the store."""

@@ -10,7 +10,7 @@ written. A document is forgotten once it has nothing unwritten: as its writes
 land, or when asked.
 """
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Protocol
 
 
@@ -44,15 +44,19 @@ class RadioChanges:
         """True once none of the radio's changes queued up to `mark` is unwritten."""
         return all(first > mark for first in self._unwritten(radio))
 
-    def landed(self, repository: Unwritten, radios_by_key: dict[Hashable, str]) -> None:
-        """These documents' changes taken are in the store (or dropped for good)."""
-        self._landed.update(radios_by_key.values())
-        for key, radio in radios_by_key.items():
-            documents = self._documents.get(radio)
-            if documents is not None and repository.first_unwritten(key) is None:
-                documents.discard((repository, key))
-                if not documents:
-                    del self._documents[radio]
+    def landed(self, repository: Unwritten, radios_by_key: dict[Hashable, Iterable[str]]) -> None:
+        """These documents' changes taken are in the store (or dropped for good): each
+        document's radios (one, or a shard's many: store/streams.py)."""
+        for key, radios in radios_by_key.items():
+            self._landed.update(radios)
+            if repository.first_unwritten(key) is not None:
+                continue  # newer changes wait: the document stays the radios'
+            for radio in radios:
+                documents = self._documents.get(radio)
+                if documents is not None:
+                    documents.discard((repository, key))
+                    if not documents:
+                        del self._documents[radio]
 
     def take_landed(self) -> set[str]:
         """The radios some of whose writes landed since the last call: those whose held
