@@ -99,8 +99,8 @@ def join(store: Buffered, backlog: Backlog, radios: int, rate: float, cpu: Pid) 
     held_ms = summary(waited, scale=1e3, digits=1)
     return {
         "documents": metrics.store_documents_written._value.get(),
-        "server_cpu_s": cpu.cpu_times() - began_cpu,
-        "all_stored_s": time.monotonic() - began,
+        "server_cpu_s": round(cpu.cpu_times() - began_cpu, 3),
+        "all_stored_s": round(time.monotonic() - began, 3),
         "held_p50_ms": held_ms["p50"],
         "held_p99_ms": held_ms["p99"],
     }
