@@ -33,3 +33,11 @@ def test_a_stream_entry_left_behind_is_replaced(db):
 
     assert masters() == {"r1": "s1"}
     assert raw(ShardMasters).find_one()["radios"]["r1"] == ["s1", 1000.0]
+
+
+def test_every_uuid_comes_back_from_its_field_name_and_none_holds_a_dot_or_dollar():
+    from yascheduler.store.streams import field_name, radio_of
+
+    for uuid in ["radio-1", "a.b$c%d", "%2E", "%252E", "nul\0.%24", "ünï.cødé%"]:
+        name = field_name(uuid)
+        assert radio_of(name) == uuid and "." not in name and "$" not in name, uuid

@@ -31,6 +31,7 @@ shard, logged), not over an entry already there, and that collection dropped.
 
 import logging
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from mongoengine import DictField, Document, IntField
 from mongoengine.connection import get_db
@@ -67,13 +68,9 @@ def field_name(radio_uuid: str) -> str:
 
 
 def radio_of(name: str) -> str:
-    """The uuid a field name stands for (field_name's inverse)."""
-    if "%" not in name:
-        return name
-    for character, escaped in _ESCAPED.items():
-        if character != "%":
-            name = name.replace(escaped, character)
-    return name.replace("%25", "%")
+    """The uuid a field name stands for (field_name's inverse: every `%` in a field name
+    begins an escape)."""
+    return unquote(name) if "%" in name else name
 
 
 class StoredStreams(Buffered):
