@@ -24,7 +24,7 @@ def test_a_beat_under_way_waits_for_the_chunk_in_flight_alone(db):
     beat = BeatFirst(membership)
     parts.writer.gives_way = beat.gone_first
     for radio in RADIOS:
-        parts.streams.add(radio, "s1", 1.0)
+        parts.timelines.save(radio, {"event_at": 1.0})  # a document each (masters: a shard)
     landed = []  # a chunk landed: how many had before it
     during_the_beat = []
 
