@@ -30,6 +30,7 @@ takes shard 0, and every OUTBOX_RELOAD seconds, so it carries on the items of
 an instance that died.
 """
 
+import functools
 import logging
 import os
 import socket
@@ -99,7 +100,7 @@ class Fleet:
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
             repository.epoch_of = self.membership.epoch_of
-        repositories.streams.fence_of = self.shard_fence  # a shard's document, both sides'
+        repositories.streams.fence_of = functools.partial(shard_fence, self.membership)
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.sends_for
         service.catalog_changes.owns = self.membership.owns_radio
@@ -107,15 +108,6 @@ class Fleet:
         service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
-
-    def shard_fence(self, radio_uuid: str) -> int:
-        """The highest epoch the radio's shard's document may hold beside this instance's
-        writes (store/streams.py): while this instance hands the shard over, the next
-        owner's, who writes the radios arrived there; else its own."""
-        lease = self.membership.leases.get(shard_of(radio_uuid))
-        if lease is not None and lease.fence is not None:
-            return lease.epoch
-        return self.membership.epoch_of(radio_uuid)
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
@@ -337,6 +329,16 @@ class Fleet:
 
     def outbox_sender(self, sender) -> "WhileHolding":
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
+
+
+def shard_fence(membership: Membership, radio_uuid: str) -> int:
+    """The highest epoch the radio's shard's document may hold beside this instance's
+    writes (store/streams.py): while this instance hands the shard over, the next
+    owner's, who writes the radios arrived there; else its own."""
+    lease = membership.leases.get(shard_of(radio_uuid))
+    if lease is not None and lease.fence is not None:
+        return lease.epoch
+    return membership.epoch_of(radio_uuid)
 
 
 def load_in_turns(programmer, radios: list, timelines: dict) -> None:
