@@ -4,6 +4,7 @@ every other radio's whose master it holds."""
 
 from tests.store_contract.conftest import stored_masters
 from tests.store_writer.test_writer import DELAY, Parts
+from yascheduler.store.pending import write_taken
 
 ONE, SAME_SHARD, OTHER = "radio-1", "radio-116", "radio-2"  # shards 79, 79, 245
 
@@ -42,3 +43,15 @@ def test_a_radio_queued_into_its_shard_while_it_is_written_goes_before_the_turn_
     parts.writer.write_pending()
     assert stored_masters() == {ONE: ("s1", 1.0), SAME_SHARD: ("s2", 2.0)}  # put first
     assert parts.writer.stored(later[0])
+
+
+def test_a_radio_whose_master_is_stored_waits_for_no_other_radio_of_its_shard(db):
+    parts = Parts()
+    parts.streams.add(ONE, "s1", 1.0)
+    taken = parts.streams.take()  # being written...
+    parts.streams.add(SAME_SHARD, "s2", 2.0)  # ...while another radio of its shard waits
+    write_taken(parts.streams, taken)
+    one_now, same_now = parts.writer.mark(ONE), parts.writer.mark(SAME_SHARD)
+    assert parts.writer.stored(one_now)  # ONE's own entry is stored
+    assert not parts.writer.stored(same_now)
+    assert parts.backlog.radios.documents_of(ONE) == set()  # nothing of ONE's to put first

@@ -164,8 +164,9 @@ class Buffered:
         self._changes = {}
         self.backlog.radios.forget_written()
 
-    def first_unwritten(self, key) -> int | None:
-        """The mark of document `key`'s oldest change waiting or being written, if any."""
+    def first_unwritten(self, key, radio: str | None = None) -> int | None:
+        """The mark of document `key`'s oldest change waiting or being written, if any
+        (a document of one radio's state: `radio` is that one)."""
         change = self._taken.get(key) or self._changes.get(key)
         return None if change is None else change.seq
 

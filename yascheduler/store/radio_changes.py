@@ -17,8 +17,9 @@ from typing import Protocol
 class Unwritten(Protocol):
     """A repository, as this reads it (pending.Buffered)."""
 
-    def first_unwritten(self, key: Hashable) -> int | None:
-        """The mark of the oldest change of document `key` waiting or being written."""
+    def first_unwritten(self, key: Hashable, radio: str | None = None) -> int | None:
+        """The mark of the oldest change of document `key` waiting or being written (of
+        `radio`'s own, in a document holding several radios' state)."""
 
 
 class RadioChanges:
@@ -49,11 +50,9 @@ class RadioChanges:
         document's radios (one, or a shard's many: store/streams.py)."""
         for key, radios in radios_by_key.items():
             self._landed.update(radios)
-            if repository.first_unwritten(key) is not None:
-                continue  # newer changes wait: the document stays the radios'
             for radio in radios:
                 documents = self._documents.get(radio)
-                if documents is not None:
+                if documents is not None and repository.first_unwritten(key, radio) is None:
                     documents.discard((repository, key))
                     if not documents:
                         del self._documents[radio]
@@ -78,7 +77,7 @@ class RadioChanges:
             return []
         firsts = []
         for repository, key in list(documents):
-            first = repository.first_unwritten(key)
+            first = repository.first_unwritten(key, radio)
             if first is None:
                 documents.discard((repository, key))
             else:

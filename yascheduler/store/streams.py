@@ -81,6 +81,10 @@ class StoredStreams(Buffered):
         # shard -> {radio uuid: [master, since], or REMOVED} queued since its change was
         # taken: the change's paths once the writer takes it
         self._open: dict[int, dict[str, list | object]] = {}
+        # radio -> the mark of its oldest entry waiting / being written: a radio's message
+        # waits for its own entry, not for the other radios' of its shard (the barrier)
+        self._waiting_since: dict[str, int] = {}
+        self._writing_since: dict[str, int] = {}
 
     def collection(self):
         return _collection()
@@ -110,10 +114,17 @@ class StoredStreams(Buffered):
         shard = shard_of(radio_uuid)
         opened = self._open.setdefault(shard, {})
         opened[radio_uuid] = entry
+        self._waiting_since.setdefault(radio_uuid, self.backlog.queued + 1)  # its mark
         # its paths when the writer takes it (without a writer: at once)
         self._set(shard, {}, upsert=True, radio=radio_uuid)
         if shard not in self._changes and self._open.get(shard) is opened:
             del self._open[shard]  # dropped at the backlog's bound
+            self._waiting_since.pop(radio_uuid, None)
+
+    def first_unwritten(self, key, radio: str | None = None) -> int | None:
+        if radio is None:
+            return super().first_unwritten(key)
+        return self._writing_since.get(radio) or self._waiting_since.get(radio)
 
     # --- what the writer calls ---------------------------------------------------------
 
@@ -135,15 +146,29 @@ class StoredStreams(Buffered):
         change = self._changes.get(shard)
         if entries is None or change is None:
             return
+        for radio in entries:
+            if (since := self._waiting_since.pop(radio, None)) is not None:
+                self._writing_since.setdefault(radio, since)
         paths = {f"{RADIOS}.{field_name(radio)}": entry for radio, entry in entries.items()}
         change.fields = {**change.fields, **paths} if change.fields else paths
         # removals alone make no document: on none stored (or a newer owner's) a no-op
         change.upsert = any(entry is not REMOVED for entry in change.fields.values())
 
+    def landed(self, changes: dict) -> None:
+        for change in changes.values():
+            for radio in self._radios_of(None, change):
+                self._writing_since.pop(radio, None)
+        super().landed(changes)
+
     def failed(self, changes: dict) -> None:
         """Their entries back where those queued since go, under them."""
         for shard, change in changes.items():
             entries = {self._radio_of_path(path): entry for path, entry in change.fields.items()}
+            for radio in entries:
+                since = self._writing_since.pop(radio, None)
+                if since is not None:
+                    older = self._waiting_since.get(radio, since)
+                    self._waiting_since[radio] = min(since, older)
             self._open[shard] = {**entries, **self._open.get(shard, {})}
             change.fields = {}
         super().failed(changes)
@@ -175,8 +200,8 @@ class StoredStreams(Buffered):
 
     def clear(self) -> int:
         """Delete every master stored; how many radios had one."""
+        self._open, self._waiting_since, self._writing_since = {}, {}, {}
         self._forget_pending()
-        self._open = {}
         with storing("deleting the radio masters"):
             count = sum(len(_masters_of(stored)) for stored in _collection().find())
             _collection().delete_many({})
