@@ -14,9 +14,11 @@ MongoDB would refuse it (`.`, `$`, NUL, and `%` itself: `field_name`); dashes
 are fine on both servers (tests/store_contract/test_contract_masters.py).
 
 Written behind (pending.Buffered) keyed by shard: a change of a radio's master
-notes the radio (the bus barrier waits for its shard's document) and the
+notes the radio (the bus barrier finds its shard's document waiting) and the
 radio's new entry waits in `_open`; when the writer takes the shard's change,
-its entries become one `$set`/`$unset` of paths (`radios.<uuid>`).
+its entries become one `$set`/`$unset` of paths (`radios.<uuid>`). The barrier
+reads each radio's own mark (`first_unwritten(shard, radio)`): a radio whose
+entry is stored waits for no other radio's of its shard queued since.
 
 Fencing is the shard's (store/changes.py): the document's `epoch` is the
 highest owner's that wrote it. While a shard is handed over radio by radio,
