@@ -125,7 +125,8 @@ def main() -> None:
         if in_rss:
             held, unused = arenas_unused()
             print(
-                f"pymalloc arenas: {held / radios:8.0f} a radio, {unused / radios:8.0f} of it unused"
+                f"pymalloc arenas: {held / radios:8.0f} a radio,"
+                f" {unused / radios:8.0f} of it unused"
             )
         else:
             by_module(radios, first, tracemalloc.take_snapshot())
