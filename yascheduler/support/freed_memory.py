@@ -6,9 +6,9 @@ leaves megabytes freed inside the C allocator, which keeps them for the
 process: resident for good, though nothing uses them. glibc's malloc_trim
 hands back the free pages: after a start-up or an import, and every
 GIVE_BACK_EVERY seconds (the join of 100,000 radios, the writer's backlog
-behind a slow store and its bulk messages free as much again while the
-service runs: ~600 bytes a radio, bench/README.md). Elsewhere (musl, macOS)
-there is no such call, and this does nothing.
+behind a slow store and its bulk messages free megabytes while the service
+runs; bench/README.md, "Where a radio's resident memory goes"). Elsewhere
+(musl, macOS) there is no such call, and this does nothing.
 """
 
 import ctypes
