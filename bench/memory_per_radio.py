@@ -4,13 +4,21 @@ Imports a catalog of RADIOS ready radios (bench/common.py's shape: 8 songs
 each) into an nx-27017 server of its own, builds the engine's views of them,
 programs them for ten simulated minutes (an injected clock, a player and a
 timeline store that keep nothing), and prints the bytes each radio holds,
-traced by tracemalloc, by stage and by the module that allocated them. The
+traced by tracemalloc from before the stored radios are read, by stage and
+by the module that allocated them. The
 store server's memory is not counted: it runs in a process of its own, as
 with `yascheduler run`.
+
+With --resident it traces nothing (tracemalloc's own tables would be
+resident too) and prints instead the resident bytes a radio at each stage
+(/proc/self/status), the C allocator's free pages handed back
+(support/freed_memory.py) and what pymalloc's arenas hold unused.
 """
 
 import gc
+import os
 import random
+import re
 import sys
 import tempfile
 import tracemalloc
@@ -29,6 +37,7 @@ from yascheduler.store.catalog import StoredCatalog  # noqa: E402
 from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.store.radios import StoredRadios  # noqa: E402
 from yascheduler.support.clock import FakeClock  # noqa: E402
+from yascheduler.support.freed_memory import give_back  # noqa: E402
 from yascheduler.support.ports import free_port  # noqa: E402
 
 MINUTES = 10
@@ -46,41 +55,95 @@ def traced() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
+def resident() -> int:
+    """This process's resident bytes, the C allocator's free pages handed back first (as
+    the service does after its start-up)."""
+    gc.collect()
+    give_back()
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def arenas_unused() -> tuple[int, int]:
+    """(bytes pymalloc's arenas hold, bytes of them in no block in use): a freed object's
+    block stays in its arena, resident, until every block of the arena is free."""
+    with tempfile.TemporaryFile("w+") as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read()
+    figures = {
+        name: int(value.replace(",", ""))
+        for name, value in re.findall(r"^# bytes in (.+?) +=\s+([\d,]+)", text, re.M)
+    }
+    held = int(re.search(r"^Total += +([\d,]+)", text, re.M).group(1).replace(",", ""))
+    return held, held - figures["allocated blocks"]
+
+
 def main() -> None:
-    radios = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    in_rss = "--resident" in sys.argv
+    args = [arg for arg in sys.argv[1:] if arg != "--resident"]
+    radios = int(args[0]) if args else 10_000
+    measure = resident if in_rss else traced
     port = free_port()
     server = store_child(Path(tempfile.mkdtemp(prefix="yasmem-")), "127.0.0.1", port)
     server.start(30)
     try:
         connection.connect(f"mongodb://127.0.0.1:{port}/memory")
         import_catalog(catalog_document(radios), StoredCatalog())
+        if not in_rss:
+            tracemalloc.start()
+        before = measure()
+        first = None if in_rss else tracemalloc.take_snapshot()
+        # read, as the service's start-up reads them: the views keep the strings, ints
+        # and floats the read decoded, which a trace started after it would not count
         documents = list(StoredRadios().ready(lambda document: document))
-        tracemalloc.start()
-        before, first = traced(), tracemalloc.take_snapshot()
         views = [radio_from_stored(document) for document in documents]
         del documents
-        viewed = traced()
+        viewed = measure()
         clock = FakeClock(1_780_000_000.0)
         engine = Programmer(
             clock, KeepsNothing(), ProgrammingSettings(), KeepsNothing(), random.Random(1)
         )
         engine.load(views, {})
-        programmed = traced()
+        programmed = measure()
         end = clock.now() + MINUTES * 60
         while clock.now() < end:
             clock.advance(min(engine.run_due() or 1.0, 1.0))
-        after = traced()
-        report(radios, before, viewed, programmed, after, first, tracemalloc.take_snapshot())
+        after = measure()
+        what = (
+            "resident, the allocator's free pages handed back" if in_rss else "Python heap, traced"
+        )
+        report(radios, what, (before, viewed, programmed, after))
+        if in_rss:
+            held, unused = arenas_unused()
+            print(
+                f"pymalloc arenas: {held / radios:8.0f} a radio,"
+                f" {unused / radios:8.0f} of it unused"
+            )
+        else:
+            by_module(radios, first, tracemalloc.take_snapshot())
     finally:
         server.stop()
 
 
-def report(radios, before, viewed, programmed, after, first, last) -> None:
-    print(f"{radios:,} radios, bytes a radio (Python heap, traced):")
+def report(radios, what, stages) -> None:
+    before, viewed, programmed, after = stages
+    print(f"{radios:,} radios, bytes a radio ({what}):")
     print(f"  catalog views          {(viewed - before) / radios:8.0f}")
     print(f"  programmed             {(programmed - viewed) / radios:8.0f}")
     print(f"  after {MINUTES} minutes played  {(after - programmed) / radios:8.0f}")
     print(f"  total                  {(after - before) / radios:8.0f}")
+
+
+def by_module(radios, first, last) -> None:
     by_module = defaultdict(int)
     for stat in last.compare_to(first, "filename"):
         by_module[stat.traceback[0].filename.split("/yascheduler/")[-1]] += stat.size_diff

@@ -72,7 +72,8 @@ def main() -> int:
     parser.add_argument(
         "--radios",
         type=lambda text: [int(size) for size in text.split(",")],
-        help="programming: only these sizes, e.g. 1000,10000 (of 1000, 10000, 100000)",
+        help="programming: only these sizes, e.g. 1000,20000 (another than 1000, 10000 or "
+        "100000 runs as long as 100000)",
     )
     parser.add_argument(
         "--song-seconds",

@@ -33,7 +33,7 @@ from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import CatalogError, StoreError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
-from yascheduler.support.freed_memory import spare_from_the_collector
+from yascheduler.support.freed_memory import GiveBack, spare_from_the_collector
 from yascheduler.webapp.notifier import Notifier, TokenChecker
 from yascheduler.webapp.outbox import Outbox
 from yascheduler.webapp.sender import OutboxSender
@@ -224,6 +224,7 @@ class Service:
             self.series,
             self.retention,
             self.gathering,
+            GiveBack(),
         ]
         if self.notifier.enabled:
             sender = OutboxSender(

@@ -1,7 +1,7 @@
 """What the engine keeps in memory about one programmed radio."""
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from .catalog_view import Radio
@@ -15,29 +15,31 @@ _BITS = {name: 1 << index for index, name in enumerate((*TIMELINE_FIELDS, EVENT)
 
 
 class Unsaved:
-    """The stored fields (TIMELINE_FIELDS, EVENT) changed since the last write, a set of
-    names held as the bits of one int: a set costs 216 bytes, 100,000 radios over."""
+    """The stored fields (TIMELINE_FIELDS, EVENT) of a radio changed since the last write,
+    a set of names read and written as the bits of its state's `unsaved_bits`: a view
+    made when asked, as an object of its own held by each radio would cost 40 bytes
+    (a set 216), 100,000 radios over."""
 
-    __slots__ = ("_bits",)
+    __slots__ = ("_state",)
 
-    def __init__(self):
-        self._bits = 0
+    def __init__(self, state: "RadioState"):
+        self._state = state
 
     def add(self, name: str) -> None:
-        self._bits |= _BITS[name]
+        self._state.unsaved_bits |= _BITS[name]
 
     def update(self, names) -> None:
         for name in names:
-            self._bits |= _BITS[name]
+            self._state.unsaved_bits |= _BITS[name]
 
     def clear(self) -> None:
-        self._bits = 0
+        self._state.unsaved_bits = 0
 
     def __bool__(self) -> bool:
-        return self._bits != 0
+        return self._state.unsaved_bits != 0
 
     def __iter__(self):
-        bits = self._bits
+        bits = self._state.unsaved_bits
         return (name for name, bit in _BITS.items() if bits & bit)
 
 
@@ -49,8 +51,9 @@ class RadioState:
     history: PlayHistory
     rotation: Rotation
     show_on_air: tuple[int, float] | None = None  # (playlist id, start) last played from
-    # what changed since the last write (Programmer._save): field names, and song starts
-    unsaved: Unsaved = field(default_factory=Unsaved)
+    # what changed since the last write (Programmer._save): field names (`unsaved`), and
+    # song starts
+    unsaved_bits: int = 0
     # (song id, start) in the order they came: mostly the one song playing, which a
     # tuple holds in a third of a dict's bytes
     unsaved_song_starts: tuple[tuple[int, float], ...] = ()
@@ -64,6 +67,11 @@ class RadioState:
     @property
     def uuid(self) -> str:
         return self.radio.uuid
+
+    @property
+    def unsaved(self) -> Unsaved:
+        """The stored fields changed since the last write, as a set of names."""
+        return Unsaved(self)
 
     def copy(self, rng: random.Random) -> "RadioState":
         """A copy to run on its own (a preview's dry run): nothing that changes is shared

@@ -11,10 +11,16 @@ from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from types import MappingProxyType
 
+import msgspec
 
-@dataclass(slots=True)
-class Segment:
-    """A stretch of one file: `filename` from `offset` seconds in, from `starts_at` on."""
+
+class Segment(msgspec.Struct, gc=False):
+    """A stretch of one file: `filename` from `offset` seconds in, from `starts_at` on.
+
+    A struct the collector does not track (it holds no container): 96 bytes, where a
+    slotted dataclass costs 112, for the two or three segments each of 100,000 radios
+    holds.
+    """
 
     kind: str  # song or jingle
     filename: str
@@ -30,7 +36,7 @@ class Segment:
     sent: bool = False
 
     def changed(self, **changes) -> "Segment":
-        return replace(self, **changes)
+        return msgspec.structs.replace(self, **changes)
 
     def to_stored(self) -> dict:
         return {
@@ -55,7 +61,7 @@ class Segment:
         return segment
 
 
-SEGMENT_FIELDS = tuple(item.name for item in fields(Segment))
+SEGMENT_FIELDS = Segment.__struct_fields__
 _segment_values = attrgetter(*SEGMENT_FIELDS)  # every field's value in one call, in C
 
 
@@ -164,7 +170,7 @@ def _copied_dict(value: dict) -> dict:
 
 
 def _copied(segment: Segment | None) -> Segment | None:
-    return None if segment is None else replace(segment)
+    return None if segment is None else msgspec.structs.replace(segment)
 
 
 def is_number(value) -> bool:

@@ -22,10 +22,15 @@ class Unwritten(Protocol):
         `radio`'s own, in a document holding several radios' state)."""
 
 
+Document = tuple[Unwritten, Hashable]  # (repository, `_id`)
+
+
 class RadioChanges:
     def __init__(self):
-        # radio uuid -> its documents that may have changes unwritten
-        self._documents: dict[str, set[tuple[Unwritten, Hashable]]] = {}
+        # radio uuid -> its documents that may have changes unwritten: a tuple, as a radio
+        # has a few (its timeline, stream, sessions) and, behind a slow store, 100,000
+        # radios have some, where a set each would cost 216 bytes
+        self._documents: dict[str, tuple[Document, ...]] = {}
         self._landed: set[str] = set()  # radios with writes landed since last asked
 
     def __len__(self) -> int:
@@ -34,12 +39,14 @@ class RadioChanges:
     def __contains__(self, radio: str) -> bool:
         return radio in self._documents
 
-    def documents_of(self, radio: str) -> set[tuple[Unwritten, Hashable]]:
+    def documents_of(self, radio: str) -> tuple[Document, ...]:
         """The radio's documents that may have changes unwritten, (repository, `_id`)."""
-        return self._documents.get(radio, set())
+        return self._documents.get(radio, ())
 
     def noted(self, radio: str, repository: Unwritten, key: Hashable) -> None:
-        self._documents.setdefault(radio, set()).add((repository, key))
+        documents = self._documents.get(radio, ())
+        if (repository, key) not in documents:
+            self._documents[radio] = (*documents, (repository, key))
 
     def stored(self, radio: str, mark: int) -> bool:
         """True once none of the radio's changes queued up to `mark` is unwritten."""
@@ -53,9 +60,7 @@ class RadioChanges:
             for radio in radios:
                 documents = self._documents.get(radio)
                 if documents is not None and repository.first_unwritten(key, radio) is None:
-                    documents.discard((repository, key))
-                    if not documents:
-                        del self._documents[radio]
+                    self._keep(radio, [d for d in documents if d != (repository, key)])
 
     def take_landed(self) -> set[str]:
         """The radios some of whose writes landed since the last call: those whose held
@@ -72,16 +77,20 @@ class RadioChanges:
     def _unwritten(self, radio: str) -> list[int]:
         """The marks of the oldest unwritten change of each of the radio's documents;
         those with none are forgotten."""
-        documents = self._documents.get(radio)
-        if documents is None:
-            return []
-        firsts = []
-        for repository, key in list(documents):
-            first = repository.first_unwritten(key, radio)
-            if first is None:
-                documents.discard((repository, key))
-            else:
+        documents = self._documents.get(radio, ())
+        firsts, kept = [], []
+        for document in documents:
+            first = document[0].first_unwritten(document[1], radio)
+            if first is not None:
                 firsts.append(first)
-        if not documents:
-            del self._documents[radio]
+                kept.append(document)
+        if len(kept) < len(documents):
+            self._keep(radio, kept)
         return firsts
+
+    def _keep(self, radio: str, documents: list[Document]) -> None:
+        """The radio's documents with changes unwritten are now these (none: forgotten)."""
+        if documents:
+            self._documents[radio] = tuple(documents)
+        else:
+            del self._documents[radio]

@@ -1,39 +1,63 @@
-"""Memory that a start-up or an import freed, given back to the system; what they
-built kept out of garbage collections.
+"""Memory that a start-up, an import or a backlog freed, given back to the system; what
+they built kept out of garbage collections.
 
 Reading and decoding 100,000 stored radios and timelines, or a catalog file,
 leaves megabytes freed inside the C allocator, which keeps them for the
 process: resident for good, though nothing uses them. glibc's malloc_trim
-hands back the free pages. Elsewhere (musl, macOS) there is no such call,
-and this does nothing.
+hands back the free pages: after a start-up or an import, and every
+GIVE_BACK_EVERY seconds (the join of 100,000 radios, the writer's backlog
+behind a slow store and its bulk messages free megabytes while the service
+runs; bench/README.md, "Where a radio's resident memory goes"). Elsewhere
+(musl, macOS) there is no such call, and this does nothing.
 """
 
 import ctypes
 import ctypes.util
 import gc
 import logging
+import time
 from contextlib import contextmanager
 
 log = logging.getLogger("yascheduler.memory")
 
 
-def _malloc_trim():
-    name = ctypes.util.find_library("c")
-    if name is None:
+GIVE_BACK_EVERY = 60.0  # seconds; a trim costs milliseconds at 100,000 radios
+
+
+def _libc_call(name: str):
+    library = ctypes.util.find_library("c")
+    if library is None:
         return None
     try:
-        return ctypes.CDLL(name).malloc_trim
+        return getattr(ctypes.CDLL(library), name)
     except (OSError, AttributeError):  # not glibc
         return None
 
 
-_TRIM = _malloc_trim()
+_TRIM = _libc_call("malloc_trim")
 
 
 def give_back() -> None:
     """Return the C allocator's free pages to the system, where it can (glibc)."""
     if _TRIM is not None:
         _TRIM(0)
+
+
+class GiveBack:
+    """A part (support.supervisor): the C allocator's free pages given back every
+    GIVE_BACK_EVERY seconds."""
+
+    name = "memory-give-back"
+
+    def __init__(self, every: float = GIVE_BACK_EVERY, timer=time.perf_counter):
+        self.every = every
+        self._timer = timer
+
+    def loop(self) -> float:
+        began = self._timer()
+        give_back()
+        log.debug("memory: free pages given back in %.1f ms", (self._timer() - began) * 1000)
+        return self.every
 
 
 def spare_from_the_collector() -> None:
