@@ -24,7 +24,7 @@ def test_each_radio_of_a_shard_document_is_stored_once_it_lands_and_told(db):
 
     assert all(parts.writer.stored(mark) for mark in marks.values())
     assert {ONE, SAME_SHARD, OTHER} <= set().union(*[radios for radios in told if radios])
-    assert parts.backlog.radios.documents_of(SAME_SHARD) == set()  # forgotten: all landed
+    assert parts.backlog.radios.documents_of(SAME_SHARD) == ()  # forgotten: all landed
     assert stored_masters() == {radio: ("s1", 1.0) for radio in (ONE, SAME_SHARD, OTHER)}
 
 
