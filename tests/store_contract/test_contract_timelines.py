@@ -29,10 +29,12 @@ def test_inserted_timelines_come_back_whole(backend):
     assert stored == {"r1": whole, "r2": {"broken": "nothing playable"}}
 
 
-def test_saved_changes_set_fields_and_song_starts_one_by_one(backend):
+def test_saved_changes_set_their_fields_and_the_song_starts_whole(backend):
     timelines = StoredTimelines()
     timelines.insert({"r1": {"current": SEGMENT, "song_starts": {"1": 100.0}}})
-    timelines.save("r1", {"next": SEGMENT, "song_starts.2": 300.0, "event_kind": None})
+    starts = {1: 100.0, 2: 300.0}  # the engine's own: what it holds at the save is stored
+    timelines.save("r1", {"next": SEGMENT, "song_starts": starts, "event_kind": None})
+    starts[3] = 400.0
     timelines.save("r2", {"broken": "nothing playable"})  # a timeline it did not have
     stored = timelines.load_all(as_stored)
     assert stored["r1"] == {
@@ -112,14 +114,14 @@ def test_every_stored_timeline_is_read_however_many_batches_it_takes(backend, mo
     assert stored == {f"r{n}": {"broken": f"reason {n}"} for n in range(5)}
 
 
-def test_segments_counters_and_show_positions_are_stored_packed_song_starts_apart(backend):
+def test_segments_counters_show_positions_and_song_starts_are_stored_packed(backend):
     counters = [{"jingle_id": "j1", "songs": 2}]
     StoredTimelines().insert({"r1": {"current": SEGMENT, "jingle_counters": counters}})
-    StoredTimelines().save("r1", {"next": SEGMENT, "song_starts.1": 100.0, "interrupted": None})
+    StoredTimelines().save("r1", {"next": SEGMENT, "song_starts": {1: 100.0}, "interrupted": None})
     stored = raw(RadioTimeline).find_one({"_id": "r1"})
     assert isinstance(stored["current"], str) and isinstance(stored["next"], str)
     assert isinstance(stored["jingle_counters"], str) and stored["interrupted"] is None
-    assert stored["song_starts"] == {"1": 100.0}
+    assert stored["song_starts"] == '{"1":100.0}'
     [read] = StoredTimelines().load_all(as_stored).values()
     assert read == {"current": SEGMENT, "next": SEGMENT, "jingle_counters": counters,
                     "interrupted": None, "song_starts": {"1": 100.0}}  # fmt: skip
@@ -140,3 +142,18 @@ def test_a_timeline_an_older_version_stored_unpacked_resumes_and_is_packed_as_it
     assert isinstance(stored["next"], str) and stored["current"] == SEGMENT
     [read] = StoredTimelines().load_all(as_stored).values()
     assert read == {**as_stored(older), "next": SEGMENT}
+
+
+def test_song_starts_an_older_version_set_one_by_one_resume_and_are_packed_at_the_next_start(
+    backend,
+):
+    older = {"_id": "r1", "current": SEGMENT, "song_starts": {"1": 100.0, "7": 50.0}}
+    raw(RadioTimeline).insert_one(older)
+    [resumed] = StoredTimelines().load_all(timeline_from_stored).values()
+    assert resumed.song_starts == {1: 100.0, 7: 50.0}
+
+    StoredTimelines().save("r1", {"song_starts": {1: 100.0, 7: 50.0, 2: 300.0}})
+
+    assert isinstance(raw(RadioTimeline).find_one({"_id": "r1"})["song_starts"], str)
+    [resumed] = StoredTimelines().load_all(timeline_from_stored).values()
+    assert resumed.song_starts == {1: 100.0, 7: 50.0, 2: 300.0}

@@ -1,13 +1,18 @@
-"""A radio's stored timeline: its segments, jingle counters and show positions each
-stored as one JSON text rather than a sub-document.
+"""A radio's stored timeline: its segments, jingle counters, show positions and song
+starts each stored as one JSON text rather than a sub-document.
 
 Why: nx-27017 handles every value of a document in Python, on each read and on
 each `$set` (it decodes, walks and re-encodes the whole document), and a
 timeline's three segments hold most of its values. Packed, 10,000 timelines
 cost it 40 % less to read and 10-25 % less to update (bench/README.md). The
-fields stay apart, so that an event still writes only those it changed, and
-`song_starts` stays a sub-document: each song start is `$set` alone
-(`song_starts.<id>`).
+fields stay apart, so that an event still writes only those it changed.
+
+`song_starts` (a radio's rotation memory, one entry a song it played: 200 and
+more) is written whole with each track's start, as one text, rather than
+`$set` one entry at a time (`song_starts.<id>`) in a sub-document: nx-27017
+then handles one value of it rather than 200 on every update of the
+timeline, and a track's fenced `$set` costs it 40 % less (bench/timelines.py,
+bench/README.md "The timeline write").
 
 A field is read packed or not, so a timeline stored by a version before (every
 field a sub-document), or half rewritten since, reads as it is; each field is
@@ -17,7 +22,9 @@ stored packed the next time the engine writes it.
 import msgspec
 
 # the fields written whole at each change, and read back by the engine alone
-PACKED = frozenset({"current", "next", "interrupted", "jingle_counters", "show_positions"})
+PACKED = frozenset(
+    {"current", "next", "interrupted", "jingle_counters", "show_positions", "song_starts"}
+)
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
