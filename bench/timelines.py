@@ -98,9 +98,9 @@ def run(database_url: str, layout: str, args, cpu: Pid) -> dict:
     for turn in range(0, args.tracks, args.per_turn):
         for number in range(turn, min(turn + args.per_turn, args.tracks)):
             radio = f"radio-{draw.randrange(args.radios):06d}"
-            starts = histories.setdefault(
-                radio, {song: T0 - 240.0 * song for song in range(args.song_starts)}
-            )
+            if radio not in histories:  # as seeded (built once: it is not a write's cost)
+                histories[radio] = {song: T0 - 240.0 * song for song in range(args.song_starts)}
+            starts = histories[radio]
             song = draw.randrange(args.song_starts)
             for changes in track_changes(layout, song, T0 + number, starts):
                 timelines.save(radio, changes)
