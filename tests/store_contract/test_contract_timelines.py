@@ -26,7 +26,8 @@ def test_inserted_timelines_come_back_whole(backend):
     timelines.insert({"r1": whole, "r2": {"broken": "nothing playable"}})
     timelines.insert({})
     stored = timelines.load_all(as_stored)
-    assert stored == {"r1": whole, "r2": {"broken": "nothing playable"}}
+    read = {**whole, "song_starts": {1: 100.0}}  # packed: read back keyed by song id
+    assert stored == {"r1": read, "r2": {"broken": "nothing playable"}}
 
 
 def test_saved_changes_set_their_fields_and_the_song_starts_whole(backend):
@@ -40,7 +41,7 @@ def test_saved_changes_set_their_fields_and_the_song_starts_whole(backend):
     assert stored["r1"] == {
         "current": SEGMENT,
         "next": SEGMENT,
-        "song_starts": {"1": 100.0, "2": 300.0},
+        "song_starts": {1: 100.0, 2: 300.0},
         "event_kind": None,
     }
     assert stored["r2"] == {"broken": "nothing playable"}
@@ -63,12 +64,14 @@ def test_a_timeline_that_cannot_be_decoded_is_skipped_and_replaced_by_a_new_one(
             {"_id": "no-file", "current": {**SEGMENT, "filename": None}},
             {"_id": "bad-event", "event_kind": "prepare", "event_at": "soon"},
             {"_id": "bad-start", "song_starts": {"x": 1.0}},
+            {"_id": "bad-packed-start", "song_starts": '{"1": "soon"}'},
+            {"_id": "bad-packed-song", "song_starts": '{"x": 1.0}'},
             {"_id": 7, "current": SEGMENT},
         ]
     )
     loaded = timelines.load_all(timeline_from_stored)
     assert list(loaded) == ["good"] and loaded["good"].timeline.current.filename == "a.mp3"
-    assert len(skipped(caplog, "radio timeline")) == 4
+    assert len(skipped(caplog, "radio timeline")) == 6
     # the engine programs a skipped radio afresh: its new timeline takes the place
     timelines.insert({"no-file": {"current": SEGMENT}, "new": {}})
     assert sorted(timelines.load_all(timeline_from_stored)) == ["good", "new", "no-file"]
@@ -124,7 +127,7 @@ def test_segments_counters_show_positions_and_song_starts_are_stored_packed(back
     assert stored["song_starts"] == '{"1":100.0}'
     [read] = StoredTimelines().load_all(as_stored).values()
     assert read == {"current": SEGMENT, "next": SEGMENT, "jingle_counters": counters,
-                    "interrupted": None, "song_starts": {"1": 100.0}}  # fmt: skip
+                    "interrupted": None, "song_starts": {1: 100.0}}  # fmt: skip
 
 
 def test_a_timeline_an_older_version_stored_unpacked_resumes_and_is_packed_as_it_changes(

@@ -43,10 +43,7 @@ def timeline_from_stored(stored: dict) -> StoredTimeline:
     event_kind, event_at = stored.get("event_kind"), stored.get("event_at")
     if event_kind is not None and (not isinstance(event_kind, str) or not is_number(event_at)):
         raise TypeError(f"its event {event_kind!r} at {event_at!r} is not an event")
-    starts = stored.get("song_starts") or {}
-    song_starts = {int(song_id): at for song_id, at in starts.items()}
-    if not all(is_number(at) for at in song_starts.values()):
-        raise TypeError("a song start is not a time")
+    song_starts = _song_starts(stored.get("song_starts") or {})
     legacy_count = None if "jingle_counters" in stored else stored.get("songs_since_jingle")
     return StoredTimeline(
         Timeline.from_stored(stored),
@@ -54,6 +51,18 @@ def timeline_from_stored(stored: dict) -> StoredTimeline:
         None if event_kind is None else (float(event_at), event_kind),
         legacy_count if isinstance(legacy_count, int) else None,
     )
+
+
+def _song_starts(starts: dict) -> dict[int, float]:
+    """Song id -> its start, from either stored form: a sub-document (text keys, each
+    value checked here), or a packed text the store decoded and checked (int keys: a
+    sub-document's are always texts)."""
+    if type(next(iter(starts), "")) is int:
+        return starts
+    song_starts = {int(song_id): at for song_id, at in starts.items()}
+    if not all(is_number(at) for at in song_starts.values()):
+        raise TypeError("a song start is not a time")
+    return song_starts
 
 
 def changes(state: RadioState, event: Event) -> dict:
