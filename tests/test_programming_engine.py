@@ -58,13 +58,13 @@ def test_every_song_start_is_reported_and_the_last_of_each_stored(db):
     assert len(reported) == len(
         [c for _, c in timeline_of(player, "r1") if c.filename.startswith("songs/")]
     )
-    last_starts = {str(song_id): at for song_id, at in reported}
-    stored = dict(stored_timeline("r1").song_starts)
+    last_starts = dict(reported)
+    stored = {int(song_id): at for song_id, at in stored_timeline("r1").song_starts.items()}
     # the latest start is written with the next prepare: a restart replays it meanwhile
     latest_id, latest_at = reported[-1]
-    if stored.get(str(latest_id)) != latest_at:
-        del last_starts[str(latest_id)]
-        stored.pop(str(latest_id), None)
+    if stored.get(latest_id) != latest_at:
+        del last_starts[latest_id]
+        stored.pop(latest_id, None)
     assert stored == last_starts
 
 

@@ -25,19 +25,22 @@ def test_inserted_timelines_come_back_whole(backend):
     timelines.insert({"r1": whole, "r2": {"broken": "nothing playable"}})
     timelines.insert({})
     stored = timelines.load_all(as_stored)
-    assert stored == {"r1": whole, "r2": {"broken": "nothing playable"}}
+    read = {**whole, "song_starts": {1: 100.0}}  # packed: read back keyed by song id
+    assert stored == {"r1": read, "r2": {"broken": "nothing playable"}}
 
 
-def test_saved_changes_set_fields_and_song_starts_one_by_one(backend):
+def test_saved_changes_set_their_fields_and_the_song_starts_whole(backend):
     timelines = StoredTimelines()
     timelines.insert({"r1": {"current": SEGMENT, "song_starts": {"1": 100.0}}})
-    timelines.save("r1", {"next": SEGMENT, "song_starts.2": 300.0, "event_kind": None})
+    starts = {1: 100.0, 2: 300.0}  # the engine's own: what it holds at the save is stored
+    timelines.save("r1", {"next": SEGMENT, "song_starts": starts, "event_kind": None})
+    starts[3] = 400.0
     timelines.save("r2", {"broken": "nothing playable"})  # a timeline it did not have
     stored = timelines.load_all(as_stored)
     assert stored["r1"] == {
         "current": SEGMENT,
         "next": SEGMENT,
-        "song_starts": {"1": 100.0, "2": 300.0},
+        "song_starts": {1: 100.0, 2: 300.0},
         "event_kind": None,
     }
     assert stored["r2"] == {"broken": "nothing playable"}
@@ -60,12 +63,14 @@ def test_a_timeline_that_cannot_be_decoded_is_skipped_and_replaced_by_a_new_one(
             {"_id": "no-file", "current": {**SEGMENT, "filename": None}},
             {"_id": "bad-event", "event_kind": "prepare", "event_at": "soon"},
             {"_id": "bad-start", "song_starts": {"x": 1.0}},
+            {"_id": "bad-packed-start", "song_starts": '{"1": "soon"}'},
+            {"_id": "bad-packed-song", "song_starts": '{"x": 1.0}'},
             {"_id": 7, "current": SEGMENT},
         ]
     )
     loaded = timelines.load_all(timeline_from_stored)
     assert list(loaded) == ["good"] and loaded["good"].timeline.current.filename == "a.mp3"
-    assert len(skipped(caplog, "radio timeline")) == 4
+    assert len(skipped(caplog, "radio timeline")) == 6
     # the engine programs a skipped radio afresh: its new timeline takes the place
     timelines.insert({"no-file": {"current": SEGMENT}, "new": {}})
     assert sorted(timelines.load_all(timeline_from_stored)) == ["good", "new", "no-file"]
@@ -108,17 +113,17 @@ def test_every_stored_timeline_is_read_however_many_batches_it_takes(backend, mo
     assert stored == {f"r{n}": {"broken": f"reason {n}"} for n in range(5)}
 
 
-def test_segments_counters_and_show_positions_are_stored_packed_song_starts_apart(backend):
+def test_segments_counters_show_positions_and_song_starts_are_stored_packed(backend):
     counters = [{"jingle_id": "j1", "songs": 2}]
     StoredTimelines().insert({"r1": {"current": SEGMENT, "jingle_counters": counters}})
-    StoredTimelines().save("r1", {"next": SEGMENT, "song_starts.1": 100.0, "interrupted": None})
+    StoredTimelines().save("r1", {"next": SEGMENT, "song_starts": {1: 100.0}, "interrupted": None})
     stored = raw(RadioTimeline).find_one({"_id": "r1"})
     assert isinstance(stored["current"], str) and isinstance(stored["next"], str)
     assert isinstance(stored["jingle_counters"], str) and stored["interrupted"] is None
-    assert stored["song_starts"] == {"1": 100.0}
+    assert stored["song_starts"] == '{"1":100.0}'
     [read] = StoredTimelines().load_all(as_stored).values()
     assert read == {"current": SEGMENT, "next": SEGMENT, "jingle_counters": counters,
-                    "interrupted": None, "song_starts": {"1": 100.0}}  # fmt: skip
+                    "interrupted": None, "song_starts": {1: 100.0}}  # fmt: skip
 
 
 def test_a_timeline_an_older_version_stored_unpacked_resumes_and_is_packed_as_it_changes(
@@ -136,3 +141,18 @@ def test_a_timeline_an_older_version_stored_unpacked_resumes_and_is_packed_as_it
     assert isinstance(stored["next"], str) and stored["current"] == SEGMENT
     [read] = StoredTimelines().load_all(as_stored).values()
     assert read == {**as_stored(older), "next": SEGMENT}
+
+
+def test_song_starts_an_older_version_set_one_by_one_resume_and_are_packed_at_the_next_start(
+    backend,
+):
+    older = {"_id": "r1", "current": SEGMENT, "song_starts": {"1": 100.0, "7": 50.0}}
+    raw(RadioTimeline).insert_one(older)
+    [resumed] = StoredTimelines().load_all(timeline_from_stored).values()
+    assert resumed.song_starts == {1: 100.0, 7: 50.0}
+
+    StoredTimelines().save("r1", {"song_starts": {1: 100.0, 7: 50.0, 2: 300.0}})
+
+    assert isinstance(raw(RadioTimeline).find_one({"_id": "r1"})["song_starts"], str)
+    [resumed] = StoredTimelines().load_all(timeline_from_stored).values()
+    assert resumed.song_starts == {1: 100.0, 7: 50.0, 2: 300.0}

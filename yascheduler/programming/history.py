@@ -64,6 +64,10 @@ class PlayHistory:
         """
         return PlayHistory(dict(self._songs), dict(self._titles), dict(self._artists), self.latest)
 
+    def song_starts(self) -> dict[int, float]:
+        """Song id -> its latest start recorded (the dict itself: not to be changed)."""
+        return self._songs
+
     def record(self, song_id: int, artist: str | None, title: str | None, at: float) -> None:
         self.record_keys(song_id, separation_key(title), separation_key(artist), at)
 

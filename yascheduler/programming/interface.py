@@ -132,7 +132,8 @@ class TimelineStore(Protocol):
 
     def save(self, radio_uuid: str, changes: dict) -> None:
         """Set these fields (a dotted name sets one key of a stored dict) of the radio's
-        timeline, creating it if need be."""
+        timeline, creating it if need be. The values are the engine's own (the song
+        starts): what they hold now is stored, not what they hold later."""
 
     def insert(self, timelines: Mapping[str, dict]) -> None:
         """Store whole timelines of radios that had none, {radio uuid: fields}, at once."""

@@ -2,7 +2,10 @@
 start-up (the store applies it: interface.TimelineStore).
 
 Each processed event writes one `$set`-like dict of the fields it changed;
-a radio that had no timeline gets a whole one.
+a radio that had no timeline gets a whole one. A song start writes the radio's
+song starts whole (its history's, which the store stores as one text at once):
+one value of the stored timeline rather than one entry of a sub-document of
+hundreds, which costs a store such as nx-27017 each of them on every update.
 """
 
 from dataclasses import dataclass
@@ -40,10 +43,7 @@ def timeline_from_stored(stored: dict) -> StoredTimeline:
     event_kind, event_at = stored.get("event_kind"), stored.get("event_at")
     if event_kind is not None and (not isinstance(event_kind, str) or not is_number(event_at)):
         raise TypeError(f"its event {event_kind!r} at {event_at!r} is not an event")
-    starts = stored.get("song_starts") or {}
-    song_starts = {int(song_id): at for song_id, at in starts.items()}
-    if not all(is_number(at) for at in song_starts.values()):
-        raise TypeError("a song start is not a time")
+    song_starts = _song_starts(stored.get("song_starts") or {})
     legacy_count = None if "jingle_counters" in stored else stored.get("songs_since_jingle")
     return StoredTimeline(
         Timeline.from_stored(stored),
@@ -53,17 +53,31 @@ def timeline_from_stored(stored: dict) -> StoredTimeline:
     )
 
 
+def _song_starts(starts: dict) -> dict[int, float]:
+    """Song id -> its start, from either stored form: a sub-document (text keys, each
+    value checked here), or a packed text the store decoded and checked (int keys: a
+    sub-document's are always texts)."""
+    if type(next(iter(starts), "")) is int:
+        return starts
+    song_starts = {int(song_id): at for song_id, at in starts.items()}
+    if not all(is_number(at) for at in song_starts.values()):
+        raise TypeError("a song start is not a time")
+    return song_starts
+
+
 def changes(state: RadioState, event: Event) -> dict:
-    """The stored fields that changed (song starts as `song_starts.<id>`); they count as
-    saved now."""
+    """The stored fields that changed (the song starts whole, where one came); they count
+    as saved now."""
     changed = {}
     for name in state.unsaved:
         if name == EVENT:
             changed["event_at"], changed["event_kind"] = event or (None, None)
         else:
             changed[name] = state.timeline.stored_value(name)
-    for song_id, at in state.unsaved_song_starts:  # a later start of a song wins
-        changed[f"song_starts.{song_id}"] = at
+    if state.unsaved_song_starts:
+        # the rotation's memory as the engine holds it: the store encodes it as it
+        # queues the change, so a later start does not change what is queued
+        changed["song_starts"] = state.history.song_starts()
     state.unsaved.clear()
     state.unsaved_song_starts = ()
     return changed
@@ -71,8 +85,6 @@ def changes(state: RadioState, event: Event) -> dict:
 
 def whole(state: RadioState, event: Event) -> dict:
     """Every stored field of a radio that had no timeline; it counts as saved now."""
-    song_starts = {str(song_id): at for song_id, at in state.unsaved_song_starts}
-    state.unsaved_song_starts = ()
     state.unsaved.update(TIMELINE_FIELDS)
     state.unsaved.add(EVENT)
-    return {**changes(state, event), "song_starts": song_starts}
+    return {**changes(state, event), "song_starts": state.history.song_starts()}

@@ -44,6 +44,7 @@ goes in with `$max`, so that the stored one stays the newest owner's.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 
@@ -138,32 +139,50 @@ def _set_path(fields: dict, path: str, value) -> None:
 
 
 def operation(key, change: Change):
-    """The bulk_write operation that writes `change` to the document `_id` = key."""
-    where, fence = {"_id": key}, {}
-    if change.epoch is not None:
-        accepted = max(change.epoch, change.fence or change.epoch)
-        where["$and"] = [{"$or": [{"epoch": {"$lte": accepted}}, {"epoch": None}]}]
-        fence = {"epoch": change.epoch}
+    """The bulk_write operation that writes `change` to the document `_id` = key.
+
+    Few objects a change: a writer turn builds a thousand operations at once,
+    which outlive the young collections while their chunk is written, and each
+    container among them brings the next full collection nearer (with 100,000
+    radios' state that is a pause of the whole service). The epoch's part of
+    the filter is one shared list per epoch; the fields are copied once.
+    """
+    epoch = change.epoch
+    if epoch is None:
+        where = {"_id": key}
+    else:  # a giver's write in a handover accepts the next owner's epoch (change.fence)
+        where = {"_id": key, "$and": _fence(max(epoch, change.fence or epoch))}
     if change.kind == DELETE:
         return DeleteOne(where)
     if change.kind == SET:
-        return UpdateOne(where, _update(change, fence), upsert=change.upsert)
-    if change.kind == INSERT and not change.tried and change.epoch is None:
+        return UpdateOne(where, _update(change), upsert=change.upsert)
+    if change.kind == INSERT and not change.tried and epoch is None:
         return InsertOne({**change.fields, "_id": key})
     # the `_id` in the replacement: a server may otherwise give an upserted record its own
-    return ReplaceOne(where, {**change.fields, **fence, "_id": key}, upsert=True)
+    document = {**change.fields, "_id": key}
+    if epoch is not None:
+        document["epoch"] = epoch
+    return ReplaceOne(where, document, upsert=True)
 
 
-def _update(change: Change, fence: dict) -> dict:
+def _update(change: Change) -> dict:
     """A set's update: its paths set and unset, and its epoch (`$max` if it accepts a
     newer one stored)."""
-    raised = bool(fence) and (change.fence or 0) > change.epoch
+    epoch = change.epoch
+    raised = epoch is not None and (change.fence or 0) > epoch
     sets = {path: value for path, value in change.fields.items() if value is not REMOVED}
-    if fence and not raised:
-        sets.update(fence)
+    if epoch is not None and not raised:
+        sets["epoch"] = epoch
     update = {"$set": sets} if sets else {}
     if unset := {path: "" for path, value in change.fields.items() if value is REMOVED}:
         update["$unset"] = unset
     if raised:
-        update["$max"] = fence
+        update["$max"] = {"epoch": epoch}
     return update
+
+
+@lru_cache(maxsize=64)  # an instance holds a few epochs at a time, one a lease taken
+def _fence(epoch: int) -> list:
+    """The `$and` of a write fenced by `epoch` (see above), shared by its operations: the
+    driver only reads it."""
+    return [{"$or": [{"epoch": {"$lte": epoch}}, {"epoch": None}]}]

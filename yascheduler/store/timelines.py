@@ -5,9 +5,10 @@ engine's (programming/persistence.py computes it, programming/timeline.py
 holds it in memory); this module declares it and queues the engine's
 writes (pending.Buffered): one `$set` per processed event, of the fields it
 changed, merged with the radio's change already waiting, if any, and written
-behind in bulk. Its segments, jingle counters and show positions are stored as
-JSON texts (packed_timelines.py: what it saves nx-27017); the documents below
-declare them as the engine writes them, and as versions before stored them.
+behind in bulk. Its segments, jingle counters, show positions and song starts are
+stored as JSON texts (packed_timelines.py: what it saves nx-27017), encoded as the
+change is queued; the documents below declare them as the engine writes them, and
+as versions before stored them.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -86,6 +87,7 @@ class RadioTimeline(Document):
     event_at = FloatField()  # the pending event (prepare, start or retry), if any
     event_kind = StringField()
     # str(song id) -> when the song last started: the rotation's memory across restarts
+    # (written whole, as one JSON text; versions before set it one entry at a time)
     song_starts = DictField()
     epoch = IntField()  # its owner's fencing token (store/changes.py)
     shard = IntField()  # its radio's (store/sharded.py): a take reads its shards' alone
