@@ -54,4 +54,4 @@ def test_a_radio_whose_master_is_stored_waits_for_no_other_radio_of_its_shard(db
     one_now, same_now = parts.writer.mark(ONE), parts.writer.mark(SAME_SHARD)
     assert parts.writer.stored(one_now)  # ONE's own entry is stored
     assert not parts.writer.stored(same_now)
-    assert parts.backlog.radios.documents_of(ONE) == set()  # nothing of ONE's to put first
+    assert parts.backlog.radios.documents_of(ONE) == ()  # nothing of ONE's to put first
