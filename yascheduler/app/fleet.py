@@ -95,6 +95,7 @@ class Fleet:
         )
         self.membership.on_renewed = self.dispatch.overdue.release
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
+        self.only_imported = False  # imported into a store that held no radio: none other
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
@@ -162,13 +163,18 @@ class Fleet:
         outbox is this instance's to send too. How many radios it programs."""
         service, stored = self.service, self.service.repositories
         imported, self.imported = self.imported, []
+        only_imported, self.only_imported = self.only_imported, False
         # the stored radios and timelines of the shards taken alone are read (an index)
         # and decoded; both at once, so that the store server works while we decode
         reading = gevent.spawn(
             stored.timelines.load_all, timeline_from_stored, wanted=owned, shards=shards
         )
         try:
-            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, owned, shards))
+            radios = list(
+                stored.catalog.radios.ready(
+                    radio_from_stored, imported, owned, shards, only_imported
+                )
+            )
         except BaseException:
             reading.kill()
             raise
