@@ -174,6 +174,8 @@ class Service:
         """Load the state and start every part; `serve_http`: False when the HTTP
         server is someone else's (gunicorn's worker serves `http_app()`)."""
         self._load()
+        # the writer first: it stores the import's radios while the first share loads
+        self.supervisor.run(self.writer)
         self.fleet.membership.join()  # InstanceAlive: this id runs already
         for part in self._parts():
             self.supervisor.run(part)
@@ -236,7 +238,6 @@ class Service:
 
     def _parts(self) -> list:
         parts = [
-            self.writer,
             self.fleet.beat,
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
