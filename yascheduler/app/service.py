@@ -33,7 +33,7 @@ from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import CatalogError, StoreError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
-from yascheduler.support.freed_memory import spare_from_the_collector
+from yascheduler.support.freed_memory import give_back, spare_from_the_collector
 from yascheduler.webapp.notifier import Notifier, TokenChecker
 from yascheduler.webapp.outbox import Outbox
 from yascheduler.webapp.sender import OutboxSender
@@ -234,6 +234,7 @@ class Service:
     def _catalog_stored(self, path: str, digest: str, at: float) -> None:
         """Every radio the start-up import wrote is stored: the file counts as imported."""
         self.repositories.catalog_files.imported(path, digest, at)
+        give_back()  # what their packed documents, waiting for the store, held
         log.info("catalog %s: every radio of its import stored", path)
 
     def _parts(self) -> list:
