@@ -123,8 +123,10 @@ def first_import(server, workdir: Path, catalog: Path, radios: int, timeout: flo
         out[f"{radios}_startup_first_import"] = figure(None, f"s (not done within {timeout} s)")
         out[f"{radios}_rss_during_first_import"] = figure(process.rss() / 2**20, "MiB")
         raise
-        # stopped before its writes are stored, the stored start-up would find the
-        # timelines missing and program every radio afresh
+    else:
+        # stopped before its writes are stored, the stored start-up would import the file
+        # again (its radios are written behind) and program afresh the radios it finds
+        # without a timeline
         log(f"  first import: {stored(process, port)}")
     finally:
         finish_profile(spy)

@@ -8,8 +8,9 @@ import pytest
 from tests.catalogs import EVERY_FIELD_LAST_PLAY as LAST_PLAY
 from tests.catalogs import every_field_catalog as catalog
 from yascheduler.catalog.entries import read_catalog
-from yascheduler.catalog.forms import radio_from_stored
+from yascheduler.catalog.forms import radio_from_json, radio_from_stored
 from yascheduler.catalog.schema import Hourly, Radio
+from yascheduler.store.packed_radios import packed, whole_text
 from yascheduler.support.errors import CatalogError
 
 
@@ -153,3 +154,37 @@ def test_the_view_is_read_only_compact_and_shares_repeated_strings():
     assert not hasattr(first, "__dict__")
     assert not gc.is_tracked(first) and not gc.is_tracked(one)
     assert isinstance(one, Radio)
+
+
+def packed_text(document: dict) -> str:
+    """The radio's text as start-up reads it from the store (packed, then made whole)."""
+    return whole_text(packed(document))
+
+
+def test_a_packed_radio_decoded_from_its_text_is_the_view_of_its_document():
+    for document in stored_radios():
+        assert radio_from_json(packed_text(document)) == radio_from_stored(document)
+    assert radio_from_json(packed_text({"_id": "bare"})) == radio_from_stored({"_id": "bare"})
+
+
+def test_a_packed_radio_whose_text_breaks_the_schema_is_named_by_its_path():
+    document = stored_radios()[0]
+    document["playlists"][1]["show"]["days"] = ["MON", "someday"]
+
+    with pytest.raises(CatalogError) as caught:
+        radio_from_json(packed_text(document))
+
+    assert caught.value.path == "playlists[1].show.days[1]"
+
+
+def test_a_radio_decoded_from_its_text_shares_repeated_strings_too():
+    document = catalog()
+    document["radios"][1]["playlists"][0]["songs"][0].update(
+        artist="Daft Punk", title="Aerodynamic"
+    )
+    one, two = (radio_from_json(packed_text(radio)) for radio in stored_radios(document))
+
+    first, second = one.playlists[0].songs[0], two.playlists[0].songs[0]
+    assert first.artist is second.artist and first.title is second.title
+    assert first.frequency is second.frequency
+    assert not gc.is_tracked(one)

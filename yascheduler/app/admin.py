@@ -3,12 +3,16 @@ take a listener's request, resend or drop parked web app notifications."""
 
 import logging
 
+import gevent.event
+
 from yascheduler.catalog import importer
+from yascheduler.support.errors import StoreError
 from yascheduler.webapp.outbox import Selection
 
 log = logging.getLogger("yascheduler.outbox")
 
 SEQS_LOGGED = 10
+START_UP_IMPORT_WAIT = 10.0  # seconds an import through the API waits for it
 
 
 class Admin:
@@ -22,9 +26,18 @@ class Admin:
         self._notifier = notifier
         # among several instances: the others told, for the radios they program (app/fleet.py)
         self.imported = lambda change: None
+        # set while the radios the start-up import writes behind are all stored (an import
+        # checked against a store still without some would insert them a second time)
+        self.start_up_import_stored = gevent.event.Event()
+        self.start_up_import_stored.set()
 
     def import_catalog(self, body: bytes) -> dict:
-        """Import and apply a catalog (CatalogError if it breaks a rule: nothing changed)."""
+        """Import and apply a catalog (CatalogError if it breaks a rule: nothing changed;
+        StoreError, HTTP 503, while the start-up import is still being stored)."""
+        if not self.start_up_import_stored.wait(START_UP_IMPORT_WAIT):
+            raise StoreError(
+                "the catalog file imported at start-up is still being stored: try again later"
+            )
         change = importer.import_catalog(body, self._catalog_store)
         self._catalog_changes.apply(change)
         self.imported(change)

@@ -40,6 +40,7 @@ import gevent
 import gevent.event
 import ujson
 
+from yascheduler.catalog.forms import radio_from_json
 from yascheduler.catalog.importer import CatalogChange
 from yascheduler.fleet.beat_first import BeatFirst
 from yascheduler.fleet.dispatch import Dispatch
@@ -54,7 +55,7 @@ from yascheduler.store.shards import StoredShards
 from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import StoreError
-from yascheduler.support.freed_memory import spare_from_the_collector
+from yascheduler.support.freed_memory import collector_paused, spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
 from .fleet_view import FleetView
@@ -96,6 +97,7 @@ class Fleet:
         )
         self.membership.on_renewed = self.dispatch.overdue.release
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
+        self.only_imported = False  # imported into a store that held no radio: none other
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
@@ -151,7 +153,11 @@ class Fleet:
             return shard_of(radio_uuid) in taken
 
         try:
-            count = self.program(owned, OUTBOX_SHARD in taken, shards=taken)
+            # what is read and programmed is millions of containers and no cycle: the
+            # collector would walk them again and again as they come (a tenth of a
+            # stored start-up of 100,000 radios); program() spares them after
+            with collector_paused():
+                count = self.program(owned, OUTBOX_SHARD in taken, shards=taken)
         except BaseException:
             self.handover.forget_where(owned)  # not ours: the shards expire, taken anew
             raise
@@ -164,13 +170,18 @@ class Fleet:
         outbox is this instance's to send too. How many radios it programs."""
         service, stored = self.service, self.service.repositories
         imported, self.imported = self.imported, []
+        only_imported, self.only_imported = self.only_imported, False
         # the stored radios and timelines of the shards taken alone are read (an index)
         # and decoded; both at once, so that the store server works while we decode
         reading = gevent.spawn(
             stored.timelines.load_all, timeline_from_stored, wanted=owned, shards=shards
         )
         try:
-            radios = list(stored.catalog.radios.ready(radio_from_stored, imported, owned, shards))
+            radios = list(
+                stored.catalog.radios.ready(
+                    radio_from_stored, imported, owned, shards, only_imported, radio_from_json
+                )
+            )
         except BaseException:
             reading.kill()
             raise

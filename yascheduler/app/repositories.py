@@ -12,6 +12,7 @@ from yascheduler.store.counters import StoredCounters
 from yascheduler.store.outbox import StoredOutbox
 from yascheduler.store.pending import MAX_PENDING, Backlog, Buffered
 from yascheduler.store.plays import StoredPlays
+from yascheduler.store.radio_inserts import RadioInserts
 from yascheduler.store.requests import StoredRequests
 from yascheduler.store.sessions import StoredSessions
 from yascheduler.store.streamers import StoredStreamers
@@ -26,7 +27,8 @@ class Repositories:
     def __init__(self, max_pending: int = MAX_PENDING):
         self.backlog = backlog = Backlog(max_pending)
         self.catalog = StoredCatalog()
-        self.catalog_files = StoredCatalogFiles()
+        self.radio_inserts = RadioInserts(backlog)  # a start-up import's new radios
+        self.catalog_files = StoredCatalogFiles(backlog)
         self.streamers = StoredStreamers(backlog)
         self.streams = StoredStreams(backlog)
         self.sessions = StoredSessions(backlog)
@@ -39,8 +41,11 @@ class Repositories:
 
     def written_behind(self) -> list[Buffered]:
         """The repositories the writer writes, in this order: the outbox last, so that a
-        notification is stored after the changes queued before it."""
+        notification is stored after the changes queued before it; a start-up import's
+        radios first, then the file's digest, recorded once they are all stored."""
         return [
+            self.radio_inserts,
+            self.catalog_files,
             self.streamers,
             self.streams,
             self.sessions,

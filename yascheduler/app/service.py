@@ -33,7 +33,7 @@ from yascheduler.support.clock import SystemClock
 from yascheduler.support.errors import CatalogError, StoreError
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.supervisor import Supervisor
-from yascheduler.support.freed_memory import GiveBack, spare_from_the_collector
+from yascheduler.support.freed_memory import GiveBack, give_back, spare_from_the_collector
 from yascheduler.webapp.notifier import Notifier, TokenChecker
 from yascheduler.webapp.outbox import Outbox
 from yascheduler.webapp.sender import OutboxSender
@@ -151,6 +151,7 @@ class Service:
         self.admin = Admin(
             settings.admin_token, stored.catalog, self.catalog_changes, self.notifier, song_requests
         )
+        self.admin.start_up_import_stored = stored.radio_inserts.stored
         self.fleet = Fleet(self)
         self.metrics.track(self.reader.gauges())
         self.metrics.track_adherence(self.reader.adherence)
@@ -173,6 +174,8 @@ class Service:
         """Load the state and start every part; `serve_http`: False when the HTTP
         server is someone else's (gunicorn's worker serves `http_app()`)."""
         self._load()
+        # the writer first: it stores the import's radios while the first share loads
+        self.supervisor.run(self.writer)
         self.fleet.membership.join()  # InstanceAlive: this id runs already
         for part in self._parts():
             self.supervisor.run(part)
@@ -181,6 +184,8 @@ class Service:
         log.info("yascheduler started: %s", self.reader.status())
 
     def _load(self) -> None:
+        # into a store that holds no radio yet, the import's are all the radios there are
+        first = bool(self.settings.catalog) and self.repositories.catalog.radios.count() == 0
         imported = self._import_catalog_file() if self.settings.catalog else []
         self.users.load()
         if self.token_checker is not None:
@@ -190,12 +195,15 @@ class Service:
         self.repositories.drop_unread_indexes()
         self.repositories.fill_shards()  # those an older version stored: a take reads by shard
         # the radios, their timelines, masters and sessions: as the shards are taken
-        self.fleet.imported = imported
+        self.fleet.imported, self.fleet.only_imported = imported, first
         self.streamers.load()
         spare_from_the_collector()
 
     def _import_catalog_file(self) -> list[dict]:
-        """Import --catalog, unless it was imported as it is now: the radios it stored."""
+        """Import --catalog, unless it was imported as it is now: the radios it stored.
+
+        Its new radios are written behind (store/radio_inserts.py) while the engine
+        programs them; the file's digest is recorded once they are all stored."""
         path = str(Path(self.settings.catalog).expanduser().resolve())
         try:
             data = Path(path).read_bytes()
@@ -203,17 +211,34 @@ class Service:
             raise CatalogError(path, f"cannot read: {error.strerror or error}") from None
         digest = hashlib.sha256(data).hexdigest()
         files = self.repositories.catalog_files
-        if files.digest(path) == digest:
+        last = files.record(path)
+        if last.digest == digest:
             log.info("catalog %s: unchanged since its last import, not imported again", path)
             return []
-        change = importer.import_catalog(data, self.repositories.catalog)
-        files.imported(path, digest, self.clock.now())
+        if last.importing == digest:
+            log.warning(
+                "catalog %s: its last import was cut short before all of it was stored "
+                "(stopped, or the store away): imported again",
+                path,
+            )
+        at, inserts = self.clock.now(), self.repositories.radio_inserts
+
+        def insert_behind(radios: list[dict]) -> None:
+            files.importing(path, digest, last)
+            inserts.insert_all(radios, then=lambda: self._catalog_stored(path, digest, at))
+
+        change = importer.import_catalog(data, self.repositories.catalog, insert_behind)
         log.info("catalog %s: %s", path, change.summary())
         return change.stored_radios
 
+    def _catalog_stored(self, path: str, digest: str, at: float) -> None:
+        """Every radio the start-up import wrote is stored: the file counts as imported."""
+        self.repositories.catalog_files.imported(path, digest, at)
+        give_back()  # what their packed documents, waiting for the store, held
+        log.info("catalog %s: every radio of its import stored", path)
+
     def _parts(self) -> list:
         parts = [
-            self.writer,
             self.fleet.beat,
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),

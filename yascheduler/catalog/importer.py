@@ -42,6 +42,7 @@ Unknown keys are ignored everywhere; known keys with a wrong type are not.
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gevent.lock
@@ -104,8 +105,16 @@ def _decoded(data: bytes | str) -> tuple[dict, bool]:
     return document, unicode_checked
 
 
-def import_catalog(data: bytes | str | dict, store: CatalogStore) -> CatalogChange:
-    """Validate the whole catalog, then write it to `store`; a broken one writes nothing."""
+def import_catalog(
+    data: bytes | str | dict,
+    store: CatalogStore,
+    insert_behind: Callable[[list[dict]], None] | None = None,
+) -> CatalogChange:
+    """Validate the whole catalog, then write it to `store`; a broken one writes nothing.
+
+    `insert_behind(radios)`, if given, is handed the new radios (stored documents) to
+    insert, once everything else is written (start-up's import: the store writer
+    inserts them while the engine programs them)."""
     # the decoded document and the radios are millions of containers and no cycle
     with collector_paused(spare=True):
         document, unicode_checked = (data, False) if isinstance(data, dict) else _decoded(data)
@@ -114,7 +123,7 @@ def import_catalog(data: bytes | str | dict, store: CatalogStore) -> CatalogChan
             user_plan = _plan_users(user_entries, store.users)
             radio_plan = _plan_radios(radio_entries, store.radios)
             user_plan.write(store.users)
-            radio_plan.write(store.radios)
+            radio_plan.write(store.radios, insert_behind)
     return CatalogChange(
         stored_radios=radio_plan.to_save,
         deleted=radio_plan.to_delete,
@@ -205,9 +214,14 @@ class _RadioPlan:
     stored_ids: set[str]
     to_delete: list[str]  # uuids of stored radios
 
-    def write(self, radios: RadioStore) -> None:
+    def write(self, radios: RadioStore, insert_behind=None) -> None:
         new, replacing = _new_and_stored(self.to_save, self.stored_ids)
-        radios.write(inserted=new, replaced=replacing, deleted=self.to_delete)
+        if insert_behind is None:
+            radios.write(inserted=new, replaced=replacing, deleted=self.to_delete)
+            return
+        if replacing or self.to_delete:
+            radios.write(inserted=[], replaced=replacing, deleted=self.to_delete)
+        insert_behind(new)
 
 
 def _plan_radios(entries: list[RadioEntry], radios: RadioStore) -> _RadioPlan:

@@ -79,6 +79,19 @@ def unpacked(stored: dict) -> dict:
     return fields
 
 
+def whole_text(stored: dict) -> str | None:
+    """The radio a packed stored document holds, as one JSON object's text (its body
+    with its `_id`), for a decoder to read straight into its own form; None if the
+    document is not packed (`unpacked` reads it)."""
+    body = stored.get(BODY)
+    if body is None:
+        return None
+    if not isinstance(body, str) or not body.startswith("{"):
+        raise TypeError(f"its body is no JSON object's text: {body[:40]!r}")
+    rest = body[1:].lstrip()
+    return '{"_id":' + _encode(stored["_id"]).decode() + ("" if rest[:1] == "}" else ",") + rest
+
+
 def is_packed(stored: dict) -> bool:
     return stored.get(BODY) is not None
 

@@ -31,6 +31,7 @@ from yascheduler.catalog.schema import JINGLE_SCHEDULE_TYPES, SHOW_STARTS, WEEKD
 from yascheduler.support.shards import shard_of
 
 from .packed_radios import PLAYLIST_IDS, is_packed, packed, playlist_ids, repack, unpacked
+from .packed_radios import whole_text
 from .records import READ_BATCH, decoded, of_wanted, storing
 from .sharded import SHARD, fill_shards, of_shards
 
@@ -111,25 +112,37 @@ class StoredRadios:
         imported: Iterable[dict] = (),
         wanted: Callable[[str], bool] | None = None,
         shards: Iterable[int] | None = None,
+        only_imported: bool = False,
+        decode_text: Callable[[str], T] | None = None,
     ) -> Iterator[T]:
         """decode(radio) for every ready radio (those whose uuid is `wanted`, if given: the
         others are not decoded; only those of `shards` are read, if given), read without
         building documents; one that cannot be decoded is logged and skipped.
+        `decode_text`, if given, decodes those stored packed from their JSON text
+        (packed_radios.whole_text) rather than from their dict.
 
         `imported`: radios as just written by a catalog import. When they are
-        all the stored radios (a first start), the store is not read back;
+        all the stored radios (a first start; `only_imported`: into a store that held
+        none, their inserts maybe still on their way), the store is not read back;
         otherwise it is read once, in full (a `$in` of thousands of ids would be
         a scan per document in the in-memory store).
         """
-        records = of_wanted(self._ready_records(list(imported), of_shards(shards)), wanted)
-        return decoded(records, lambda stored: decode(unpacked(stored)), "radio")
+        records = self._ready_records(list(imported), of_shards(shards), only_imported)
 
-    def _ready_records(self, imported: list[dict], query: dict) -> Iterator[dict]:
+        def decode_stored(stored: dict) -> T:
+            text = None if decode_text is None else whole_text(stored)
+            return decode(unpacked(stored)) if text is None else decode_text(text)
+
+        return decoded(of_wanted(records, wanted), decode_stored, "radio")
+
+    def _ready_records(self, imported: list[dict], query: dict, only: bool) -> Iterator[dict]:
         known = set()
         for stored in imported:
             known.add(stored["_id"])
             if stored.get("ready", True):
                 yield stored
+        if only:
+            return
         with storing("reading the ready radios"):
             collection = _collection()
             # a count of the collection, not of a filter: nx-27017 answers that from
@@ -147,6 +160,11 @@ class StoredRadios:
                 if stored["_id"] not in known and stored.get("ready") is not False:
                     yield stored
             repack(collection, older)
+
+    def count(self) -> int:
+        """How many radios the store holds (the collection's count: cheap everywhere)."""
+        with storing("counting the radios"):
+            return _collection().estimated_document_count()
 
     def timezone(self, uuid: str) -> tuple[bool, str | None]:
         """(whether the catalog has the radio, its time zone if it has one)."""
