@@ -93,7 +93,7 @@ class Fleet:
         self.dispatch = Dispatch(
             self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
         )
-        self.membership.on_renewed = self.dispatch.overdue.release
+        self.membership.on_renewed = self.renewed
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
         repositories = service.repositories
@@ -101,11 +101,18 @@ class Fleet:
             repository.epoch_of = self.membership.epoch_of
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.sends_for
+        service.bus.keeps_for = self.membership.overdue_for
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
         service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
+
+    def renewed(self) -> None:
+        """A beat renewed the leases (or was refused them): what was kept for those
+        overdue, incoming messages and plays, goes now or is dropped."""
+        self.dispatch.overdue.release()
+        self.service.bus.queued.set()  # the publisher sends or drops what it kept
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
