@@ -49,6 +49,7 @@ from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.instances import StoredInstances
+from yascheduler.store.packed_plays import BUCKETS
 from yascheduler.store.shards import StoredShards
 from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
@@ -104,6 +105,7 @@ class Fleet:
         service.bus.keeps_for = self.membership.overdue_for
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
+        service.gathering.gathers = self.gathers
         service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
@@ -113,6 +115,14 @@ class Fleet:
         overdue, incoming messages and plays, goes now or is dropped."""
         self.dispatch.overdue.release()
         self.service.bus.queued.set()  # the publisher sends or drops what it kept
+
+    def gathers(self, bucket: int) -> bool:
+        """This instance gathers the bucket's play history (app/play_log.py): the holder of
+        one shard of the bucket (a lease: one instance at a time). Not its lowest: shards
+        are handed over highest first, so the holder of shards 0-15 would gather every
+        bucket; the bucket's shard number `bucket` among its 16 (17 x bucket) spreads the
+        buckets over the shard range, and so over the instances."""
+        return self.membership.holds(gatherer_shard(bucket))
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None
@@ -334,6 +344,11 @@ class Fleet:
 
     def outbox_sender(self, sender) -> "WhileHolding":
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
+
+
+def gatherer_shard(bucket: int) -> int:
+    """The shard whose holder gathers the bucket's history (bucket = shard % BUCKETS)."""
+    return bucket * (BUCKETS + 1)
 
 
 def load_in_turns(programmer, radios: list, timelines: dict) -> None:
