@@ -48,7 +48,13 @@ class Outgoing:
     announced: set[str] = field(default_factory=set)  # told as handed, not yet read back
     cut: set[str] = field(default_factory=set)  # read back: no longer answered here
     released: set[str] = field(default_factory=set)  # stored, and told: the next owner's
+    transferring: bool = False  # its transfer sent to the store, not yet answered
     transferred: bool = False  # the lease is the next owner's in the store
+
+    def moving(self) -> bool:
+        """Its lease is, or may be, the next owner's in the store already: a renewal of it
+        refused meanwhile is a handover, not a loss."""
+        return self.transferring or self.transferred
 
     def forced(self, now: float, live) -> bool:
         """The radios left go at once: past the bound, or the next owner is gone."""
@@ -161,11 +167,19 @@ class Handovers:
             outgoing, lease = self.outgoing.get(shard), m.leases.get(shard)
             if outgoing is None or lease is None:
                 continue  # lost by a beat while an earlier one was transferred
-            if self._shards.transfer(
-                shard, m.instance_id, lease.epoch, outgoing.to, lease.expires_at
-            ):
+            # a fresh lease, as a renewal would give: the next owner's first renewal may
+            # come a beat late (it is loading the radios handed), not past the expiry
+            expires_at = m.clock.now() + m.lease_seconds
+            outgoing.transferring = True  # the beat may renew meanwhile (membership._renew)
+            try:
+                done = self._shards.transfer(
+                    shard, m.instance_id, lease.epoch, outgoing.to, expires_at
+                )
+            finally:
+                outgoing.transferring = False
+            if done:
                 outgoing.transferred = True
-                moved[shard] = (outgoing.to, lease.epoch, lease.expires_at)
+                moved[shard] = (outgoing.to, lease.epoch, expires_at)
             else:  # lost meanwhile: the renewal lets it go
                 log.warning("fleet: shard %d not transferred to %s", shard, outgoing.to)
         return moved
@@ -203,13 +217,19 @@ class Handovers:
     def adopt(self, shards: dict[int, tuple[int, float]]) -> None:
         """Leases transferred here ({shard: (epoch, expiry)}): held from now on."""
         m = self.membership
+        adopted = []
         for shard, (epoch, expires_at) in shards.items():
             incoming = self.incoming.get(shard)
+            held = m.leases.get(shard)
             if incoming is not None and incoming.epoch != epoch:
                 continue
+            if held is not None and held.epoch == epoch:
+                continue  # adopted already (read in the store first): renewed since, maybe
             self.incoming.pop(shard, None)
             m.hold(shard, epoch, expires_at)
-        log.info("fleet: %d shards handed here: %s", len(shards), _listed(shards))
+            adopted.append(shard)
+        if adopted:
+            log.info("fleet: %d shards handed here: %s", len(adopted), _listed(adopted))
 
     def refresh(self) -> None:
         """The shards handed here as the store has them: the giver's lease renewed, the

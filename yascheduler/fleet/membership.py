@@ -196,6 +196,8 @@ class Membership(Leases):
                 lease.expires_at = expires_at
             elif self._arriving.get(shard) is lease:  # let go once loaded (_load)
                 del self._arriving[shard]
+            elif (outgoing := self.handovers.outgoing.get(shard)) and outgoing.moving():
+                continue  # transferred meanwhile (the handover part): handed, not lost
             elif self.leases.get(shard) is lease:
                 del self.leases[shard]
                 self.handovers.outgoing.pop(shard, None)
