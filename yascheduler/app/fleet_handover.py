@@ -133,6 +133,7 @@ class RadioHandover:
             count = self.fleet.program(loading.__contains__, shards=shards)
         except StoreError as error:  # the giver's lease runs out; the shard taken as usual
             log.error("fleet: %d radios handed here not loaded: %s", len(radios), error)
+            self.membership.handovers.landing.difference_update(radios)
             return
         self.act_held(loading.__contains__)
         self.membership.handovers.arrived(radios)

@@ -109,6 +109,9 @@ class Handovers:
         self._shards = shards
         self.outgoing: dict[int, Outgoing] = {}
         self.incoming: dict[int, Incoming] = {}
+        # handed here and still loading when their shard's lease was transferred here (the
+        # giver transfers once it has told them released, not once they are loaded here)
+        self.landing: set[str] = set()
 
     def hand_over(self, shards: list[int], share: int, now: float) -> None:
         """Hand shards above the share over to the live instances under it."""
@@ -207,7 +210,8 @@ class Handovers:
             incoming.waiting.add(radio)
 
     def arrived(self, radios) -> None:
-        """Radios handed here, loaded: this instance's."""
+        """Radios handed here, loaded (or that failed to load): this instance's."""
+        self.landing.difference_update(radios)
         for radio in radios:
             incoming = self.incoming.get(shard_of(radio))
             if incoming is not None and radio in incoming.waiting:
@@ -225,6 +229,8 @@ class Handovers:
                 continue
             if held is not None and held.epoch == epoch:
                 continue  # adopted already (read in the store first): renewed since, maybe
+            if incoming is not None:  # the radios still loading wait on
+                self.landing.update(incoming.waiting)
             self.incoming.pop(shard, None)
             m.hold(shard, epoch, expires_at)
             adopted.append(shard)

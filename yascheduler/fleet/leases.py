@@ -105,13 +105,15 @@ class Leases:
         """The radio is handed here, or its shard taken, and not loaded yet: its messages
         wait."""
         shard = shard_of(radio_uuid)
-        if shard in self._arriving:
+        if shard in self._arriving or radio_uuid in self.handovers.landing:
             return True
         incoming = self.handovers.incoming.get(shard)
         return incoming is not None and radio_uuid in incoming.waiting
 
     def awaits_any(self) -> bool:
-        return any(incoming.waiting for incoming in self.handovers.incoming.values())
+        return bool(self.handovers.landing) or any(
+            incoming.waiting for incoming in self.handovers.incoming.values()
+        )
 
     def owns_streamer(self, streamer: str) -> bool:
         return self.holds(shard_of(streamer))
