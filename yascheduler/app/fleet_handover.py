@@ -30,6 +30,9 @@ log = logging.getLogger("yascheduler.fleet")
 
 HANDOVER_KINDS = frozenset({"radios_handed", "radios_released", "shards_handed"})
 CHECK = 0.2  # seconds between looks for safe moments while a handover runs
+# radios told in one `radios_handed`: at the share-out of 100,000 radios over 2, one
+# message of 50,000 (2 MB), each instance decoding it whole while its other parts waited
+TELL_AT_ONCE = 2000
 
 
 class RadioHandover:
@@ -65,10 +68,8 @@ class RadioHandover:
         for shard, handing in outgoing.items():
             if handing.transferred:
                 continue
-            forced = handing.forced(now, self.membership.live)
-            # forced: those told but not read back again too (a message missed)
             radios = self._programmed.of(listing, shard)
-            left = [r for r in radios if forced or r not in handing.announced]
+            left, forced = handing.to_tell(radios, now, self.membership.live)
             if go := going_now(left, programmer.next_event, now, forced):
                 going.setdefault(handing.to, []).extend(go)
             elif not left and handing.settled():
@@ -80,6 +81,10 @@ class RadioHandover:
         return CHECK
 
     def _announce(self, to: str, radios: list[str]) -> None:
+        for start in range(0, len(radios), TELL_AT_ONCE):
+            self._tell_handed(to, radios[start : start + TELL_AT_ONCE])
+
+    def _tell_handed(self, to: str, radios: list[str]) -> None:
         outgoing, leases = self.handovers.outgoing, self.membership.leases
         shards = {shard_of(radio) for radio in radios}
         told = {str(s): [leases[s].epoch, leases[s].expires_at] for s in shards}

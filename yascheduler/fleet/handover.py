@@ -21,6 +21,7 @@ from .ownership import shard_of
 log = logging.getLogger("yascheduler.fleet")
 
 MARGIN = 1.0  # seconds: a radio goes while its next prepare is further than this
+RETELL = 2.0  # seconds between two tellings of radios told but not read back, once forced
 SLACK = 1.0  # seconds beyond the longest wait for a safe moment, before any goes anyway
 START = "start"  # the engine's event at a track's start (programming/transitions.py)
 
@@ -49,6 +50,7 @@ class Outgoing:
     cut: set[str] = field(default_factory=set)  # read back: no longer answered here
     released: set[str] = field(default_factory=set)  # stored, and told: the next owner's
     transferring: bool = False  # its transfer sent to the store, not yet answered
+    retold_at: float | None = None  # when radios told but not read back were told again
     transferred: bool = False  # the lease is the next owner's in the store
 
     def moving(self) -> bool:
@@ -59,6 +61,17 @@ class Outgoing:
     def forced(self, now: float, live) -> bool:
         """The radios left go at once: past the bound, or the next owner is gone."""
         return now > self.deadline or self.to not in live
+
+    def to_tell(self, radios, now: float, live) -> tuple[list[str], bool]:
+        """The radios of the shard to tell as handed now: those not told yet; once forced,
+        those told but not read back too (a message missed), again every RETELL seconds
+        only: not every look, a burst of tens of thousands of radios told anew five times a
+        second behind a busy subscriber. And whether the handover is forced."""
+        forced = self.forced(now, live)
+        if forced and (self.retold_at is None or now - self.retold_at >= RETELL):
+            self.retold_at = now
+            return [radio for radio in radios if radio not in self.cut], True
+        return [radio for radio in radios if radio not in self.announced], forced
 
     def settled(self) -> bool:
         """Every radio announced is stored and told."""
