@@ -1,8 +1,9 @@
 """A play computed before this instance's lease went overdue and released by the store
 writer during the overdue window (a slow store, a pause): kept, sent once a beat renews
 the lease; dropped, never sent, at the lease's expiry or once the renewal is refused
-(another instance has the radio). The bus and the writer on the real store and Redis,
-the leases (fleet/membership.py) counted by a fake clock."""
+(another instance has the radio). The answers to a streamer's request wait behind a
+play of their radio kept, and go whatever becomes of it. The bus and the writer on the
+real store and Redis, the leases (fleet/membership.py) counted by a fake clock."""
 
 import pytest
 
@@ -70,9 +71,13 @@ def test_a_play_released_while_the_lease_is_overdue_goes_once_the_lease_is_renew
 def test_a_play_kept_for_an_overdue_lease_is_dropped_when_the_lease_expires(fleet):
     clock, parts, membership, bus, s1 = fleet
     overdue_then_stored(clock, parts, membership, bus)
+    bus.publish("s1", protocol.radio_stopped(RADIO))  # the answer to a stop_radio acted on
+    bus.flush()
+    assert (bus.kept(), s1.drain()) == (2, [])  # behind the radio's play: in order
     clock.advance(LEASE * MARGIN)  # expired: another instance may have taken the radio
     bus.flush()
     assert (bus.kept(), dict(parts.metrics.dropped_not_owned)) == (0, {"play": 1})
+    assert s1.expect("radio_stopped")["radio_uuid"] == RADIO  # the streamer asked: told
     membership.loop()  # renewed all the same (nobody took it): the play is gone
     nothing_before_the_next(bus, s1)
 

@@ -58,8 +58,8 @@ class Metrics:
                 ),
                 (
                     "yascheduler_messages_dropped_not_owned",
-                    "Messages that follow a state change dropped unsent: their radio's lease "
-                    "here expired, or was lost, before they could go, by type",
+                    "Plays dropped unsent: their radio's lease here expired, or was lost, "
+                    "before they could go, by type",
                     "type",
                     self.dropped_not_owned,
                 ),
