@@ -44,12 +44,11 @@ from yascheduler.fleet.beat_first import BeatFirst
 from yascheduler.fleet.dispatch import Dispatch
 from yascheduler.fleet.handover import bound
 from yascheduler.fleet.membership import Membership
-from yascheduler.fleet.ownership import shard_of
+from yascheduler.fleet.ownership import gatherer_shard, shard_of
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.instances import StoredInstances
-from yascheduler.store.packed_plays import BUCKETS
 from yascheduler.store.shards import StoredShards
 from yascheduler.streaming.bus import REDIS_ERRORS
 from yascheduler.support.clock import SystemClock
@@ -117,11 +116,7 @@ class Fleet:
         self.service.bus.queued.set()  # the publisher sends or drops what it kept
 
     def gathers(self, bucket: int) -> bool:
-        """This instance gathers the bucket's play history (app/play_log.py): the holder of
-        one shard of the bucket (a lease: one instance at a time). Not its lowest: shards
-        are handed over highest first, so the holder of shards 0-15 would gather every
-        bucket; the bucket's shard number `bucket` among its 16 (17 x bucket) spreads the
-        buckets over the shard range, and so over the instances."""
+        """This instance gathers the bucket's play history (app/play_log.py)."""
         return self.membership.holds(gatherer_shard(bucket))
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
@@ -344,11 +339,6 @@ class Fleet:
 
     def outbox_sender(self, sender) -> "WhileHolding":
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
-
-
-def gatherer_shard(bucket: int) -> int:
-    """The shard whose holder gathers the bucket's history (bucket = shard % BUCKETS)."""
-    return bucket * (BUCKETS + 1)
 
 
 def load_in_turns(programmer, radios: list, timelines: dict) -> None:
