@@ -86,6 +86,10 @@ class RadioHandover:
 
     def _tell_handed(self, to: str, radios: list[str]) -> None:
         outgoing, leases = self.handovers.outgoing, self.membership.leases
+        # a shard lost or handed away by a beat while an earlier message was published
+        radios = [r for r in radios if shard_of(r) in outgoing and shard_of(r) in leases]
+        if not radios:
+            return
         shards = {shard_of(radio) for radio in radios}
         told = {str(s): [leases[s].epoch, leases[s].expires_at] for s in shards}
         event = {"type": "radios_handed", "to": to, "radios": radios, "shards": told}
@@ -93,7 +97,8 @@ class RadioHandover:
             outgoing[shard_of(radio)].announced.add(radio)
         if not self.fleet.publish(event):  # not told (Redis away): again at the next look
             for radio in radios:
-                outgoing[shard_of(radio)].announced.discard(radio)
+                if (handing := outgoing.get(shard_of(radio))) is not None:
+                    handing.announced.discard(radio)
 
     def _transfer(self, shards: list[int]) -> None:
         by_target: dict[str, dict[str, list]] = {}
