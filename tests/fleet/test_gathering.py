@@ -9,8 +9,7 @@ import logging
 
 from tests.store_contract.test_contract_plays import RADIOS, T0, track, written_turn
 from tests.test_fleet_membership import LEASE, member, settle
-from yascheduler.app.play_log import Gathering
-from yascheduler.fleet.ownership import gatherer_shard
+from yascheduler.app.play_log import Gathering, gatherer_shard
 from yascheduler.store.packed_plays import BUCKET, BUCKETS, bucket_of
 from yascheduler.store.pending import Backlog, write_taken
 from yascheduler.store.plays import Play, StoredPlays

@@ -44,7 +44,7 @@ from yascheduler.fleet.beat_first import BeatFirst
 from yascheduler.fleet.dispatch import Dispatch
 from yascheduler.fleet.handover import bound
 from yascheduler.fleet.membership import Membership
-from yascheduler.fleet.ownership import gatherer_shard, shard_of
+from yascheduler.fleet.ownership import shard_of
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.requests import request_from_stored
@@ -57,6 +57,7 @@ from yascheduler.support.freed_memory import spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
 from .fleet_view import FleetView
+from .play_log import gatherer_shard
 
 log = logging.getLogger("yascheduler.fleet")
 

@@ -49,13 +49,22 @@ class Retention:
         return SWEEP_EVERY
 
 
+def gatherer_shard(bucket: int) -> int:
+    """The shard whose holder gathers the bucket's play history (a radio's bucket is its
+    shard % BUCKETS): a lease, so one instance at a time. Not the bucket's lowest shard:
+    shards are handed over highest first, so the holder of shards 0-15 would gather every
+    bucket; the bucket's shard number `bucket` among its 16 (17 x bucket) spreads the
+    buckets over the shard range, and so over the instances."""
+    return bucket * (BUCKETS + 1)
+
+
 class Gathering:
     """A part: the turns of one bucket of radios gathered into hours at a time, every
     bucket in GATHER_EVERY (the turns an hour's hours gathered are deleted at the next
     turn, once those are stored).
 
     Among several instances each bucket is gathered by one (`gathers`, app/fleet.py:
-    the holder of one of the bucket's shards), not by all of them. Ownership moving
+    the holder of its gatherer_shard), not by all of them. Ownership moving
     mid-gathering is safe: two gatherings of the same turns store hours that never
     replace each other's and are read as each record once (store/play_order.py), and
     the turns go once either's hours are stored."""

@@ -10,24 +10,14 @@ differ while heartbeats come late (two instances would both answer, or none).
 
 import math
 
-from yascheduler.store.packed_plays import BUCKETS
 from yascheduler.support.shards import SHARDS, shard_of
 
-__all__ = ["SHARDS", "fair_share", "gatherer_shard", "shard_of"]
+__all__ = ["SHARDS", "fair_share", "shard_of"]
 
 
 def fair_share(live_instances: int, shards: int = SHARDS) -> int:
     """The most shards one of `live_instances` should hold."""
     return math.ceil(shards / max(1, live_instances))
-
-
-def gatherer_shard(bucket: int) -> int:
-    """The shard whose holder gathers the bucket's play history (a radio's bucket is its
-    shard % BUCKETS): a lease, so one instance at a time. Not the bucket's lowest shard:
-    shards are handed over highest first, so the holder of shards 0-15 would gather every
-    bucket; the bucket's shard number `bucket` among its 16 (17 x bucket) spreads the
-    buckets over the shard range, and so over the instances."""
-    return bucket * (BUCKETS + 1)
 
 
 def listed(shards) -> str:
