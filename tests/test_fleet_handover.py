@@ -6,7 +6,7 @@ import pytest
 
 from tests.programming_support import default_songs, load, make_programmer, playlist, radio
 from tests.test_fleet_membership import LEASE, member, settle
-from yascheduler.fleet.handover import MARGIN, RadiosByShard, bound, going_now
+from yascheduler.fleet.handover import MARGIN, RETELL, Outgoing, RadiosByShard, bound, going_now
 from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.programming import ProgrammingSettings
 from yascheduler.store.shards import StoredShards
@@ -152,3 +152,32 @@ def test_the_next_owner_gone_the_radios_left_go_at_once(db, clock):
     assert not handing.forced(clock.now(), a.live)
     assert handing.forced(clock.now(), ("a",))  # b's heartbeat stopped
     assert handing.forced(clock.now() + bound(PREPARE) + 10.0, a.live)  # past the bound
+
+
+def test_radios_still_loading_when_their_shard_is_transferred_here_wait_until_loaded(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    a.loop()
+    shard = min(a.handovers.outgoing)
+    radio_uuid = next(f"r{n}" for n in range(5000) if shard_of(f"r{n}") == shard)
+    a.handovers.outgoing[shard].announced.add(radio_uuid)
+    b.handovers.expect("a", {shard: (2, a.leases[shard].expires_at)}, [radio_uuid])
+    a.handovers.cut([radio_uuid])
+    a.handovers.released([radio_uuid])  # told released: b loads it from the store...
+    settle(a, {"b": b})  # ... and the lease is transferred meanwhile
+    assert shard in b.leases
+    assert b.waiting(radio_uuid) and b.awaits_any()  # its messages still held back
+    b.handovers.arrived([radio_uuid])  # loaded
+    assert not b.waiting(radio_uuid) and b.owns_radio(radio_uuid)
+
+
+def test_a_forced_handover_tells_again_what_was_not_read_back_only_every_retell():
+    handing = Outgoing("b", deadline=10.0)
+    handing.announced, handing.cut = {"r1", "r2"}, {"r1"}  # r2 told, not read back
+    radios, live = ["r2", "r3"], ("a", "b")  # r1 let go already
+    assert handing.to_tell(radios, 5.0, live) == (["r3"], False)
+    assert handing.to_tell(radios, 11.0, live) == (["r2", "r3"], True)  # past the bound
+    handing.announced.add("r3")
+    assert handing.to_tell(radios, 11.2, live) == ([], True)  # not at every look
+    assert handing.to_tell(radios, 11.0 + RETELL, live) == (["r2", "r3"], True)

@@ -8,7 +8,7 @@ import gevent
 
 from tests.catalogs import USERS, radio
 from tests.harness import wait_for
-from yascheduler.fleet.membership import MARGIN
+from yascheduler.fleet.leases import MARGIN
 from yascheduler.support.clock import FakeClock
 
 LEASE = 15.0  # s: a beat every 5 s, long after the messages are read

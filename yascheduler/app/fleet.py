@@ -59,6 +59,7 @@ from yascheduler.support.freed_memory import collector_paused, spare_from_the_co
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
 from .fleet_view import FleetView
+from .play_log import gatherer_shard
 
 log = logging.getLogger("yascheduler.fleet")
 
@@ -95,7 +96,7 @@ class Fleet:
         self.dispatch = Dispatch(
             self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
         )
-        self.membership.on_renewed = self.dispatch.overdue.release
+        self.membership.on_renewed = self.renewed
         self.imported: list[dict] = []  # radios just imported at start-up: not read back
         self.only_imported = False  # imported into a store that held no radio: none other
         self._outbox_loaded = True  # by the service, at start-up: not again at the join
@@ -105,11 +106,23 @@ class Fleet:
         repositories.streams.fence_of = functools.partial(shard_fence, self.membership)
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.sends_for
+        service.bus.keeps_for = self.membership.overdue_for
         service.catalog_changes.owns = self.membership.owns_radio
         service.reader.fleet_waits = self.waits
+        service.gathering.gathers = self.gathers
         service.admin.imported = self.catalog_imported
         service.reader.fleet = FleetView(self.membership, StoredShards(), self.membership.clock)
         service.metrics.instance.info({"instance": self.instance_id})
+
+    def renewed(self) -> None:
+        """A beat renewed the leases (or was refused them): what was kept for those
+        overdue, incoming messages and plays, goes now or is dropped."""
+        self.dispatch.overdue.release()
+        self.service.bus.queued.set()  # the publisher sends or drops what it kept
+
+    def gathers(self, bucket: int) -> bool:
+        """This instance gathers the bucket's play history (app/play_log.py)."""
+        return self.membership.holds(gatherer_shard(bucket))
 
     def holds_session(self, session_id: str, streamer: str | None) -> bool:
         return self.service.listeners.find(session_id, streamer) is not None

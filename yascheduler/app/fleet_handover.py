@@ -30,6 +30,9 @@ log = logging.getLogger("yascheduler.fleet")
 
 HANDOVER_KINDS = frozenset({"radios_handed", "radios_released", "shards_handed"})
 CHECK = 0.2  # seconds between looks for safe moments while a handover runs
+# radios told in one `radios_handed`: at the share-out of 100,000 radios over 2, one
+# message of 50,000 (2 MB), each instance decoding it whole while its other parts waited
+TELL_AT_ONCE = 2000
 
 
 class RadioHandover:
@@ -65,10 +68,8 @@ class RadioHandover:
         for shard, handing in outgoing.items():
             if handing.transferred:
                 continue
-            forced = handing.forced(now, self.membership.live)
-            # forced: those told but not read back again too (a message missed)
             radios = self._programmed.of(listing, shard)
-            left = [r for r in radios if forced or r not in handing.announced]
+            left, forced = handing.to_tell(radios, now, self.membership.live)
             if go := going_now(left, programmer.next_event, now, forced):
                 going.setdefault(handing.to, []).extend(go)
             elif not left and handing.settled():
@@ -80,7 +81,15 @@ class RadioHandover:
         return CHECK
 
     def _announce(self, to: str, radios: list[str]) -> None:
+        for start in range(0, len(radios), TELL_AT_ONCE):
+            self._tell_handed(to, radios[start : start + TELL_AT_ONCE])
+
+    def _tell_handed(self, to: str, radios: list[str]) -> None:
         outgoing, leases = self.handovers.outgoing, self.membership.leases
+        # a shard lost or handed away by a beat while an earlier message was published
+        radios = [r for r in radios if shard_of(r) in outgoing and shard_of(r) in leases]
+        if not radios:
+            return
         shards = {shard_of(radio) for radio in radios}
         told = {str(s): [leases[s].epoch, leases[s].expires_at] for s in shards}
         event = {"type": "radios_handed", "to": to, "radios": radios, "shards": told}
@@ -88,7 +97,8 @@ class RadioHandover:
             outgoing[shard_of(radio)].announced.add(radio)
         if not self.fleet.publish(event):  # not told (Redis away): again at the next look
             for radio in radios:
-                outgoing[shard_of(radio)].announced.discard(radio)
+                if (handing := outgoing.get(shard_of(radio))) is not None:
+                    handing.announced.discard(radio)
 
     def _transfer(self, shards: list[int]) -> None:
         by_target: dict[str, dict[str, list]] = {}
@@ -133,6 +143,7 @@ class RadioHandover:
             count = self.fleet.program(loading.__contains__, shards=shards)
         except StoreError as error:  # the giver's lease runs out; the shard taken as usual
             log.error("fleet: %d radios handed here not loaded: %s", len(radios), error)
+            self.membership.handovers.landing.difference_update(radios)
             return
         self.act_held(loading.__contains__)
         self.membership.handovers.arrived(radios)

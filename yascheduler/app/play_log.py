@@ -4,6 +4,7 @@ document per radio and hour, and the hourly deletion of what is older than
 `history_days` (store/plays.py: why hours, and why the TTL index is not enough)."""
 
 import logging
+from collections.abc import Callable
 
 from yascheduler.programming.interface import TrackStart
 from yascheduler.store.packed_plays import BUCKETS
@@ -48,10 +49,25 @@ class Retention:
         return SWEEP_EVERY
 
 
+def gatherer_shard(bucket: int) -> int:
+    """The shard whose holder gathers the bucket's play history (a radio's bucket is its
+    shard % BUCKETS): a lease, so one instance at a time. Not the bucket's lowest shard:
+    shards are handed over highest first, so the holder of shards 0-15 would gather every
+    bucket; the bucket's shard number `bucket` among its 16 (17 x bucket) spreads the
+    buckets over the shard range, and so over the instances."""
+    return bucket * (BUCKETS + 1)
+
+
 class Gathering:
     """A part: the turns of one bucket of radios gathered into hours at a time, every
     bucket in GATHER_EVERY (the turns an hour's hours gathered are deleted at the next
-    turn, once those are stored)."""
+    turn, once those are stored).
+
+    Among several instances each bucket is gathered by one (`gathers`, app/fleet.py:
+    the holder of its gatherer_shard), not by all of them. Ownership moving
+    mid-gathering is safe: two gatherings of the same turns store hours that never
+    replace each other's and are read as each record once (store/play_order.py), and
+    the turns go once either's hours are stored."""
 
     name = "history-gathering"
 
@@ -59,11 +75,12 @@ class Gathering:
         self._plays = plays
         self._every = every
         self._bucket = 0  # the next to gather
+        self.gathers: Callable[[int], bool] = lambda bucket: True  # this instance's to gather
 
     def loop(self) -> float:
         try:
-            self._plays.delete_gathered()
-            turns = self._plays.gather(self._bucket)
+            self._plays.delete_gathered()  # those gathered here, whoever gathers them now
+            turns = self._plays.gather(self._bucket) if self.gathers(self._bucket) else 0
         except StoreError as error:
             log.warning("history: gathering bucket %d's plays failed: %s", self._bucket, error)
             return RETRY_AFTER

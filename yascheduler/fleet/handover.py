@@ -21,6 +21,7 @@ from .ownership import shard_of
 log = logging.getLogger("yascheduler.fleet")
 
 MARGIN = 1.0  # seconds: a radio goes while its next prepare is further than this
+RETELL = 2.0  # seconds between two tellings of radios told but not read back, once forced
 SLACK = 1.0  # seconds beyond the longest wait for a safe moment, before any goes anyway
 START = "start"  # the engine's event at a track's start (programming/transitions.py)
 
@@ -48,11 +49,29 @@ class Outgoing:
     announced: set[str] = field(default_factory=set)  # told as handed, not yet read back
     cut: set[str] = field(default_factory=set)  # read back: no longer answered here
     released: set[str] = field(default_factory=set)  # stored, and told: the next owner's
+    transferring: bool = False  # its transfer sent to the store, not yet answered
+    retold_at: float | None = None  # when radios told but not read back were told again
     transferred: bool = False  # the lease is the next owner's in the store
+
+    def moving(self) -> bool:
+        """Its lease is, or may be, the next owner's in the store already: a renewal of it
+        refused meanwhile is a handover, not a loss."""
+        return self.transferring or self.transferred
 
     def forced(self, now: float, live) -> bool:
         """The radios left go at once: past the bound, or the next owner is gone."""
         return now > self.deadline or self.to not in live
+
+    def to_tell(self, radios, now: float, live) -> tuple[list[str], bool]:
+        """The radios of the shard to tell as handed now: those not told yet; once forced,
+        those told but not read back too (a message missed), again every RETELL seconds
+        only: not every look, a burst of tens of thousands of radios told anew five times a
+        second behind a busy subscriber. And whether the handover is forced."""
+        forced = self.forced(now, live)
+        if forced and (self.retold_at is None or now - self.retold_at >= RETELL):
+            self.retold_at = now
+            return [radio for radio in radios if radio not in self.cut], True
+        return [radio for radio in radios if radio not in self.announced], forced
 
     def settled(self) -> bool:
         """Every radio announced is stored and told."""
@@ -103,6 +122,9 @@ class Handovers:
         self._shards = shards
         self.outgoing: dict[int, Outgoing] = {}
         self.incoming: dict[int, Incoming] = {}
+        # handed here and still loading when their shard's lease was transferred here (the
+        # giver transfers once it has told them released, not once they are loaded here)
+        self.landing: set[str] = set()
 
     def hand_over(self, shards: list[int], share: int, now: float) -> None:
         """Hand shards above the share over to the live instances under it."""
@@ -161,11 +183,19 @@ class Handovers:
             outgoing, lease = self.outgoing.get(shard), m.leases.get(shard)
             if outgoing is None or lease is None:
                 continue  # lost by a beat while an earlier one was transferred
-            if self._shards.transfer(
-                shard, m.instance_id, lease.epoch, outgoing.to, lease.expires_at
-            ):
+            # a fresh lease, as a renewal would give: the next owner's first renewal may
+            # come a beat late (it is loading the radios handed), not past the expiry
+            expires_at = m.clock.now() + m.lease_seconds
+            outgoing.transferring = True  # the beat may renew meanwhile (membership._renew)
+            try:
+                done = self._shards.transfer(
+                    shard, m.instance_id, lease.epoch, outgoing.to, expires_at
+                )
+            finally:
+                outgoing.transferring = False
+            if done:
                 outgoing.transferred = True
-                moved[shard] = (outgoing.to, lease.epoch, lease.expires_at)
+                moved[shard] = (outgoing.to, lease.epoch, expires_at)
             else:  # lost meanwhile: the renewal lets it go
                 log.warning("fleet: shard %d not transferred to %s", shard, outgoing.to)
         return moved
@@ -193,7 +223,8 @@ class Handovers:
             incoming.waiting.add(radio)
 
     def arrived(self, radios) -> None:
-        """Radios handed here, loaded: this instance's."""
+        """Radios handed here, loaded (or that failed to load): this instance's."""
+        self.landing.difference_update(radios)
         for radio in radios:
             incoming = self.incoming.get(shard_of(radio))
             if incoming is not None and radio in incoming.waiting:
@@ -203,13 +234,21 @@ class Handovers:
     def adopt(self, shards: dict[int, tuple[int, float]]) -> None:
         """Leases transferred here ({shard: (epoch, expiry)}): held from now on."""
         m = self.membership
+        adopted = []
         for shard, (epoch, expires_at) in shards.items():
             incoming = self.incoming.get(shard)
+            held = m.leases.get(shard)
             if incoming is not None and incoming.epoch != epoch:
                 continue
+            if held is not None and held.epoch == epoch:
+                continue  # adopted already (read in the store first): renewed since, maybe
+            if incoming is not None:  # the radios still loading wait on
+                self.landing.update(incoming.waiting)
             self.incoming.pop(shard, None)
             m.hold(shard, epoch, expires_at)
-        log.info("fleet: %d shards handed here: %s", len(shards), _listed(shards))
+            adopted.append(shard)
+        if adopted:
+            log.info("fleet: %d shards handed here: %s", len(adopted), _listed(adopted))
 
     def refresh(self) -> None:
         """The shards handed here as the store has them: the giver's lease renewed, the

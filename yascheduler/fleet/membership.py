@@ -44,18 +44,17 @@ whoever takes the shard does so one epoch above the next owner's.
 import logging
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from yascheduler.support.errors import StoreError, YaschedulerError
 
 from .handover import Handovers
-from .ownership import SHARDS, fair_share, listed, shard_of
+from .leases import Lease, Leases
+from .ownership import SHARDS, fair_share, listed
 
 log = logging.getLogger("yascheduler.fleet")
 
 BEATS_PER_LEASE = 3
 DEAD_SHOWN = 3600.0  # seconds a dead instance stays listed (api/instances) before it is forgotten
-MARGIN = 1 / 3  # of the lease: how long before its expiry a lease stops counting
 EXPIRY_SLACK = 0.01  # beat this long after an orphan's lease expires (take's `$lt`)
 
 
@@ -63,14 +62,7 @@ class InstanceAlive(YaschedulerError):
     """An instance with this id is alive already."""
 
 
-@dataclass(slots=True)
-class Lease:
-    epoch: int
-    expires_at: float
-    fence: int | None = None  # while handed over: the epoch this instance's writes carry
-
-
-class Membership:
+class Membership(Leases):
     name = "fleet"
 
     def __init__(
@@ -86,11 +78,10 @@ class Membership:
         handover_seconds: float = 10.0,
         on_claim_lost: Callable[[set[str]], None] = lambda radios: None,
     ):
-        self.clock = clock
+        super().__init__(clock, lease_seconds)
         self.instance_id = instance_id
         self._instances = instances
         self._shards = shards
-        self.lease_seconds = lease_seconds
         self._on_acquired = on_acquired
         self._on_lost = on_lost
         self._facts = facts
@@ -99,101 +90,17 @@ class Membership:
         self.on_handing: Callable[[], None] = lambda: None  # a handover begins
         self.on_renewed: Callable[[], None] = lambda: None  # leases renewed, or cut off alone
         self.handovers = Handovers(self, shards)
-        self.leases: dict[int, Lease] = {}
-        self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
         self._loading = False  # a take's load under way (the next take waits for it)
         self.spawn: Callable | None = None  # runs a load off the beat; None: within it
-        self._releasing: set[int] = set()  # given back, their last plays still to send
         self.live: tuple[str, ...] = (instance_id,)
         self.instances: list[dict] = []  # every instance's record, as read at the last beat
         self.last_beat_at: float | None = None
-        self._alone_and_cut_off = False  # alone at the last beat, and the store away since
-        self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
         self.joined = False
         self.wakeup = None  # an event set to beat at once (an instance left: app/fleet.py)
         self.share = fair_share(1)
         self.orphans = 0  # shards without a live owner at the last beat, not taken by this one
         self._orphans_expire_at: float | None = None  # the first of their leases to expire
         self._stale_at: float | None = None  # the first other live heartbeat to go stale
-
-    # --- what the others ask ------------------------------------------------------------
-
-    def holds(self, shard: int) -> bool:
-        lease = self.leases.get(shard)
-        if lease is None:
-            return False
-        if self._alone_and_cut_off or self._alone_and_waiting:
-            return True
-        return self.clock.now() < lease.expires_at - self.lease_seconds * MARGIN
-
-    def steady(self) -> bool:
-        """Every shard leased still counts: False while renewals are overdue (the process was
-        paused, or the store is slow: their messages kept) until renewed, or let go."""
-        return all(self.holds(shard) for shard in self.leases)
-
-    def taking_over(self) -> int:
-        """How many shards wait for a live owner while this instance is under its fair share
-        (it will take them as their leases expire), and those it is loading; 0 once held."""
-        held = len(self.leases) + len(self._arriving)
-        return (self.orphans if held < self.share else 0) + len(self._arriving)
-
-    def owns_radio(self, radio_uuid: str) -> bool:
-        shard = shard_of(radio_uuid)
-        incoming = self.handovers.incoming.get(shard)
-        if incoming is not None and radio_uuid in incoming.arrived:
-            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
-        outgoing = self.handovers.outgoing.get(shard)
-        if outgoing is not None and radio_uuid in outgoing.cut | outgoing.released:
-            return False
-        return self.holds(shard)
-
-    def sends_for(self, radio_uuid: str) -> bool:
-        """A play for the radio may go: it is owned, or its shard (or itself) is being
-        given back and the plays its last turns computed (stored with its timeline, which
-        the next owner reads as sent) go out before it is told gone."""
-        shard = shard_of(radio_uuid)
-        outgoing = self.handovers.outgoing.get(shard)
-        if outgoing is not None and radio_uuid in outgoing.cut:
-            return self.holds(shard)
-        incoming = self.handovers.incoming.get(shard)
-        if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
-            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
-        arriving = self._arriving.get(shard)  # taken, loading: its loaded radios play
-        if arriving is not None:
-            return self.clock.now() < arriving.expires_at - self.lease_seconds * MARGIN
-        return shard in self._releasing or self.owns_radio(radio_uuid)
-
-    def epoch_of(self, radio_uuid: str) -> int:
-        """The fencing token of a write for the radio: its shard's epoch (the one before
-        while it is handed over, the next owner's once it is handed here), 0 if not
-        leased (a write the store refuses once an owner has written)."""
-        shard = shard_of(radio_uuid)
-        incoming = self.handovers.incoming.get(shard)
-        if incoming is not None and radio_uuid in incoming.waiting | incoming.arrived:
-            return incoming.epoch
-        lease = self.leases.get(shard) or self._arriving.get(shard)
-        if lease is None:
-            return 0
-        return lease.epoch if lease.fence is None else lease.fence
-
-    def hold(self, shard: int, epoch: int, expires_at: float) -> None:
-        """A lease this instance holds from now on (a transfer to it)."""
-        self.leases[shard] = Lease(epoch, expires_at)
-
-    def waiting(self, radio_uuid: str) -> bool:
-        """The radio is handed here, or its shard taken, and not loaded yet: its messages
-        wait."""
-        shard = shard_of(radio_uuid)
-        if shard in self._arriving:
-            return True
-        incoming = self.handovers.incoming.get(shard)
-        return incoming is not None and radio_uuid in incoming.waiting
-
-    def awaits_any(self) -> bool:
-        return any(incoming.waiting for incoming in self.handovers.incoming.values())
-
-    def owns_streamer(self, streamer: str) -> bool:
-        return self.holds(shard_of(streamer))
 
     # --- the part -----------------------------------------------------------------------
 
@@ -289,6 +196,8 @@ class Membership:
                 lease.expires_at = expires_at
             elif self._arriving.get(shard) is lease:  # let go once loaded (_load)
                 del self._arriving[shard]
+            elif (outgoing := self.handovers.outgoing.get(shard)) and outgoing.moving():
+                continue  # transferred meanwhile (the handover part): handed, not lost
             elif self.leases.get(shard) is lease:
                 del self.leases[shard]
                 self.handovers.outgoing.pop(shard, None)

@@ -45,6 +45,16 @@ is counted (`sent_unstored`). The others (test replies, pings,
 user_authentication answers, radio_unknown, radio_exists) change nothing and go
 at once. A `play`'s `delay` and `offset` are computed as it is sent, from the
 absolute times of its PlayCommand.
+
+Among several instances a `play` goes only while this instance may send for its radio
+(`sends_play_of`). One released while the radio's lease here is overdue for renewal but
+not expired (`keeps_for`: a slow store, a pause) is kept, in order, and goes once a
+beat renews the lease; at the lease's expiry, or once the renewal is refused, it is
+dropped (logged, counted: `dropped_not_owned`): a stale owner sends no play once
+another may have taken the radio (fleet/overdue.py keeps the incoming messages the
+same way). `radio_started` and `radio_stopped` answer a request this instance acted on
+while it owned the radio, and go whatever: dropped at an expiry, the streamer that
+asked would never hear (301 radios never started in a failover run that did).
 """
 
 import logging
@@ -151,6 +161,9 @@ class Bus:
         # among several instances: a play goes only while this one owns its radio (a
         # paused instance, back, sends nothing for a radio another took meanwhile)
         self.sends_play_of: Callable[[str], bool] = lambda radio_uuid: True
+        # ... and one that may not go yet is kept while its radio's lease is overdue
+        self.keeps_for: Callable[[str], bool] = lambda radio_uuid: False
+        self._kept: list[Outgoing] = []  # plays kept for an overdue lease, in order
 
     def publish(self, streamer: str, message: dict) -> None:
         """Queue one message to a streamer; the publisher sends it."""
@@ -184,7 +197,7 @@ class Bus:
     def flush(self, final: bool = False) -> None:
         """Send everything that may go (`final`: everything), in one pipeline; if Redis is
         unreachable it is lost (logged)."""
-        batch = [m for m in self._ready(final) if m.play is None or self.sends_play_of(m.play[0])]
+        batch = self._allowed(self._kept + self._ready(final))
         if not batch:
             return
         now = self.clock.now()
@@ -207,6 +220,32 @@ class Bus:
                 self.metrics.unreceived[message.kind] += 1
             if self.deliveries is not None:
                 self.deliveries.delivered(message.streamer, message.kind, count)
+
+    def kept(self) -> int:
+        """How many plays wait for their radio's overdue lease to be renewed."""
+        return len(self._kept)
+
+    def _allowed(self, messages: list[Outgoing]) -> list[Outgoing]:
+        """The messages this instance may send now; the plays of a radio whose lease here
+        is overdue kept for later, those of a radio no longer its own dropped."""
+        kept, self._kept = self._kept, []
+        allowed, dropped, keeping = [], 0, set()  # keeping: radios with a play kept
+        for message in messages:
+            if message.play is None:  # behind a play of its radio kept, if any: in order
+                (self._kept if message.radio in keeping else allowed).append(message)
+            elif self.sends_play_of(message.radio):
+                allowed.append(message)
+            elif self.keeps_for(message.radio):
+                self._kept.append(message)
+                keeping.add(message.radio)
+            else:
+                dropped += 1
+        if self._kept and not kept:
+            log.warning("leases overdue: %d messages kept until renewed", len(self._kept))
+        if dropped:
+            self.metrics.dropped_not_owned["play"] += dropped
+            log.warning("dropped %d plays of radios no longer owned here", dropped)
+        return allowed
 
     def _ready(self, final: bool) -> list[Outgoing]:
         """What may be sent now: the messages that change nothing, and those held whose
@@ -279,7 +318,7 @@ class Publisher:
         self.wakeup.clear()
         self.bus.flush()
         # until more is queued, or the store writer moves on (it says so)
-        return HOLD_CHECK if self.bus.holding() else None
+        return HOLD_CHECK if self.bus.holding() or self.bus.kept() else None
 
 
 class Subscriber:

@@ -28,6 +28,7 @@ class Metrics:
         self.unreceived = Tally()
         self.rejected = Tally()
         self.sent_unstored = Tally()
+        self.dropped_not_owned = Tally()
         self.registry.register(
             TallyCollector(
                 (
@@ -54,6 +55,13 @@ class Metrics:
                     "(the store did not answer), by type",
                     "type",
                     self.sent_unstored,
+                ),
+                (
+                    "yascheduler_messages_dropped_not_owned",
+                    "Plays dropped unsent: their radio's lease here expired, or was lost, "
+                    "before they could go, by type",
+                    "type",
+                    self.dropped_not_owned,
                 ),
                 (
                     "yascheduler_messages_rejected",

@@ -1,0 +1,45 @@
+"""The giver tells the radios of a share-out TELL_AT_ONCE to a message; a shard that a
+beat lets go while one of them is published (lost, or handed away) is not told in the
+next ones, and the handover part goes on (it died of a KeyError at 100,000 radios over
+2 instances). The membership on the real store, the fleet's telling recorded."""
+
+from yascheduler.app.fleet_handover import TELL_AT_ONCE, RadioHandover
+from yascheduler.fleet.ownership import shard_of
+from yascheduler.support.clock import FakeClock
+
+from tests.test_fleet_membership import member
+
+
+class Telling:
+    """What RadioHandover asks of the fleet to tell: the events told, in order; while
+    the first is published, the beat lets `lost` go."""
+
+    instance_id = "a"
+
+    def __init__(self, membership, lost: int):
+        self.membership, self.lost, self.told = membership, lost, []
+
+    def publish(self, event: dict) -> bool:
+        if not self.told:
+            del self.membership.leases[self.lost], self.membership.handovers.outgoing[self.lost]
+        self.told.append(event)
+        return True
+
+
+def test_a_shard_let_go_between_two_messages_is_told_no_more(db):
+    clock = FakeClock()
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    a.loop()  # b live: a hands half of the shards over
+    kept, lost = sorted(a.handovers.outgoing)[:2]
+    radios = {shard: [f"r{n}" for n in range(40_000) if shard_of(f"r{n}") == shard]
+              for shard in (kept, lost)}  # fmt: skip
+    # the first message the lost shard's radios alone, the second both shards'
+    going = radios[lost][:10] * (TELL_AT_ONCE // 10) + radios[kept][:10] + radios[lost][:5]
+    fleet = Telling(a, lost)
+    handover = RadioHandover(fleet)
+    handover._announce("b", going)
+    told = [set(event["radios"]) for event in fleet.told]
+    assert told == [set(radios[lost][:10]), set(radios[kept][:10])]  # no more of the lost
+    assert a.handovers.outgoing[kept].announced == set(radios[kept][:10])

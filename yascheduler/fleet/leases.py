@@ -1,0 +1,119 @@
+"""What the others ask of this instance's leases: which radios and streamers are its own
+now, which of their messages wait, the fencing token of a write (fleet/membership.py
+keeps the leases: its docstring says when each counts)."""
+
+from dataclasses import dataclass
+
+from .ownership import shard_of
+
+MARGIN = 1 / 3  # of the lease: how long before its expiry a lease stops counting
+
+
+@dataclass(slots=True)
+class Lease:
+    epoch: int
+    expires_at: float
+    fence: int | None = None  # while handed over: the epoch this instance's writes carry
+
+
+class Leases:
+    """The leases held, loading and given back, as the membership keeps them."""
+
+    def __init__(self, clock, lease_seconds: float):
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.leases: dict[int, Lease] = {}
+        self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
+        self._releasing: set[int] = set()  # given back, their last plays still to send
+        self._alone_and_cut_off = False  # alone at the last beat, and the store away since
+        self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
+        self.handovers = None  # fleet.handover.Handovers, set by the membership
+
+    def holds(self, shard: int) -> bool:
+        lease = self.leases.get(shard)
+        if lease is None:
+            return False
+        if self._alone_and_cut_off or self._alone_and_waiting:
+            return True
+        return self.clock.now() < lease.expires_at - self.lease_seconds * MARGIN
+
+    def steady(self) -> bool:
+        """Every shard leased still counts: False while renewals are overdue (the process was
+        paused, or the store is slow: their messages kept) until renewed, or let go."""
+        return all(self.holds(shard) for shard in self.leases)
+
+    def taking_over(self) -> int:
+        """How many shards wait for a live owner while this instance is under its fair share
+        (it will take them as their leases expire), and those it is loading; 0 once held."""
+        held = len(self.leases) + len(self._arriving)
+        return (self.orphans if held < self.share else 0) + len(self._arriving)
+
+    def owns_radio(self, radio_uuid: str) -> bool:
+        shard = shard_of(radio_uuid)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.arrived:
+            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        outgoing = self.handovers.outgoing.get(shard)
+        if outgoing is not None and radio_uuid in outgoing.cut | outgoing.released:
+            return False
+        return self.holds(shard)
+
+    def sends_for(self, radio_uuid: str) -> bool:
+        """A play for the radio may go: it is owned, or its shard (or itself) is being
+        given back and the plays its last turns computed (stored with its timeline, which
+        the next owner reads as sent) go out before it is told gone."""
+        shard = shard_of(radio_uuid)
+        outgoing = self.handovers.outgoing.get(shard)
+        if outgoing is not None and radio_uuid in outgoing.cut:
+            return self.holds(shard)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.waiting:  # loaded, not yet arrived
+            return self.clock.now() < incoming.until - self.lease_seconds * MARGIN
+        arriving = self._arriving.get(shard)  # taken, loading: its loaded radios play
+        if arriving is not None:
+            return self.clock.now() < arriving.expires_at - self.lease_seconds * MARGIN
+        return shard in self._releasing or self.owns_radio(radio_uuid)
+
+    def overdue_for(self, radio_uuid: str) -> bool:
+        """The radio's shard is leased here (or loading), its lease past the margin and not
+        expired: what is sent for the radio waits for the next renewal (streaming/bus.py)."""
+        shard = shard_of(radio_uuid)
+        lease = self.leases.get(shard) or self._arriving.get(shard)
+        if lease is None:
+            return False
+        now = self.clock.now()
+        return lease.expires_at - self.lease_seconds * MARGIN <= now < lease.expires_at
+
+    def epoch_of(self, radio_uuid: str) -> int:
+        """The fencing token of a write for the radio: its shard's epoch (the one before
+        while it is handed over, the next owner's once it is handed here), 0 if not
+        leased (a write the store refuses once an owner has written)."""
+        shard = shard_of(radio_uuid)
+        incoming = self.handovers.incoming.get(shard)
+        if incoming is not None and radio_uuid in incoming.waiting | incoming.arrived:
+            return incoming.epoch
+        lease = self.leases.get(shard) or self._arriving.get(shard)
+        if lease is None:
+            return 0
+        return lease.epoch if lease.fence is None else lease.fence
+
+    def hold(self, shard: int, epoch: int, expires_at: float) -> None:
+        """A lease this instance holds from now on (a transfer to it)."""
+        self.leases[shard] = Lease(epoch, expires_at)
+
+    def waiting(self, radio_uuid: str) -> bool:
+        """The radio is handed here, or its shard taken, and not loaded yet: its messages
+        wait."""
+        shard = shard_of(radio_uuid)
+        if shard in self._arriving or radio_uuid in self.handovers.landing:
+            return True
+        incoming = self.handovers.incoming.get(shard)
+        return incoming is not None and radio_uuid in incoming.waiting
+
+    def awaits_any(self) -> bool:
+        return bool(self.handovers.landing) or any(
+            incoming.waiting for incoming in self.handovers.incoming.values()
+        )
+
+    def owns_streamer(self, streamer: str) -> bool:
+        return self.holds(shard_of(streamer))
