@@ -34,7 +34,6 @@ import functools
 import logging
 import os
 import socket
-import time
 
 import gevent
 import gevent.event
@@ -58,6 +57,7 @@ from yascheduler.support.errors import StoreError
 from yascheduler.support.freed_memory import collector_paused, spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
+from .fleet_parts import OUTBOX_SHARD, WhileHolding, WhileSteady
 from .fleet_view import FleetView
 from .play_log import gatherer_shard
 
@@ -65,9 +65,6 @@ log = logging.getLogger("yascheduler.fleet")
 
 FLEET_CHANNEL = "yascheduler:fleet"
 WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
-OUTBOX_SHARD = 0
-OUTBOX_RELOAD = 1.0
-NOT_STEADY_WAIT = 0.05
 LOAD_TURN = 500  # radios a take programs before the other parts have a turn
 
 
@@ -348,10 +345,10 @@ class Fleet:
 
     # --- parts that run only while the fleet lets them ----------------------------------
 
-    def steady(self, part) -> "WhileSteady":
+    def steady(self, part) -> WhileSteady:
         return WhileSteady(part, self.membership)
 
-    def outbox_sender(self, sender) -> "WhileHolding":
+    def outbox_sender(self, sender) -> WhileHolding:
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
 
 
@@ -374,43 +371,3 @@ def load_in_turns(programmer, radios: list, timelines: dict) -> None:
         gevent.sleep(0)
     if timelines or not radios:  # those of radios no longer ready: deleted by the load
         programmer.load([], timelines)
-
-
-class WhileSteady:
-    """A part waiting while its leases are overdue for renewal (a pause, a slow store)
-    until the membership renews or lets them go: the scheduler loop neither plays for a
-    radio it may have lost nor skips one it keeps; the streamers' liveness, back from a
-    pause, finds no streamer dead for the pongs it could not read, by an owner's view of
-    the fleet that may be stale."""
-
-    def __init__(self, part, membership):
-        self.part, self.membership = part, membership
-        self.name, self.wakeup = part.name, getattr(part, "wakeup", None)
-
-    def loop(self):
-        if not self.membership.steady():
-            return NOT_STEADY_WAIT
-        return self.part.loop()
-
-
-class WhileHolding:
-    """The outbox sender, on the holder of OUTBOX_SHARD only (see the module docstring)."""
-
-    def __init__(self, sender, membership, outbox, timer=time.monotonic):
-        self.sender, self.membership, self.outbox = sender, membership, outbox
-        self.name = sender.name
-        self._timer = timer
-        self._reloaded_at = timer()
-
-    @property
-    def wakeup(self):
-        return self.sender.wakeup
-
-    def loop(self):
-        if not self.membership.holds(OUTBOX_SHARD):
-            return OUTBOX_RELOAD
-        if len(self.membership.live) > 1 and self._timer() - self._reloaded_at > OUTBOX_RELOAD:
-            self._reloaded_at = self._timer()
-            self.outbox.load()  # the items the others stored
-        wait = self.sender.loop()
-        return OUTBOX_RELOAD if wait is None else min(wait, OUTBOX_RELOAD)
