@@ -3,6 +3,10 @@ beat lets go while one of them is published (lost, or handed away) is not told i
 next ones, and the handover part goes on (it died of a KeyError at 100,000 radios over
 2 instances). The membership on the real store, the fleet's telling recorded."""
 
+import types
+
+import gevent.event
+
 from yascheduler.app.fleet_handover import TELL_AT_ONCE, RadioHandover
 from yascheduler.fleet.ownership import shard_of
 from yascheduler.support.clock import FakeClock
@@ -43,3 +47,40 @@ def test_a_shard_let_go_between_two_messages_is_told_no_more(db):
     told = [set(event["radios"]) for event in fleet.told]
     assert told == [set(radios[lost][:10]), set(radios[kept][:10])]  # no more of the lost
     assert a.handovers.outgoing[kept].announced == set(radios[kept][:10])
+
+
+class Giving(Telling):
+    """A fleet whose programmer has `radios`, each at a safe moment, and whose start-up
+    import is `stored` or not yet."""
+
+    def __init__(self, membership, radios: list[str], stored: gevent.event.Event):
+        super().__init__(membership, lost=None)
+        inserts = types.SimpleNamespace(stored=stored)
+        programmer = types.SimpleNamespace(
+            radio_uuids=lambda: tuple(radios), next_event=lambda radio: None
+        )
+        self.service = types.SimpleNamespace(
+            programmer=programmer, repositories=types.SimpleNamespace(radio_inserts=inserts)
+        )
+
+    def publish(self, event: dict) -> bool:
+        self.told.append(event)
+        return True
+
+
+def test_no_radio_is_handed_before_the_start_up_import_is_stored(db):
+    clock = FakeClock()
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    a.loop()  # b live: a hands half of the shards over
+    shard = sorted(a.handovers.outgoing)[0]
+    radios = [f"r{n}" for n in range(20_000) if shard_of(f"r{n}") == shard][:5]
+    stored = gevent.event.Event()  # the import's radios still being written
+    fleet = Giving(a, radios, stored)
+    handover = RadioHandover(fleet)
+    handover.loop()
+    assert fleet.told == []  # b would read them from a store that lacks them
+    stored.set()
+    handover.loop()
+    assert set(radios) <= {radio for event in fleet.told for radio in event.get("radios", [])}

@@ -60,6 +60,10 @@ class RadioHandover:
         outgoing = self.handovers.outgoing
         if not outgoing:
             return CHECK if self.handovers.incoming else None
+        if not self.fleet.service.repositories.radio_inserts.stored.is_set():
+            # the radios imported at start-up are written behind: the next owner reads a
+            # radio handed from the store, so none goes before they are all there
+            return CHECK
         programmer = self.fleet.service.programmer
         now = self.membership.clock.now()
         listing = programmer.radio_uuids()
