@@ -139,7 +139,7 @@ class Fleet:
     def facts(self) -> dict:
         service = self.service
         http = service.http_server
-        programming = service.programmer.counts()
+        programming = service.programmer.sizes()  # each beat: no walk of every radio
         return {
             "host": socket.gethostname(),
             "pid": os.getpid(),
