@@ -3,7 +3,6 @@ shares it with `--mongo-url`, and the two share the radios out; the values it re
 each named, with exit status 2."""
 
 import json
-import os
 import socket
 import subprocess
 
@@ -15,7 +14,6 @@ from tests.fleet.test_three_instances import RADIOS, SONG, Plays
 from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import CLEAN_ENV, ROOT, start, stop, wait_healthy, yascheduler
-from yascheduler.app import cli
 from yascheduler.fleet.ownership import SHARDS
 from yascheduler.support import config
 from yascheduler.support.errors import ConfigError
@@ -137,37 +135,24 @@ def test_the_sharing_instance_says_the_store_is_gone_with_the_serving_one(redis_
             sharing.wait()
 
 
-def refused_at_once(capsys, monkeypatch, *args) -> tuple[int, str]:
-    """`yascheduler run ARGS` in this process: what a setting refused gives (the exit
-    status and stderr) before anything starts, without a process's start-up."""
-    for name in [name for name in os.environ if name.startswith("YASCHEDULER_")]:
-        monkeypatch.delenv(name)
-    code = cli.main(["run", *args])
-    return code, capsys.readouterr().err
-
-
-def test_a_store_listen_that_is_not_host_port_is_refused(tmp_path, capsys, monkeypatch):
+def test_a_store_listen_that_is_not_host_port_is_refused(tmp_path, cli_in_process):
     for value, reason in (
         ("27017", "must be HOST:PORT"),
         ("127.0.0.1:0", "must have a port from 1 to 65535"),
         ("127.0.0.1:70000", "must have a port from"),
     ):
-        code, stderr = refused_at_once(
-            capsys, monkeypatch, "--store-listen", value, "--data-dir", str(tmp_path)
-        )
-        assert code == 2, (value, stderr)
-        assert f"store_listen: {reason}" in stderr, stderr
-        assert repr(value) in stderr
+        result = cli_in_process("run", "--store-listen", value, "--data-dir", str(tmp_path))
+        assert result.returncode == 2, (value, result.stderr)
+        assert f"store_listen: {reason}" in result.stderr, result.stderr
+        assert repr(value) in result.stderr
 
 
-def test_store_listen_with_mongo_url_is_refused(capsys, monkeypatch):
-    code, stderr = refused_at_once(
-        capsys,
-        monkeypatch,
-        *("--store-listen", "127.0.0.1:27018", "--mongo-url", "mongodb://127.0.0.1/yascheduler"),
+def test_store_listen_with_mongo_url_is_refused(cli_in_process):
+    result = cli_in_process(
+        "run", "--store-listen", "127.0.0.1:27018", "--mongo-url", "mongodb://127.0.0.1/yascheduler"
     )
-    assert code == 2
-    assert "store_listen: serves the embedded store, and mongo_url names another" in stderr
+    assert result.returncode == 2
+    assert "store_listen: serves the embedded store, and mongo_url names another" in result.stderr
 
 
 def test_a_store_listen_address_in_use_is_refused_naming_it(redis_url, tmp_path):
