@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import figure, log, make_catalog  # noqa: E402
-from fleet import StoreServer  # noqa: E402
+from common import StoreServer, figure, log, make_catalog  # noqa: E402
 from scenario_instances import fleet_run  # noqa: E402
 
 TARGET_P99_MS = 20.0

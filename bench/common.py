@@ -1,10 +1,11 @@
-"""What every benchmark scenario shares: a throwaway Redis, generated
+"""What every benchmark scenario shares: a throwaway Redis and store server, generated
 catalogs, the service (or the echo baseline) as a real process, and
 sampling of its CPU and memory."""
 
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,8 +21,9 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 
 sys.path.insert(0, str(ROOT))
+from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.support.embedded_redis import redis_child  # noqa: E402
-from yascheduler.support.ports import free_port  # noqa: E402
+from yascheduler.support.ports import HOST, free_port  # noqa: E402
 
 
 class Redis:
@@ -38,6 +40,52 @@ class Redis:
 
     def stop(self):
         self.server.stop(timeout=0)
+
+
+class StoreServer:
+    """nx-27017 as a process of its own (its data directory and pid file, so it does not
+    clash with another bench's), whose CPU and memory can be sampled; a database of its
+    own for each run. In `workdir`, or a throwaway yasbench-store-* removed on stop."""
+
+    def __init__(self, workdir: Path | None = None):
+        self._throwaway = workdir is None
+        self.data = (
+            Path(tempfile.mkdtemp(prefix="yasbench-store-"))
+            if workdir is None
+            else workdir / "store-server"
+        )
+        self.port = free_port()
+        self.server = store_child(self.data, HOST, self.port)
+        try:
+            self.server.start(timeout=30)
+        except BaseException:
+            self._remove()
+            raise
+        self.ps = psutil.Process(self.server.pid)
+
+    def url(self, database: str) -> str:
+        return f"mongodb://{HOST}:{self.port}/{database}"
+
+    def cpu_times(self) -> float:
+        times = self.ps.cpu_times()
+        return times.user + times.system
+
+    def rss(self) -> int:
+        return self.ps.memory_info().rss
+
+    def stop(self) -> None:
+        self.server.stop()
+        self._remove()
+
+    def _remove(self) -> None:
+        if self._throwaway:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    def __enter__(self) -> "StoreServer":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop()
 
 
 def play_figures(out: dict, prefix: str, plays: int, lateness: dict) -> None:

@@ -14,11 +14,17 @@ import redis
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CpuMeter, Process, figure, launch_service, play_figures, status  # noqa: E402
+from common import (  # noqa: E402
+    CpuMeter,
+    Process,
+    StoreServer,
+    figure,
+    launch_service,
+    play_figures,
+    status,
+)
 from scenario_programming import documents_written, scrape  # noqa: E402
 
-from yascheduler.store.embedded import store_child  # noqa: E402
-from yascheduler.support.ports import HOST, free_port  # noqa: E402
 from yascheduler.support.stats import summary  # noqa: E402
 
 MS = 1000.0
@@ -26,30 +32,6 @@ MS = 1000.0
 # overran its other leases' margin on the 2 shared cores (bench/README "Several instances")
 LEASE_SECONDS = 3.0
 IMPORT_STEP = "the catalog programmed"  # launch_fleet's first step, by one instance
-
-
-class StoreServer:
-    """nx-27017 as a process of its own (its data directory and pid file), shared by
-    every instance of every run; each run takes a database of its own on it."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.server = store_child(workdir / "store-server", HOST, self.port)
-        self.server.start(timeout=30)
-        self.ps = psutil.Process(self.server.pid)
-
-    def url(self, database: str) -> str:
-        return f"mongodb://{HOST}:{self.port}/{database}"
-
-    def cpu_times(self) -> float:
-        times = self.ps.cpu_times()
-        return times.user + times.system
-
-    def rss(self) -> int:
-        return self.ps.memory_info().rss
-
-    def stop(self) -> None:
-        self.server.stop()
 
 
 class Pid:

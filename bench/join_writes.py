@@ -21,7 +21,6 @@ gevent.monkey.patch_all()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -30,17 +29,15 @@ from mongoengine.connection import get_db  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import Pid  # noqa: E402
+from common import StoreServer  # noqa: E402
 
 from yascheduler.store import connection  # noqa: E402
-from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.store.pending import Backlog, Buffered  # noqa: E402
 from yascheduler.store.sharded import SHARD  # noqa: E402
 from yascheduler.store.streams import StoredStreams  # noqa: E402
 from yascheduler.store.writer import Writer  # noqa: E402
 from yascheduler.support.metrics import Metrics  # noqa: E402
 from yascheduler.support.shards import shard_of  # noqa: E402
-from yascheduler.support.ports import HOST, free_port  # noqa: E402
 from yascheduler.support.stats import summary  # noqa: E402
 
 WRITE_DELAY = 0.05
@@ -60,7 +57,7 @@ class OneARadio(Buffered):
         self._replace(radio_uuid, stored, radio=radio_uuid)
 
 
-def join(store: Buffered, backlog: Backlog, radios: int, rate: float, cpu: Pid) -> dict:
+def join(store: Buffered, backlog: Backlog, radios: int, rate: float, cpu: StoreServer) -> dict:
     """RADIOS play_radio at RATE a second through the writer: what it cost the store."""
     store.epoch_of = lambda radio: 1  # the shard leased (fleet), as with several instances
     metrics = Metrics()
@@ -113,22 +110,15 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="where to write the figures")
     args = parser.parse_args()
     results = {}
-    with tempfile.TemporaryDirectory() as data:
-        port = free_port()
-        server = store_child(Path(data), HOST, port)
-        server.start(30)
-        try:
-            cpu = Pid(server.pid)
-            connection.connect(f"mongodb://{HOST}:{port}/join")
-            for radios in (int(count) for count in args.radios.split(",")):
-                for layout, make in (("one_a_radio", OneARadio), ("a_shard", StoredStreams)):
-                    backlog = Backlog()
-                    figures = join(make(backlog), backlog, radios, args.rate, cpu)
-                    results[f"{radios}_{layout}"] = figures
-                    report(radios, layout, figures)
-                compare(radios, results[f"{radios}_one_a_radio"], results[f"{radios}_a_shard"])
-        finally:
-            server.stop()
+    with StoreServer() as server:
+        connection.connect(server.url("join"))
+        for radios in (int(count) for count in args.radios.split(",")):
+            for layout, make in (("one_a_radio", OneARadio), ("a_shard", StoredStreams)):
+                backlog = Backlog()
+                figures = join(make(backlog), backlog, radios, args.rate, server)
+                results[f"{radios}_{layout}"] = figures
+                report(radios, layout, figures)
+            compare(radios, results[f"{radios}_one_a_radio"], results[f"{radios}_a_shard"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

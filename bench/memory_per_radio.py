@@ -16,17 +16,17 @@ resident too) and prints instead the resident bytes a radio at each stage
 """
 
 import gc
-import os
 import random
 import re
 import sys
-import tempfile
 import tracemalloc
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, catalog_document  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "heap_probe"))
+from common import ROOT, StoreServer, catalog_document  # noqa: E402
+from pymalloc_stats import pymalloc_stats  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from yascheduler.catalog.importer import import_catalog  # noqa: E402
@@ -34,11 +34,9 @@ from yascheduler.programming import Programmer, ProgrammingSettings  # noqa: E40
 from yascheduler.programming.catalog_view import radio_from_stored  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
 from yascheduler.store.catalog import StoredCatalog  # noqa: E402
-from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.store.radios import StoredRadios  # noqa: E402
 from yascheduler.support.clock import FakeClock  # noqa: E402
 from yascheduler.support.freed_memory import give_back  # noqa: E402
-from yascheduler.support.ports import free_port  # noqa: E402
 
 MINUTES = 10
 
@@ -69,16 +67,7 @@ def resident() -> int:
 def arenas_unused() -> tuple[int, int]:
     """(bytes pymalloc's arenas hold, bytes of them in no block in use): a freed object's
     block stays in its arena, resident, until every block of the arena is free."""
-    with tempfile.TemporaryFile("w+") as out:
-        saved = os.dup(2)
-        os.dup2(out.fileno(), 2)
-        try:
-            sys._debugmallocstats()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        out.seek(0)
-        text = out.read()
+    text = pymalloc_stats()
     figures = {
         name: int(value.replace(",", ""))
         for name, value in re.findall(r"^# bytes in (.+?) +=\s+([\d,]+)", text, re.M)
@@ -92,11 +81,9 @@ def main() -> None:
     args = [arg for arg in sys.argv[1:] if arg != "--resident"]
     radios = int(args[0]) if args else 10_000
     measure = resident if in_rss else traced
-    port = free_port()
-    server = store_child(Path(tempfile.mkdtemp(prefix="yasmem-")), "127.0.0.1", port)
-    server.start(30)
+    server = StoreServer()
     try:
-        connection.connect(f"mongodb://127.0.0.1:{port}/memory")
+        connection.connect(server.url("memory"))
         import_catalog(catalog_document(radios), StoredCatalog())
         if not in_rss:
             tracemalloc.start()

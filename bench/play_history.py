@@ -16,7 +16,6 @@ and what reading a radio's first page costs on each.
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,15 +25,13 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import Pid  # noqa: E402
+from common import StoreServer  # noqa: E402
 
 from yascheduler.programming.interface import TrackStart  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
-from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.store.packed_plays import BUCKETS  # noqa: E402
 from yascheduler.store.pending import Backlog, write_taken  # noqa: E402
 from yascheduler.store.plays import StoredPlays  # noqa: E402
-from yascheduler.support.ports import HOST, free_port  # noqa: E402
 
 # the top of an hour, two before now: nx-27017 expires by its own clock what is older
 # than the TTL index's 30 days when it reads
@@ -76,7 +73,7 @@ def old_record(track: TrackStart) -> dict:
     }  # fmt: skip
 
 
-def write_old(database, turns: list[list[TrackStart]], cpu: Pid) -> tuple[int, float]:
+def write_old(database, turns: list[list[TrackStart]], cpu: StoreServer) -> tuple[int, float]:
     collection = database.plays
     collection.create_index([("radio_uuid", 1), ("started_at", -1)])
     collection.create_index("started", expireAfterSeconds=30 * 86400)
@@ -87,7 +84,7 @@ def write_old(database, turns: list[list[TrackStart]], cpu: Pid) -> tuple[int, f
     return documents, cpu.cpu_times() - began
 
 
-def write_new(turns: list[list[TrackStart]], cpu: Pid, radio: str) -> dict:
+def write_new(turns: list[list[TrackStart]], cpu: StoreServer, radio: str) -> dict:
     plays = StoredPlays(Backlog())
     plays.keep_for(30)
     began, documents = cpu.cpu_times(), 0
@@ -114,7 +111,7 @@ def write_new(turns: list[list[TrackStart]], cpu: Pid, radio: str) -> dict:
     }
 
 
-def read_cost(read, cpu: Pid) -> tuple[float, float, int]:
+def read_cost(read, cpu: StoreServer) -> tuple[float, float, int]:
     """The second read's (nx-27017 deletes what expired when a collection is first read)."""
     read()
     began_cpu, began = cpu.cpu_times(), time.perf_counter()
@@ -132,33 +129,26 @@ def main() -> None:
     started = tracks(args.radios, args.song_seconds, args.hours)
     turns = [started[i : i + args.per_turn] for i in range(0, len(started), args.per_turn)]
     print(f"{len(started)} tracks of {args.radios} radios, {len(turns)} turns of {args.per_turn}")
-    with tempfile.TemporaryDirectory() as data:
-        port = free_port()
-        server = store_child(Path(data), HOST, port)
-        server.start(30)
-        try:
-            cpu = Pid(server.pid)
-            client = pymongo.MongoClient(f"mongodb://{HOST}:{port}/old")
-            old_documents, old_cpu = write_old(client.old, turns, cpu)
-            connection.connect(f"mongodb://{HOST}:{port}/new")
-            radio = started[len(started) // 2].radio_uuid
-            new = write_new(turns, cpu, radio)
-            report(len(started), old_documents, old_cpu, new)
-            query = {"radio_uuid": radio}
-            old_read = read_cost(
-                lambda: list(client.old.plays.find(query).sort("started_at", -1).limit(101)), cpu
-            )
-            new_read = read_cost(lambda: new["plays"].page(radio, None, None, 0, 101), cpu)
-            reads = (
-                ("old layout", old_read),
-                ("turns not gathered", new["ungathered"]),
-                ("gathered", new_read),
-            )
-            for name, (wall, server_cpu, rows) in reads:
-                print(f"first page of a radio, {name}: {wall * 1e3:.1f} ms, "
-                      f"server {server_cpu * 1e3:.1f} ms CPU, {rows} rows")  # fmt: skip
-        finally:
-            server.stop()
+    with StoreServer() as server:
+        client = pymongo.MongoClient(server.url("old"))
+        old_documents, old_cpu = write_old(client.old, turns, server)
+        connection.connect(server.url("new"))
+        radio = started[len(started) // 2].radio_uuid
+        new = write_new(turns, server, radio)
+        report(len(started), old_documents, old_cpu, new)
+        query = {"radio_uuid": radio}
+        old_read = read_cost(
+            lambda: list(client.old.plays.find(query).sort("started_at", -1).limit(101)), server
+        )
+        new_read = read_cost(lambda: new["plays"].page(radio, None, None, 0, 101), server)
+        reads = (
+            ("old layout", old_read),
+            ("turns not gathered", new["ungathered"]),
+            ("gathered", new_read),
+        )
+        for name, (wall, server_cpu, rows) in reads:
+            print(f"first page of a radio, {name}: {wall * 1e3:.1f} ms, "
+                  f"server {server_cpu * 1e3:.1f} ms CPU, {rows} rows")  # fmt: skip
 
 
 def report(count: int, old_documents: int, old_cpu: float, new: dict) -> None:

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Redis, make_catalog  # noqa: E402
-from fleet import StoreServer, launch_fleet, leases_lost, stop_fleet  # noqa: E402
+from common import Redis, StoreServer, make_catalog  # noqa: E402
+from fleet import launch_fleet, leases_lost, stop_fleet  # noqa: E402
 
 AFTER = 10.0  # s watched once shared out
 TROUBLE = ("shards lost", "not transferred", "no longer handed")

@@ -19,7 +19,6 @@ every timeline back as a start-up does costs (seconds, the server's CPU).
 import argparse
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,15 +26,13 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import Pid  # noqa: E402
+from common import StoreServer  # noqa: E402
 
 from yascheduler.programming.persistence import timeline_from_stored  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
-from yascheduler.store.embedded import store_child  # noqa: E402
 from yascheduler.store.packed_timelines import packed  # noqa: E402
 from yascheduler.store.pending import Backlog, write_taken  # noqa: E402
 from yascheduler.store.timelines import StoredTimelines  # noqa: E402
-from yascheduler.support.ports import HOST, free_port  # noqa: E402
 from yascheduler.support.shards import shard_of  # noqa: E402
 
 T0 = 1.8e9
@@ -85,7 +82,7 @@ def track_changes(layout: str, song: int, at: float, starts: dict[int, float]) -
     return [prepare, start]
 
 
-def run(database_url: str, layout: str, args, cpu: Pid) -> dict:
+def run(database_url: str, layout: str, args, cpu: StoreServer) -> dict:
     connection.connect(database_url)
     database = pymongo.MongoClient(database_url).get_default_database()
     seed(database, args.radios, args.song_starts, layout)
@@ -115,7 +112,7 @@ def run(database_url: str, layout: str, args, cpu: Pid) -> dict:
     return {"documents": documents, "server": server, "service": service, "read": read}
 
 
-def read_back(histories: dict, cpu: Pid) -> tuple[float, float]:
+def read_back(histories: dict, cpu: StoreServer) -> tuple[float, float]:
     """Every timeline read and decoded as a start-up does: (seconds, the server's CPU
     seconds); each radio's song starts found as the engine holds them (the bench
     measured writes that landed)."""
@@ -138,20 +135,13 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.radios} timelines of {args.song_starts} song starts, {args.tracks} tracks, "
           f"turns of {args.per_turn}")  # fmt: skip
-    with tempfile.TemporaryDirectory() as data:
-        port = free_port()
-        server = store_child(Path(data), HOST, port)
-        server.start(30)
-        try:
-            cpu = Pid(server.pid)
-            results: dict[str, list[dict]] = {MAIN: [], PACKED: []}
-            for round_ in range(args.rounds):
-                for layout in (MAIN, PACKED):
-                    url = f"mongodb://{HOST}:{port}/r{round_}{'main' if layout == MAIN else 'new'}"
-                    results[layout].append(run(url, layout, args, cpu))
-            report(results, args.tracks)
-        finally:
-            server.stop()
+    with StoreServer() as server:
+        results: dict[str, list[dict]] = {MAIN: [], PACKED: []}
+        for round_ in range(args.rounds):
+            for layout in (MAIN, PACKED):
+                url = server.url(f"r{round_}{'main' if layout == MAIN else 'new'}")
+                results[layout].append(run(url, layout, args, server))
+        report(results, args.tracks)
 
 
 def report(results: dict[str, list[dict]], tracks: int) -> None:

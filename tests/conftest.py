@@ -8,7 +8,10 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import io  # noqa: E402
 import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import pytest  # noqa: E402
 import redis  # noqa: E402
@@ -147,3 +150,27 @@ def run_parts():
     yield run
     supervisor.stop(1.0)
     assert failures == []
+
+
+@pytest.fixture
+def cli_in_process(capsys, monkeypatch):
+    """`yascheduler ARGS` run by cli.main in this process, as a test would run the
+    command (none of the tester's YASCHEDULER_* settings, `env` added, an empty stdin
+    that is no terminal), its exit status and output as subprocess.run gives them. For
+    the commands that start nothing and keep no store connected (a refused setting, a
+    client of the HTTP API): a process's start-up is seconds on a loaded machine."""
+
+    def run(*args, **env) -> subprocess.CompletedProcess:
+        for name in [name for name in os.environ if name.startswith("YASCHEDULER_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO())
+        capsys.readouterr()  # what came before is not this command's
+        from yascheduler.app import cli  # gevent patched first, above
+
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run

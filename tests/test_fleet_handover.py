@@ -5,9 +5,9 @@ fencing epochs, the radios' owner) on the real store."""
 import pytest
 
 from tests.programming_support import default_songs, load, make_programmer, playlist, radio
-from tests.test_fleet_membership import LEASE, member, settle
+from tests.test_fleet_membership import LEASE, handing_over, member, radios_in, settle
 from yascheduler.fleet.handover import MARGIN, RETELL, Outgoing, RadiosByShard, bound, going_now
-from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
+from yascheduler.fleet.ownership import SHARDS, fair_share
 from yascheduler.programming import ProgrammingSettings
 from yascheduler.store.shards import StoredShards
 from yascheduler.support.clock import FakeClock
@@ -80,14 +80,11 @@ def test_the_bound_covers_the_longest_wait_for_a_safe_moment():
 
 
 def test_a_shard_handed_over_is_fenced_and_transferred_at_the_next_epoch(db, clock):
-    a, b = member(clock, "a"), member(clock, "b")
-    a.join()
-    b.join()
-    a.loop()  # b is live: a hands the shards above its share over, not releasing them
+    a, b = handing_over(clock)
     handed = sorted(a.handovers.outgoing)
     assert len(handed) == SHARDS - fair_share(2) and b.leases == {}
     shard = handed[0]
-    radio_uuid = next(f"r{n}" for n in range(5000) if shard_of(f"r{n}") == shard)
+    (radio_uuid,) = radios_in(shard, 1)
     record = next(s for s in StoredShards().all() if s["number"] == shard)
     assert (record["owner"], record["handing_to"], record["epoch"]) == ("a", "b", 2)
     assert a.owns_radio(radio_uuid) and a.epoch_of(radio_uuid) == 1  # its writes: before
@@ -127,7 +124,7 @@ def test_the_giver_dead_the_radios_handed_stop_counting_before_its_lease_expires
     b.join()
     a.loop()
     shard = min(a.handovers.outgoing)
-    radio_uuid = next(f"r{n}" for n in range(5000) if shard_of(f"r{n}") == shard)
+    (radio_uuid,) = radios_in(shard, 1)
     expires_at = a.leases[shard].expires_at
     b.handovers.expect("a", {shard: (2, expires_at)}, [radio_uuid])
     b.handovers.arrived([radio_uuid])
@@ -160,7 +157,7 @@ def test_radios_still_loading_when_their_shard_is_transferred_here_wait_until_lo
     b.join()
     a.loop()
     shard = min(a.handovers.outgoing)
-    radio_uuid = next(f"r{n}" for n in range(5000) if shard_of(f"r{n}") == shard)
+    (radio_uuid,) = radios_in(shard, 1)
     a.handovers.outgoing[shard].announced.add(radio_uuid)
     b.handovers.expect("a", {shard: (2, a.leases[shard].expires_at)}, [radio_uuid])
     a.handovers.cut([radio_uuid])

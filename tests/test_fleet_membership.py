@@ -1,6 +1,8 @@
 """The fleet's leases on the store, with an injected clock: shares, expiry, fencing
 epochs, a second instance with the same id refused."""
 
+import itertools
+
 import pytest
 
 from yascheduler.fleet.membership import InstanceAlive, Membership
@@ -28,6 +30,22 @@ def member(clock, name, changes=None):
         on_acquired=lambda taken: changes.extend(("acquired", *t) for t in taken.items()),
         on_lost=lambda shards: changes.extend(("lost", shard) for shard in shards),
     )
+
+
+def handing_over(clock) -> tuple[Membership, Membership]:
+    """a and b joined, and a's beat, b live, handing b the shards above a's share (not
+    released yet: each radio told first)."""
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    b.join()
+    a.loop()
+    return a, b
+
+
+def radios_in(shard: int, count: int) -> list[str]:
+    """The first `count` radio uuids r0, r1... that fall in `shard`."""
+    found = (f"r{n}" for n in itertools.count() if shard_of(f"r{n}") == shard)
+    return list(itertools.islice(found, count))
 
 
 def settle(giver, members):

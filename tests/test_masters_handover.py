@@ -7,9 +7,8 @@ import functools
 import pytest
 
 from tests.store_contract.conftest import stored_masters
-from tests.test_fleet_membership import LEASE, member, settle
+from tests.test_fleet_membership import LEASE, handing_over, radios_in, settle
 from yascheduler.app.fleet import shard_fence
-from yascheduler.fleet.ownership import shard_of
 from yascheduler.store.streams import StoredStreams
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import StoreError
@@ -29,12 +28,9 @@ def masters_of(membership) -> StoredStreams:
 
 
 def test_giver_and_next_owner_both_store_masters_of_a_shard_handed_over(db, clock):
-    a, b = member(clock, "a"), member(clock, "b")
-    a.join()
-    b.join()
-    a.loop()  # b is live: a hands shards over, radio by radio
+    a, b = handing_over(clock)  # radio by radio
     shard = sorted(a.handovers.outgoing)[0]
-    handed, kept = [f"r{n}" for n in range(5000) if shard_of(f"r{n}") == shard][:2]
+    handed, kept = radios_in(shard, 2)
     giver, receiver = masters_of(a), masters_of(b)
     giver.add(kept, "s1", 1.0)
     giver.add(handed, "s1", 1.0)

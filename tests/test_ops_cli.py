@@ -35,7 +35,9 @@ def run_cli(*args, stdin=subprocess.DEVNULL, **env):
 # --- config check --------------------------------------------------------------------
 
 
-def test_config_check_accepts_a_good_config_and_shows_the_effective_settings(tmp_path):
+def test_config_check_accepts_a_good_config_and_shows_the_effective_settings(
+    tmp_path, cli_in_process
+):
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps(basic_catalog()))
     config = tmp_path / "yascheduler.toml"
@@ -43,7 +45,7 @@ def test_config_check_accepts_a_good_config_and_shows_the_effective_settings(tmp
         f'catalog = "{catalog}"\nping_interval = 3\nyaapp_key = "s3cret"\n'
         'redis_url = "redis://:hunter2@redis.internal:6379/0"\n'
     )
-    result = run_cli("config", "check", str(config), YASCHEDULER_PING_INTERVAL="-1")
+    result = cli_in_process("config", "check", str(config), YASCHEDULER_PING_INTERVAL="-1")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{config}: ok"
@@ -56,10 +58,10 @@ def test_config_check_accepts_a_good_config_and_shows_the_effective_settings(tmp
     assert "s3cret" not in result.stdout and "hunter2" not in result.stdout
 
 
-def test_config_check_reports_every_problem_with_exit_status_2(tmp_path):
+def test_config_check_reports_every_problem_with_exit_status_2(tmp_path, cli_in_process):
     config = tmp_path / "yascheduler.toml"
     config.write_text('ping_interval = -3\nhttp = "nowhere"\npign_interval = 3\n')
-    result = run_cli("config", "check", str(config))
+    result = cli_in_process("config", "check", str(config))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -87,20 +89,20 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
     assert process.stderr.read() == ""  # no traceback
 
 
-def test_config_check_checks_the_catalog_it_names(tmp_path):
+def test_config_check_checks_the_catalog_it_names(tmp_path, cli_in_process):
     broken = basic_catalog()
     broken["radios"][1]["playlists"][0]["songs"][3]["duration"] = -1
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps(broken))
     config = tmp_path / "yascheduler.toml"
     config.write_text(f'catalog = "{catalog}"\n')
-    result = run_cli("config", "check", str(config))
+    result = cli_in_process("config", "check", str(config))
     assert result.returncode == 2
     assert f"catalog: {catalog}: radios[1].playlists[0].songs[3].duration" in result.stderr
 
 
-def test_config_check_of_a_missing_file(tmp_path):
-    result = run_cli("config", "check", str(tmp_path / "nope.toml"))
+def test_config_check_of_a_missing_file(tmp_path, cli_in_process):
+    result = cli_in_process("config", "check", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
 
@@ -126,8 +128,8 @@ def test_status_prints_a_table(make_service, capsys):
     assert rows["messages_received"] == "-"
 
 
-def test_status_of_an_unreachable_scheduler():
-    result = run_cli("status", "--url", f"http://127.0.0.1:{free_port()}")
+def test_status_of_an_unreachable_scheduler(cli_in_process):
+    result = cli_in_process("status", "--url", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert "unreachable" in result.stderr
 
@@ -169,15 +171,17 @@ def test_flush_with_yes_deletes_the_state_and_keeps_the_catalog(stored_state):
     assert (Radio.objects.count(), User.objects.count()) == catalog
 
 
-def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal():
-    result = run_cli("flush", "--mongo-url", f"mongodb://127.0.0.1:{free_port()}/yascheduler")
+def test_flush_without_yes_refuses_when_stdin_is_not_a_terminal(cli_in_process):
+    result = cli_in_process(
+        "flush", "--mongo-url", f"mongodb://127.0.0.1:{free_port()}/yascheduler"
+    )
     assert result.returncode == 1
     assert "pass --yes" in result.stderr
     assert "flushed" not in result.stdout
 
 
-def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush():
-    result = run_cli("flush", "--yes", "--mongo-url", "mongomock://localhost/yascheduler")
+def test_flush_of_an_in_memory_store_explains_there_is_nothing_to_flush(cli_in_process):
+    result = cli_in_process("flush", "--yes", "--mongo-url", "mongomock://localhost/yascheduler")
     assert result.returncode == 2
     assert "in memory" in result.stderr
 

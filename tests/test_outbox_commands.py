@@ -2,7 +2,6 @@
 does not know one radio; and `yascheduler run` delivering around the refused radio."""
 
 import json
-import subprocess
 
 import pytest
 
@@ -10,7 +9,7 @@ from tests.catalogs import basic_catalog
 from tests.harness import http_base, wait_for
 from yascheduler.support.ports import free_port
 from tests.streamer_emulator import StreamerEmulator
-from tests.test_cli import CLEAN_ENV, ROOT, run_args, start, stop, wait_healthy, yascheduler
+from tests.test_cli import run_args, start, stop, wait_healthy
 from tests.test_outbox_parking import notifications
 from yascheduler.app import cli
 
@@ -95,7 +94,7 @@ def test_failures_are_explained_with_the_exit_status(service, capsys):
 
 
 def test_yascheduler_run_delivers_every_other_radio_and_shows_the_parked(
-    redis_url, mongo_url, webapp, tmp_path
+    redis_url, mongo_url, webapp, tmp_path, cli_in_process
 ):
     webapp.refused_radios.add("radio-2")
     catalog = tmp_path / "catalog.json"
@@ -124,10 +123,7 @@ def test_yascheduler_run_delivers_every_other_radio_and_shows_the_parked(
         url = f"http://127.0.0.1:{port}"
 
         def parked_lines():
-            listed = subprocess.run(
-                yascheduler("outbox", "list", "--url", url),
-                env=CLEAN_ENV, cwd=ROOT, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
+            listed = cli_in_process("outbox", "list", "--url", url)
             assert listed.returncode == 0, listed.stderr
             return listed.stdout.splitlines()
 

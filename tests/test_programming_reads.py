@@ -64,3 +64,48 @@ def test_pending_events_walk_the_heap_in_order_skipping_stale_entries(db):
     assert sorted(soonest) == sorted(expected)
     assert [at for at, _, _ in soonest] == sorted(at for at, _, _ in expected)
     assert programmer.pending_events(10) == soonest[:10]
+
+
+def test_the_broken_count_follows_radios_that_break_mend_go_and_are_handed_away(db):
+    from tests.programming_support import default_songs, load, make_programmer, playlist
+    from tests.programming_support import radio as engine_radio
+    from tests.programming_support import run_until, song
+
+    def broken_count():
+        """counts()'s figure, checked against each radio's own view of itself."""
+        walked = sum(
+            1 for uuid in programmer.radio_uuids() if programmer.radio_view(uuid)["broken"]
+        )
+        counted = programmer.counts()["broken_radios"]
+        assert counted == walked
+        return counted
+
+    stations = {
+        uuid: engine_radio(uuid, playlists=[playlist(n, default_songs(3, 60.0, first_id=10 * n))])
+        for n, uuid in enumerate(("r1", "r2", "r3"), start=1)
+    }
+    engine_radio("r0", playlists=[playlist(9, [song(90, enabled=False)])])
+    programmer, clock, _player = make_programmer(1_800_000_000.0)
+    load(programmer)
+    assert broken_count() == 1  # r0, broken at load
+
+    for uuid in ("r1", "r2"):  # their songs disabled: broken once what plays ends
+        for entry in stations[uuid].playlists[0].songs:
+            entry.enabled = False
+        stations[uuid].save()
+        programmer.set_radio(stations[uuid])
+    run_until(programmer, clock, clock.now() + 600)
+    assert broken_count() == 3
+
+    stations["r1"].playlists[0].songs[0].enabled = True  # mended by the catalog
+    stations["r1"].save()
+    programmer.set_radio(stations["r1"])
+    assert broken_count() == 2
+    programmer.remove_radio("r0")  # removed while broken
+    assert broken_count() == 1
+    programmer.remove_radio("r2", forget_stored=False)  # handed to another instance, broken
+    assert broken_count() == 0
+    programmer.set_radio(stations["r2"])  # back, still broken: counted once
+    programmer.set_radio(stations["r2"])
+    assert broken_count() == 1
+    assert programmer.counts()["radios"] == 3

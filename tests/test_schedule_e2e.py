@@ -10,7 +10,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.catalogs import USERS, songs
 from tests.harness import http_base
-from tests.test_ops_cli import run_cli
 from yascheduler.app import cli
 from yascheduler.support.clock import FakeClock
 
@@ -130,8 +129,8 @@ def test_yascheduler_preview_prints_the_programme(service, capsys):
     assert any("! show 'News' starts at 20:00:00: hard start" in line for line in out)
 
 
-def test_yascheduler_preview_of_an_unknown_radio_says_so(service):
-    result = run_cli("preview", "--radio", "nope", "--url", http_base(service))
+def test_yascheduler_preview_of_an_unknown_radio_says_so(service, cli_in_process):
+    result = cli_in_process("preview", "--radio", "nope", "--url", http_base(service))
     assert result.returncode == 1
     assert "unknown radio nope" in result.stderr
 

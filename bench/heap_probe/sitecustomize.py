@@ -16,24 +16,13 @@ import itertools
 import os
 import signal
 import sys
-import tempfile
 from collections import Counter
+
+# this directory is on PYTHONPATH: its modules import as top-level ones
+from pymalloc_stats import pymalloc_stats
 
 OUT = os.environ.get("YAS_HEAP_PROBE")
 _dumps = itertools.count(1)
-
-
-def _mallocstats() -> str:
-    with tempfile.TemporaryFile("w+") as out:
-        saved = os.dup(2)
-        os.dup2(out.fileno(), 2)
-        try:
-            sys._debugmallocstats()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        out.seek(0)
-        return out.read()
 
 
 class _Mallinfo2(ctypes.Structure):
@@ -95,7 +84,7 @@ def _dump(*_) -> None:
     path = os.path.join(OUT, f"{os.getpid()}-{next(_dumps)}.txt")
     with open(f"/proc/{os.getpid()}/smaps_rollup") as smaps:
         rollup = smaps.read()
-    parts = [rollup, _glibc(), _traced(), _objects(), _mallocstats()]
+    parts = [rollup, _glibc(), _traced(), _objects(), pymalloc_stats()]
     ctypes.CDLL("libc.so.6").malloc_trim(0)  # what handing back glibc's free pages now gives
     with open(f"/proc/{os.getpid()}/smaps_rollup") as smaps:
         parts.append("after malloc_trim(0):\n" + smaps.read())

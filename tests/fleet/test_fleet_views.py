@@ -4,7 +4,6 @@ two real `yascheduler run` processes on one Redis and one store server."""
 
 import json
 import signal
-import subprocess
 
 import requests
 
@@ -21,7 +20,7 @@ from tests.fleet.test_three_instances import (
 )
 from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
-from tests.test_cli import CLEAN_ENV, stop, yascheduler
+from tests.test_cli import stop
 from yascheduler.fleet.ownership import SHARDS, shard_of
 
 
@@ -33,7 +32,9 @@ def fleet_of(ports, name) -> dict:
     return {i["id"]: i for i in get(ports, name, "/api/instances").json()["instances"]}
 
 
-def test_every_instance_shows_the_fleet_and_who_owns_each_radio(mongo_url, redis_url, tmp_path):
+def test_every_instance_shows_the_fleet_and_who_owns_each_radio(
+    mongo_url, redis_url, tmp_path, cli_in_process
+):
     catalog_file = tmp_path / "catalog.json"
     radios = [radio(uuid, 100 * (n + 1), n + 1, SONG) for n, uuid in enumerate(RADIOS)]
     catalog_file.write_text(json.dumps({"users": USERS, "radios": radios}))
@@ -110,10 +111,7 @@ def test_every_instance_shows_the_fleet_and_who_owns_each_radio(mongo_url, redis
             metrics = get(ports, name, "/metrics").text
             assert f'yascheduler_instance_info{{instance="{name}"}} 1.0' in metrics
 
-        shown = subprocess.run(
-            yascheduler("status", "--url", f"http://127.0.0.1:{ports['a']}"),
-            env=CLEAN_ENV, capture_output=True, text=True, timeout=20,
-        )  # fmt: skip
+        shown = cli_in_process("status", "--url", f"http://127.0.0.1:{ports['a']}")
         assert shown.returncode == 0, shown.stderr
         lines = shown.stdout.splitlines()
         assert "instances (2)" in lines

@@ -135,21 +135,21 @@ def test_the_sharing_instance_says_the_store_is_gone_with_the_serving_one(redis_
             sharing.wait()
 
 
-def test_a_store_listen_that_is_not_host_port_is_refused(tmp_path):
+def test_a_store_listen_that_is_not_host_port_is_refused(tmp_path, cli_in_process):
     for value, reason in (
         ("27017", "must be HOST:PORT"),
         ("127.0.0.1:0", "must have a port from 1 to 65535"),
         ("127.0.0.1:70000", "must have a port from"),
     ):
-        result = refused("--store-listen", value, "--data-dir", str(tmp_path))
+        result = cli_in_process("run", "--store-listen", value, "--data-dir", str(tmp_path))
         assert result.returncode == 2, (value, result.stderr)
         assert f"store_listen: {reason}" in result.stderr, result.stderr
         assert repr(value) in result.stderr
 
 
-def test_store_listen_with_mongo_url_is_refused(tmp_path):
-    result = refused(
-        "--store-listen", "127.0.0.1:27018", "--mongo-url", "mongodb://127.0.0.1/yascheduler"
+def test_store_listen_with_mongo_url_is_refused(cli_in_process):
+    result = cli_in_process(
+        "run", "--store-listen", "127.0.0.1:27018", "--mongo-url", "mongodb://127.0.0.1/yascheduler"
     )
     assert result.returncode == 2
     assert "store_listen: serves the embedded store, and mongo_url names another" in result.stderr

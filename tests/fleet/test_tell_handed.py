@@ -8,10 +8,9 @@ import types
 import gevent.event
 
 from yascheduler.app.fleet_handover import TELL_AT_ONCE, RadioHandover
-from yascheduler.fleet.ownership import shard_of
 from yascheduler.support.clock import FakeClock
 
-from tests.test_fleet_membership import member
+from tests.test_fleet_membership import handing_over, radios_in
 
 
 class Telling:
@@ -31,14 +30,9 @@ class Telling:
 
 
 def test_a_shard_let_go_between_two_messages_is_told_no_more(db):
-    clock = FakeClock()
-    a, b = member(clock, "a"), member(clock, "b")
-    a.join()
-    b.join()
-    a.loop()  # b live: a hands half of the shards over
+    a, _ = handing_over(FakeClock())
     kept, lost = sorted(a.handovers.outgoing)[:2]
-    radios = {shard: [f"r{n}" for n in range(40_000) if shard_of(f"r{n}") == shard]
-              for shard in (kept, lost)}  # fmt: skip
+    radios = {shard: radios_in(shard, 10) for shard in (kept, lost)}
     # the first message the lost shard's radios alone, the second both shards'
     going = radios[lost][:10] * (TELL_AT_ONCE // 10) + radios[kept][:10] + radios[lost][:5]
     fleet = Telling(a, lost)
@@ -69,13 +63,8 @@ class Giving(Telling):
 
 
 def test_no_radio_is_handed_before_the_start_up_import_is_stored(db):
-    clock = FakeClock()
-    a, b = member(clock, "a"), member(clock, "b")
-    a.join()
-    b.join()
-    a.loop()  # b live: a hands half of the shards over
-    shard = sorted(a.handovers.outgoing)[0]
-    radios = [f"r{n}" for n in range(20_000) if shard_of(f"r{n}") == shard][:5]
+    a, _ = handing_over(FakeClock())
+    radios = radios_in(sorted(a.handovers.outgoing)[0], 5)
     stored = gevent.event.Event()  # the import's radios still being written
     fleet = Giving(a, radios, stored)
     handover = RadioHandover(fleet)

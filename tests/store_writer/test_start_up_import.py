@@ -6,6 +6,7 @@ before, the next start imports the file again, and nothing is lost."""
 import hashlib
 import json
 import logging
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,7 +25,9 @@ RADIOS = 12
 WRITE_LATER = 600
 
 
-def catalog_file(tmp_path):
+@pytest.fixture
+def catalog(tmp_path):
+    """A catalog file of RADIOS ready radios."""
     path = tmp_path / "catalog.json"
     radios = [radio(f"radio-{n}", 100 * (n + 1), 100 * (n + 1)) for n in range(RADIOS)]
     path.write_text(json.dumps({"radios": radios}))
@@ -38,6 +41,17 @@ def start(redis_url, mongo_url, catalog, **overrides) -> Service:
     service.start()
     wait_for(lambda: service.bus.connected, "the service to subscribe")
     return service
+
+
+@contextmanager
+def importing(redis_url, mongo_url, catalog, **overrides):
+    """A service started on the catalog file, once it programmed every radio; stopped after."""
+    service = start(redis_url, mongo_url, catalog, **overrides)
+    try:
+        wait_for(lambda: programmed(service) == RADIOS, "the radios to be programmed")
+        yield service
+    finally:
+        service.stop()
 
 
 def programmed(service) -> int:
@@ -57,33 +71,25 @@ def file_record(path) -> dict:
 
 
 def test_radios_are_programmed_before_they_are_stored_and_the_digest_comes_last(
-    own_store, redis_url, tmp_path
+    own_store, redis_url, catalog
 ):
-    path = catalog_file(tmp_path)
-    service = start(redis_url, own_store.database_url, path)
-    try:
-        wait_for(lambda: programmed(service) == RADIOS, "the radios to be programmed")
+    with importing(redis_url, own_store.database_url, catalog) as service:
         assert stored_radios() == 0  # on their way: the writer has not written yet
-        record = file_record(path)
-        assert record.get("digest") is None and record["importing"] == digest(path)
+        record = file_record(catalog)
+        assert record.get("digest") is None and record["importing"] == digest(catalog)
 
         service.writer.write_now()  # the radios; the digest is queued once they landed
         assert stored_radios() == RADIOS
-        assert file_record(path).get("digest") is None
+        assert file_record(catalog).get("digest") is None
         service.writer.write_now()
-        record = file_record(path)
-        assert record["digest"] == digest(path) and "importing" not in record
-    finally:
-        service.stop()
+        record = file_record(catalog)
+        assert record["digest"] == digest(catalog) and "importing" not in record
 
 
 def test_the_store_away_mid_import_the_writer_retries_and_the_radios_stay_on(
-    own_store, redis_url, tmp_path
+    own_store, redis_url, catalog
 ):
-    path = catalog_file(tmp_path)
-    service = start(redis_url, own_store.database_url, path)
-    try:
-        wait_for(lambda: programmed(service) == RADIOS, "the radios to be programmed")
+    with importing(redis_url, own_store.database_url, catalog) as service:
         own_store.stop()
         service.writer.hurry()  # a write now, as a play waiting for one asks
         wait_for(lambda: not service.writer.reachable, "the write to fail", timeout=10)
@@ -94,53 +100,44 @@ def test_the_store_away_mid_import_the_writer_retries_and_the_radios_stay_on(
         wait_for(lambda: service.writer.reachable, "the store to be back", timeout=30)
         assert stored_radios() == RADIOS
         service.writer.write_now()  # the digest, queued once they landed
-        assert file_record(path)["digest"] == digest(path)
+        assert file_record(catalog)["digest"] == digest(catalog)
         assert service.failure is None
-    finally:
-        service.stop()
 
 
 def test_killed_before_its_radios_are_stored_the_next_start_imports_again(
-    own_store, redis_url, tmp_path, caplog
+    own_store, redis_url, catalog, caplog
 ):
-    path = catalog_file(tmp_path)
-    first = start(redis_url, own_store.database_url, path)
+    first = start(redis_url, own_store.database_url, catalog)
     wait_for(lambda: programmed(first) == RADIOS, "the radios to be programmed")
     hard_kill(first)  # nothing written behind: no radio stored
-    assert stored_radios() == 0 and file_record(path).get("digest") is None
+    assert stored_radios() == 0 and file_record(catalog).get("digest") is None
 
-    with caplog.at_level(logging.INFO, logger="yascheduler.service"):
-        second = start(redis_url, own_store.database_url, path, write_delay="0.05")
-    try:
-        wait_for(lambda: programmed(second) == RADIOS, "the radios to be programmed")
+    with (
+        caplog.at_level(logging.INFO, logger="yascheduler.service"),
+        importing(redis_url, own_store.database_url, catalog, write_delay="0.05") as second,
+    ):
         stored(second)
-        wait_for(lambda: file_record(path).get("digest"), "the digest to be recorded")
+        wait_for(lambda: file_record(catalog).get("digest"), "the digest to be recorded")
         stored(second)
-    finally:
-        second.stop()
     assert stored_radios() == RADIOS
     assert "its last import was cut short before all of it was stored" in caplog.text
-    assert f"catalog {path.resolve()}: {RADIOS} radios created or changed" in caplog.text
+    assert f"catalog {catalog.resolve()}: {RADIOS} radios created or changed" in caplog.text
 
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="yascheduler.service"):
-        third = start(redis_url, own_store.database_url, path)
-    try:
-        wait_for(lambda: programmed(third) == RADIOS, "the radios to be read and programmed")
-    finally:
-        third.stop()
+    with (
+        caplog.at_level(logging.INFO, logger="yascheduler.service"),
+        importing(redis_url, own_store.database_url, catalog),
+    ):
+        pass  # read from the store and programmed: the file not imported again
     assert "unchanged since its last import, not imported again" in caplog.text
 
 
 def test_an_import_through_the_api_waits_until_the_start_up_import_is_stored(
-    own_store, redis_url, tmp_path, monkeypatch
+    own_store, redis_url, catalog, monkeypatch
 ):
     monkeypatch.setattr(admin, "START_UP_IMPORT_WAIT", 0.2)
-    path = catalog_file(tmp_path)
-    service = start(redis_url, own_store.database_url, path, admin_token=ADMIN)
     added = {"radios": [radio("radio-added", 9000, 9000)]}
-    try:
-        wait_for(lambda: programmed(service) == RADIOS, "the radios to be programmed")
+    with importing(redis_url, own_store.database_url, catalog, admin_token=ADMIN) as service:
         refused = post_catalog(service, added)
         assert refused.status_code == 503
         assert "imported at start-up is still being stored" in refused.json()["error"]
@@ -151,8 +148,6 @@ def test_an_import_through_the_api_waits_until_the_start_up_import_is_stored(
         assert answer.status_code == 200, answer.text
         assert answer.json()["radios"] == ["radio-added"]
         assert stored_radios() == RADIOS + 1
-    finally:
-        service.stop()
 
 
 def test_a_broken_catalog_file_stops_the_start_before_anything_is_stored(db, redis_url, tmp_path):
