@@ -37,11 +37,13 @@ def start_service(
     return service
 
 
-def wait_for(condition, what: str, timeout: float = 5.0) -> None:
-    """Wait until condition() is true, yielding to the service's greenlets meanwhile."""
+def wait_for(condition, what: str, timeout: float = 5.0):
+    """Wait until condition() is true, yielding to the service's greenlets meanwhile;
+    what it gave."""
     with gevent.Timeout(timeout, AssertionError(f"timed out waiting for {what}")):
-        while not condition():
+        while not (value := condition()):
             gevent.sleep(0.01)
+    return value
 
 
 def stored(service: Service) -> None:
