@@ -94,6 +94,7 @@ class Outgoing(NamedTuple):
     payload: bytes | None  # None for a play, encoded when sent
     play: tuple[str, PlayCommand] | None = None  # (radio uuid, command)
     radio: str | None = None  # the radio it is about, if any
+    queued_at: float = 0.0  # a play's: when the engine queued it (its hold is measured)
 
 
 class Barrier(Protocol):
@@ -175,7 +176,8 @@ class Bus:
 
     def play(self, streamer: str, radio_uuid: str, command: PlayCommand) -> None:
         """Queue a play; its delay and offset are those of the moment it is sent."""
-        self._outgoing.append(Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid))
+        play = Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid, self.clock.now())
+        self._outgoing.append(play)
         self.queued.set()
 
     def holding(self) -> int:
@@ -216,6 +218,8 @@ class Bus:
             return
         for message, count in zip(batch, receivers):
             self.metrics.sent[message.kind] += 1
+            if message.play is not None:
+                self.metrics.play_hold.observe(now - message.queued_at)
             if not count:
                 self.metrics.unreceived[message.kind] += 1
             if self.deliveries is not None:
