@@ -28,6 +28,7 @@ from common import (  # noqa: E402
     start_service,
     status,
 )
+from play_phases import phases  # noqa: E402
 from profiling import finish_profile, profile  # noqa: E402
 
 STORED_WITHIN = 300  # seconds from launch a first import's writes are waited for
@@ -59,13 +60,14 @@ def p99_bound(buckets: dict) -> float | None:
     return None if bound == float("inf") else bound
 
 
-def service_lateness(metrics: dict) -> dict:
-    """The service's own play lateness over the whole run, from its /metrics histogram.
+def service_lateness(metrics: dict, name: str = "yascheduler_play_lateness_seconds") -> dict:
+    """The service's own play lateness over the whole run, from its /metrics histogram
+    (or another histogram of plays: `name`).
 
     The simulator's figures include its own delays (on this machine it
     shares the two cores); these do not.
     """
-    buckets = histogram(metrics, "yascheduler_play_lateness_seconds")
+    buckets = histogram(metrics, name)
     count = buckets.get(float("inf"), 0)
     if not count:
         return {"count": 0, "within_50ms": None, "p99_bound_ms": None}
@@ -202,8 +204,9 @@ def scenario_programming(
 
 def run_simulation(process, port, server, workdir, catalog, radios, seconds, base_rss, out):
     prefix = f"{radios}"
+    plays = workdir / f"plays-{radios}.jsonl"
     sim, summary_path = launch_simulator(
-        server.url, catalog, radios, seconds, workdir, f"simulate-{radios}"
+        server.url, catalog, radios, seconds, workdir, f"simulate-{radios}", plays
     )
     settle = min(30.0, seconds / 3)
     time.sleep(settle)
@@ -242,6 +245,19 @@ def run_simulation(process, port, server, workdir, catalog, radios, seconds, bas
     out[f"{prefix}_service_lateness_p99_bound"] = figure(
         whole_run["p99_bound_ms"], "ms (service's own, whole run: p99 at most this)"
     )
+    # of the service's lateness, the part after the loop: waiting for the store, publishing
+    held = service_lateness(metrics, "yascheduler_play_hold_seconds")
+    out[f"{prefix}_play_hold_within_50ms"] = figure(held["within_50ms"], "% (queued to sent)")
+    out[f"{prefix}_play_hold_p99_bound"] = figure(
+        held["p99_bound_ms"], "ms (queued to sent: p99 at most this)"
+    )
+    for phase, seen in phases(plays, sim.started).items():
+        late = seen["lateness_ms"]
+        out[f"{prefix}_{phase}_play_lateness"] = figure(
+            f"{late['p50']} / {late['p99']} / {late['max']} ({late['count']})",
+            f"ms p50 / p99 / max (timed plays), {phase}",
+        )
+        out[f"{prefix}_{phase}_gaps"] = figure(seen["gaps"], f"gaps, {phase}")
     out[f"{prefix}_store_writes"] = figure(writes, "documents/s (streamed)")
     delay = p99_bound(histogram(metrics, "yascheduler_store_write_delay_seconds"))
     out[f"{prefix}_store_write_delay_p99_bound"] = figure(

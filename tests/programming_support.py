@@ -20,7 +20,7 @@ class RecordingPlayer:
         self.plays = []  # (sent_at, radio_uuid, PlayCommand)
         self.starts = []  # (radio_uuid, song_id, started_at)
 
-    def play(self, radio_uuid, command):
+    def play(self, radio_uuid, command, decided_ahead=False):
         self.plays.append((self.clock.now(), radio_uuid, command))
 
     def song_started(self, radio_uuid, song_id, started_at):

@@ -7,6 +7,7 @@ import pytest
 from tests.programming_support import default_songs, load, make_programmer, playlist, radio
 from tests.test_fleet_membership import LEASE, handing_over, member, radios_in, settle
 from yascheduler.fleet.handover import MARGIN, RETELL, Outgoing, RadiosByShard, bound, going_now
+from yascheduler.fleet.handover import safe_now
 from yascheduler.fleet.ownership import SHARDS, fair_share
 from yascheduler.programming import ProgrammingSettings
 from yascheduler.store.shards import StoredShards
@@ -31,6 +32,12 @@ def engine(db):
     load(programmer)
     programmer.run_due()  # the first track chosen and started
     return programmer, clock
+
+
+def test_a_radio_whose_next_track_is_chosen_but_not_sent_is_not_safe():
+    # chosen ahead (programming/transitions.py DECIDE_AHEAD): its play goes at the "send"
+    assert not safe_now((T0 + 3.0, "send"), T0)
+    assert safe_now((T0 + 3.0, "prepare"), T0)
 
 
 def next_start(programmer, clock) -> float:

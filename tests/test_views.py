@@ -279,7 +279,7 @@ def test_events_are_the_pending_ones_soonest_first(service, streamers):
     assert ats == sorted(ats) and len(ats) == 12
     event = answer["events"][0]
     assert set(event) == {"radio_uuid", "kind", "at", "in_seconds"}
-    assert event["kind"] in ("prepare", "start", "retry")
+    assert event["kind"] in ("prepare", "send", "start", "retry")
     assert event["in_seconds"] == pytest.approx(event["at"] - answer["server_time"], abs=0.01)
     assert set(answer["lateness"]) == {"seconds", "count", "p50_ms", "p99_ms", "max_ms"}
     page = api(service, "/api/events", per_page=5, page=3)

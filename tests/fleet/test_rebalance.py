@@ -16,6 +16,7 @@ from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import start, stop, wait_healthy
 from yascheduler.fleet.handover import bound
+from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.support.ports import free_port
 
@@ -53,8 +54,8 @@ def test_a_joining_instance_takes_its_share_radio_by_radio(mongo_url, redis_url,
         until_owners(
             lambda: Counter(owners().values())["b"] == fair_share(2),
             "b's whole share",
-            # each radio at a safe moment: within prepare_seconds and a margin
-            bound(PREPARE) + 2.0,
+            # each radio at a safe moment: within its choice ahead, prepare_seconds, a margin
+            bound(PREPARE + DECIDE_AHEAD) + 2.0,
         )
         listeners.get(timeout=30)
         gevent.sleep(2 * SONG)  # the plays after the handover too

@@ -215,3 +215,30 @@ def test_a_play_of_a_requested_song_waits_for_the_request_to_be_stored_as_taken(
     bus.flush()
     assert received_until_synced(bus, s1) == [("play", "r1")]
     assert requests.collection().count_documents({}) == 0
+
+
+def test_a_play_decided_ahead_waits_for_its_choice_not_for_what_follows_it(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    start = parts.clock.now() + 5.0
+    parts.timelines.save("r1", {"next": {"filename": "b.mp3", "starts_at": start}})
+    bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 0.0), decided_ahead=True)
+    # its own event's change (the play sent), queued after it: not waited for
+    parts.timelines.save("r1", {"event_kind": "start", "event_at": start})
+    bus.flush()
+    assert (bus.holding(), s1.drain()) == (1, [])  # its choice is not stored yet
+
+    parts.writer.write_pending()  # the choice and what followed it, in one write
+    bus.flush()
+    assert s1.expect("play")["filename"] == "b.mp3"
+
+    parts.timelines.save("r1", {"next": {"filename": "c.mp3", "starts_at": start + 9}})
+    parts.writer.write_pending()  # chosen ahead, stored before its play is due
+    bus.play("s1", "r1", PlayCommand("c.mp3", start + 9, 0.0, 0.0), decided_ahead=True)
+    parts.timelines.save("r1", {"event_kind": "start", "event_at": start + 9})
+    bus.flush()  # goes at once, though its radio has a change waiting
+    assert s1.expect("play")["filename"] == "c.mp3"
+    assert bus.holding() == 0

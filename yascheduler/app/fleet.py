@@ -48,6 +48,7 @@ from yascheduler.fleet.membership import Membership
 from yascheduler.fleet.ownership import shard_of
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.instances import StoredInstances
 from yascheduler.store.shards import StoredShards
@@ -82,7 +83,8 @@ class Fleet:
             on_acquired=self.acquired,
             on_lost=self.lost,
             facts=self.facts,
-            handover_seconds=bound(settings.prepare_seconds),
+            # a track is chosen DECIDE_AHEAD before its play is due (programming/transitions.py)
+            handover_seconds=bound(settings.prepare_seconds + DECIDE_AHEAD),
             on_claim_lost=self.claim_lost,
         )
         self.membership.wakeup = gevent.event.Event()

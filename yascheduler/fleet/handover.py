@@ -6,8 +6,9 @@ and each of its radios goes at a safe moment, between a track's start and its
 next prepare, so that the next owner has the time to load it before it sends that
 radio's next `play`. A radio is safe now when its pending event is a prepare
 more than MARGIN away (or it has none: nothing is sent for it); one whose
-pending event is a start (its next play just sent), or a prepare sooner than
-MARGIN, waits for that start to pass. A radio never safe (tracks shorter than
+pending event is a start (its next play just sent), a send (its next track
+chosen ahead, its play about to go), or a prepare sooner than MARGIN, waits for
+that start to pass. A radio never safe (tracks shorter than
 prepare_seconds plus MARGIN) goes when the handover's bound has passed:
 `bound(prepare_seconds)`, the longest a safe moment can take to come.
 Pure: the caller says what time it is.
@@ -24,6 +25,7 @@ MARGIN = 1.0  # seconds: a radio goes while its next prepare is further than thi
 RETELL = 2.0  # seconds between two tellings of radios told but not read back, once forced
 SLACK = 1.0  # seconds beyond the longest wait for a safe moment, before any goes anyway
 START = "start"  # the engine's event at a track's start (programming/transitions.py)
+SEND = "send"  # ... and the one sending the play of a track chosen ahead
 
 
 def safe_now(event: tuple[float, str] | None, now: float, margin: float = MARGIN) -> bool:
@@ -31,7 +33,7 @@ def safe_now(event: tuple[float, str] | None, now: float, margin: float = MARGIN
     if event is None:
         return True
     at, kind = event
-    return kind != START and at - now > margin
+    return kind not in (START, SEND) and at - now > margin
 
 
 def bound(prepare_seconds: float) -> float:

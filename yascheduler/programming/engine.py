@@ -32,7 +32,7 @@ from .rotation import Rotation
 from .segments import play_command
 from .state import RadioCopy, RadioState
 from .timeline import Timeline
-from .transitions import RETRY, Transitions
+from .transitions import RETRY, SEND, Transitions
 
 log = logging.getLogger("yascheduler.programming")
 
@@ -224,6 +224,10 @@ class Programmer:
             return []
         now = self._clock.now()
         playing, following = now_playing.playing(state.timeline, now)
+        pending = self._events.pending(uuid)
+        if pending is not None and pending[1] == SEND:
+            # chosen ahead, not sent yet (even if due: a late loop): it goes with its `send`
+            playing, following = (None if playing is state.timeline.next else playing), None
         plays = []
         if playing is not None:
             plays.append(play_command(playing, now, 0.0))

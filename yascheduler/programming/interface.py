@@ -19,6 +19,9 @@ class ProgrammingSettings:
     request_repeat_seconds: float = 15 * 60.0
     requests_per_user: int = 1
     requests_per_radio: int = 5
+    # seconds a segment is chosen before its play is due (transitions.py: the service's
+    # DECIDE_AHEAD); 0: chosen and sent at once
+    decide_ahead: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ class SongRequest:
 class Player(Protocol):
     """Implemented by the service."""
 
-    def play(self, radio_uuid: str, command: PlayCommand) -> None:
-        """Send `command` to the radio's master streamer, if it has one."""
+    def play(self, radio_uuid: str, command: PlayCommand, decided_ahead: bool = False) -> None:
+        """Send `command` to the radio's master streamer, if it has one (`decided_ahead`:
+        the state it names was queued for the store before it, in an earlier event: it
+        waits for no change queued after it)."""
 
     def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
         """Report a song start to the web app."""

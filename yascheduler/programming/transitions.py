@@ -1,8 +1,12 @@
 """What each timed event does to a radio: choose, tell the player, plan the next event.
 
 `prepare` comes `prepare_seconds` before the boundary where the next
-segment starts: it chooses that segment and tells the player. `start`
-comes at the boundary: the chosen segment becomes the current one.
+segment starts: it chooses that segment and tells the player. With
+`decide_ahead` (the service's DECIDE_AHEAD), it comes that much earlier and
+only chooses; `send` tells the player at the prepare time: the choice is
+stored meanwhile, so the play waits for no write (a `play` goes once the
+state it names is stored, streaming/bus.py). `start` comes at the boundary:
+the chosen segment becomes the current one.
 `retry` brings back a broken radio (at the next show start) or one whose
 event failed. Each changes the radio's state in memory and marks what
 changed (state.unsaved); the engine writes it.
@@ -29,7 +33,11 @@ from .tracks import catalog_song, track_start
 
 log = logging.getLogger("yascheduler.programming")
 
-PREPARE, START, RETRY = "prepare", "start", "retry"
+PREPARE, SEND, START, RETRY = "prepare", "send", "start", "retry"
+# seconds the service chooses ahead of prepare_seconds: time for the store writer to
+# land the choice (one hurried write turn) before its play is due; short, since a
+# listener's request arriving within it goes to the track after
+DECIDE_AHEAD = 1.0
 # what a segment start changes
 START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon
@@ -72,6 +80,8 @@ class Transitions:
         try:
             if kind == PREPARE:
                 self._prepare(state, at)
+            elif kind == SEND:
+                self._send_prepared(state, at)
             elif kind == START:
                 replayed_after_restart = self._start(state, at)
             else:
@@ -92,8 +102,23 @@ class Transitions:
         self._mend(state, starts_at)
         timeline.next = choice.segment
         state.unsaved.add("next")
+        self._top_up(state, choice)
+        if self._settings.decide_ahead:  # sent at the prepare time, once stored
+            self._schedule(state, max(at, starts_at - self._settings.prepare_seconds), SEND)
+            return
         self._schedule(state, starts_at, START)
-        self._send(state, choice, self._settings.crossfade_seconds, planned_at=at)
+        self._send(state, choice.segment, self._settings.crossfade_seconds, planned_at=at)
+
+    def _send_prepared(self, state: RadioState, at: float) -> None:
+        """Tell the player of the segment chosen ahead (stored since), then wait for its start."""
+        timeline = state.timeline
+        if timeline.next is None:  # not expected: programmed again from what there is
+            self.recover(state, at)
+            return
+        state.unsaved.add("next")  # sent now
+        self._schedule(state, timeline.boundary, START)
+        crossfade = self._settings.crossfade_seconds
+        self._send(state, timeline.next, crossfade, planned_at=at, decided_ahead=True)
 
     def _start(self, state: RadioState, at: float) -> bool:
         """The prepared segment starts. True when a restart would do the same.
@@ -115,7 +140,10 @@ class Transitions:
         """Program again from `at`: keep what is still playing, else start afresh."""
         timeline = state.timeline
         if timeline.next is not None and ends_at(timeline.next) > at:
-            self._schedule(state, max(at, timeline.next.starts_at), START)
+            if timeline.next.sent or not self._settings.decide_ahead:
+                self._schedule(state, max(at, timeline.next.starts_at), START)
+            else:  # chosen ahead, not sent yet
+                self._schedule(state, max(at, self._send_at(timeline.next.starts_at)), SEND)
         elif (
             timeline.current is not None
             and timeline.boundary is not None
@@ -123,11 +151,7 @@ class Transitions:
         ):
             timeline.next = None
             state.unsaved.add("next")
-            self._schedule(
-                state,
-                max(at, timeline.boundary - self._settings.prepare_seconds),
-                PREPARE,
-            )
+            self._schedule(state, max(at, self._prepare_at(timeline.boundary)), PREPARE)
         else:
             self.start_fresh(state, at)
 
@@ -141,7 +165,7 @@ class Transitions:
         if boundary != timeline.boundary:
             timeline.boundary = boundary
             state.unsaved.add("boundary")
-            self._schedule(state, max(at, boundary - self._settings.prepare_seconds), PREPARE)
+            self._schedule(state, max(at, self._prepare_at(boundary)), PREPARE)
 
     def start_fresh(self, state: RadioState, at: float) -> None:
         """A first segment from offset 0 at `at`, with nothing before it."""
@@ -154,7 +178,8 @@ class Transitions:
             return
         self._mend(state, at)
         timeline.current = choice.segment
-        self._send(state, choice, 0.0)
+        self._send(state, choice.segment, 0.0)
+        self._top_up(state, choice)
         self._begin(state, at)
 
     def _begin(self, state: RadioState, at: float) -> None:
@@ -171,7 +196,15 @@ class Transitions:
         if segment.kind == "song" and not segment.resumed:
             self._record_song_start(state, segment, heard)
         # a segment shorter than prepare_seconds: prepare at once
-        self._schedule(state, max(at, timeline.boundary - self._settings.prepare_seconds), PREPARE)
+        self._schedule(state, max(at, self._prepare_at(timeline.boundary)), PREPARE)
+
+    def _send_at(self, boundary: float) -> float:
+        """When the play of the segment starting at `boundary` is due."""
+        return boundary - self._settings.prepare_seconds
+
+    def _prepare_at(self, boundary: float) -> float:
+        """When the segment starting at `boundary` is chosen."""
+        return self._send_at(boundary) - self._settings.decide_ahead
 
     def _boundary(self, state: RadioState, segment: Segment) -> float:
         """Where the next segment takes over: the segment's end less the crossfade, or
@@ -192,20 +225,28 @@ class Transitions:
     def _send(
         self,
         state: RadioState,
-        choice: Choice,
+        segment: Segment,
         crossfade: float,
         planned_at: float | None = None,
+        decided_ahead: bool = False,
     ) -> None:
-        """Tell the player; then top up the rotation queue, off the critical path."""
+        """Tell the player (`decided_ahead`: the segment's choice is queued for the store
+        already, the play waits for nothing queued after it)."""
         now = self._clock.now()
-        command = play_command(choice.segment, now, crossfade)
+        command = play_command(segment, now, crossfade)
         # a fresh start's play is due when its segment starts
-        state.sent_lateness = now - (choice.segment.starts_at if planned_at is None else planned_at)
+        state.sent_lateness = now - (segment.starts_at if planned_at is None else planned_at)
         if command is not None:
-            choice.segment.sent = True
+            segment.sent = True
             if planned_at is not None:
                 self._lateness.add(state.sent_lateness)
-            self._player.play(state.uuid, command)
+            if decided_ahead:
+                self._player.play(state.uuid, command, decided_ahead=True)
+            else:
+                self._player.play(state.uuid, command)
+
+    def _top_up(self, state: RadioState, choice: Choice) -> None:
+        """The rotation queue the choice drew from is topped up later, off the critical path."""
         if choice.rotation_playlist is not None:
             self.top_ups[state.uuid] = (state, choice.rotation_playlist, choice.segment.starts_at)
 

@@ -1,7 +1,7 @@
-"""Redis pub/sub: the subscription to `yascheduler` and the publisher.
+"""Redis pub/sub: the connection, the state of the subscription, and the publisher.
 
-The subscriber (a part, in support.supervisor's shape) reconnects with
-capped exponential backoff when Redis goes away. The deliveries watcher
+The subscriber (a part, in support.supervisor's shape; subscriber.py) reconnects
+with capped exponential backoff when Redis goes away. The deliveries watcher
 (liveness.Streamers) is told how many subscribers each message to a
 streamer reached (PUBLISH answers it), which publishes failed, and when the
 subscription is back, so that a streamer that missed messages is brought
@@ -9,7 +9,7 @@ back in step.
 
 Outgoing messages are queued and sent by the publisher (a part too), which
 sends everything queued since its last turn in one pipeline: the
-subscriber yields only every MESSAGES_PER_TURN messages while it has more
+subscriber yields only every subscriber.MESSAGES_PER_TURN messages while it has more
 to read, so the replies to a burst of requests leave together, in order, in a
 few writes, and a burst of thousands never holds the scheduler loop for
 longer than a few milliseconds.
@@ -33,7 +33,10 @@ none is sent today. What the web app is told goes through the outbox, stored
 first (webapp/outbox.py), and the play history is no streamer's business:
 neither holds a message. The publisher takes each one's mark from the store
 writer (the barrier) as it first sees it, after the turn that published it,
-which queued that turn's writes, has ended; it holds them, in order per radio,
+which queued that turn's writes, has ended (a play decided ahead takes its mark
+as it is queued: its segment was queued in an earlier event, and what its own
+event queues after it, the play sent, may be lost: a restart sends the same
+track for the same slot again); it holds them, in order per radio,
 until the barrier passes that mark (as soon as the chunk of the bulk write that
 holds the radio's change has landed), and hurries the writer meanwhile (what
 waits is written at once, not write_delay later). A message about a radio whose
@@ -71,7 +74,6 @@ from yascheduler.programming import PlayCommand
 from yascheduler.support.metrics import Metrics
 from yascheduler.support.redact import redact
 from yascheduler.support.redis_client import REDIS_AWAY, redis_client
-from yascheduler.support.turns import take_turns
 
 log = logging.getLogger("yascheduler.bus")
 
@@ -80,7 +82,6 @@ FIRST_RETRY = 0.1
 MAX_RETRY = 0.5
 # including a Sentinel-managed master being replaced (redis_client.py)
 REDIS_ERRORS = REDIS_AWAY
-MESSAGES_PER_TURN = 100
 # TCP keepalive: probe after 5 s of silence, every 2 s, give up after 3 unanswered probes
 KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 HELD = frozenset({"play", "radio_started", "radio_stopped"})
@@ -94,6 +95,8 @@ class Outgoing(NamedTuple):
     payload: bytes | None  # None for a play, encoded when sent
     play: tuple[str, PlayCommand] | None = None  # (radio uuid, command)
     radio: str | None = None  # the radio it is about, if any
+    queued_at: float = 0.0  # a play's: when the engine queued it (its hold is measured)
+    mark: object = None  # a play decided ahead's: taken as it was queued
 
 
 class Barrier(Protocol):
@@ -173,9 +176,15 @@ class Bus:
         )
         self.queued.set()
 
-    def play(self, streamer: str, radio_uuid: str, command: PlayCommand) -> None:
+    def play(
+        self, streamer: str, radio_uuid: str, command: PlayCommand, decided_ahead: bool = False
+    ) -> None:
         """Queue a play; its delay and offset are those of the moment it is sent."""
-        self._outgoing.append(Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid))
+        mark = self.barrier.mark(radio_uuid) if decided_ahead and self.barrier else None
+        at = self.clock.now()
+        self._outgoing.append(
+            Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid, at, mark)
+        )
         self.queued.set()
 
     def holding(self) -> int:
@@ -216,6 +225,8 @@ class Bus:
             return
         for message, count in zip(batch, receivers):
             self.metrics.sent[message.kind] += 1
+            if message.play is not None:
+                self.metrics.play_hold.observe(now - message.queued_at)
             if not count:
                 self.metrics.unreceived[message.kind] += 1
             if self.deliveries is not None:
@@ -257,7 +268,8 @@ class Bus:
         ready = []
         for message in batch:
             if message.kind in HELD:
-                self._hold(barrier.mark(message.radio), message)
+                mark = barrier.mark(message.radio) if message.mark is None else message.mark
+                self._hold(mark, message)
                 self._recheck.add(message.radio)  # a join whose state is stored goes now
             else:
                 ready.append(message)
@@ -319,66 +331,6 @@ class Publisher:
         self.bus.flush()
         # until more is queued, or the store writer moves on (it says so)
         return HOLD_CHECK if self.bus.holding() or self.bus.kept() else None
-
-
-class Subscriber:
-    """The part that listens on `yascheduler`, and reconnects whenever Redis goes away."""
-
-    name = "redis-subscriber"
-
-    def __init__(
-        self,
-        bus: Bus,
-        on_message: Callable[[bytes], None],
-        side_channels: dict[str, Callable[[bytes], None]] | None = None,
-    ):
-        self.bus = bus
-        self.on_message = on_message
-        self.side_channels = side_channels or {}  # channel -> what hears it (the fleet's)
-        self._attempt = 0
-        self._pubsub = None
-
-    def loop(self) -> float:
-        """One subscription, until Redis goes away; the wait before the next."""
-        try:
-            self._listen()
-        except REDIS_ERRORS as exc:
-            self.bus.disconnected()
-            wait = retry_delay(self._attempt)
-            log.warning(
-                "redis %s unreachable (%s); retrying in %.1fs", redact(self.bus.url), exc, wait
-            )
-            self._attempt += 1
-            return wait
-        self._attempt = 0
-        return 0
-
-    def _listen(self) -> None:
-        self._pubsub = pubsub = self.bus.client.pubsub()
-        try:
-            pubsub.subscribe(*self.side_channels, protocol.INBOX_CHANNEL)
-            inbox = protocol.INBOX_CHANNEL.encode()
-            for item in take_turns(pubsub.listen(), MESSAGES_PER_TURN):
-                if item is None:
-                    continue
-                if item["type"] == "subscribe" and item["channel"] == inbox:
-                    self.bus.subscribed()
-                elif item["type"] == "message" and item["channel"] == inbox:
-                    self.on_message(item["data"])
-                elif item["type"] == "message":
-                    self.side_channels[item["channel"].decode()](item["data"])
-        finally:
-            self._pubsub = None
-            pubsub.close()
-
-    def stop_taking_work(self) -> None:
-        """Unsubscribe: the message in hand is handled, no other is read."""
-        pubsub = self._pubsub
-        if pubsub is not None:
-            try:
-                pubsub.unsubscribe()
-            except REDIS_ERRORS:
-                pass  # Redis is away: nothing more can come
 
 
 def _payload(message: Outgoing, now: float) -> bytes:

@@ -94,6 +94,13 @@ class Metrics:
             buckets=LATENESS_BUCKETS,
             registry=self.registry,
         )
+        self.play_hold = Histogram(
+            "yascheduler_play_hold_seconds",
+            "From a play queued by the engine to its publish: the wait for its radio's state "
+            "to be stored, and for the publisher's turn",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
         self.show_start_lateness = Histogram(
             "yascheduler_show_start_lateness_seconds",
             "How late each show's first song started against the show's time",
