@@ -31,7 +31,7 @@ from common import ROOT, catalog_document  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from yascheduler.catalog.importer import import_catalog  # noqa: E402
 from yascheduler.programming import Programmer, ProgrammingSettings  # noqa: E402
-from yascheduler.catalog.forms import radio_from_json  # noqa: E402
+from yascheduler.catalog.forms import forget_shared, radio_from_json  # noqa: E402
 from yascheduler.programming.catalog_view import radio_from_stored  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
 from yascheduler.store.catalog import StoredCatalog  # noqa: E402
@@ -107,6 +107,7 @@ def main() -> None:
         # into its view): the views keep the strings, ints and floats the read decoded,
         # which a trace started after it would not count
         views = list(StoredRadios().ready(radio_from_stored, decode_text=radio_from_json))
+        forget_shared()  # as the service does once a load's radios are decoded
         viewed = measure()
         clock = FakeClock(1_780_000_000.0)
         engine = Programmer(
