@@ -31,6 +31,7 @@ from pymalloc_stats import pymalloc_stats  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from yascheduler.catalog.importer import import_catalog  # noqa: E402
 from yascheduler.programming import Programmer, ProgrammingSettings  # noqa: E402
+from yascheduler.catalog.forms import forget_shared, radio_from_json  # noqa: E402
 from yascheduler.programming.catalog_view import radio_from_stored  # noqa: E402
 from yascheduler.store import connection  # noqa: E402
 from yascheduler.store.catalog import StoredCatalog  # noqa: E402
@@ -89,11 +90,11 @@ def main() -> None:
             tracemalloc.start()
         before = measure()
         first = None if in_rss else tracemalloc.take_snapshot()
-        # read, as the service's start-up reads them: the views keep the strings, ints
-        # and floats the read decoded, which a trace started after it would not count
-        documents = list(StoredRadios().ready(lambda document: document))
-        views = [radio_from_stored(document) for document in documents]
-        del documents
+        # read, as the service's start-up reads them (each radio's text decoded straight
+        # into its view): the views keep the strings, ints and floats the read decoded,
+        # which a trace started after it would not count
+        views = list(StoredRadios().ready(radio_from_stored, decode_text=radio_from_json))
+        forget_shared()  # as the service does once a load's radios are decoded
         viewed = measure()
         clock = FakeClock(1_780_000_000.0)
         engine = Programmer(

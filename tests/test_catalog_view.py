@@ -1,6 +1,7 @@
 """The catalog's stored form and the engine's view of it, both from the one schema."""
 
 import gc
+import sys
 
 import msgspec
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from tests.catalogs import EVERY_FIELD_LAST_PLAY as LAST_PLAY
 from tests.catalogs import every_field_catalog as catalog
 from yascheduler.catalog.entries import read_catalog
-from yascheduler.catalog.forms import radio_from_json, radio_from_stored
+from yascheduler.catalog.forms import forget_shared, radio_from_json, radio_from_stored
 from yascheduler.catalog.schema import Hourly, Radio
 from yascheduler.store.packed_radios import packed, whole_text
 from yascheduler.support.errors import CatalogError
@@ -188,3 +189,22 @@ def test_a_radio_decoded_from_its_text_shares_repeated_strings_too():
     assert first.artist is second.artist and first.title is second.title
     assert first.frequency is second.frequency
     assert not gc.is_tracked(one)
+
+
+def test_repeated_values_are_shared_within_a_load_and_the_table_then_let_go():
+    title = " ".join(["Only", "in", "this", "test"])  # built here: no constant, interned
+    document = catalog()
+    for radio in document["radios"]:
+        radio["playlists"][0]["songs"][0].update(title=title, duration=212.5)
+    forget_shared()  # what other tests decoded
+    one, two = (radio_from_json(packed_text(radio)) for radio in stored_radios(document))
+    forget_shared()
+    (three, _) = (radio_from_json(packed_text(radio)) for radio in stored_radios(document))
+
+    first, second, third = (radio.playlists[0].songs[0] for radio in (one, two, three))
+    assert first.title is second.title and first.duration is second.duration
+    # after forget_shared, the next load's radios share among themselves alone
+    assert third == first and third.title is not first.title
+    assert third.duration is not first.duration
+    # not through the interpreter's table, which would keep an entry for each
+    assert sys.intern(" ".join(["Only", "in", "this", "test"])) is not first.title

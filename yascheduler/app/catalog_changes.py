@@ -3,6 +3,7 @@ it created or changed programmed, those it deleted or made not ready stopped."""
 
 import logging
 
+from yascheduler.catalog.forms import forget_shared
 from yascheduler.catalog.importer import CatalogChange
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.support.freed_memory import spare_from_the_collector
@@ -24,6 +25,7 @@ class CatalogChanges:
         if change.users:
             self.users.load()
         radios = [radio_from_stored(stored) for stored in change.stored_radios]
+        forget_shared()
         radios = [radio for radio in radios if self.owns(radio.uuid)]
         self.programmer.set_radios([radio for radio in radios if radio.ready])
         for radio in radios:

@@ -39,7 +39,7 @@ import gevent
 import gevent.event
 import ujson
 
-from yascheduler.catalog.forms import radio_from_json
+from yascheduler.catalog.forms import forget_shared, radio_from_json
 from yascheduler.catalog.importer import CatalogChange
 from yascheduler.fleet.beat_first import BeatFirst
 from yascheduler.fleet.dispatch import Dispatch
@@ -197,6 +197,8 @@ class Fleet:
         except BaseException:
             reading.kill()
             raise
+        finally:
+            forget_shared()  # the views keep their shared copies; the table goes
         timelines = reading.get()
         requests = [
             request

@@ -12,7 +12,6 @@ both in C. `radio_from_stored` builds the view from a stored document,
 """
 
 import functools
-import sys
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
@@ -142,24 +141,39 @@ def radio_from_json(text: bytes | str) -> Radio:
 
 _FREQUENCY = next(f.default for f in msgspec.structs.fields(Song) if f.name == "frequency")
 
+# One copy of each equal string and duration of the radios decoded since the last
+# forget_shared(): artists, titles and durations repeat across a catalog's radios, and
+# the store gives each anew. Not sys.intern: the interpreter's table of interned
+# strings keeps an entry for each distinct one for as long as it lives (~30 MB at
+# 100,000 radios of distinct titles, more than the sharing saves); this table is let
+# go once the radios of a load are programmed (bench/README.md, "memory3").
+_copies: dict = {}
+
+
+def forget_shared() -> None:
+    """Let go the table that shares the repeated values of the radios decoded so far
+    (their radios keep the copies); the radios decoded next share among themselves."""
+    _copies.clear()
+
 
 def _shared(radio: Radio) -> Radio:
-    """The radio, its repeated strings (and the default frequency, a float the store
-    gives anew each time) replaced by one shared copy of each."""
-    share = sys.intern
+    """The radio, its repeated strings and durations (and the default frequency, a float
+    the store gives anew each time) replaced by one shared copy of each."""
+    share = _copies.setdefault
     if radio.timezone is not None:
-        force_setattr(radio, "timezone", share(radio.timezone))
+        force_setattr(radio, "timezone", share(radio.timezone, radio.timezone))
     for playlist in radio.playlists:
-        force_setattr(playlist, "name", share(playlist.name))
+        force_setattr(playlist, "name", share(playlist.name, playlist.name))
         for song in playlist.songs:
             if song.artist is not None:
-                force_setattr(song, "artist", share(song.artist))
+                force_setattr(song, "artist", share(song.artist, song.artist))
             if song.title is not None:
-                force_setattr(song, "title", share(song.title))
+                force_setattr(song, "title", share(song.title, song.title))
             if song.frequency == _FREQUENCY:
                 force_setattr(song, "frequency", _FREQUENCY)
+            force_setattr(song, "duration", share(song.duration, song.duration))
     for jingle in radio.jingles:
-        force_setattr(jingle, "filename", share(jingle.filename))
+        force_setattr(jingle, "filename", share(jingle.filename, jingle.filename))
         if jingle.name is not None:
-            force_setattr(jingle, "name", share(jingle.name))
+            force_setattr(jingle, "name", share(jingle.name, jingle.name))
     return radio
