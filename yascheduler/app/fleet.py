@@ -66,6 +66,9 @@ log = logging.getLogger("yascheduler.fleet")
 FLEET_CHANNEL = "yascheduler:fleet"
 WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
 LOAD_TURN = 500  # radios a take programs before the other parts have a turn
+# seconds the radios let go wait for their changes to be stored before they are told
+# released all the same (the store slow: the next owner reads what reached it)
+STORED_WITHIN = 10.0
 
 
 class Fleet:
@@ -219,35 +222,38 @@ class Fleet:
         return len(radios)
 
     def lost(self, shards: set[int]) -> None:
-        count = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
-        self.store_and_send()
-        log.info("fleet: %d radios of %d shards let go", count, len(shards))
+        radios = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
+        self.store_and_send(radios)
+        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
 
     def claim_lost(self, radios: set[str]) -> None:
         """Radios handed here whose giver lost its lease first: another has them now."""
         self.handover.forget(radios)
-        count = self.let_go(radios.__contains__)
-        self.store_and_send()
-        log.warning("fleet: %d radios handed here let go: their shard is another's", count)
+        gone = self.let_go(radios.__contains__)
+        self.store_and_send(gone)
+        log.warning("fleet: %d radios handed here let go: their shard is another's", len(gone))
 
-    def let_go(self, lost_radio) -> int:
+    def let_go(self, lost_radio) -> list[str]:
         """No longer program the radios `lost_radio` says another instance has now, nor
-        keep their masters and sessions (in memory only: they stay stored); how many."""
+        keep their masters and sessions (in memory only: they stay stored); which."""
         service = self.service
         radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
         for radio_uuid in radios:
             service.programmer.remove_radio(radio_uuid, forget_stored=False)
-        service.streams.release([r for r in service.streams.masters if lost_radio(r)])
-        service.listeners.release([r for r in list(service.listeners.by_radio) if lost_radio(r)])
-        return len(radios)
+        masters = [r for r in service.streams.masters if lost_radio(r)]
+        service.streams.release(masters)
+        sessions = [r for r in list(service.listeners.by_radio) if lost_radio(r)]
+        service.listeners.release(sessions)
+        return list({*radios, *masters, *sessions})
 
-    def store_and_send(self) -> None:
+    def store_and_send(self, radios: list[str]) -> None:
         """What the radios let go changed into the store, then their last plays out."""
         service = self.service
-        try:
-            service.writer.write_now()  # for the next owner to read
-        except StoreError as error:
-            log.warning("fleet: changes of the radios let go not all stored: %s", error)
+        # theirs alone, ahead of the backlog (the first timelines of 100,000 radios took
+        # minutes to write, and the next owner read none of the radios handed meanwhile)
+        if not service.writer.store_radios(radios, STORED_WITHIN):
+            why = service.writer.last_error or f"not within {STORED_WITHIN:g} s"
+            log.warning("fleet: changes of %d radios let go not all stored: %s", len(radios), why)
         # the plays held until their state was stored: the next owner reads them as sent
         # (given back, they go; a shard taken by another: the membership says no)
         if service.bus.connected:
