@@ -232,17 +232,22 @@ class Fleet:
     def claim_lost(self, radios: set[str]) -> None:
         """Radios handed here whose giver lost its lease first: another has them now."""
         self.handover.forget(radios)
-        gone = self.let_go(radios.__contains__)
+        gone = self.let_go(radios.__contains__, among=radios)
         self.store_and_send(gone)
         log.warning("fleet: %d radios handed here let go: their shard is another's", len(gone))
 
-    def let_go(self, lost_radio) -> list[str]:
-        """No longer program the radios `lost_radio` says another instance has now, nor
-        keep their masters and sessions (in memory only: they stay stored); which."""
+    def let_go(self, lost_radio, among=None) -> list[str]:
+        """No longer program the radios `lost_radio` says another instance has now (only
+        those `among`, if given), nor keep their masters and sessions (in memory only:
+        they stay stored); which."""
         service = self.service
-        radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
+        programmer = service.programmer
+        # a share-out's cut names its 2,000 radios: not a walk of the 100,000 programmed
+        # (their listing built anew after each removal) for each of a burst's 24 cuts
+        listed = programmer.radio_uuids() if among is None else among
+        radios = [uuid for uuid in listed if lost_radio(uuid) and programmer.is_programmed(uuid)]
         for radio_uuid in radios:
-            service.programmer.remove_radio(radio_uuid, forget_stored=False)
+            programmer.remove_radio(radio_uuid, forget_stored=False)
         masters = [r for r in service.streams.masters if lost_radio(r)]
         service.streams.release(masters)
         sessions = [r for r in list(service.listeners.by_radio) if lost_radio(r)]

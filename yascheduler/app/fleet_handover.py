@@ -118,7 +118,7 @@ class RadioHandover:
         next owner's; they are stored, their last plays sent, and the next owner told."""
         cut = self.handovers.cut(radios)
         if cut:
-            self.fleet.let_go(set(cut).__contains__)
+            self.fleet.let_go(set(cut).__contains__, among=cut)
             gevent.spawn(self._release, cut, self.handovers.outgoing[shard_of(cut[0])].to)
 
     def _release(self, radios: list[str], to: str) -> None:
