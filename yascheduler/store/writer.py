@@ -124,10 +124,11 @@ class Writer:
         """Store the changes of `radios` queued so far ahead of the others', and wait for
         them, `within` seconds at most: True once stored; False if the store failed or
         the bound passed first (what is left is written behind as usual)."""
-        waiting = [mark for mark in map(self.mark, radios) if not self.stored(mark)]
-        moved = gevent.event.Event()
+        waiting = {mark.radio: mark for mark in map(self.mark, radios)}
+        moved, landed = gevent.event.Event(), {None}  # None: any radio's writes may have
 
-        def told(_radios) -> None:
+        def told(radios) -> None:
+            landed.update((None,) if radios is None else radios)
             moved.set()
 
         self.listeners.append(told)
@@ -135,13 +136,17 @@ class Writer:
         try:
             while True:
                 moved.clear()
-                waiting = [mark for mark in waiting if not self.stored(mark)]
+                # those whose writes landed alone: 50,000 radios let go, after each chunk
+                looked = list(waiting) if None in landed else landed & waiting.keys()
+                landed.clear()
+                for radio in [radio for radio in looked if self.stored(waiting[radio])]:
+                    del waiting[radio]
                 left = deadline - self._timer()
                 if not waiting or not self.reachable or left <= 0:
                     return not waiting
-                # again at each move: a newer change of a document the turn was writing
-                # waited for that write to land
-                self._urge(mark.radio for mark in waiting)
+                # all again (a set's update each): a newer change of a document the turn
+                # was writing waited for that write, and goes at the next chunk
+                self._urge(waiting)
                 moved.wait(left)
         finally:
             self.listeners.remove(told)
