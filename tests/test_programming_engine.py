@@ -2,6 +2,8 @@
 
 import itertools
 
+import gevent
+
 from tests.programming_support import (
     default_songs,
     instant,
@@ -20,6 +22,7 @@ from yascheduler.store.radios import Radio
 from tests.harness import stored_timeline
 from yascheduler.store.timelines import RadioTimeline
 from yascheduler.programming import PlayCommand, ProgrammingSettings
+from yascheduler.programming.engine import EVENTS_PER_TURN
 
 HOUR = 3600.0
 T0 = instant("2026-06-01 00:00:10")  # a Monday
@@ -235,6 +238,25 @@ def test_remove_radio_stops_its_plays(db):
     assert not programmer.is_programmed("r1")
     assert programmer.radio_view("r1") is None
     assert RadioTimeline.objects.count() == 0
+
+
+def test_a_radio_let_go_during_a_long_run_of_due_events_goes_between_two_turns(db):
+    # the first choices of 100,000 radios take minutes: a radio handed to another instance
+    # meanwhile waited for all of them, and the share-out stood still
+    for number in range(5 * EVENTS_PER_TURN):
+        radio(f"r{number:03}", playlists=[playlist(1, default_songs(5, 200.0))])
+    programmer, clock, player = make_programmer(T0)
+    load(programmer)
+    programmer.run_due()
+    clock.advance(200.0)  # every radio's next track due at once
+    sent = len(player.plays)
+    running = gevent.spawn(programmer.run_due)
+    gevent.sleep(0)  # its first turn
+    programmer.remove_radio("r099", forget_stored=False)
+    assert not running.dead  # let go while the run goes on
+    running.get(timeout=30)
+    played = {uuid for _, uuid, _ in player.plays[sent:]}
+    assert "r099" not in played and len(played) == 5 * EVENTS_PER_TURN - 1
 
 
 def test_not_ready_radio_is_removed_and_new_radio_starts_now(db):

@@ -3,10 +3,13 @@
 more chunk of a long write, and the renewal land past the leases' margin (a join burst:
 bench/README.md, "Overdue leases")."""
 
+import time
+import types
+
 import gevent
 
 from tests.store_writer.test_writer import Parts
-from yascheduler.fleet.beat_first import BeatFirst
+from yascheduler.fleet.beat_first import GIVE_WAY, BeatFirst
 from yascheduler.fleet.membership import Membership
 from yascheduler.store.bulk import CHUNK
 from yascheduler.store.instances import StoredInstances
@@ -39,3 +42,23 @@ def test_a_beat_under_way_waits_for_the_chunk_in_flight_alone(db):
     parts.writer.write_pending()
     assert len(landed) == len(RADIOS) // CHUNK
     assert during_the_beat == [1]  # the chunk sent as it began, not one more per call
+
+
+def test_the_beat_writing_itself_does_not_give_way_to_itself(db):
+    # a beat that lets radios go stores their changes itself (Fleet.lost): between its
+    # chunks it would wait GIVE_WAY for its own end
+    parts = Parts()
+    waited = []
+
+    def beat_storing_a_radio_let_go():
+        parts.timelines.save("r1", {"event_at": 1.0})
+        began = time.monotonic()
+        assert parts.writer.store_radios(["r1"], within=5.0)
+        waited.append(time.monotonic() - began)
+        return 1.0
+
+    membership = types.SimpleNamespace(name="fleet", wakeup=None, loop=beat_storing_a_radio_let_go)
+    beat = BeatFirst(membership)
+    parts.writer.gives_way = beat.gone_first
+    beat.loop()
+    assert waited[0] < GIVE_WAY

@@ -67,6 +67,12 @@ log = logging.getLogger("yascheduler.fleet")
 FLEET_CHANNEL = "yascheduler:fleet"
 WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
 LOAD_TURN = 500  # radios a take programs before the other parts have a turn
+# seconds the radios let go wait for their changes to be stored before they are told
+# released all the same: the next owner then reads what reached the store (it may send
+# a slot again), but a radio let go plays nothing until it is loaded there. 10 s was too
+# short at a share-out of 100,000 over 2 on a loaded machine (48,000 radios let go at
+# once, written at ~500 documents/s)
+STORED_WITHIN = 30.0
 
 
 class Fleet:
@@ -223,35 +229,43 @@ class Fleet:
         return len(radios)
 
     def lost(self, shards: set[int]) -> None:
-        count = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
-        self.store_and_send()
-        log.info("fleet: %d radios of %d shards let go", count, len(shards))
+        radios = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
+        self.store_and_send(radios)
+        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
 
     def claim_lost(self, radios: set[str]) -> None:
         """Radios handed here whose giver lost its lease first: another has them now."""
         self.handover.forget(radios)
-        count = self.let_go(radios.__contains__)
-        self.store_and_send()
-        log.warning("fleet: %d radios handed here let go: their shard is another's", count)
+        gone = self.let_go(radios.__contains__, among=radios)
+        self.store_and_send(gone)
+        log.warning("fleet: %d radios handed here let go: their shard is another's", len(gone))
 
-    def let_go(self, lost_radio) -> int:
-        """No longer program the radios `lost_radio` says another instance has now, nor
-        keep their masters and sessions (in memory only: they stay stored); how many."""
+    def let_go(self, lost_radio, among=None) -> list[str]:
+        """No longer program the radios `lost_radio` says another instance has now (only
+        those `among`, if given), nor keep their masters and sessions (in memory only:
+        they stay stored); which."""
         service = self.service
-        radios = [uuid for uuid in service.programmer.radio_uuids() if lost_radio(uuid)]
+        programmer = service.programmer
+        # a share-out's cut names its 2,000 radios: not a walk of the 100,000 programmed
+        # (their listing built anew after each removal) for each of a burst's 24 cuts
+        listed = programmer.radio_uuids() if among is None else among
+        radios = [uuid for uuid in listed if lost_radio(uuid) and programmer.is_programmed(uuid)]
         for radio_uuid in radios:
-            service.programmer.remove_radio(radio_uuid, forget_stored=False)
-        service.streams.release([r for r in service.streams.masters if lost_radio(r)])
-        service.listeners.release([r for r in list(service.listeners.by_radio) if lost_radio(r)])
-        return len(radios)
+            programmer.remove_radio(radio_uuid, forget_stored=False)
+        masters = [r for r in service.streams.masters if lost_radio(r)]
+        service.streams.release(masters)
+        sessions = [r for r in list(service.listeners.by_radio) if lost_radio(r)]
+        service.listeners.release(sessions)
+        return list({*radios, *masters, *sessions})
 
-    def store_and_send(self) -> None:
+    def store_and_send(self, radios: list[str]) -> None:
         """What the radios let go changed into the store, then their last plays out."""
         service = self.service
-        try:
-            service.writer.write_now()  # for the next owner to read
-        except StoreError as error:
-            log.warning("fleet: changes of the radios let go not all stored: %s", error)
+        # theirs alone, ahead of the backlog (the first timelines of 100,000 radios took
+        # minutes to write, and the next owner read none of the radios handed meanwhile)
+        if not service.writer.store_radios(radios, STORED_WITHIN):
+            why = service.writer.last_error or f"not within {STORED_WITHIN:g} s"
+            log.warning("fleet: changes of %d radios let go not all stored: %s", len(radios), why)
         # the plays held until their state was stored: the next owner reads them as sent
         # (given back, they go; a shard taken by another: the membership says no)
         if service.bus.connected:

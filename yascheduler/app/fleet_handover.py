@@ -46,6 +46,8 @@ class RadioHandover:
         self.wakeup = gevent.event.Event()
         self.membership.on_handing = self.wakeup.set
         self._held: deque[dict] = deque()  # messages for radios handed here, not loaded yet
+        self._released: list[str] = []  # radios released here, for the next load
+        self._loader: gevent.Greenlet | None = None
         self._programmed = RadiosByShard()
 
     # --- the giver ------------------------------------------------------------------
@@ -116,11 +118,11 @@ class RadioHandover:
         next owner's; they are stored, their last plays sent, and the next owner told."""
         cut = self.handovers.cut(radios)
         if cut:
-            self.fleet.let_go(set(cut).__contains__)
+            self.fleet.let_go(set(cut).__contains__, among=cut)
             gevent.spawn(self._release, cut, self.handovers.outgoing[shard_of(cut[0])].to)
 
     def _release(self, radios: list[str], to: str) -> None:
-        self.fleet.store_and_send()
+        self.fleet.store_and_send(radios)
         self.fleet.publish({"type": "radios_released", "to": to, "radios": radios})
         self.handovers.released(radios)
         log.info("fleet: %d radios handed over to %s", len(radios), to)
@@ -139,6 +141,21 @@ class RadioHandover:
         if held:
             self._held.append(message)
         return held
+
+    def _released_here(self, radios: list[str]) -> None:
+        """Radios the giver stored and released: loaded together with those released
+        while a load reads the store (each load reads every radio of the shards it
+        touches: 2,000 radios spread over 128 shards read 50,000, 25 times over)."""
+        self._released.extend(radios)
+        if self._loader is None or self._loader.dead:
+            self._loader = gevent.spawn(self._load_released)
+
+    def _load_released(self) -> None:
+        while self._released:
+            radios, self._released = self._released, []
+            # those let go meanwhile (their giver's lease lost) are another's
+            if radios := [radio for radio in radios if self.membership.waiting(radio)]:
+                self._load(radios)
 
     def _load(self, radios: list[str]) -> None:
         loading = set(radios)
@@ -206,7 +223,7 @@ class RadioHandover:
             elif kind == "radios_released":
                 waiting = [radio for radio in radios if self.membership.waiting(radio)]
                 if waiting:
-                    gevent.spawn(self._load, waiting)
+                    self._released_here(waiting)
             elif kind == "shards_handed":
                 self.handovers.adopt(shards)
                 self.fleet.outbox_taken(shards)

@@ -9,6 +9,7 @@ is under way the writer, between two chunks, waits for it (at most GIVE_WAY): a 
 waits for the one chunk in flight as it began, not for one chunk per call.
 """
 
+import gevent
 import gevent.event
 
 GIVE_WAY = 0.5  # seconds the writer waits at most: a beat the store is slow to answer anyway
@@ -22,6 +23,7 @@ class BeatFirst:
         self.name = membership.name
         self._idle = gevent.event.Event()
         self._idle.set()
+        self._beating: gevent.Greenlet | None = None
 
     @property
     def wakeup(self):
@@ -29,11 +31,15 @@ class BeatFirst:
 
     def loop(self) -> float:
         self._idle.clear()
+        self._beating = gevent.getcurrent()
         try:
             return self.membership.loop()
         finally:
+            self._beating = None
             self._idle.set()
 
     def gone_first(self) -> None:
-        """The writer, between two chunks: a beat under way goes first."""
-        self._idle.wait(GIVE_WAY)
+        """The writer, between two chunks: a beat under way goes first. Not when the beat
+        itself writes (the changes of radios it lets go): it would wait for itself."""
+        if gevent.getcurrent() is not self._beating:
+            self._idle.wait(GIVE_WAY)

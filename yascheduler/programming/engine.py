@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
+import gevent
 import gevent.event
 import gevent.lock
 
@@ -171,20 +172,33 @@ class Programmer:
 
     def run_due(self) -> float | None:
         """Process every due event in time order; the seconds until the next one, None if none."""
-        with self._lock:
-            self._running = True
-            try:
-                # between turns, the plays queued so far leave and streamers are answered
-                for due in take_turns(iter(self._pop_due, None), EVENTS_PER_TURN):
-                    self._process(*due)
+        self._running = True
+        try:
+            # between turns, the plays queued so far leave and streamers are answered
+            while self._due_turn():
+                gevent.idle()
+            with self._lock:
                 self._top_up_until_due()
                 # queues left to top up: come back at once, after the loop's heartbeat
                 top_ups = self._transitions.top_ups
                 wait = 0.0 if top_ups else self._events.wait(self._clock.now())
-            finally:
-                self._running = False
-            self._sleeping_until = None if wait is None else self._clock.now() + wait
-            return wait
+        finally:
+            self._running = False
+        self._sleeping_until = None if wait is None else self._clock.now() + wait
+        return wait
+
+    def _due_turn(self) -> bool:
+        """Process up to EVENTS_PER_TURN due events; whether more may be due. The lock is
+        held a turn at a time, not for the whole run: the first choices of 100,000 radios
+        take minutes, and a radio let go to another instance (remove_radio) waited for
+        all of them while the share-out stood still."""
+        with self._lock:
+            for _ in range(EVENTS_PER_TURN):
+                due = self._pop_due()
+                if due is None:
+                    return False
+                self._process(*due)
+        return True
 
     def _top_up_until_due(self) -> None:
         """Top up rotation queues while no event is due, for TOP_UP_TURN seconds at most.

@@ -107,8 +107,8 @@ class Buffered:
 
     # --- what the repository's write methods call --------------------------------------
 
-    def _insert(self, key, document: dict) -> None:
-        self._queue(key, Change(INSERT, document, self.backlog.timer()))
+    def _insert(self, key, document: dict, radio: str | None = None) -> None:
+        self._queue(key, self._fenced(Change(INSERT, document, self.backlog.timer()), radio))
 
     def _replace(self, key, document: dict, radio: str | None = None) -> None:
         self._queue(key, self._fenced(Change(REPLACE, document, self.backlog.timer()), radio))

@@ -3,7 +3,7 @@
 
 A change of a radio's own state (its stream, its timeline, its listener
 sessions: the changes its owner's epoch fences, pending.Buffered._fenced; and
-its song requests taken) is noted here by document, (repository, `_id`), as
+its song requests, stored and taken) is noted here by document, (repository, `_id`), as
 it is queued; the radio's changes queued up to a barrier mark are stored once
 none of those documents has a change of that mark or older waiting or being
 written. A document is forgotten once it has nothing unwritten: as its writes

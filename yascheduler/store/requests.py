@@ -31,7 +31,8 @@ class StoredRequests(Buffered):
         return _collection()
 
     def add(self, request) -> None:
-        """Store a programming.interface.SongRequest."""
+        """Store a programming.interface.SongRequest: part of its radio's state too (the
+        next owner of a radio handed over reads its requests once they are stored)."""
         self._insert(
             request.id,
             {
@@ -40,6 +41,7 @@ class StoredRequests(Buffered):
                 "user_id": request.user_id,
                 "requested_at": request.requested_at,
             },
+            radio=request.radio_uuid,
         )
 
     def delete(self, request_id: str, radio_uuid: str | None = None) -> None:

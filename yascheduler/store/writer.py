@@ -21,7 +21,9 @@ yet are written at once, between two chunks (a `play` waits for its radio's
 timeline, not for a backlog of 100,000 other radios' writes ahead of it).
 The bus, holding one, calls `hurry()`: what waits is written at once rather
 than `write_delay` after it came, so a `play` waits for one write, not more.
-It holds nothing
+`store_radios(radios, within)`
+is the same for the fleet: a radio let go to another instance is read there once its
+changes are stored, and not once the whole backlog is. It holds nothing
 while the store is known unreachable (a write failed, or one has been in
 flight for more than STALLED_AFTER): then the service runs from memory, and
 the messages go unstored (the bus counts them). While nothing waits, the
@@ -34,6 +36,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import gevent
+import gevent.event
 import gevent.lock
 
 from yascheduler.support.errors import StoreError
@@ -116,6 +119,65 @@ class Writer:
         if mark.seq <= self.written_mark:
             return True
         return mark.radio is not None and self.backlog.radios.stored(mark.radio, mark.seq)
+
+    def store_radios(self, radios, within: float) -> bool:
+        """Store the changes of `radios` queued so far ahead of the others', and wait for
+        them, `within` seconds at most: True once stored; False if the store failed or
+        the bound passed first (what is left is written behind as usual)."""
+        waiting = {mark.radio: mark for mark in map(self.mark, radios)}
+        moved, landed = gevent.event.Event(), {None}  # None: any radio's writes may have
+
+        def told(radios) -> None:
+            landed.update((None,) if radios is None else radios)
+            moved.set()
+
+        self.listeners.append(told)
+        deadline = self._timer() + within
+        try:
+            while True:
+                moved.clear()
+                # those whose writes landed alone: 50,000 radios let go, after each chunk
+                looked = list(waiting) if None in landed else landed & waiting.keys()
+                landed.clear()
+                for radio in [radio for radio in looked if self.stored(waiting[radio])]:
+                    del waiting[radio]
+                left = deadline - self._timer()
+                if not waiting or not self.reachable or left <= 0:
+                    return not waiting
+                # all again (a set's update each): a newer change of a document the turn
+                # was writing waited for that write, and goes at the next chunk
+                self._urge(waiting)
+                moved.wait(left)
+        finally:
+            self.listeners.remove(told)
+
+    def _urge(self, radios) -> None:
+        """These radios' changes go first: now if no turn is under way, else at the next
+        chunk of the one that is (or at the next turn, if it is past its last chunk)."""
+        self._urgent.update(radio for radio in radios if radio in self.backlog.radios)
+        if not self._urgent:
+            return
+        if self._lock.acquire(blocking=False):
+            try:
+                self._write_first_now()
+            finally:
+                self._lock.release()
+        else:
+            self.hurry()
+
+    def _write_first_now(self) -> None:
+        """Write the changes of the radios marked, and nothing else (the lock held)."""
+        self._writing_since, self._urgent_left = self._timer(), (0, None)
+        try:
+            self._put_first()
+        finally:
+            tried, self._writing_since, self._in_flight = self._in_flight, None, 0
+        left, error = self._urgent_left
+        if left:
+            self._unreachable(error, left)
+        elif tried:  # the store answered
+            self._reachable_again()
+        self._tell(None)
 
     def holds(self, mark: Mark) -> bool:
         """True while changes `mark` names wait and the store is writing them."""
