@@ -188,10 +188,8 @@ class Programmer:
         return wait
 
     def _due_turn(self) -> bool:
-        """Process up to EVENTS_PER_TURN due events; whether more may be due. The lock is
-        held a turn at a time, not for the whole run: the first choices of 100,000 radios
-        take minutes, and a radio let go to another instance (remove_radio) waited for
-        all of them while the share-out stood still."""
+        """Up to EVENTS_PER_TURN due events; whether more may be due. The lock held a turn
+        at a time: a radio let go (remove_radio) waited for 100,000 first choices."""
         with self._lock:
             for _ in range(EVENTS_PER_TURN):
                 due = self._pop_due()
