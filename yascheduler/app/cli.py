@@ -2,6 +2,11 @@
 
 gevent must patch the standard library before anything imports socket,
 ssl or threading, so the patch is the first statement of the entry point.
+
+A subcommand's module is imported only when that subcommand runs (see
+`_runs`): importing the service, the store and the HTTP client took more than a
+second of CPU, which `--help`, `config check` and each process the tests start
+paid for nothing. So this module imports nothing but the settings' flags.
 """
 
 from gevent import monkey
@@ -9,13 +14,12 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from yascheduler.support import config  # noqa: E402
-
-from . import commands, history_commands, outbox_commands, runner  # noqa: E402
 
 URL_HELP = "the scheduler's HTTP address, http://HOST:PORT"
 DEFAULT_URL = "http://127.0.0.1:9000"  # the `http` setting's default
@@ -32,7 +36,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.command(args)
+        return _command(args.command)(args)
     except BrokenPipeError:  # `yascheduler status | head`: the reader had enough
         # what is still buffered goes nowhere, not into a second error at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -44,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(metavar="COMMAND")
     run_parser = subcommands.add_parser("run", help="run the scheduler service")
     config.add_arguments(run_parser)
-    run_parser.set_defaults(command=runner.run)
+    _runs(run_parser, "runner.run")
     _catalog_commands(subcommands)
     # listed for --help; main() hands its arguments to the simulator
     subcommands.add_parser(
@@ -53,8 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _operator_commands(subcommands)
     _outbox_commands(subcommands)
-    history_commands.add_parser(subcommands)
+    _history_commands(subcommands)
     return parser
+
+
+def _runs(parser: argparse.ArgumentParser, command: str) -> None:
+    """`command`, "module.function" in yascheduler.app, runs when this parser's
+    subcommand is given; its module is imported then, not to build the parser."""
+    parser.set_defaults(command=command)
+
+
+def _command(command: str):
+    module, function = command.rsplit(".", 1)
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
 
 
 def simulate(arguments: list[str]) -> int:
@@ -73,7 +88,7 @@ def _catalog_commands(subcommands) -> None:
     import_parser.add_argument("file", help="catalog JSON file")
     import_parser.add_argument("--url", required=True, help=URL_HELP)
     _admin_token(import_parser)
-    import_parser.set_defaults(command=commands.import_catalog)
+    _runs(import_parser, "api_commands.import_catalog")
 
 
 def _operator_commands(subcommands) -> None:
@@ -85,13 +100,13 @@ def _operator_commands(subcommands) -> None:
         "(without flags or environment variables); exit status 2 if anything is wrong",
     )
     check_parser.add_argument("file", type=Path, help="TOML config file")
-    check_parser.set_defaults(command=commands.config_check)
+    _runs(check_parser, "config_commands.config_check")
 
     status_parser = subcommands.add_parser(
         "status", help="show a running scheduler's status (GET /api/status) as a table"
     )
     status_parser.add_argument("--url", required=True, help=URL_HELP)
-    status_parser.set_defaults(command=commands.status)
+    _runs(status_parser, "api_commands.status")
 
     preview_parser = subcommands.add_parser(
         "preview",
@@ -111,7 +126,7 @@ def _operator_commands(subcommands) -> None:
     preview_parser.add_argument(
         "--url", default=DEFAULT_URL, help=f"{URL_HELP} (default {DEFAULT_URL})"
     )
-    preview_parser.set_defaults(command=commands.preview)
+    _runs(preview_parser, "api_commands.preview")
 
     flush_parser = subcommands.add_parser(
         "flush",
@@ -121,7 +136,7 @@ def _operator_commands(subcommands) -> None:
     )
     flush_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     config.add_arguments(flush_parser, only=("config", "mongo_url", "data_dir"))
-    flush_parser.set_defaults(command=commands.flush)
+    _runs(flush_parser, "flush_command.flush")
 
 
 def _outbox_commands(subcommands) -> None:
@@ -138,7 +153,7 @@ def _outbox_commands(subcommands) -> None:
     list_parser.add_argument(
         "--per-page", type=int, default=50, help="notifications a page, 1 to 500 (default 50)"
     )
-    list_parser.set_defaults(command=outbox_commands.list_parked)
+    _runs(list_parser, "outbox_commands.list_parked")
     for action, doc in (
         ("retry", "send parked notifications again, in seq order with those waiting"),
         ("discard", "delete parked notifications for good"),
@@ -152,7 +167,30 @@ def _outbox_commands(subcommands) -> None:
         )
         which.add_argument("--radio", help="every parked notification of this radio uuid")
         which.add_argument("--all", action="store_true", help="every parked notification")
-        action_parser.set_defaults(command=outbox_commands.act_on_parked, action=action)
+        action_parser.set_defaults(action=action)
+        _runs(action_parser, "outbox_commands.act_on_parked")
+
+
+def _history_commands(subcommands) -> None:
+    history_parser = subcommands.add_parser("history", help="the play history")
+    actions = history_parser.add_subparsers(metavar="ACTION", required=True)
+    export_parser = actions.add_parser(
+        "export",
+        help="a radio's tracks started, oldest first, as CSV (started_at_utc, "
+        "started_at_local, kind, song_id, artist, title, file, show, listeners), read from "
+        "the store: the service may be stopped",
+    )
+    export_parser.add_argument("--radio", required=True, help="the radio's uuid")
+    for name in ("since", "until"):
+        export_parser.add_argument(
+            f"--{name}",
+            required=True,
+            metavar="ISO",
+            help=f"{name} this ISO 8601 time (without an offset: the radio's local time)",
+        )
+    export_parser.add_argument("--output", metavar="FILE", help="the CSV file (default: stdout)")
+    config.add_arguments(export_parser, only=("config", "mongo_url", "data_dir", "timezone"))
+    _runs(export_parser, "history_commands.export")
 
 
 def _admin_token(parser: argparse.ArgumentParser) -> None:

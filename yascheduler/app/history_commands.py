@@ -2,7 +2,7 @@
 sends its rights societies. It reads the store itself (the embedded store of data_dir
 when no mongo_url is set, as `yascheduler flush` does), so the service may be stopped.
 
-Imported by the console entry point (cli.py), after the gevent patch.
+Imported by the console entry point (cli.py) when the command runs, after the gevent patch.
 """
 
 import argparse
@@ -62,25 +62,3 @@ def _output(path: str | None):
     if not path:
         return nullcontext(sys.stdout)
     return open(path, "w", encoding="utf-8", newline="")
-
-
-def add_parser(subcommands) -> None:
-    history_parser = subcommands.add_parser("history", help="the play history")
-    actions = history_parser.add_subparsers(metavar="ACTION", required=True)
-    export_parser = actions.add_parser(
-        "export",
-        help="a radio's tracks started, oldest first, as CSV (started_at_utc, "
-        "started_at_local, kind, song_id, artist, title, file, show, listeners), read from "
-        "the store: the service may be stopped",
-    )
-    export_parser.add_argument("--radio", required=True, help="the radio's uuid")
-    for name in ("since", "until"):
-        export_parser.add_argument(
-            f"--{name}",
-            required=True,
-            metavar="ISO",
-            help=f"{name} this ISO 8601 time (without an offset: the radio's local time)",
-        )
-    export_parser.add_argument("--output", metavar="FILE", help="the CSV file (default: stdout)")
-    config.add_arguments(export_parser, only=("config", "mongo_url", "data_dir", "timezone"))
-    export_parser.set_defaults(command=export)
