@@ -82,14 +82,16 @@ def test_a_play_sent_is_stored_first_and_a_restart_plays_that_same_track_in_its_
 
     make_service(**options)
     s1.send(type="play_radio", radio_uuid="radio-1")
-    s1.expect("radio_started")
-    s1.send(type="test", info="joined")  # answered after the plays sent with radio_started
     plays = []  # (when the track starts, as the play says; its file)
-    while (message := s1.next())["type"] != "test":
-        if message["type"] == "play":
-            starts_at = s1.last_arrival + message["delay"] - message["offset"]
-            plays.append((starts_at, message["filename"]))
+    for last in ("radio_started", "test"):
+        while (message := s1.next())["type"] != last:
+            if message["type"] == "play":
+                starts_at = s1.last_arrival + message["delay"] - message["offset"]
+                plays.append((starts_at, message["filename"]))
+        if last == "radio_started":  # answered after the plays sent with radio_started
+            s1.send(type="test", info="joined")
     slot = sent_at + prepared["delay"]
-    assert [name for starts_at, name in plays if abs(starts_at - slot) < 0.5] == [
-        prepared["filename"]
-    ]
+    # the slot's track again, never another: its play may come twice (the restart's
+    # `send`, its sent mark lost with the kill, then the join's), as a resync sends it
+    in_slot = {name for starts_at, name in plays if abs(starts_at - slot) < 0.5}
+    assert in_slot == {prepared["filename"]}
