@@ -113,6 +113,23 @@ def test_a_clean_stop_hands_every_shard_over_at_once(db, clock):
     assert len(b.leases) == SHARDS
 
 
+def test_shards_taken_are_told_lost_and_shards_given_back_told_apart(db, clock):
+    """The fleet lets radios of shards another took go at once (their writes are fenced
+    off), and stores those of shards it gives back first: two callbacks."""
+    lost, given = [], []
+    a = Membership(
+        clock, "a", StoredInstances(), StoredShards(), LEASE,
+        on_acquired=lambda taken: None, on_lost=lost.extend, on_given_back=given.extend,
+    )  # fmt: skip
+    a.join()
+    a.give_back([0, 1])
+    assert (sorted(given), lost) == ([0, 1], [])
+    clock.advance(LEASE + 0.01)  # a silent: b takes the rest
+    member(clock, "b").join()
+    a.loop()
+    assert sorted(lost) == list(range(2, SHARDS)) and sorted(given) == [0, 1]
+
+
 def test_a_restarted_instance_waits_for_every_orphan_and_takes_each_as_it_expires(db, clock):
     a = member(clock, "a")
     a.join()  # then killed -9: its leases run on until they expire

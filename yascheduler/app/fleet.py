@@ -67,11 +67,9 @@ log = logging.getLogger("yascheduler.fleet")
 FLEET_CHANNEL = "yascheduler:fleet"
 WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
 LOAD_TURN = 500  # radios a take programs before the other parts have a turn
-# seconds the radios let go wait for their changes to be stored before they are told
-# released all the same: the next owner then reads what reached the store (it may send
-# a slot again), but a radio let go plays nothing until it is loaded there. 10 s was too
-# short at a share-out of 100,000 over 2 on a loaded machine (48,000 radios let go at
-# once, written at ~500 documents/s)
+# seconds radios let go wait for their changes to be stored before they go all the same
+# (the next owner reads what reached the store; a radio let go is off air until loaded
+# there). 10 s was short at 100,000 over 2 (48,000 let go at once, ~500 documents/s)
 STORED_WITHIN = 30.0
 
 
@@ -88,6 +86,7 @@ class Fleet:
             settings.lease_seconds,
             on_acquired=self.acquired,
             on_lost=self.lost,
+            on_given_back=self.given_back,
             facts=self.facts,
             # a track is chosen DECIDE_AHEAD before its play is due (programming/transitions.py)
             handover_seconds=bound(settings.prepare_seconds + DECIDE_AHEAD),
@@ -229,9 +228,18 @@ class Fleet:
         return len(radios)
 
     def lost(self, shards: set[int]) -> None:
+        """Shards another took: let go in the beat, their writes not waited for (fenced off
+        by then; at 100,000 over 2 such a wait let every other lease expire)."""
+        radios = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
+        if self.service.bus.connected:
+            self.service.bus.flush()  # the membership says no to their plays held
+        log.info("fleet: %d radios of %d shards taken by another let go", len(radios), len(shards))
+
+    def given_back(self, shards: set[int]) -> None:
+        """Shards handed over: what their radios changed stored first, for the next owner."""
         radios = self.let_go(lambda radio_uuid: shard_of(radio_uuid) in shards)
         self.store_and_send(radios)
-        log.info("fleet: %d radios of %d shards let go", len(radios), len(shards))
+        log.info("fleet: %d radios of %d shards given back let go", len(radios), len(shards))
 
     def claim_lost(self, radios: set[str]) -> None:
         """Radios handed here whose giver lost its lease first: another has them now."""

@@ -24,8 +24,10 @@ as soon as the first of their leases expires, not a whole beat later.
 
 The callbacks are told in batches, once a beat: `on_acquired({shard: epoch})`
 after the shards are taken (they count as held once it returns),
-`on_lost({shard, ...})` before those given back are released (so that what
-their radios changed can be stored first). A take's load (`on_acquired`) runs
+`on_lost({shard, ...})` for shards another took (their writes are fenced off
+already: nothing waits for them), `on_given_back({shard, ...})` (on_lost unless
+given) before those given back are released (so that what their radios changed
+can be stored first). A take's load (`on_acquired`) runs
 off the beat given `spawn`, the beats renewing it meanwhile, one at a time; while
 loading, a shard is fenced by its epoch, not held: its messages wait (`waiting`).
 
@@ -77,6 +79,7 @@ class Membership(Leases):
         facts: Callable[[], dict] = dict,
         handover_seconds: float = 10.0,
         on_claim_lost: Callable[[set[str]], None] = lambda radios: None,
+        on_given_back: Callable[[set[int]], None] | None = None,
     ):
         super().__init__(clock, lease_seconds)
         self.instance_id = instance_id
@@ -84,6 +87,7 @@ class Membership(Leases):
         self._shards = shards
         self._on_acquired = on_acquired
         self._on_lost = on_lost
+        self._on_given_back = on_given_back or on_lost
         self._facts = facts
         self.handover_seconds = handover_seconds  # fleet/handover.py's bound
         self.on_claim_lost = on_claim_lost  # radios handed here that stopped counting
@@ -283,13 +287,14 @@ class Membership(Leases):
 
     def give_back(self, shards) -> None:
         """Hand shards over (a newcomer's share, or a clean stop): their radios are let go
-        first (on_lost), then the leases are released, for another to take at its beat."""
+        first (on_given_back), then the leases are released, for another to take at its
+        beat."""
         given = {shard: self.leases.pop(shard) for shard in shards if shard in self.leases}
         if not given:
             return
         self._releasing.update(given)
         try:
-            self._on_lost(set(given))
+            self._on_given_back(set(given))
         finally:
             self._releasing.difference_update(given)
         for shard, lease in given.items():
