@@ -1,6 +1,7 @@
 """How late plays are sent against the instant they were planned for."""
 
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 
@@ -24,12 +25,18 @@ class LatenessMeter:
         self._observe = observe
         self._now = clock.now if clock is not None else time.time
         self._recent_seconds = recent_seconds
-        self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT_CAP)  # (sent at, lateness)
+        # each send of the recent window, from index _first on: when it was sent, and how
+        # late. Two arrays of doubles (16 bytes a send), not a deque of (sent at, lateness)
+        # tuples (112 bytes a send: ~11 MB over the window at 100,000 radios)
+        self._sent_at = array("d")
+        self._late = array("d")
+        self._first = 0
 
     def add(self, seconds: float) -> None:
         self._samples.append(seconds)
         now = self._now()
-        self._recent.append((now, seconds))
+        self._sent_at.append(now)
+        self._late.append(seconds)
         self._forget_before(now - self._recent_seconds)
         if self._observe is not None:
             self._observe(seconds)
@@ -46,18 +53,31 @@ class LatenessMeter:
         since = now - seconds
         return {
             "seconds": seconds,
-            **_summarise([late for at, late in self._recent if at >= since]),
+            **_summarise(self._late_since(since)),
         }
 
     def after(self, instant: float) -> dict:
         """summary() over the sends after `instant` (within the meter's recent window): a
         send at `instant` itself was counted by whoever asked for that instant."""
         self._forget_before(self._now() - self._recent_seconds)
-        return _summarise([late for at, late in self._recent if at > instant])
+        return _summarise(self._late_since(instant, including=False))
+
+    def _late_since(self, instant: float, including: bool = True) -> list[float]:
+        kept = zip(self._sent_at[self._first :], self._late[self._first :])
+        if including:
+            return [late for at, late in kept if at >= instant]
+        return [late for at, late in kept if at > instant]
 
     def _forget_before(self, instant: float) -> None:
-        while self._recent and self._recent[0][0] < instant:
-            self._recent.popleft()
+        sent_at, first = self._sent_at, self._first
+        while first < len(sent_at) and sent_at[first] < instant:
+            first += 1
+        first = max(first, len(sent_at) - RECENT_CAP)
+        if first > len(sent_at) // 2:  # the forgotten half goes: amortised, a send at a time
+            del sent_at[:first]
+            del self._late[:first]
+            first = 0
+        self._first = first
 
 
 def _summarise(values) -> dict:
