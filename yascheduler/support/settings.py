@@ -191,7 +191,8 @@ SETTINGS: tuple[Setting, ...] = (
         parse=seconds(0, inclusive=True),
         default=5,
         metavar="SECONDS",
-        doc="seconds before the end of a track that the next one is chosen and sent",
+        doc="seconds before the end of a track that the next is sent "
+        "(chosen and stored 1 s before)",
     ),
     Setting(
         name="crossfade_seconds",
