@@ -40,14 +40,21 @@ def bus_counting_chunks(parts, redis_url) -> tuple[Bus, list[dict]]:
     return bus, sent_after_each_chunk
 
 
-def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_sent(
-    db, redis_url, streamers
-):
+def next_track_chosen(redis_url, streamers):
+    """A bus and streamer s1 of radio r1, whose next track (b.mp3, 5 s from now) is
+    queued for the store: (parts, bus, s1, its start)."""
     parts = Parts()
     bus = bus_on(parts, redis_url)
     s1 = streamers("s1")
     start = parts.clock.now() + 5.0
     parts.timelines.save("r1", {"next": {"filename": "b.mp3", "starts_at": start}})
+    return parts, bus, s1, start
+
+
+def test_a_play_waits_for_its_state_to_be_stored_and_names_the_same_start_when_sent(
+    db, redis_url, streamers
+):
+    parts, bus, s1, start = next_track_chosen(redis_url, streamers)
     bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 1.0))
     bus.publish("s1", protocol.test_reply("meanwhile"))
     bus.flush()
@@ -220,11 +227,7 @@ def test_a_play_of_a_requested_song_waits_for_the_request_to_be_stored_as_taken(
 def test_a_play_decided_ahead_waits_for_its_choice_not_for_what_follows_it(
     db, redis_url, streamers
 ):
-    parts = Parts()
-    bus = bus_on(parts, redis_url)
-    s1 = streamers("s1")
-    start = parts.clock.now() + 5.0
-    parts.timelines.save("r1", {"next": {"filename": "b.mp3", "starts_at": start}})
+    parts, bus, s1, start = next_track_chosen(redis_url, streamers)
     bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 0.0), decided_ahead=True)
     # its own event's change (the play sent), queued after it: not waited for
     parts.timelines.save("r1", {"event_kind": "start", "event_at": start})
