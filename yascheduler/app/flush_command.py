@@ -5,11 +5,11 @@ import argparse
 import sys
 
 from yascheduler.support import config
-from yascheduler.support.errors import ConfigError, YaschedulerError
+from yascheduler.support.errors import ConfigError
 from yascheduler.support.redact import redact
 
 from .repositories import Repositories
-from .runner import is_in_memory, store_of
+from .runner import is_in_memory, store_failed, store_of
 
 FLUSH_WORD = "flush"
 
@@ -37,12 +37,8 @@ def flush(args: argparse.Namespace) -> int:
     try:
         with store_of(settings):  # the data directory's, if no URL
             deleted = Repositories().clear_state()
-    except YaschedulerError as error:
-        print(f"yascheduler: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # the driver's own: server unreachable, auth...
-        print(f"yascheduler: {shown_url}: {error}", file=sys.stderr)
-        return 1
+    except Exception as error:  # ours, or the driver's own
+        return store_failed(error, shown_url)
     counts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     print(f"flushed {shown_url}: {counts}; users and radios kept, and the play history")
     return 0

@@ -13,11 +13,11 @@ from datetime import datetime
 from yascheduler.store.plays import StoredPlays
 from yascheduler.store.radios import StoredRadios
 from yascheduler.support import config
-from yascheduler.support.errors import ConfigError, ParameterError, YaschedulerError
+from yascheduler.support.errors import ConfigError, ParameterError
 from yascheduler.support.redact import redact
 
 from .play_history import PlayHistoryReader
-from .runner import store_of
+from .runner import store_failed, store_of
 
 
 def export(args: argparse.Namespace) -> int:
@@ -37,12 +37,8 @@ def export(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"yascheduler: cannot write {args.output}: {error.strerror}", file=sys.stderr)
         return 1
-    except YaschedulerError as error:
-        print(f"yascheduler: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # the driver's own: server unreachable, auth...
-        print(f"yascheduler: {redact(settings.mongo_url or '')}: {error}", file=sys.stderr)
-        return 1
+    except Exception as error:  # ours, or the driver's own
+        return store_failed(error, redact(settings.mongo_url or ""))
     if count is None:
         print(f"yascheduler: unknown radio {args.radio}", file=sys.stderr)
         return 1

@@ -105,6 +105,14 @@ def is_in_memory(mongo_url: str | None) -> bool:
     return mongo_url is not None and urlsplit(mongo_url).scheme == store.IN_MEMORY_SCHEME
 
 
+def store_failed(error: Exception, shown_url: str) -> int:
+    """A command's store work failed: said on stderr (ours as it is, the driver's own,
+    server unreachable or auth, with the store it names); the exit status."""
+    where = "" if isinstance(error, YaschedulerError) else f"{shown_url}: "
+    print(f"yascheduler: {where}{error}", file=sys.stderr)
+    return 1
+
+
 def run(args: argparse.Namespace) -> int:
     """`yascheduler run`: start, serve until a signal, stop; the exit status."""
     try:
