@@ -19,8 +19,8 @@ from yascheduler.support.ports import free_port
 def stores():
     started = []
 
-    def make(data_dir, listen=None):
-        store = EmbeddedStore(data_dir, listen)
+    def make(data_dir, listen=None, stop_timeout=5.0):
+        store = EmbeddedStore(data_dir, listen, stop_timeout=stop_timeout)
         started.append(store)
         return store
 
@@ -115,6 +115,40 @@ def test_a_killed_holder_takes_its_server_along_and_frees_the_directory(stores, 
         assert time.monotonic() < deadline, "the store server outlived its parent"
         time.sleep(0.05)
     stores(tmp_path).start()  # the lock went with the process
+
+
+# stands for the server of a run killed with -9, still stopping (it ignores the TERM)
+LEFTOVER = "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+LEFTOVER += "print(flush=True); time.sleep(float(sys.argv[1]))"
+
+
+def leftover_server(tmp_path, lasts: float) -> subprocess.Popen:
+    """A process that looks like nx-27017 (its command line names it), in the pid file."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", LEFTOVER, str(lasts), "nx_27017"], stdout=subprocess.PIPE
+    )
+    server.stdout.readline()  # the TERM is ignored from here
+    (tmp_path / "store.pid").write_text(f"{server.pid}\n")
+    return server
+
+
+def test_a_restart_waits_for_the_server_of_a_killed_run_still_stopping(stores, tmp_path):
+    server = leftover_server(tmp_path, lasts=0.5)
+    url = stores(tmp_path).start()  # nx-27017 would refuse while the other one lives
+    assert server.poll() == 0, "started before the earlier server was gone"
+    client(url).get_default_database().radios.insert_one({"_id": "radio-1"})
+
+
+def test_a_server_of_a_killed_run_that_lingers_is_killed(stores, tmp_path):
+    server = leftover_server(tmp_path, lasts=60)
+    stores(tmp_path, stop_timeout=0.5).start()
+    assert server.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_a_stale_pid_file_naming_another_program_does_not_block_the_start(stores, tmp_path):
+    (tmp_path / "store.pid").write_text(f"{os.getpid()}\n")  # a pid reused since
+    url = stores(tmp_path, stop_timeout=0.5).start()  # and this test was not killed
+    client(url).get_default_database().radios.insert_one({"_id": "radio-1"})
 
 
 def _alive(pid: int) -> bool:

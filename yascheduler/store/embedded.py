@@ -13,8 +13,10 @@ dies with this process. Without, a free loopback port: this instance alone.
 import fcntl
 import logging
 import os
+import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pymongo
@@ -33,8 +35,38 @@ EVERY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 DATABASE = "yascheduler"
 LOCK_NAME = "yascheduler.lock"
 STORE_DIR = "store"
+PID_FILE = "store.pid"
 # nx-27017's console script, as the interpreter that runs us finds it (no PATH needed)
 SERVER = "import sys; from nx_27017.nx_27017 import main; sys.exit(main())"
+
+
+def end_leftover(pid_file: Path, timeout: float) -> None:
+    """The server of a yascheduler killed with -9 is told to stop as its parent dies, but
+    may still be stopping when the next run starts, and nx-27017 refuses to start while
+    the process its pid file names lives. With the data directory locked, that file is
+    ours: a server it names is a leftover, waited for, then killed if it lingers past
+    `timeout`; any other program it names took a stale pid, and the file goes."""
+    pid = _leftover_pid(pid_file)
+    if pid is not None:
+        log.warning("store server of an earlier run (pid %d) still stopping: waiting", pid)
+        deadline = time.monotonic() + timeout
+        while _leftover_pid(pid_file) == pid and time.monotonic() < deadline:
+            time.sleep(0.05)  # before the service runs: nothing else to give the time to
+        if _leftover_pid(pid_file) == pid:
+            log.warning("store server of an earlier run (pid %d) lingers: killing it", pid)
+            os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+
+
+def _leftover_pid(pid_file: Path) -> int | None:
+    """The pid the file names, if that process lives and is an nx-27017 (not a pid
+    reused since)."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"nx_27017" in command else None
 
 
 class DataDirectoryInUse(YaschedulerError):
@@ -101,6 +133,7 @@ class EmbeddedStore:
         this instance connects to."""
         self.directory.lock()
         try:
+            end_leftover(self.directory.path / PID_FILE, self.stop_timeout)
             host, port = self._address()
             self.server = store_child(self.directory.path, host, port)
             self.server.start(self.start_timeout)
@@ -174,7 +207,7 @@ def store_child(data_dir: Path, host: str, port: int) -> ChildServer:
         "--host", host,
         "--port", str(port),
         # its own pid file: by default every server of the machine shares one, and refuses
-        "--pid-file", str(data_dir / "store.pid"),
+        "--pid-file", str(data_dir / PID_FILE),
         "--log-file", str(data_dir / "store.log"),
     ]  # fmt: skip
     (data_dir / STORE_DIR).mkdir(parents=True, exist_ok=True)
