@@ -4,21 +4,17 @@ play history kept. It opens the store itself (as `history export` does)."""
 import argparse
 import sys
 
-from yascheduler.support import config
-from yascheduler.support.errors import ConfigError
 from yascheduler.support.redact import redact
 
 from .repositories import Repositories
-from .runner import is_in_memory, store_failed, store_of
+from .runner import is_in_memory, settings_of, store_failed, store_of
 
 FLUSH_WORD = "flush"
 
 
 def flush(args: argparse.Namespace) -> int:
-    try:
-        settings = config.resolve(args)
-    except ConfigError as error:
-        print(f"yascheduler: {error}", file=sys.stderr)
+    settings = settings_of(args)
+    if settings is None:
         return 2
     if is_in_memory(settings.mongo_url):
         print(

@@ -113,12 +113,19 @@ def store_failed(error: Exception, shown_url: str) -> int:
     return 1
 
 
-def run(args: argparse.Namespace) -> int:
-    """`yascheduler run`: start, serve until a signal, stop; the exit status."""
+def settings_of(args: argparse.Namespace) -> Settings | None:
+    """A command's settings; None once it is said what is wrong in them (exit status 2)."""
     try:
-        settings = config.resolve(args)
+        return config.resolve(args)
     except ConfigError as error:
         print(f"yascheduler: {error}", file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """`yascheduler run`: start, serve until a signal, stop; the exit status."""
+    settings = settings_of(args)
+    if settings is None:
         return 2
     logs.configure(settings.log_level, settings.log_format)
     signals = StopSignals()  # from now on: a SIGTERM during start-up stops it once started
