@@ -36,6 +36,7 @@ DATABASE = "yascheduler"
 LOCK_NAME = "yascheduler.lock"
 STORE_DIR = "store"
 PID_FILE = "store.pid"
+KILLED_WITHIN = 1.0  # seconds a SIGKILLed leftover server may take to be gone
 # nx-27017's console script, as the interpreter that runs us finds it (no PATH needed)
 SERVER = "import sys; from nx_27017.nx_27017 import main; sys.exit(main())"
 
@@ -46,27 +47,39 @@ def end_leftover(pid_file: Path, timeout: float) -> None:
     the process its pid file names lives. With the data directory locked, that file is
     ours: a server it names is a leftover, waited for, then killed if it lingers past
     `timeout`; any other program it names took a stale pid, and the file goes."""
-    pid = _leftover_pid(pid_file)
-    if pid is not None:
+    pid = _pid_in(pid_file)
+    if pid is not None and _is_store_server(pid):
         log.warning("store server of an earlier run (pid %d) still stopping: waiting", pid)
-        deadline = time.monotonic() + timeout
-        while _leftover_pid(pid_file) == pid and time.monotonic() < deadline:
-            time.sleep(0.05)  # before the service runs: nothing else to give the time to
-        if _leftover_pid(pid_file) == pid:
+        if not _gone(pid, timeout):
             log.warning("store server of an earlier run (pid %d) lingers: killing it", pid)
             os.kill(pid, signal.SIGKILL)
+            _gone(pid, KILLED_WITHIN)  # its files are let go as it exits
     pid_file.unlink(missing_ok=True)
 
 
-def _leftover_pid(pid_file: Path) -> int | None:
-    """The pid the file names, if that process lives and is an nx-27017 (not a pid
-    reused since)."""
+def _pid_in(pid_file: Path) -> int | None:
     try:
-        pid = int(pid_file.read_text().strip())
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if b"nx_27017" in command else None
+
+
+def _is_store_server(pid: int) -> bool:
+    """That process lives and is an nx-27017 (not a pid reused since; a zombie has no
+    command line)."""
+    try:
+        return b"nx_27017" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _is_store_server(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)  # not our child: no wait() to block on
+    return True
 
 
 class DataDirectoryInUse(YaschedulerError):
