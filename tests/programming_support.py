@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.catalog_view import radio_from_stored
 from yascheduler.programming.persistence import timeline_from_stored
+from yascheduler.programming.sent_ahead import settled
 from yascheduler.store.radios import Jingle, JingleSchedule, Playlist, Radio, Show, Song
 from yascheduler.store.packed_radios import unpacked
 from yascheduler.store.radios import StoredRadios
@@ -20,7 +21,7 @@ class RecordingPlayer:
         self.plays = []  # (sent_at, radio_uuid, PlayCommand)
         self.starts = []  # (radio_uuid, song_id, started_at)
 
-    def play(self, radio_uuid, command, decided_ahead=False):
+    def play(self, radio_uuid, command, due_at=None):
         self.plays.append((self.clock.now(), radio_uuid, command))
 
     def song_started(self, radio_uuid, song_id, started_at):
@@ -89,11 +90,16 @@ def make_programmer(start, settings=None, seed=7):
     return programmer, clock, player
 
 
-def load(programmer):
-    """Program the stored ready radios, resuming their stored timelines, as the service does."""
-    programmer.load(
-        StoredRadios().ready(radio_from_stored), StoredTimelines().load_all(timeline_from_stored)
-    )
+def load(programmer, sent_through=None):
+    """Program the stored ready radios, resuming their stored timelines, as the service does
+    (`sent_through`: the stored document -> its writer's send mark, as the fleet reads it)."""
+    decode = timeline_from_stored
+    if sent_through is not None:
+
+        def decode(stored):
+            return settled(timeline_from_stored(stored), stored, sent_through)
+
+    programmer.load(StoredRadios().ready(radio_from_stored), StoredTimelines().load_all(decode))
 
 
 def run_until(programmer, clock, until):

@@ -257,3 +257,14 @@ def test_a_survivor_beats_as_soon_as_a_silent_instance_goes_stale(db, clock):
     clock.advance(wait)
     b.loop()
     assert b.live == ("b",) and len(b.leases) == SHARDS
+
+
+def test_the_shards_sent_for_are_those_whose_leases_count_at_the_epoch_written(db, clock):
+    a, b = member(clock, "a"), member(clock, "b")
+    a.join()
+    assert a.sending_shards() == {shard: 1 for shard in range(SHARDS)}
+    clock.advance(LEASE - LEASE / 3)  # silent: its leases no longer count, nor its marks
+    assert a.sending_shards() == {}
+    clock.advance(LEASE / 3 + 0.01)
+    b.join()
+    assert b.sending_shards() == {shard: 2 for shard in range(SHARDS)}  # the taker's epoch

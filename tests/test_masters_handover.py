@@ -8,7 +8,7 @@ import pytest
 
 from tests.store_contract.conftest import stored_masters
 from tests.test_fleet_membership import LEASE, handing_over, radios_in, settle
-from yascheduler.app.fleet import shard_fence
+from yascheduler.app.fleet_loading import shard_fence
 from yascheduler.store.streams import StoredStreams
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import StoreError

@@ -38,7 +38,9 @@ def test_the_next_track_is_chosen_ahead_and_its_play_leaves_at_the_prepare_time(
     assert (sent_at, second.filename, second.starts_at) == (SENT, chosen.next.filename, T0 + SONG)
     assert second.delay_at(sent_at) == 5.0
     assert programmer.next_event("r1") == (T0 + SONG, "start")
-    assert stored_timeline("r1").next.sent  # a restart now sends it no more
+    # the send is not written (one write a track): the instance's send mark tells a restart
+    stored = stored_timeline("r1")
+    assert (stored.event_kind, stored.next.sent) == ("send", False)
     assert programmer.lateness()["max_ms"] == 0.0  # timed against the prepare time
 
 
@@ -72,11 +74,24 @@ def test_a_restart_after_the_play_went_does_not_send_it_again(db):
     clock.set(SENT)
     programmer.run_due()  # chosen, then sent
     again, clock_again, player_again = make_programmer(SENT + 1.0, SETTINGS)
-    load(again)
+    load(again, sent_through=lambda stored: SENT + 0.05)  # its writer's mark: sent by then
     clock_again.set(T0 + SONG + 1.0)
     again.run_due()  # its start, replayed
     assert player_again.plays == []
     assert again.next_event("r1") == (T0 + 2 * SONG - 6.0, "prepare")
+
+
+def test_a_restart_after_the_play_its_mark_not_past_it_sends_the_same_track_again(db):
+    programmer, clock, player = started()
+    clock.set(SENT)
+    programmer.run_due()  # chosen, then sent; the instance killed before its mark moved on
+    [_, (_, sent)] = player.plays_for("r1")
+    again, _, player_again = make_programmer(SENT + 1.0, SETTINGS)
+    load(again, sent_through=lambda stored: SENT - 0.05)
+    again.run_due()
+    [(_, play)] = player_again.plays_for("r1")  # the same slot: never another track
+    assert (play.filename, play.starts_at) == (sent.filename, sent.starts_at)
+    assert play.delay_at(SENT + 1.0) == 4.0
 
 
 def test_a_master_joining_within_the_lead_hears_the_next_track_once_at_its_play(db):

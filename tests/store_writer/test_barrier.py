@@ -228,7 +228,7 @@ def test_a_play_decided_ahead_waits_for_its_choice_not_for_what_follows_it(
     db, redis_url, streamers
 ):
     parts, bus, s1, start = next_track_chosen(redis_url, streamers)
-    bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 0.0), decided_ahead=True)
+    bus.play("s1", "r1", PlayCommand("b.mp3", start, 0.0, 0.0), due_at=start - 5)
     # its own event's change (the play sent), queued after it: not waited for
     parts.timelines.save("r1", {"event_kind": "start", "event_at": start})
     bus.flush()
@@ -240,7 +240,7 @@ def test_a_play_decided_ahead_waits_for_its_choice_not_for_what_follows_it(
 
     parts.timelines.save("r1", {"next": {"filename": "c.mp3", "starts_at": start + 9}})
     parts.writer.write_pending()  # chosen ahead, stored before its play is due
-    bus.play("s1", "r1", PlayCommand("c.mp3", start + 9, 0.0, 0.0), decided_ahead=True)
+    bus.play("s1", "r1", PlayCommand("c.mp3", start + 9, 0.0, 0.0), due_at=start + 4)
     parts.timelines.save("r1", {"event_kind": "start", "event_at": start + 9})
     bus.flush()  # goes at once, though its radio has a change waiting
     assert s1.expect("play")["filename"] == "c.mp3"

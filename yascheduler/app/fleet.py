@@ -46,8 +46,8 @@ from yascheduler.fleet.dispatch import Dispatch
 from yascheduler.fleet.handover import bound
 from yascheduler.fleet.membership import Membership
 from yascheduler.fleet.ownership import shard_of
+from yascheduler.fleet.send_marks import SendMarks
 from yascheduler.programming.catalog_view import radio_from_stored
-from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.instances import StoredInstances
@@ -58,6 +58,7 @@ from yascheduler.support.errors import StoreError
 from yascheduler.support.freed_memory import collector_paused, spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
+from .fleet_loading import load_in_turns, shard_fence, timeline_decoder
 from .fleet_parts import OUTBOX_SHARD, WhileHolding, WhileSteady
 from .fleet_view import FleetView
 from .play_log import gatherer_shard
@@ -66,7 +67,6 @@ log = logging.getLogger("yascheduler.fleet")
 
 FLEET_CHANNEL = "yascheduler:fleet"
 WITHOUT_STREAMER = frozenset({"catalog_changed", "instance_left", *HANDOVER_KINDS})
-LOAD_TURN = 500  # radios a take programs before the other parts have a turn
 # seconds radios let go wait for their changes to be stored before they go all the same
 # (the next owner reads what reached the store; a radio let go is off air until loaded
 # there). 10 s was short at 100,000 over 2 (48,000 let go at once, ~500 documents/s)
@@ -97,6 +97,14 @@ class Fleet:
         self.beat = BeatFirst(self.membership)  # the part: the writer gives way to its beats
         service.writer.gives_way = self.beat.gone_first
         self.handover = RadioHandover(self)
+        self.send_marks = SendMarks(
+            self.instance_id,
+            self.membership,
+            service.programmer,
+            service.bus,
+            service.repositories.send_marks,
+            self.membership.clock,
+        )
         self.dispatch = Dispatch(
             self.membership, self.holds_session, service.handlers.act, self.handover.holds_back
         )
@@ -190,9 +198,9 @@ class Fleet:
         only_imported, self.only_imported = self.only_imported, False
         # the stored radios and timelines of the shards taken alone are read (an index)
         # and decoded; both at once, so that the store server works while we decode
-        reading = gevent.spawn(
-            stored.timelines.load_all, timeline_from_stored, wanted=owned, shards=shards
-        )
+        # a send its writer's mark says was made is not made again (programming/sent_ahead.py)
+        decode = timeline_decoder(stored.send_marks.all())
+        reading = gevent.spawn(stored.timelines.load_all, decode, wanted=owned, shards=shards)
         try:
             radios = list(
                 stored.catalog.radios.ready(
@@ -275,9 +283,14 @@ class Fleet:
             why = service.writer.last_error or f"not within {STORED_WITHIN:g} s"
             log.warning("fleet: changes of %d radios let go not all stored: %s", len(radios), why)
         # the plays held until their state was stored: the next owner reads them as sent
-        # (given back, they go; a shard taken by another: the membership says no)
+        # (given back, they go; a shard taken by another: the membership says no), by the
+        # send marks written once they are out
         if service.bus.connected:
             service.bus.flush()
+        try:
+            self.send_marks.write_now()
+        except StoreError as error:  # the next owner sends their last plays again
+            log.warning("fleet: send marks of %d radios let go not written: %s", len(radios), error)
 
     def outbox_taken(self, shards) -> None:
         """Shards handed here: with the outbox's, the items its last sender stored."""
@@ -376,24 +389,3 @@ class Fleet:
 
     def outbox_sender(self, sender) -> WhileHolding:
         return WhileHolding(sender, self.membership, self.service.notifier.outbox)
-
-
-def shard_fence(membership: Membership, radio_uuid: str) -> int:
-    """The highest epoch the radio's shard's document may hold beside this instance's
-    writes (store/streams.py): while this instance hands the shard over, the next
-    owner's, who writes the radios arrived there; else its own."""
-    lease = membership.leases.get(shard_of(radio_uuid))
-    if lease is not None and lease.fence is not None:
-        return lease.epoch
-    return membership.epoch_of(radio_uuid)
-
-
-def load_in_turns(programmer, radios: list, timelines: dict) -> None:
-    """Program the radios LOAD_TURN at a time, the other parts running in between (the
-    beat renewing the leases, the plays of radios loaded going out)."""
-    for start in range(0, len(radios), LOAD_TURN):
-        turn = radios[start : start + LOAD_TURN]
-        programmer.load(turn, {r.uuid: timelines.pop(r.uuid) for r in turn if r.uuid in timelines})
-        gevent.sleep(0)
-    if timelines or not radios:  # those of radios no longer ready: deleted by the load
-        programmer.load([], timelines)

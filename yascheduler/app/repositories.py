@@ -14,6 +14,7 @@ from yascheduler.store.pending import MAX_PENDING, Backlog, Buffered
 from yascheduler.store.plays import StoredPlays
 from yascheduler.store.radio_inserts import RadioInserts
 from yascheduler.store.requests import StoredRequests
+from yascheduler.store.send_marks import StoredSendMarks
 from yascheduler.store.sessions import StoredSessions
 from yascheduler.store.streamers import StoredStreamers
 from yascheduler.store.streams import StoredStreams
@@ -38,6 +39,7 @@ class Repositories:
         self.plays = StoredPlays(backlog)
         self.requests = StoredRequests(backlog)
         self.outbox = StoredOutbox(backlog, self.counters)
+        self.send_marks = StoredSendMarks()  # written by the fleet's part, not behind
 
     def written_behind(self) -> list[Buffered]:
         """The repositories the writer writes, in this order: the outbox last, so that a
@@ -88,5 +90,6 @@ class Repositories:
             "counters": self.counters,
             "vouched_tokens": self.tokens,
             "song_requests": self.requests,
+            "send_marks": self.send_marks,
         }
         return {name: repository.clear() for name, repository in state.items()}

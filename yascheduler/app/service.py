@@ -244,6 +244,7 @@ class Service:
             self.fleet.beat,
             Subscriber(self.bus, self.handlers.receive, {FLEET_CHANNEL: self.fleet.heard}),
             Publisher(self.bus),
+            self.fleet.send_marks,
             self.fleet.handover,
             self.fleet.steady(self.programmer),
             self.fleet.steady(self.streamers),

@@ -24,7 +24,7 @@ class Leases:
         self.lease_seconds = lease_seconds
         self.leases: dict[int, Lease] = {}
         self._arriving: dict[int, Lease] = {}  # taken, loading: fenced, not yet held
-        self._releasing: set[int] = set()  # given back, their last plays still to send
+        self._releasing: dict[int, Lease] = {}  # given back, their last plays still to send
         self._alone_and_cut_off = False  # alone at the last beat, and the store away since
         self._alone_and_waiting = False  # alone, and a beat begun in time not yet answered
         self.handovers = None  # fleet.handover.Handovers, set by the membership
@@ -60,8 +60,8 @@ class Leases:
 
     def sends_for(self, radio_uuid: str) -> bool:
         """A play for the radio may go: it is owned, or its shard (or itself) is being
-        given back and the plays its last turns computed (stored with its timeline, which
-        the next owner reads as sent) go out before it is told gone."""
+        given back and the plays its last turns computed (stored with its timeline, and
+        told sent by the send marks) go out before it is told gone."""
         shard = shard_of(radio_uuid)
         outgoing = self.handovers.outgoing.get(shard)
         if outgoing is not None and radio_uuid in outgoing.cut:
@@ -73,6 +73,21 @@ class Leases:
         if arriving is not None:
             return self.clock.now() < arriving.expires_at - self.lease_seconds * MARGIN
         return shard in self._releasing or self.owns_radio(radio_uuid)
+
+    def sending_shards(self) -> dict[int, int]:
+        """{shard: the epoch this instance's writes carry there} of the shards whose plays
+        it may send now: held, loading, given back (their last plays), handed here."""
+        now, margin = self.clock.now(), self.lease_seconds * MARGIN
+        shards = {
+            s: lease.epoch for s, lease in self._arriving.items() if now < lease.expires_at - margin
+        }
+        for shard, lease in [*self._releasing.items(), *self.leases.items()]:
+            if shard in self._releasing or self.holds(shard):
+                shards[shard] = lease.epoch if lease.fence is None else lease.fence
+        for shard, incoming in self.handovers.incoming.items():
+            if now < incoming.until - margin:
+                shards.setdefault(shard, incoming.epoch)
+        return shards
 
     def overdue_for(self, radio_uuid: str) -> bool:
         """The radio's shard is leased here (or loading), its lease past the margin and not

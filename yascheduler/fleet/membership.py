@@ -296,7 +296,8 @@ class Membership(Leases):
         try:
             self._on_given_back(set(given))
         finally:
-            self._releasing.difference_update(given)
+            for shard in given:
+                del self._releasing[shard]
         for shard, lease in given.items():
             self._shards.release(shard, self.instance_id, lease.epoch)
         log.info("fleet: %d shards given back: %s", len(given), listed(given))

@@ -72,10 +72,10 @@ class SongRequest:
 class Player(Protocol):
     """Implemented by the service."""
 
-    def play(self, radio_uuid: str, command: PlayCommand, decided_ahead: bool = False) -> None:
-        """Send `command` to the radio's master streamer, if it has one (`decided_ahead`:
-        the state it names was queued for the store before it, in an earlier event: it
-        waits for no change queued after it)."""
+    def play(self, radio_uuid: str, command: PlayCommand, due_at: float | None = None) -> None:
+        """Send `command` to the radio's master streamer, if it has one (`due_at`: a play
+        decided ahead, due then: the state it names was queued for the store before it,
+        in an earlier event, and it waits for no change queued after it)."""
 
     def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
         """Report a song start to the web app."""

@@ -176,7 +176,7 @@ class Watch(Record):
 class Silent:
     """The dry run's player: nothing is sent, nothing reported."""
 
-    def play(self, radio_uuid, command, decided_ahead=False) -> None:
+    def play(self, radio_uuid, command, due_at=None) -> None:
         pass
 
     def song_started(self, radio_uuid, song_id, started_at) -> None:

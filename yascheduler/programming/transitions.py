@@ -81,7 +81,7 @@ class Transitions:
             if kind == PREPARE:
                 self._prepare(state, at)
             elif kind == SEND:
-                self._send_prepared(state, at)
+                replayed_after_restart = self._send_prepared(state, at)
             elif kind == START:
                 replayed_after_restart = self._start(state, at)
             else:
@@ -109,16 +109,20 @@ class Transitions:
         self._schedule(state, starts_at, START)
         self._send(state, choice.segment, self._settings.crossfade_seconds, planned_at=at)
 
-    def _send_prepared(self, state: RadioState, at: float) -> None:
-        """Tell the player of the segment chosen ahead (stored since), then wait for its start."""
+    def _send_prepared(self, state: RadioState, at: float) -> bool:
+        """Tell the player of the segment chosen ahead (stored since), then wait for its
+        start. True when a restart would do the same: its changes (the play sent, the
+        start to wait for) are written with the next prepare's; a restart tells it was
+        sent from the send mark of the instance (store/send_marks.py)."""
         timeline = state.timeline
         if timeline.next is None:  # not expected: programmed again from what there is
             self.recover(state, at)
-            return
+            return False
         state.unsaved.add("next")  # sent now
         self._schedule(state, timeline.boundary, START)
         crossfade = self._settings.crossfade_seconds
-        self._send(state, timeline.next, crossfade, planned_at=at, decided_ahead=True)
+        self._send(state, timeline.next, crossfade, planned_at=at, due_at=at)
+        return True
 
     def _start(self, state: RadioState, at: float) -> bool:
         """The prepared segment starts. True when a restart would do the same.
@@ -228,10 +232,10 @@ class Transitions:
         segment: Segment,
         crossfade: float,
         planned_at: float | None = None,
-        decided_ahead: bool = False,
+        due_at: float | None = None,
     ) -> None:
-        """Tell the player (`decided_ahead`: the segment's choice is queued for the store
-        already, the play waits for nothing queued after it)."""
+        """Tell the player (`due_at`: a play decided ahead, due then: the segment's choice
+        is queued for the store already, the play waits for nothing queued after it)."""
         now = self._clock.now()
         command = play_command(segment, now, crossfade)
         # a fresh start's play is due when its segment starts
@@ -240,8 +244,8 @@ class Transitions:
             segment.sent = True
             if planned_at is not None:
                 self._lateness.add(state.sent_lateness)
-            if decided_ahead:
-                self._player.play(state.uuid, command, decided_ahead=True)
+            if due_at is not None:
+                self._player.play(state.uuid, command, due_at=due_at)
             else:
                 self._player.play(state.uuid, command)
 

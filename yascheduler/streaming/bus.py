@@ -34,9 +34,9 @@ first (webapp/outbox.py), and the play history is no streamer's business:
 neither holds a message. The publisher takes each one's mark from the store
 writer (the barrier) as it first sees it, after the turn that published it,
 which queued that turn's writes, has ended (a play decided ahead takes its mark
-as it is queued: its segment was queued in an earlier event, and what its own
-event queues after it, the play sent, may be lost: a restart sends the same
-track for the same slot again); it holds them, in order per radio,
+as it is queued: its segment was queued in an earlier event, and that its own
+event sent it is not written but told by the instance's send marks, which wait
+for it to be published: fleet/send_marks.py); it holds them, in order per radio,
 until the barrier passes that mark (as soon as the chunk of the bulk write that
 holds the radio's change has landed), and hurries the writer meanwhile (what
 waits is written at once, not write_delay later). A message about a radio whose
@@ -97,6 +97,7 @@ class Outgoing(NamedTuple):
     radio: str | None = None  # the radio it is about, if any
     queued_at: float = 0.0  # a play's: when the engine queued it (its hold is measured)
     mark: object = None  # a play decided ahead's: taken as it was queued
+    due_at: float | None = None  # a play decided ahead's: when its send was due
 
 
 class Barrier(Protocol):
@@ -159,6 +160,7 @@ class Bus:
         self._recheck: set[str | None] = set()  # held radios whose writes have landed
         self._recheck_all = False
         self._holding = 0
+        self._publishing: list[Outgoing] | tuple = ()  # the batch being published
         self.barrier: Barrier | None = None
         self.queued = gevent.event.Event()
         # among several instances: a play goes only while this one owns its radio (a
@@ -177,15 +179,25 @@ class Bus:
         self.queued.set()
 
     def play(
-        self, streamer: str, radio_uuid: str, command: PlayCommand, decided_ahead: bool = False
+        self, streamer: str, radio_uuid: str, command: PlayCommand, due_at: float | None = None
     ) -> None:
-        """Queue a play; its delay and offset are those of the moment it is sent."""
+        """Queue a play (`due_at`: decided ahead, due then); its delay and offset are those
+        of the moment it is sent."""
+        decided_ahead = due_at is not None
         mark = self.barrier.mark(radio_uuid) if decided_ahead and self.barrier else None
         at = self.clock.now()
         self._outgoing.append(
-            Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid, at, mark)
+            Outgoing(streamer, "play", None, (radio_uuid, command), radio_uuid, at, mark, due_at)
         )
         self.queued.set()
+
+    def unsent_decided_ahead(self):
+        """(radio uuid, due at) of each play decided ahead not published yet: queued, held
+        for its state, or kept for its lease (fleet/send_marks.py)."""
+        held = (message for queue in self._held.values() for _, message in queue)
+        for message in (*self._outgoing, *self._publishing, *held, *self._kept):
+            if message.due_at is not None:
+                yield message.radio, message.due_at
 
     def holding(self) -> int:
         """How many messages wait for their state to be stored."""
@@ -215,6 +227,7 @@ class Bus:
             pipeline.execute_command(
                 "PUBLISH", protocol.streamer_channel(message.streamer), _payload(message, now)
             )
+        self._publishing = batch
         try:
             receivers = pipeline.execute()
         except REDIS_ERRORS as exc:
@@ -223,6 +236,8 @@ class Bus:
             if self.deliveries is not None:
                 self.deliveries.undelivered({message.streamer for message in batch})
             return
+        finally:
+            self._publishing = ()
         for message, count in zip(batch, receivers):
             self.metrics.sent[message.kind] += 1
             if message.play is not None:

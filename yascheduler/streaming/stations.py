@@ -200,10 +200,10 @@ class MasterPlayer:
         self.streams = streams
         self.notifier = notifier
 
-    def play(self, radio_uuid: str, command: PlayCommand, decided_ahead: bool = False) -> None:
+    def play(self, radio_uuid: str, command: PlayCommand, due_at: float | None = None) -> None:
         master = self.streams.master(radio_uuid)
         if master is not None:
-            self.bus.play(master, radio_uuid, command, decided_ahead)
+            self.bus.play(master, radio_uuid, command, due_at)
 
     def song_started(self, radio_uuid: str, song_id: int, started_at: float) -> None:
         self.notifier.song_started(radio_uuid, song_id, started_at)
