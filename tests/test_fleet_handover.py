@@ -35,7 +35,7 @@ def engine(db):
 
 
 def test_a_radio_whose_next_track_is_chosen_but_not_sent_is_not_safe():
-    # chosen ahead (programming/transitions.py DECIDE_AHEAD): its play goes at the "send"
+    # chosen ahead (the setting decide_ahead_seconds, 1 s): its play goes at the "send"
     assert not safe_now((T0 + 3.0, "send"), T0)
     assert safe_now((T0 + 3.0, "prepare"), T0)
 

@@ -1,11 +1,13 @@
-"""Choosing ahead (ProgrammingSettings.decide_ahead, the service's DECIDE_AHEAD), driven
+"""Choosing ahead (ProgrammingSettings.decide_ahead, the setting decide_ahead_seconds), driven
 by the injected clock: a track is chosen and stored that long before its play is due,
 and the play leaves at the prepare time; a restart in between sends that same track."""
 
 from tests.harness import stored_timeline
 from tests.programming_support import default_songs, instant, load, make_programmer
 from tests.programming_support import playlist, radio
+from yascheduler.app.service import programming_settings
 from yascheduler.programming import ProgrammingSettings
+from yascheduler.support.config import resolve
 
 T0 = instant("2026-06-01 00:00:10")
 SONG = 200.0
@@ -115,3 +117,12 @@ def test_a_master_joining_after_the_start_of_a_track_not_yet_sent_hears_it_once(
     programmer.run_due()
     [_, (_, late)] = player.plays_for("r1")
     assert (late.starts_at, late.offset_at(clock.now())) == (T0 + SONG, 2.0)
+
+
+def test_the_service_chooses_as_far_ahead_as_decide_ahead_seconds_says(db):
+    settings = programming_settings(resolve({"decide_ahead_seconds": "3"}, {"TZ": "UTC"}))
+    programmer, clock, player = started(settings)
+    assert programmer.next_event("r1") == (T0 + SONG - 8.0, "prepare")  # 5 + 3 s ahead
+    clock.set(T0 + SONG - 8.0)
+    programmer.run_due()
+    assert programmer.next_event("r1") == (SENT, "send")

@@ -77,7 +77,9 @@ def test_the_marks_are_read_back_by_shard_and_epoch_of_every_instance(db):
 def test_a_mark_that_cannot_be_read_is_skipped_the_others_kept(db):
     stored = StoredSendMarks()
     stored.save("i1", {3: (7, NOW)}, NOW)
-    SendMark._get_collection().insert_one({"_id": "i2", "marks": {"x": "nonsense", "5": [1]}})
+    collection = SendMark._get_collection()
+    collection.insert_one({"_id": "i2", "marks": '{"x": "nonsense", "5": [1]}'})
+    collection.insert_one({"_id": "i3", "marks": "{not json"})
     assert stored.all() == {(3, 7): NOW}
 
 

@@ -50,6 +50,7 @@ def test_defaults():
     assert resolved.http == ("127.0.0.1", 9000)
     assert resolved.ping_interval == 15.0
     assert resolved.prepare_seconds == 5.0
+    assert resolved.decide_ahead_seconds == 1.0
     assert resolved.crossfade_seconds == 0.0
     assert resolved.timezone == "Europe/Paris"
     assert resolved.yaapp_url is None
@@ -142,6 +143,7 @@ def test_an_empty_environment_variable_clears_an_optional_setting(tmp_path):
         ("store_listen", "", None),
         ("ping_interval", "0.5", 0.5),
         ("crossfade_seconds", "0", 0.0),
+        ("decide_ahead_seconds", "3", 3.0),
         ("timezone", "America/New_York", "America/New_York"),
         ("yaapp_url", "https://radio.example.com/", "https://radio.example.com"),
         ("yaapp_key", "k3y", "k3y"),
@@ -187,6 +189,7 @@ REJECTED = [
     ("ping_interval", "soon", "must be a number of seconds"),
     ("ping_interval", "inf", "must be a finite number of seconds"),
     ("prepare_seconds", "-0.1", "must be >= 0"),
+    ("decide_ahead_seconds", "-1", "must be >= 0"),
     ("crossfade_seconds", "nan", "must be a finite number of seconds"),
     ("title_separation", "-1", "must be >= 0"),
     ("artist_separation", "", "must be a number of seconds"),

@@ -16,12 +16,12 @@ from tests.harness import wait_for
 from tests.streamer_emulator import StreamerEmulator
 from tests.test_cli import start, stop, wait_healthy
 from yascheduler.fleet.handover import bound
-from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.fleet.ownership import SHARDS, fair_share, shard_of
 from yascheduler.support.ports import free_port
 
 KEY = "fleet-key"
 PREPARE = 5.0  # run_args' --prepare-seconds
+DECIDE_AHEAD = 1.0  # the default decide_ahead_seconds
 SESSIONS = 40  # opened, then closed, one every LISTENER_PACE while the second joins
 LISTENER_PACE = 0.1
 

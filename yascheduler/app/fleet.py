@@ -48,7 +48,6 @@ from yascheduler.fleet.membership import Membership
 from yascheduler.fleet.ownership import shard_of
 from yascheduler.fleet.send_marks import SendMarks
 from yascheduler.programming.catalog_view import radio_from_stored
-from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.programming.requests import request_from_stored
 from yascheduler.store.instances import StoredInstances
 from yascheduler.store.shards import StoredShards
@@ -88,8 +87,8 @@ class Fleet:
             on_lost=self.lost,
             on_given_back=self.given_back,
             facts=self.facts,
-            # a track is chosen DECIDE_AHEAD before its play is due (programming/transitions.py)
-            handover_seconds=bound(settings.prepare_seconds + DECIDE_AHEAD),
+            # a track is chosen decide_ahead_seconds before its play is due
+            handover_seconds=bound(settings.prepare_seconds + settings.decide_ahead_seconds),
             on_claim_lost=self.claim_lost,
         )
         self.membership.wakeup = gevent.event.Event()

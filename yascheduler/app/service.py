@@ -19,7 +19,6 @@ from yascheduler.catalog import importer
 from yascheduler.http import api as http_api
 from yascheduler.programming import Programmer, ProgrammingSettings
 from yascheduler.programming.adherence import AdherenceMeter
-from yascheduler.programming.transitions import DECIDE_AHEAD
 from yascheduler.store import connection
 from yascheduler.store.writer import Writer
 from yascheduler.streaming.auth import Authenticator
@@ -318,5 +317,5 @@ def programming_settings(settings) -> ProgrammingSettings:
         request_repeat_seconds=settings.request_repeat_minutes * 60.0,
         requests_per_user=settings.requests_per_user,
         requests_per_radio=settings.requests_per_radio,
-        decide_ahead=DECIDE_AHEAD,
+        decide_ahead=settings.decide_ahead_seconds,
     )

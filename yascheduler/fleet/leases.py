@@ -39,8 +39,14 @@ class Leases:
 
     def steady(self) -> bool:
         """Every shard leased still counts: False while renewals are overdue (the process was
-        paused, or the store is slow: their messages kept) until renewed, or let go."""
-        return all(self.holds(shard) for shard in self.leases)
+        paused, or the store is slow: their messages kept) until renewed, or let go.
+        Asked at every turn of the scheduler loop: the earliest expiry of all, not each
+        lease asked (256 calls of holds() were a tenth of the service's time at 100,000
+        radios)."""
+        if self._alone_and_cut_off or self._alone_and_waiting or not self.leases:
+            return True
+        earliest = min(lease.expires_at for lease in self.leases.values())
+        return self.clock.now() < earliest - self.lease_seconds * MARGIN
 
     def taking_over(self) -> int:
         """How many shards wait for a live owner while this instance is under its fair share

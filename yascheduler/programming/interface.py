@@ -19,8 +19,8 @@ class ProgrammingSettings:
     request_repeat_seconds: float = 15 * 60.0
     requests_per_user: int = 1
     requests_per_radio: int = 5
-    # seconds a segment is chosen before its play is due (transitions.py: the service's
-    # DECIDE_AHEAD); 0: chosen and sent at once
+    # seconds a segment is chosen before its play is due (transitions.py: the setting
+    # decide_ahead_seconds); 0: chosen and sent at once
     decide_ahead: float = 0.0
 
 

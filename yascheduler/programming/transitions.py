@@ -2,7 +2,7 @@
 
 `prepare` comes `prepare_seconds` before the boundary where the next
 segment starts: it chooses that segment and tells the player. With
-`decide_ahead` (the service's DECIDE_AHEAD), it comes that much earlier and
+`decide_ahead` (the setting decide_ahead_seconds), it comes that much earlier and
 only chooses; `send` tells the player at the prepare time: the choice is
 stored meanwhile, so the play waits for no write (a `play` goes once the
 state it names is stored, streaming/bus.py). `start` comes at the boundary:
@@ -34,10 +34,6 @@ from .tracks import catalog_song, track_start
 log = logging.getLogger("yascheduler.programming")
 
 PREPARE, SEND, START, RETRY = "prepare", "send", "start", "retry"
-# seconds the service chooses ahead of prepare_seconds: time for the store writer to
-# land the choice (one hurried write turn) before its play is due; short, since a
-# listener's request arriving within it goes to the track after
-DECIDE_AHEAD = 1.0
 # what a segment start changes
 START_FIELDS = ("current", "next", "boundary")
 # after an event failed: long enough not to flood the log, short enough to come back soon

@@ -15,7 +15,8 @@ them). The marks of an instance gone are kept DEAD_KEPT, far longer than
 any track, then forgotten.
 """
 
-from mongoengine import DictField, Document, FloatField, StringField
+import ujson
+from mongoengine import Document, FloatField, StringField
 
 from .records import storing
 
@@ -24,17 +25,19 @@ DEAD_KEPT = 3600.0  # seconds an instance's marks outlive its last write
 
 class SendMark(Document):
     id = StringField(primary_key=True)  # the instance's
-    marks = DictField()  # str(shard) -> [epoch, instant]
+    # {str(shard): [epoch, instant]} as one JSON text: written 20 times a second, one
+    # value rather than 512 for nx-27017, and a third of the bytes
+    marks = StringField()
     at = FloatField()  # when written
     meta = {"collection": "send_marks"}
 
 
 class StoredSendMarks:
     def save(self, instance_id: str, marks: dict[int, tuple[int, float]], at: float) -> None:
-        fields = {str(shard): [epoch, through] for shard, (epoch, through) in marks.items()}
+        text = ujson.dumps({shard: [epoch, through] for shard, (epoch, through) in marks.items()})
         with storing("writing instance %s's send marks", instance_id):
             _collection().update_one(
-                {"_id": instance_id}, {"$set": {"marks": fields, "at": at}}, upsert=True
+                {"_id": instance_id}, {"$set": {"marks": text, "at": at}}, upsert=True
             )
 
     def all(self) -> dict[tuple[int, int], float]:
@@ -44,7 +47,7 @@ class StoredSendMarks:
             stored = list(_collection().find())
         found: dict[tuple[int, int], float] = {}
         for record in stored:
-            for shard, mark in (record.get("marks") or {}).items():
+            for shard, mark in _marks_of(record).items():
                 try:
                     epoch, through = mark
                     key = (int(shard), int(epoch))
@@ -66,3 +69,12 @@ class StoredSendMarks:
 
 def _collection():
     return SendMark._get_collection()
+
+
+def _marks_of(record: dict) -> dict:
+    """The marks of a stored record, {} if they cannot be read."""
+    try:
+        marks = ujson.loads(record.get("marks") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return marks if isinstance(marks, dict) else {}

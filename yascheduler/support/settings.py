@@ -192,7 +192,16 @@ SETTINGS: tuple[Setting, ...] = (
         default=5,
         metavar="SECONDS",
         doc="seconds before the end of a track that the next is sent "
-        "(chosen and stored 1 s before)",
+        "(chosen and stored decide_ahead_seconds before)",
+    ),
+    Setting(
+        name="decide_ahead_seconds",
+        parse=seconds(0, inclusive=True),
+        default=1,
+        metavar="SECONDS",
+        doc="seconds before its play is due that a track is chosen and stored, so that "
+        "the play waits for no write (3 on a store that takes seconds to write, as "
+        "nx-27017 at 100,000 radios; 0: chosen and sent at once)",
     ),
     Setting(
         name="crossfade_seconds",
@@ -316,6 +325,7 @@ class Settings:
     unreachable_timeout: float
     max_session_seconds: float
     prepare_seconds: float
+    decide_ahead_seconds: float
     crossfade_seconds: float
     timezone: str
     yaapp_url: str | None
