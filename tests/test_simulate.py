@@ -95,3 +95,22 @@ def test_a_slot_played_twice_is_counted_and_recorded(redis_url, tmp_path):
     recorded = [json.loads(line) for line in plays_file.read_text().splitlines()]
     assert [duplicate for *_, duplicate in recorded] == [False, True, False]
     assert abs(recorded[2][3]) < 1e-6  # no gap: it starts as the first one ends
+
+
+def test_plays_read_once_the_streamers_stop_are_counted_not_timed(redis_url, tmp_path):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--redis-url", redis_url])
+    simulation = Simulation(args, ["radio-1"], {"radios": ["radio-1"], "durations": {"a": 30.0}})
+    streamer = simulation.streamers["sim-0"]
+    now = time.time()
+    play = {"type": "play", "radio_uuid": "radio-1", "filename": "a", "offset": 0}
+    streamer.receive({**play, "delay": 5.0}, now)
+    simulation.stopping_at = now + 20.0  # every radio stopped at once: the reader waits
+    # sent 5 s ahead, read 4.5 s late: it would count as a gap of 0.5 s
+    streamer.receive({**play, "delay": 1.0}, now + 34.5)
+    streamer.receive({**play, "delay": 0.7}, now + 34.8)  # the same slot again
+    summary = simulation.summary(35.0, 0)
+    assert (summary["teardown_plays"], summary["gaps"]["count"]) == (1, 0)
+    assert summary["play_lateness_ms"]["count"] == 0
+    assert summary["duplicate_plays"] == 1  # still found

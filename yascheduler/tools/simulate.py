@@ -21,6 +21,10 @@ What it measures:
   timed. A gap (silence) is a track that starts
   more than 0.1 s after the previous one ended. Without a catalog only the
   intervals between plays are reported;
+- plays read once the run is over, while the streamers stop every radio
+  at once, are counted (`teardown_plays`) and checked for duplicates, not
+  timed: building 100,000 `stop_radio` keeps the reader waiting, so their
+  arrivals are late here, not at the scheduler;
 - duplicate plays: a `play` for a track whose start (arrival + delay -
   offset) is within 1 s of one already played on the radio (the same slot
   sent twice: by two instances, or by a stale one).

@@ -40,6 +40,7 @@ class Simulation:
         # over a part of the run (before and after an instance dies, say)
         self.plays_file = open(args.plays, "w") if args.plays else None  # noqa: SIM115
         self.running = True
+        self.stopping_at: float | None = None  # when the streamers began stopping
 
     def publish(self, payload: str) -> None:
         """Queue a message; the writer greenlet sends queued ones in pipelines."""
@@ -147,6 +148,7 @@ class Simulation:
         silent_at_end = self._silence_check()
         self.running = False
         gevent.killall(helpers)
+        self.stopping_at = time.time()
         for streamer in self.streamers.values():
             streamer.stop()
         # replies to the last requests
@@ -192,6 +194,7 @@ class Simulation:
             },
             "plays": stats.plays,
             "duplicate_plays": stats.duplicates,
+            "teardown_plays": stats.teardown_plays,
             "play_lateness_ms": quantiles(stats.lateness, scale=MS) if self.durations else None,
             "play_interval_s": quantiles(stats.intervals),
             "gaps": {
