@@ -16,6 +16,11 @@ log = logging.getLogger("yascheduler.history")
 SWEEP_EVERY = 3600.0
 RETRY_AFTER = 60.0  # the store did not answer: soon again, not in an hour
 GATHER_EVERY = 3600.0  # each bucket's turns gathered once in this time
+# a bucket's hours queued this many at a time, every HOURS_EVERY seconds: 200 documents/s
+# beside the choices' writes, not 6,000 at once (100,000 radios: the plays waiting on
+# them were late by up to 0.9 s, 180 gaps)
+HOURS_AT_ONCE = 100
+HOURS_EVERY = 0.5
 
 
 class PlayLog:
@@ -78,13 +83,19 @@ class Gathering:
         self.gathers: Callable[[int], bool] = lambda bucket: True  # this instance's to gather
 
     def loop(self) -> float:
+        if self._plays.hours_left():  # the last gathering's hours, a slice at a time
+            return self._wait(self._plays.queue_hours(HOURS_AT_ONCE))
         try:
             self._plays.delete_gathered()  # those gathered here, whoever gathers them now
-            turns = self._plays.gather(self._bucket) if self.gathers(self._bucket) else 0
+            gathers = self.gathers(self._bucket)
+            turns = self._plays.gather(self._bucket, HOURS_AT_ONCE) if gathers else 0
         except StoreError as error:
             log.warning("history: gathering bucket %d's plays failed: %s", self._bucket, error)
             return RETRY_AFTER
         if turns:
             log.info("history: %d turns of bucket %d gathered by hour", turns, self._bucket)
         self._bucket = (self._bucket + 1) % BUCKETS
-        return self._every / BUCKETS
+        return self._wait(self._plays.hours_left())
+
+    def _wait(self, hours_left: int) -> float:
+        return HOURS_EVERY if hours_left else self._every / BUCKETS

@@ -94,6 +94,7 @@ class StoredPlays(Buffered):
         # (its _id, {radio uuid: records}), made a document when the writer takes it
         self._open: dict[int, tuple[ObjectId, dict[str, list[dict]]]] = {}
         self._gatherings: dict[int, GatheredTurns] = {}  # by bucket
+        self._hours_left: dict = {}  # a gathering's hours not queued yet (queue_hours)
 
     def collection(self):
         return _collection()
@@ -128,9 +129,10 @@ class StoredPlays(Buffered):
 
     # --- gathering turns into hours (app/play_log.py's part) ---------------------------
 
-    def gather(self, bucket: int) -> int:
-        """Queue the hours of the bucket's stored turns (written behind): how many turns
-        they gather. One that cannot be decoded is logged and left."""
+    def gather(self, bucket: int, at_once: int | None = None) -> int:
+        """Queue the hours of the bucket's stored turns (written behind), `at_once` of
+        them now if given, the others by queue_hours: how many turns they gather. One
+        that cannot be decoded is logged and left."""
         with storing("reading the play history's turns"):
             stored = list(_collection().find({BUCKET: bucket}, batch_size=READ_BATCH))
         turns = {turn["_id"]: records for turn in stored if (records := _records(turn))}
@@ -138,8 +140,22 @@ class StoredPlays(Buffered):
             return 0
         hours = packing.hours_of(turns)
         self._gatherings[bucket] = GatheredTurns(list(turns), set(hours))
-        self._replace_all(hours)
+        self._hours_left.update(hours)
+        self.queue_hours(at_once)
         return len(turns)
+
+    def hours_left(self) -> int:
+        """How many hours gathered wait to be queued."""
+        return len(self._hours_left)
+
+    def queue_hours(self, at_once: int | None = None) -> int:
+        """Queue `at_once` (None: all) of the hours gathered not queued yet: how many are
+        left. Thousands at once (a bucket of 100,000 radios) held the writer's turns, and
+        the plays waiting on them, for seconds."""
+        count = len(self._hours_left) if at_once is None else at_once
+        keys = list(islice(self._hours_left, count))
+        self._replace_all({key: self._hours_left.pop(key) for key in keys})
+        return len(self._hours_left)
 
     def delete_gathered(self) -> int:
         """Delete the turns whose hours are all stored: how many."""
