@@ -2,13 +2,10 @@
 next owner both write (store/streams.py), each write landing until a third owner
 takes the shard; the real membership's epochs (fleet/), the real store."""
 
-import functools
-
 import pytest
 
 from tests.store_contract.conftest import stored_masters
 from tests.test_fleet_membership import LEASE, handing_over, radios_in, settle
-from yascheduler.app.fleet_loading import shard_fence
 from yascheduler.store.streams import StoredStreams
 from yascheduler.support.clock import FakeClock
 from yascheduler.support.errors import StoreError
@@ -23,7 +20,7 @@ def masters_of(membership) -> StoredStreams:
     """The instance's masters repository, fenced as app/fleet.py fences it."""
     streams = StoredStreams()
     streams.epoch_of = membership.epoch_of
-    streams.fence_of = functools.partial(shard_fence, membership)
+    streams.fence_of = membership.fence_of
     return streams
 
 

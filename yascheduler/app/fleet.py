@@ -30,7 +30,6 @@ takes shard 0, and every OUTBOX_RELOAD seconds, so it carries on the items of
 an instance that died.
 """
 
-import functools
 import logging
 import os
 import socket
@@ -57,7 +56,7 @@ from yascheduler.support.errors import StoreError
 from yascheduler.support.freed_memory import collector_paused, spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
-from .fleet_loading import load_in_turns, shard_fence, timeline_decoder
+from .fleet_loading import load_in_turns, timeline_decoder
 from .fleet_parts import OUTBOX_SHARD, WhileHolding, WhileSteady
 from .fleet_view import FleetView
 from .play_log import gatherer_shard
@@ -114,7 +113,7 @@ class Fleet:
         repositories = service.repositories
         for repository in (repositories.timelines, repositories.streams, repositories.sessions):
             repository.epoch_of = self.membership.epoch_of
-        repositories.streams.fence_of = functools.partial(shard_fence, self.membership)
+        repositories.streams.fence_of = self.membership.fence_of
         service.streamers.owns = self.membership.owns_streamer
         service.bus.sends_play_of = self.membership.sends_for
         service.bus.keeps_for = self.membership.overdue_for

@@ -1,9 +1,7 @@
-"""Loading the radios of shards taken, and the fence of their masters' writes."""
+"""Loading the radios of shards taken: their timelines decoded, programmed in turns."""
 
 import gevent
 
-from yascheduler.fleet.membership import Membership
-from yascheduler.fleet.ownership import shard_of
 from yascheduler.fleet.send_marks import sent_through_of
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.sent_ahead import settled
@@ -19,16 +17,6 @@ def timeline_decoder(marks: dict[tuple[int, int], float]):
         return settled(timeline_from_stored(stored), stored, sent_through)
 
     return decode
-
-
-def shard_fence(membership: Membership, radio_uuid: str) -> int:
-    """The highest epoch the radio's shard's document may hold beside this instance's
-    writes (store/streams.py): while this instance hands the shard over, the next
-    owner's, who writes the radios arrived there; else its own."""
-    lease = membership.leases.get(shard_of(radio_uuid))
-    if lease is not None and lease.fence is not None:
-        return lease.epoch
-    return membership.epoch_of(radio_uuid)
 
 
 def load_in_turns(programmer, radios: list, timelines: dict) -> None:

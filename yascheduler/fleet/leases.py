@@ -15,6 +15,10 @@ class Lease:
     expires_at: float
     fence: int | None = None  # while handed over: the epoch this instance's writes carry
 
+    def written(self) -> int:
+        """The epoch this instance's writes under the lease carry."""
+        return self.epoch if self.fence is None else self.fence
+
 
 class Leases:
     """The leases held, loading and given back, as the membership keeps them."""
@@ -87,9 +91,8 @@ class Leases:
         shards = {
             s: lease.epoch for s, lease in self._arriving.items() if now < lease.expires_at - margin
         }
-        for shard, lease in [*self._releasing.items(), *self.leases.items()]:
-            if shard in self._releasing or self.holds(shard):
-                shards[shard] = lease.epoch if lease.fence is None else lease.fence
+        shards.update((s, lease.written()) for s, lease in self.leases.items() if self.holds(s))
+        shards.update((s, lease.written()) for s, lease in self._releasing.items())
         for shard, incoming in self.handovers.incoming.items():
             if now < incoming.until - margin:
                 shards.setdefault(shard, incoming.epoch)
@@ -116,7 +119,16 @@ class Leases:
         lease = self.leases.get(shard) or self._arriving.get(shard)
         if lease is None:
             return 0
-        return lease.epoch if lease.fence is None else lease.fence
+        return lease.written()
+
+    def fence_of(self, radio_uuid: str) -> int:
+        """The highest epoch the radio's shard's document may hold beside this instance's
+        writes (store/streams.py): while this instance hands the shard over, the next
+        owner's, who writes the radios arrived there; else its own."""
+        lease = self.leases.get(shard_of(radio_uuid))
+        if lease is not None and lease.fence is not None:
+            return lease.epoch
+        return self.epoch_of(radio_uuid)
 
     def hold(self, shard: int, epoch: int, expires_at: float) -> None:
         """A lease this instance holds from now on (a transfer to it)."""
