@@ -103,6 +103,28 @@ def test_a_join_sent_later_is_at_the_offset_reached_when_it_is_sent(db, redis_ur
     assert (play["delay"], play["offset"]) == (0, 40.25)
 
 
+def test_a_join_whose_file_ends_while_it_waits_gives_way_to_the_next_track(
+    db, redis_url, streamers
+):
+    parts = Parts()
+    bus = bus_on(parts, redis_url)
+    s1 = streamers("s1")
+    now = parts.clock.now()
+    parts.streams.add("r1", "s1", now)
+    bus.publish("s1", protocol.radio_started("r1"))
+    bus.play("s1", "r1", PlayCommand("a.mp3", now - 199.9, 0.0, 0.0, ends_at=now + 0.1))
+    bus.play("s1", "r1", PlayCommand("b.mp3", now + 0.1, 0.0, 0.0, ends_at=now + 200.1))
+    bus.flush()
+    parts.clock.advance(0.25)  # the master's write lands after a.mp3's end
+    parts.writer.loop()
+    bus.flush()
+    assert s1.expect("radio_started")["radio_uuid"] == "r1"
+    play = s1.expect("play")  # not a.mp3 from past its end: b.mp3, from where it is now
+    assert (play["filename"], play["delay"], play["offset"]) == ("b.mp3", 0, 0.15)
+    assert s1.drain() == []
+    assert dict(parts.metrics.ended_unsent) == {"play": 1}
+
+
 def test_held_messages_go_at_once_when_the_store_does_not_answer_and_are_counted(
     db, redis_url, streamers
 ):

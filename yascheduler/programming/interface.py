@@ -1,7 +1,8 @@
 """What the programming engine needs from the service, and what it gives it."""
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -33,6 +34,9 @@ class PlayCommand:
     starts_at: float  # when the track starts (or started)
     offset: float  # seconds into the file at `starts_at`
     crossfade: float
+    # when the file ends: a play still unsent then is not sent (streaming/bus.py); not
+    # what the play says, so not what makes two plays the same
+    ends_at: float = field(default=math.inf, compare=False)
 
     def delay_at(self, now: float) -> float:
         """Seconds from `now` until it starts (0 once it has)."""

@@ -69,11 +69,13 @@ def boundary(segment: Segment, zone: ZoneInfo, hourly: bool, crossfade: float) -
 def play_command(segment: Segment, now: float, crossfade: float) -> PlayCommand | None:
     """The play that makes a streamer follow `segment` (its delay and offset are those of
     the moment it is sent); None once it has ended at `now`."""
-    if now >= ends_at(segment):
+    end = ends_at(segment)
+    if now >= end:
         return None
     return PlayCommand(
         filename=segment.filename,
         starts_at=segment.starts_at,
         offset=segment.offset,
         crossfade=crossfade,
+        ends_at=end,
     )

@@ -218,10 +218,10 @@ class Bus:
     def flush(self, final: bool = False) -> None:
         """Send everything that may go (`final`: everything), in one pipeline; if Redis is
         unreachable it is lost (logged)."""
-        batch = self._allowed(self._kept + self._ready(final))
+        now = self.clock.now()
+        batch = self._unended(self._allowed(self._kept + self._ready(final)), now)
         if not batch:
             return
-        now = self.clock.now()
         pipeline = self.client.pipeline(transaction=False)
         for message in batch:
             pipeline.execute_command(
@@ -272,6 +272,15 @@ class Bus:
             self.metrics.dropped_not_owned["play"] += dropped
             log.warning("dropped %d plays of radios no longer owned here", dropped)
         return allowed
+
+    def _unended(self, messages: list[Outgoing], now: float) -> list[Outgoing]:
+        """The messages less the plays whose file ended while they waited (a join's answer
+        held for its master's write): the streamer would play nothing of one, and the
+        radio's next play, queued behind it, goes instead, from the offset reached."""
+        unended = [m for m in messages if m.play is None or m.play[1].ends_at > now]
+        if len(unended) < len(messages):
+            self.metrics.ended_unsent["play"] += len(messages) - len(unended)
+        return unended
 
     def _ready(self, final: bool) -> list[Outgoing]:
         """What may be sent now: the messages that change nothing, and those held whose

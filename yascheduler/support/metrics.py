@@ -29,6 +29,7 @@ class Metrics:
         self.rejected = Tally()
         self.sent_unstored = Tally()
         self.dropped_not_owned = Tally()
+        self.ended_unsent = Tally()
         self.registry.register(
             TallyCollector(
                 (
@@ -62,6 +63,13 @@ class Metrics:
                     "before they could go, by type",
                     "type",
                     self.dropped_not_owned,
+                ),
+                (
+                    "yascheduler_messages_ended_unsent",
+                    "Plays not sent: their file ended while they waited for their radio's "
+                    "state to be stored (the radio's next play goes instead), by type",
+                    "type",
+                    self.ended_unsent,
                 ),
                 (
                     "yascheduler_messages_rejected",
