@@ -45,7 +45,8 @@ def song_seconds(text: str) -> tuple[float, float]:
     return shortest, longest
 
 
-def programming_options(args) -> dict:
+def sized_options(args) -> dict:
+    """The programming and instances scenarios' options: their sizes, their songs."""
     options = {"sizes": args.radios} if args.radios else {}
     if args.song_seconds:
         options["song_seconds"] = args.song_seconds
@@ -72,13 +73,13 @@ def main() -> int:
     parser.add_argument(
         "--radios",
         type=lambda text: [int(size) for size in text.split(",")],
-        help="programming: only these sizes, e.g. 1000,20000 (another than 1000, 10000 or "
-        "100000 runs as long as 100000)",
+        help="programming, instances: only these sizes, e.g. 1000,20000 (in programming, "
+        "another than 1000, 10000 or 100000 runs as long as 100000)",
     )
     parser.add_argument(
         "--song-seconds",
         type=song_seconds,
-        help="programming: the songs' shortest and longest durations, e.g. 180,300 "
+        help="programming, instances: the songs' shortest and longest durations, e.g. 180,300 "
         "(a real catalog's; default 20,40: tracks 6-8 times as often)",
     )
     parser.add_argument("--chart", default=str(RESULTS / "chart.png"))
@@ -114,7 +115,7 @@ def main() -> int:
             continue
         began = time.time()
         try:
-            options = programming_options(args) if name == "programming" else {}
+            options = sized_options(args) if name in ("programming", "instances") else {}
             results[name] = run(args.quick, workdir, **options)
         except Exception as error:  # one broken scenario must not lose the others' figures
             log(f"{name} failed: {error!r}")

@@ -218,8 +218,10 @@ class Bus:
     def flush(self, final: bool = False) -> None:
         """Send everything that may go (`final`: everything), in one pipeline; if Redis is
         unreachable it is lost (logged)."""
+        batch = self._allowed(self._kept + self._ready(final))
+        # as late as can be: a play's delay says its start from the moment it leaves
         now = self.clock.now()
-        batch = self._unended(self._allowed(self._kept + self._ready(final)), now)
+        batch = self._unended(batch, now)
         if not batch:
             return
         pipeline = self.client.pipeline(transaction=False)
