@@ -90,14 +90,20 @@ def make_programmer(start, settings=None, seed=7):
     return programmer, clock, player
 
 
-def load(programmer, sent_through=None):
+def load(programmer, sent_through=None, published=None):
     """Program the stored ready radios, resuming their stored timelines, as the service does
-    (`sent_through`: the stored document -> its writer's send mark, as the fleet reads it)."""
+    (`sent_through`: the stored document -> its writer's send mark, as the fleet reads it;
+    `published`: (radio, a track's start) -> whether Redis recorded its play published)."""
     decode = timeline_from_stored
-    if sent_through is not None:
+    if sent_through is not None or published is not None:
 
         def decode(stored):
-            return settled(timeline_from_stored(stored), stored, sent_through)
+            return settled(
+                timeline_from_stored(stored),
+                stored,
+                sent_through or (lambda stored: None),
+                published or (lambda radio_uuid, starts_at: False),
+            )
 
     programmer.load(StoredRadios().ready(radio_from_stored), StoredTimelines().load_all(decode))
 

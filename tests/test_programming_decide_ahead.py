@@ -96,6 +96,23 @@ def test_a_restart_after_the_play_its_mark_not_past_it_sends_the_same_track_agai
     assert play.delay_at(SENT + 1.0) == 4.0
 
 
+def test_a_restart_after_the_play_its_mark_not_past_it_but_recorded_sends_nothing(db):
+    programmer, clock, player = started()
+    clock.set(SENT)
+    programmer.run_due()  # chosen, sent and recorded; killed before its mark moved on
+    [_, (_, sent)] = player.plays_for("r1")
+    again, clock_again, player_again = make_programmer(SENT + 1.0, SETTINGS)
+    load(
+        again,
+        sent_through=lambda stored: SENT - 0.05,
+        published=lambda radio, starts_at: (radio, starts_at) == ("r1", sent.starts_at),
+    )
+    clock_again.set(T0 + SONG + 1.0)
+    again.run_due()
+    assert player_again.plays == []
+    assert again.next_event("r1") == (T0 + 2 * SONG - 6.0, "prepare")
+
+
 def test_a_master_joining_within_the_lead_hears_the_next_track_once_at_its_play(db):
     programmer, clock, player = started()
     clock.set(DECIDED + 0.5)

@@ -56,7 +56,7 @@ from yascheduler.support.errors import StoreError
 from yascheduler.support.freed_memory import collector_paused, spare_from_the_collector
 
 from .fleet_handover import HANDOVER_KINDS, RadioHandover
-from .fleet_loading import load_in_turns, timeline_decoder
+from .fleet_loading import load_in_turns, recorded_published, timeline_decoder
 from .fleet_parts import OUTBOX_SHARD, WhileHolding, WhileSteady
 from .fleet_view import FleetView
 from .play_log import gatherer_shard
@@ -196,8 +196,9 @@ class Fleet:
         only_imported, self.only_imported = self.only_imported, False
         # the stored radios and timelines of the shards taken alone are read (an index)
         # and decoded; both at once, so that the store server works while we decode
-        # a send its writer's mark says was made is not made again (programming/sent_ahead.py)
-        decode = timeline_decoder(stored.send_marks.all())
+        # a send its writer's mark, or the record of plays published, says was made is
+        # not made again (programming/sent_ahead.py)
+        decode = timeline_decoder(stored.send_marks.all(), recorded_published(service.bus, shards))
         reading = gevent.spawn(stored.timelines.load_all, decode, wanted=owned, shards=shards)
         try:
             radios = list(

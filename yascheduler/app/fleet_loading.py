@@ -1,22 +1,44 @@
 """Loading the radios of shards taken: their timelines decoded, programmed in turns."""
 
+import logging
+
 import gevent
 
 from yascheduler.fleet.send_marks import sent_through_of
 from yascheduler.programming.persistence import timeline_from_stored
 from yascheduler.programming.sent_ahead import settled
+from yascheduler.streaming import sent_record
+from yascheduler.streaming.sent_record import is_recorded
+from yascheduler.support.redis_client import REDIS_AWAY
+from yascheduler.support.shards import SHARDS
+
+log = logging.getLogger("yascheduler.fleet")
 
 LOAD_TURN = 500  # radios a take programs before the other parts have a turn
 
 
-def timeline_decoder(marks: dict[tuple[int, int], float]):
-    """The decoder of stored timelines, their sends settled by the writers' `marks`."""
+def timeline_decoder(marks: dict[tuple[int, int], float], recorded: dict[str, float]):
+    """The decoder of stored timelines, their sends settled by the writers' `marks` and
+    the plays `recorded` published (streaming/sent_record.read)."""
     sent_through = sent_through_of(marks)
 
+    def published(radio_uuid: str, starts_at: float) -> bool:
+        return is_recorded(recorded, radio_uuid, starts_at)
+
     def decode(stored: dict):
-        return settled(timeline_from_stored(stored), stored, sent_through)
+        return settled(timeline_from_stored(stored), stored, sent_through, published)
 
     return decode
+
+
+def recorded_published(bus, shards) -> dict[str, float]:
+    """The record of the plays published in `shards` (None: all); {} if Redis does not
+    answer (the send marks alone tell then: a play of the last instants may go twice)."""
+    try:
+        return sent_record.read(bus.client, range(SHARDS) if shards is None else shards)
+    except REDIS_AWAY as error:
+        log.warning("fleet: the record of the plays published unread (%s): marks alone", error)
+        return {}
 
 
 def load_in_turns(programmer, radios: list, timelines: dict) -> None:
