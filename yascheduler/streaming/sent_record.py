@@ -6,8 +6,8 @@ whether the play of the track chosen ahead went out before its sender stopped: s
 again, it is played twice; not sent, the radio falls silent. The store's send marks
 (fleet/send_marks.py) tell it for the plays published before their last write; those
 published since (the last 0.05 s, more on a slow store) were unknown, and a `kill -9`
-sent 4 plays twice among 3,364 radios taken over (bench/README.md, "Sent, recorded
-with the publish"). So each such play is also recorded in Redis, in the MULTI/EXEC
+sent 4 plays twice among 3,364 radios taken over (bench/README.md, "Joins that
+ended waiting, plays sent twice"). So each such play is also recorded in Redis, in the MULTI/EXEC
 that publishes it, both or neither: HSET yascheduler:sent:<shard> <radio> <the
 track's start>. A taker asks the record of the shards it takes. Redis holds it in
 memory only: a Redis restart loses it, and the marks still tell what they tell. A

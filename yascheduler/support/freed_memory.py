@@ -73,6 +73,13 @@ def spare_from_the_collector() -> None:
     give_back()
 
 
+# the pauses in progress, of any greenlet, and whether the collector runs once all end:
+# one greenlet's pause that ends while another's goes on (a publish within a load that
+# yields) must not start the collector under the other
+_pauses = 0
+_resume = False
+
+
 @contextmanager
 def collector_paused(spare: bool = False):
     """The cyclic garbage collector off while a catalog is decoded, read and imported.
@@ -80,18 +87,23 @@ def collector_paused(spare: bool = False):
     That allocates millions of containers that live until the import ends, and
     no cycle: the collector would walk them, and the whole document, again and
     again (a quarter of an import's time, and more the larger it is). Other
-    greenlets may run meanwhile (an import writes); their cycles wait. Nested, the
-    outer one enables it again. `spare`: what exists once the block succeeded is
+    greenlets may run meanwhile (an import writes); their cycles wait. Pauses may
+    nest and overlap (greenlets): the collector runs again once the last one ends,
+    if it ran before the first. `spare`: what exists once the block succeeded is
     kept out of collections (spare_from_the_collector, which follows every import)
     rather than walked once more as the collector starts again; not when it failed,
     as its traceback holds what it built.
     """
-    enabled = gc.isenabled()
+    global _pauses, _resume
+    if _pauses == 0:
+        _resume = gc.isenabled()
+    _pauses += 1
     gc.disable()
     try:
         yield
-        if spare and enabled:
+        if spare and _resume:
             gc.freeze()
     finally:
-        if enabled:
+        _pauses -= 1
+        if _pauses == 0 and _resume:
             gc.enable()

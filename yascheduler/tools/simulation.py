@@ -20,8 +20,8 @@ INBOX = "yascheduler"
 PREFIX = "yastream."
 MS = 1000.0  # seconds to milliseconds
 # what lives longer than this is kept out of the collector's full collections: one over
-# 100,000 radios' state paused the reader 130-270 ms every ~5 s, and each play read
-# after it was timed late by the pause: gaps no streamer heard (bench/README.md)
+# 100,000 radios' state paused the reader 130-270 ms (nine in the join's first 15 s),
+# and each play read after it was timed late by the pause (bench/README.md)
 FREEZE_EVERY = 2.0  # seconds
 
 
