@@ -33,8 +33,6 @@ def test_a_play_decided_ahead_is_recorded_as_it_is_published_and_no_other(redis_
 
 
 def test_a_taker_that_cannot_read_the_record_loads_on_the_marks_alone(caplog):
-    class Unreachable:
-        client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)  # nobody
-
-    assert recorded_published(Unreachable(), [shard_of("r1")]) == {}
+    nobody = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    assert recorded_published(nobody, [shard_of("r1")]) == {}
     assert "the record of the plays published unread" in caplog.text

@@ -198,7 +198,9 @@ class Fleet:
         # and decoded; both at once, so that the store server works while we decode
         # a send its writer's mark, or the record of plays published, says was made is
         # not made again (programming/sent_ahead.py)
-        decode = timeline_decoder(stored.send_marks.all(), recorded_published(service.bus, shards))
+        decode = timeline_decoder(
+            stored.send_marks.all(), recorded_published(service.bus.client, shards)
+        )
         reading = gevent.spawn(stored.timelines.load_all, decode, wanted=owned, shards=shards)
         try:
             radios = list(

@@ -1,6 +1,7 @@
 """Loading the radios of shards taken: their timelines decoded, programmed in turns."""
 
 import logging
+from functools import partial
 
 import gevent
 
@@ -20,10 +21,7 @@ LOAD_TURN = 500  # radios a take programs before the other parts have a turn
 def timeline_decoder(marks: dict[tuple[int, int], float], recorded: dict[str, float]):
     """The decoder of stored timelines, their sends settled by the writers' `marks` and
     the plays `recorded` published (streaming/sent_record.read)."""
-    sent_through = sent_through_of(marks)
-
-    def published(radio_uuid: str, starts_at: float) -> bool:
-        return is_recorded(recorded, radio_uuid, starts_at)
+    sent_through, published = sent_through_of(marks), partial(is_recorded, recorded)
 
     def decode(stored: dict):
         return settled(timeline_from_stored(stored), stored, sent_through, published)
@@ -31,11 +29,12 @@ def timeline_decoder(marks: dict[tuple[int, int], float], recorded: dict[str, fl
     return decode
 
 
-def recorded_published(bus, shards) -> dict[str, float]:
-    """The record of the plays published in `shards` (None: all); {} if Redis does not
-    answer (the send marks alone tell then: a play of the last instants may go twice)."""
+def recorded_published(redis, shards) -> dict[str, float]:
+    """The record of the plays published in `shards` (None: all), read from `redis`; {}
+    if it does not answer (the send marks alone tell then: a play of the last instants
+    may go twice)."""
     try:
-        return sent_record.read(bus.client, range(SHARDS) if shards is None else shards)
+        return sent_record.read(redis, range(SHARDS) if shards is None else shards)
     except REDIS_AWAY as error:
         log.warning("fleet: the record of the plays published unread (%s): marks alone", error)
         return {}

@@ -41,8 +41,8 @@ the transaction that publishes it: streaming/sent_record.py); it holds them, in
 order per radio, until the barrier passes that mark (as soon as the chunk of the
 bulk write that holds the radio's change has landed), and hurries the writer
 meanwhile (what waits is written at once, not write_delay later). A message about
-a radio whose state is stored already goes at once. The messages of one radio keep their
-order; those of different radios may overtake one another (a radio whose
+a radio whose state is stored already goes at once. The messages of one radio keep
+their order; those of different radios may overtake one another (a radio whose
 stream is written first is told first). The barrier holds nothing while the
 store is known unreachable: the service runs from memory, and what is sent then
 is counted (`sent_unstored`). The others (test replies, pings,
